@@ -144,7 +144,19 @@ class Opaque:
     field: str = "opaque"
 
 
-Cond = Union[IntCond, AddrCond, IfaceCond, FlagsCond, Opaque]
+@dataclass(frozen=True)
+class AnyCond:
+    """A disjunction: at least one of the alternatives (each a conjunction) holds.
+
+    iptables `-m multiport --ports 80,443` is `sport in L or dport in L`.
+    """
+
+    alternatives: tuple["Match", ...]
+    negated: bool = False
+    field: str = "any-of"
+
+
+Cond = Union[IntCond, AddrCond, IfaceCond, FlagsCond, Opaque, AnyCond]
 
 
 @dataclass(frozen=True)
@@ -165,7 +177,7 @@ ANY = Match()
 
 # --------------------------------------------------------------------------- actions
 
-ActionKind = Literal["accept", "drop", "reject", "jump", "goto", "return", "continue"]
+ActionKind = Literal["accept", "drop", "reject", "jump", "goto", "return", "continue", "unknown"]
 TERMINAL_KINDS = frozenset({"accept", "drop", "reject"})
 
 
@@ -174,6 +186,8 @@ class Action:
     """What a rule does when it matches.
 
     `continue`: evaluation goes on with the next rule (LOG, MARK, counters, ...).
+    `unknown`: a target whose effect is not known (an extension fwlint does not model, a
+    userspace queue): every answer that passes through it is approximate.
     `jump`/`goto`: to the filter named `target`. `detail` keeps the original target text
     (`REJECT --reject-with tcp-reset`).
     """
@@ -287,16 +301,22 @@ class Device:
         for f in self.filters:
             for r in f.rules:
                 for c in r.match.conds:
-                    if isinstance(c, IfaceCond):
-                        names.update(c.names)
+                    names.update(_iface_names(c))
         for a in self.alterations:
             for c in a.match.conds:
-                if isinstance(c, IfaceCond):
-                    names.update(c.names)
+                names.update(_iface_names(c))
         for b in self.bindings:
             if b.interface:
                 names.add(b.interface)
         return names
+
+
+def _iface_names(c: "Cond") -> set[str]:
+    if isinstance(c, IfaceCond):
+        return set(c.names)
+    if isinstance(c, AnyCond):
+        return {n for alt in c.alternatives for cc in alt.conds for n in _iface_names(cc)}
+    return set()
 
 
 # --------------------------------------------------------------------------- concrete packets

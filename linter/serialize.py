@@ -16,7 +16,7 @@ def to_data(obj: Any) -> Any:
     """Dataclasses -> dicts (with a `kind` for conditions), tuples -> lists."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out: dict[str, Any] = {}
-        if isinstance(obj, (m.IntCond, m.AddrCond, m.IfaceCond, m.FlagsCond, m.Opaque)):
+        if isinstance(obj, (m.IntCond, m.AddrCond, m.IfaceCond, m.FlagsCond, m.Opaque, m.AnyCond)):
             out["kind"] = type(obj).__name__
         for f in dataclasses.fields(obj):
             out[f.name] = to_data(getattr(obj, f.name))

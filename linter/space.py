@@ -242,6 +242,10 @@ class PacketSpace:
             s = self._flags(c.mask, c.comp)
         elif isinstance(c, m.Opaque):
             s = self.opaque_var(c.key, c.description)
+        elif isinstance(c, m.AnyCond):
+            s = self.false
+            for alt in c.alternatives:
+                s = s | self.match(alt)
         else:  # pragma: no cover - the model has no other kind
             raise TypeError(f"unknown condition {c!r}")
         if c.negated:
