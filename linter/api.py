@@ -1,0 +1,309 @@
+"""The one entry point for callers: load configurations, lint them, trace packets.
+
+Layer: api. Knows the platforms by name (imported lazily) and the checks; the command line
+(cli.py) is a thin shell around these functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import model as m
+from .checks import run_checks
+from .findings import Report
+from .graph import Trace, TraceError, trace
+from .names import proto_number
+
+# platform name -> module with detect(text) -> bool and parse(path, data, ...) -> Device
+PLATFORMS: dict[str, str] = {
+    "iptables": "linter.platforms.iptables",
+}
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
+
+
+class InputError(Exception):
+    """A file that cannot be read at all (missing, a directory of nothing, too large)."""
+
+
+def platform_module(name: str):
+    try:
+        return importlib.import_module(PLATFORMS[name])
+    except KeyError:
+        raise InputError(f"unknown platform {name!r} (known: {', '.join(sorted(PLATFORMS))})") from None
+
+
+def detect(text: str) -> str | None:
+    for name in PLATFORMS:
+        try:
+            mod = platform_module(name)
+        except ImportError:  # pragma: no cover - a platform not built yet
+            continue
+        if mod.detect(text):
+            return name
+    return None
+
+
+def display_path(path: Path) -> str:
+    """Paths in findings: relative to the working directory where possible, with '/'."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        rel = str(path)
+    if rel.startswith(".."):
+        rel = str(path)
+    return rel.replace(os.sep, "/")
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{path}: {size} bytes is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB fwlint reads")
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def load(path: str | Path, platform: str | None = None) -> m.Device:
+    """Parse one configuration file into the normalized model."""
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory (give a file, or use `fwlint check DIR`)")
+    data = read_bytes(p)
+    name = platform or detect(data[:65536].decode("utf-8", "replace"))
+    if name is None:
+        # not recognised: let the most likely parser report located diagnostics
+        name = "iptables"
+    return platform_module(name).parse(display_path(p), data)
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
+    """(file, named explicitly). Directories are walked; hidden and VCS folders skipped."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                for fname in sorted(files):
+                    if not fname.startswith("."):
+                        yield Path(root) / fname, False
+        else:
+            yield p, True
+
+
+@dataclass
+class LintOptions:
+    platform: str | None = None
+    select: set[str] | None = None  # check ids to run (None: all)
+    ignore: set[str] = field(default_factory=set)
+
+
+def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Report:
+    """Read every configuration under `paths`, run the checks, and return the report."""
+    opts = options or LintOptions()
+    report = Report()
+    from .checks import CHECKS
+
+    enabled = [c.ID for c in CHECKS if (opts.select is None or c.ID in opts.select) and c.ID not in opts.ignore]
+    for path, explicit in iter_files(paths):
+        if not path.exists():
+            report.errors.append(f"{path}: no such file or directory")
+            continue
+        if not explicit:
+            try:
+                head = path.open("rb").read(65536).decode("utf-8", "replace")
+            except OSError as e:
+                report.errors.append(f"{path}: cannot read: {e.strerror}")
+                continue
+            if opts.platform is None and detect(head) is None:
+                continue  # not a firewall configuration
+        try:
+            device = load(path, opts.platform)
+        except InputError as e:
+            report.errors.append(str(e))
+            continue
+        report.devices.append(device)
+        report.diagnostics.extend(device.diagnostics)
+        report.findings.extend(run_checks(device, enabled))
+    return report.sorted()
+
+
+# --------------------------------------------------------------------------- packets
+
+
+def parse_packet_spec(text: str) -> dict:
+    """The compact form `tcp 203.0.113.5:40000 -> 10.0.1.10:443 in eth0 [out eth1]`
+    (also `icmp A -> B type 8 code 0`, `[2001:db8::1]:443`, `hook FORWARD`, `flags SYN,ACK`,
+    `state ESTABLISHED`) -> a dict in the JSON-lines form."""
+    words = text.replace("->", " -> ").split()
+    if len(words) < 4 or "->" not in words:
+        raise ValueError(f"cannot read packet {text!r}: expected 'PROTO SRC[:PORT] -> DST[:PORT] [in IF] [out IF]'")
+    out: dict = {"proto": words[0]}
+    arrow = words.index("->")
+    if arrow != 2 or len(words) < 4:
+        raise ValueError(f"cannot read packet {text!r}: expected 'PROTO SRC[:PORT] -> DST[:PORT]'")
+    out["src"], out["sport"] = _addr_port(words[1])
+    out["dst"], out["dport"] = _addr_port(words[3])
+    rest = words[4:]
+    keys = {"in": "in_iface", "out": "out_iface", "hook": "hook", "type": "icmp_type", "code": "icmp_code",
+            "flags": "tcp_flags", "state": "state", "dir": "direction", "direction": "direction"}
+    while rest:
+        k = rest.pop(0)
+        if k not in keys or not rest:
+            raise ValueError(f"cannot read packet {text!r}: unexpected {k!r}")
+        v = rest.pop(0)
+        out[keys[k]] = int(v) if keys[k] in ("icmp_type", "icmp_code") else v
+    return out
+
+
+def _addr_port(text: str) -> tuple[str, int | None]:
+    if text.startswith("["):
+        addr, _, port = text[1:].partition("]")
+        port = port.lstrip(":")
+        return addr, int(port) if port else None
+    if text.count(":") == 1:
+        addr, port = text.split(":")
+        return addr, int(port)
+    return text, None
+
+
+def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
+    """A JSON-lines record -> (packet, state given explicitly)."""
+    import ipaddress
+
+    try:
+        src = ipaddress.ip_address(str(d["src"]))
+        dst = ipaddress.ip_address(str(d["dst"]))
+    except KeyError as e:
+        raise ValueError(f"missing field {e.args[0]!r}") from None
+    if src.version != dst.version:
+        raise ValueError("source and destination are of different address families")
+    proto_raw = d.get("proto", "tcp")
+    proto = proto_number(str(proto_raw)) if proto_raw is not None else 6
+    if proto is None:
+        raise ValueError(f"unknown protocol {proto_raw!r}")
+    if proto == m.PROTO_ICMP and src.version == 6:
+        proto = m.PROTO_ICMPV6
+    flags = d.get("tcp_flags")
+    if isinstance(flags, str):
+        bits = 0
+        for name in flags.upper().replace("|", ",").split(","):
+            name = name.strip()
+            if name and name != "NONE":
+                if name not in m.TCP_FLAG_BITS:
+                    raise ValueError(f"unknown TCP flag {name!r}")
+                bits |= m.TCP_FLAG_BITS[name]
+        flags = bits
+    ports = proto in m.PORT_PROTOCOLS
+    icmp = proto in (m.PROTO_ICMP, m.PROTO_ICMPV6)
+
+    def _int(key: str, hi: int) -> int | None:
+        v = d.get(key)
+        if v is None:
+            return None
+        v = int(v)
+        if not 0 <= v <= hi:
+            raise ValueError(f"{key} {v} out of range")
+        return v
+
+    pkt = m.Packet(
+        family=src.version,
+        src=int(src),
+        dst=int(dst),
+        proto=proto,
+        sport=(_int("sport", 65535) if d.get("sport") is not None else 40000) if ports else None,
+        dport=(_int("dport", 65535) if d.get("dport") is not None else 0) if ports else None,
+        icmp_type=(_int("icmp_type", 255) if d.get("icmp_type") is not None else 8) if icmp else None,
+        icmp_code=(_int("icmp_code", 255) or 0) if icmp else None,
+        tcp_flags=flags if proto == m.PROTO_TCP else None,
+        in_iface=d.get("in_iface") or "",
+        out_iface=d.get("out_iface") or "",
+        direction=d.get("direction") or "in",
+    )
+    state = d.get("state")
+    if state:
+        state = str(state).upper()
+        if state not in m.STATES:
+            raise ValueError(f"unknown state {state!r} (one of {', '.join(m.STATES)})")
+        return _replace(pkt, state=state), True
+    st, _exact = m.default_state(pkt)
+    return _replace(pkt, state=st), False
+
+
+def _replace(p: m.Packet, **kw) -> m.Packet:
+    import dataclasses
+
+    return dataclasses.replace(p, **kw)
+
+
+def default_hook(device: m.Device, d: dict) -> str | None:
+    if d.get("hook"):
+        return str(d["hook"])
+    if device.platform == "iptables":
+        i, o = d.get("in_iface"), d.get("out_iface")
+        if i and o:
+            return "FORWARD"
+        if o:
+            return "OUTPUT"
+        return "INPUT"
+    return d.get("direction") or "in"
+
+
+@dataclass
+class TraceAnswer:
+    record: dict
+    trace: Trace | None
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        out = dict(self.record)
+        if self.trace is None:
+            out.update({"verdict": None, "approximate": True, "rules": [], "error": self.error})
+            return out
+        t = self.trace
+        out["verdict"] = t.verdict
+        out["approximate"] = t.approximate
+        out["rules"] = [{"path": s.origin.path, "line": s.origin.line, "chain": s.filter,
+                         "table": s.table, "action": s.action,
+                         "text": s.origin.text.strip()} for s in t.steps if s.origin is not None]
+        if t.hook:
+            out.setdefault("hook", t.hook)
+        if t.reasons:
+            out["reasons"] = list(t.reasons)
+        if t.alternatives:
+            out["alternatives"] = list(t.alternatives)
+        return out
+
+
+def trace_records(device: m.Device, records: Iterable[dict], filter_name: str | None = None) -> Iterator[TraceAnswer]:
+    for rec in records:
+        try:
+            pkt, _ = packet_from_dict(rec)
+            fname = filter_name or rec.get("filter")
+            hook = None if fname else default_hook(device, rec)
+            yield TraceAnswer(rec, trace(device, pkt, hook, fname))
+        except (ValueError, TraceError) as e:
+            yield TraceAnswer(rec, None, str(e))
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise InputError(f"{path}:{n}: not JSON: {e.msg}") from None
+                if not isinstance(rec, dict):
+                    raise InputError(f"{path}:{n}: expected a JSON object")
+                yield rec

@@ -1,0 +1,86 @@
+"""Built-in hygiene checks (FW...): one module each, metadata first, docs in the docstring.
+
+Layer: checks. A check reads the normalized model and the analysis (graph + engine) and
+yields `Result`s; `run_checks` stamps id, severity and fingerprint. The registry is a literal
+list: importing a check has no side effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Iterable
+
+from ..findings import Finding, stamp
+from ..graph import Analysis
+from ..model import Device, Filter
+from . import (
+    fw001_shadowed,
+    fw002_redundant,
+    fw003_accept_any,
+    fw004_default_accept,
+    fw005_undefined_reference,
+    fw006_unused,
+    fw007_not_understood,
+)
+
+CHECKS: tuple[ModuleType, ...] = (
+    fw001_shadowed,
+    fw002_redundant,
+    fw003_accept_any,
+    fw004_default_accept,
+    fw005_undefined_reference,
+    fw006_unused,
+    fw007_not_understood,
+)
+
+BY_ID = {c.ID: c for c in CHECKS}
+
+SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+
+
+@dataclass
+class CheckContext:
+    device: Device
+    _analysis: Analysis | None = field(default=None, repr=False)
+
+    @property
+    def analysis(self) -> Analysis:
+        if self._analysis is None:
+            self._analysis = Analysis(self.device)
+        return self._analysis
+
+    @property
+    def space(self):
+        return self.analysis.space
+
+    def decision_filters(self) -> list[Filter]:
+        """Filters that decide packets (iptables: the filter table; others: all)."""
+        return [f for f in self.device.filters if f.table in ("", "filter")]
+
+
+def run_checks(device: Device, enabled: Iterable[str] | None = None,
+               analysis: Analysis | None = None) -> list[Finding]:
+    ctx = CheckContext(device, analysis)
+    wanted = set(enabled) if enabled is not None else None
+    out: list[Finding] = []
+    for check in CHECKS:
+        if wanted is not None and check.ID not in wanted:
+            continue
+        for result in check.check(ctx):
+            out.append(stamp(check.ID, check.SEVERITY, result))
+    return out
+
+
+def doc_sections(check: ModuleType) -> dict[str, str]:
+    """The docstring's `## Section` parts, by title."""
+    text = check.__doc__ or ""
+    parts: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+            parts[current] = ""
+        elif current is not None:
+            parts[current] += line + "\n"
+    return {k: v.strip("\n") for k, v in parts.items()}

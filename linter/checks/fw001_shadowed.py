@@ -1,0 +1,109 @@
+"""FW001 shadowed rule: a rule that can never match.
+
+## What it does
+Finds rules that no packet can ever reach with a match: every packet they match is decided
+before them by earlier rules (one rule or only the union of several; jumps count with what
+the called chain decides), the chain they stand in is only entered by packets they do not
+match, or their own conditions contradict each other. Under last-match semantics (pf), a
+rule is shadowed when later rules (or earlier `quick` rules) always override it.
+
+## Why is this bad?
+A shadowed rule is dead code that looks alive: whoever reads the ruleset believes it does
+something. Usually the order is wrong and the rule was meant to take effect (an exception
+placed after the general rule), so the firewall does something other than intended.
+
+## Example
+```
+-A INPUT -p tcp -j DROP
+-A INPUT -p tcp --dport 22 -s 192.0.2.10 -j ACCEPT
+```
+
+## Use instead
+```
+-A INPUT -p tcp --dport 22 -s 192.0.2.10 -j ACCEPT
+-A INPUT -p tcp -j DROP
+```
+
+## References
+- iptables(8): rules of a chain are traversed in order; the first matching terminal rule decides.
+- pf.conf(5): the last matching rule decides unless `quick`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..findings import Related, Result
+from ._util import related_rule, rule_ref
+
+ID = "FW001"
+NAME = "shadowed-rule"
+SEVERITY = "warning"
+SUMMARY = "Rule can never match: earlier rules, or the chain's callers, take all its packets"
+TAGS = ("correctness", "security")
+
+
+def check(ctx) -> Iterator[Result]:
+    a = ctx.analysis
+    s = a.space
+    entries = None
+    for f in ctx.decision_filters():
+        facts = a.facts(f)
+        for i, fact in enumerate(facts):
+            rule = fact.rule
+            if s.is_empty(s.may(fact.match & s.universe & a.family_set(f))):
+                yield Result(rule.origin, f"{rule_ref(f, rule)} can never match: its conditions "
+                             "contradict each other", context=f.name)
+                continue
+            if f.discipline == "last-match":
+                if rule.action.kind in ("continue", "unknown"):
+                    continue
+                if s.is_empty(s.may(fact.decided)):
+                    over = []
+                    for j, other in enumerate(facts):
+                        if j == i or other.rule.action.kind in ("continue", "unknown"):
+                            continue
+                        if (j > i or other.rule.quick) and not s.is_empty(s.may(other.match & fact.match)):
+                            over.append(other.rule)
+                    names = ", ".join(f"line {r.origin.line}" for r in over[:5]) or "other rules"
+                    yield Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
+                                 f"{names} override every packet it matches",
+                                 related=tuple(related_rule(f, r, "overridden by") for r in over[:10]),
+                                 witness=s.witness(fact.match & fact.reach), context=f.name)
+                continue
+            hit = fact.reach & fact.match
+            base = s.universe & a.family_set(f)
+            if s.is_empty(s.may(hit)):
+                covering = []
+                covered = s.false
+                for other in facts[:i]:
+                    part = other.decided & fact.match
+                    if not s.is_empty(s.may(part & ~covered)):
+                        covering.append(other.rule)
+                        covered |= part
+                        if s.is_empty(s.may(fact.match & base & ~covered)):
+                            break
+                names = ", ".join(f"line {r.origin.line}" for r in covering[:5])
+                if len(covering) > 5:
+                    names += f" and {len(covering) - 5} more"
+                many = " together" if len(covering) > 1 else ""
+                yield Result(rule.origin,
+                             f"{rule_ref(f, rule)} can never match: {names}{many} decide every packet it matches first",
+                             related=tuple(related_rule(f, r, "covered by") for r in covering[:10]),
+                             witness=s.witness(fact.match & s.universe & a.family_set(f)),
+                             context=f.name)
+                continue
+            if not f.builtin:
+                if entries is None:
+                    entries = a.entries()
+                entry = entries.get(a.key(f))
+                if entry is None or entry == s.false or s.is_empty(s.may(entry)):
+                    continue  # never entered at all: FW006's business
+                if s.is_empty(s.may(hit & entry)):
+                    callers = a.callers(f)
+                    yield Result(rule.origin,
+                                 f"{rule_ref(f, rule)} can never match: no packet it matches is ever "
+                                 f"sent to chain {f.name} by its callers",
+                                 related=tuple(Related(r.origin, f"{g.name} calls {f.name} here")
+                                               for g, r in callers[:10]),
+                                 witness=s.witness(hit), context=f.name)

@@ -1,0 +1,83 @@
+"""FW003 accept any-any: a rule that accepts every new connection.
+
+## What it does
+Finds accepting rules that let every new connection through: any source, any destination,
+any protocol and port, in the context where the rule stands (a user chain counts with the
+packets its callers send it). Rules limited to the loopback interface are not reported; a
+rule limited to an interface is reported, since it opens everything arriving there.
+
+## Why is this bad?
+An any-any accept turns a firewall into a router: everything behind it is exposed, and every
+rule after it is dead. It is usually a debugging leftover or a shortcut that outlived its
+reason.
+
+## Example
+```
+-A FORWARD -j ACCEPT
+```
+
+## Use instead
+```
+-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+-A FORWARD -d 192.0.2.10 -p tcp --dport 443 -j ACCEPT
+```
+
+## References
+- CIS Distribution Independent Linux benchmark: ensure a default deny firewall policy.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .. import model as m
+from ..findings import Result
+from ._util import rule_ref
+
+ID = "FW003"
+NAME = "accept-any-any"
+SEVERITY = "warning"
+SUMMARY = "Rule accepts every new connection (any source, destination, protocol and port)"
+TAGS = ("security",)
+
+_LOOPBACK = ("lo", "lo0")
+
+
+def check(ctx) -> Iterator[Result]:
+    a = ctx.analysis
+    s = a.space
+    entries = None
+    new = s.cond(m.IntCond(m.STATE, ((m.STATE_NUMBER["NEW"],) * 2,)))
+    iface_vars = list(s.blocks[m.IN_IFACE].vars) + list(s.blocks[m.OUT_IFACE].vars) + \
+        list(s.blocks[m.DIRECTION].vars)
+    for f in ctx.decision_filters():
+        for fact in a.facts(f):
+            rule = fact.rule
+            if rule.action.kind != "accept":
+                continue
+            if _loopback_only(rule.match):
+                continue
+            if f.builtin or f.discipline == "last-match" or not f.table:
+                ctx_set = s.universe & a.family_set(f)
+            else:
+                if entries is None:
+                    entries = a.entries()
+                ctx_set = entries.get(a.key(f), s.false)
+                if s.is_empty(ctx_set):
+                    continue
+            accepted = s.must(fact.match & ctx_set)
+            # project away interfaces: the question is about addresses, protocols and ports
+            proj = s.bdd.exist(iface_vars, accepted)
+            everything = s.bdd.exist(iface_vars, ctx_set & new & a.family_set(f) & s.universe)
+            if s.subset(everything, proj):
+                yield Result(rule.origin,
+                             f"{rule_ref(f, rule)} accepts every new connection: any source, "
+                             "destination, protocol and port",
+                             witness=s.witness(accepted & new), context=f.name)
+
+
+def _loopback_only(match: m.Match) -> bool:
+    for c in match.conds:
+        if isinstance(c, m.IfaceCond) and not c.negated and c.names and all(n in _LOOPBACK for n in c.names):
+            return True
+    return False

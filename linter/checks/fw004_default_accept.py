@@ -1,0 +1,74 @@
+"""FW004 default accept: packets that no rule decides are accepted.
+
+## What it does
+Reports each filter bound to traffic (an iptables built-in chain of the filter table, a pf
+ruleset) whose default accepts, when some packets really reach that default: there is no
+catch-all drop or reject before it. The witness is a packet that the default accepts. A
+configuration with no filter table at all accepts everything and is reported too.
+
+## Why is this bad?
+A default-accept firewall only blocks what somebody thought of. Anything new (a service
+started by mistake, a port opened by an update) is exposed at once. Default deny, with
+explicit accepts, fails closed.
+
+## Example
+```
+:INPUT ACCEPT [0:0]
+-A INPUT -p tcp --dport 23 -j DROP
+```
+
+## Use instead
+```
+:INPUT DROP [0:0]
+-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+```
+
+## References
+- NIST SP 800-41 rev. 1, section 4.1: firewalls should deny by default.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..findings import Result
+from ..model import Origin
+
+ID = "FW004"
+NAME = "default-accept"
+SEVERITY = "warning"
+SUMMARY = "Filter accepts by default the packets no rule decides"
+TAGS = ("security",)
+
+# OUTPUT accepting by default is the norm for hosts; reported as a note.
+_NOTE_HOOKS = ("OUTPUT", "out")
+
+
+def check(ctx) -> Iterator[Result]:
+    a = ctx.analysis
+    s = a.space
+    dev = ctx.device
+    if dev.platform == "iptables" and not any(f.table == "filter" for f in dev.filters) and dev.filters:
+        path = dev.sources[0] if dev.sources else dev.name
+        yield Result(Origin(path, 1, 1, ""), "no filter table: every packet is accepted at INPUT, "
+                     "FORWARD and OUTPUT", context="filter")
+    for f in ctx.decision_filters():
+        hooks = a.bound_hooks(f)
+        if not hooks or f.default.kind != "accept":
+            continue
+        reach = a.rest(f)
+        hook_set = s.false
+        for h in hooks:
+            hook_set |= a.hook_set(h)
+        reach = reach & hook_set
+        if s.is_empty(s.may(reach)):
+            continue
+        origin = f.default_origin or f.origin or Origin(dev.sources[0] if dev.sources else dev.name, 1, 1, "")
+        approximate = s.is_empty(s.must(reach))
+        sev = "note" if all(h in _NOTE_HOOKS for h in hooks) else None
+        yield Result(origin,
+                     f"{f.name} accepts by default: packets that no rule decides are accepted"
+                     + (" (only if the rate limits or other unmodelled conditions let them through)"
+                        if approximate else ""),
+                     witness=s.witness(reach), approximate=approximate, severity=sev, context=f.name)

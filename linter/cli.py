@@ -1,0 +1,223 @@
+"""The command line: parse options, call the library, pick an exit code.
+
+Layer: cli. Thin on purpose; everything it does is available from `linter.api`.
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error,
+unreadable input, or nothing could be read at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import __version__, api
+from .checks import BY_ID, CHECKS, SECTIONS, doc_sections
+from .graph import TraceError
+from .output import FORMATS
+from .serialize import to_data
+
+
+class _Group(click.Group):
+    def main(self, *args, **kwargs):  # one-line errors, never a traceback
+        try:
+            return super().main(*args, **kwargs)
+        except api.InputError as e:
+            click.echo(f"fwlint: error: {e}", err=True)
+            sys.exit(2)
+
+
+def _ids(value: str | None) -> set[str] | None:
+    if not value:
+        return None
+    ids = {v.strip().upper() for v in value.split(",") if v.strip()}
+    unknown = sorted(i for i in ids if i not in BY_ID)
+    if unknown:
+        raise click.BadParameter(f"unknown check id {', '.join(unknown)} (known: {', '.join(sorted(BY_ID))})")
+    return ids
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write to stdout, or to a file atomically (a temporary file renamed into place)."""
+    if not output or output == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(output)
+    if not target.parent.exists():
+        raise api.InputError(f"cannot write {output}: directory {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fwlint")
+def main() -> None:
+    """fwlint: lint firewall configurations (iptables-save, pf.conf, Cisco IOS and ASA)."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default="warning",
+              show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--select", help="Run only these checks (comma-separated ids).")
+@click.option("--ignore", help="Skip these checks (comma-separated ids).")
+@click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)), help="Read every file as this platform.")
+@click.option("-v", "--verbose", is_flag=True, help="More related locations in text output.")
+def check(paths, fmt, output, fail_on, select, ignore, platform, verbose):
+    """Check firewall configurations: files, or directories to walk."""
+    try:
+        sel = _ids(select)
+        ign = _ids(ignore) or set()
+    except click.BadParameter as e:
+        raise click.UsageError(str(e)) from None
+    report = api.lint(paths, api.LintOptions(platform=platform, select=sel, ignore=ign))
+    write_output(FORMATS[fmt](report, verbose=verbose), output)
+    for e in report.errors:
+        click.echo(f"fwlint: error: {e}", err=True)
+    if not report.devices and report.errors:
+        sys.exit(2)
+    if not report.devices:
+        click.echo("fwlint: error: no firewall configuration found in " + " ".join(paths), err=True)
+        sys.exit(2)
+    if all(s.lines_understood == 0 for d in report.devices for s in d.stats):
+        click.echo("fwlint: error: nothing could be read", err=True)
+        sys.exit(2)
+    sys.exit(report.exit_code(fail_on))
+
+
+@main.command()
+@click.argument("config", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the normalized model as JSON.")
+@click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)))
+def parse(config, as_json, platform):
+    """Print the normalized model of CONFIG and, per file, lines read and understood."""
+    device = api.load(config, platform)
+    if as_json:
+        data = to_data(device)
+        data["files"] = [{"path": s.path, "lines_read": s.lines_read, "lines_understood": s.lines_understood,
+                          "diagnostics": [to_data(d) for d in device.diagnostics if d.origin.path == s.path]}
+                         for s in device.stats]
+        click.echo(json.dumps(data, indent=1, sort_keys=True))
+    else:
+        click.echo(f"{device.name}: {device.platform}, IPv{device.family or '4/6'}")
+        for f in device.filters:
+            tag = f"{f.table}/" if f.table else ""
+            click.echo(f"  {tag}{f.name}: {len(f.rules)} rules, default {f.default.kind}")
+        for s in device.stats:
+            click.echo(f"  {s.path}: {s.lines_understood} of {s.lines_read} lines understood")
+        for d in device.diagnostics:
+            click.echo(f"  {d.origin}: {d.severity} {d.code}: {d.message}")
+    sys.exit(2 if device.stats and all(s.lines_understood == 0 for s in device.stats) else 0)
+
+
+@main.command()
+@click.argument("config", type=click.Path())
+@click.argument("packet", nargs=-1)
+@click.option("--packets", "packets_file", type=click.Path(), help="JSON Lines file, one packet per line.")
+@click.option("--filter", "filter_name", help="Evaluate this filter (chain, ACL) directly.")
+@click.option("--hook", help="INPUT, FORWARD or OUTPUT (iptables); default from the interfaces given.")
+@click.option("--proto", default=None)
+@click.option("--src")
+@click.option("--dst")
+@click.option("--sport", type=int)
+@click.option("--dport", type=int)
+@click.option("--in", "in_iface")
+@click.option("--out", "out_iface")
+@click.option("--icmp-type", type=int)
+@click.option("--icmp-code", type=int)
+@click.option("--flags", "tcp_flags", help="TCP flags, e.g. SYN or ACK,PSH (default SYN).")
+@click.option("--state", help="Connection state (default: what a lone packet is: NEW, or INVALID).")
+@click.option("--direction", type=click.Choice(["in", "out"]))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per packet.")
+@click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)))
+def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, sport, dport, in_iface, out_iface,
+          icmp_type, icmp_code, tcp_flags, state, direction, as_json, platform):
+    """Decide what CONFIG does to a packet.
+
+    PACKET in compact form: tcp 203.0.113.5:40000 -> 10.0.1.10:443 in eth0
+    """
+    device = api.load(config, platform)
+    records: list[dict] = []
+    if packets_file:
+        records.extend(api.read_jsonl(packets_file))
+    if packet:
+        try:
+            records.append(api.parse_packet_spec(" ".join(packet)))
+        except ValueError as e:
+            raise click.UsageError(str(e)) from None
+    if src or dst:
+        if not (src and dst):
+            raise click.UsageError("give both --src and --dst")
+        rec = {"src": src, "dst": dst, "proto": proto or "tcp", "sport": sport, "dport": dport,
+               "icmp_type": icmp_type, "icmp_code": icmp_code, "in_iface": in_iface, "out_iface": out_iface,
+               "tcp_flags": tcp_flags, "state": state, "direction": direction}
+        records.append({k: v for k, v in rec.items() if v is not None})
+    if not records:
+        raise click.UsageError("give a packet (compact form, --src/--dst, or --packets FILE)")
+    if hook:
+        for r in records:
+            r.setdefault("hook", hook)
+    failed = 0
+    for ans in api.trace_records(device, records, filter_name):
+        if ans.trace is None:
+            failed += 1
+        if as_json:
+            click.echo(json.dumps(ans.to_json(), sort_keys=False))
+            continue
+        if ans.trace is None:
+            click.echo(f"fwlint: error: {ans.error}", err=True)
+            continue
+        t = ans.trace
+        pkt, _ = api.packet_from_dict(ans.record)
+        where = t.hook or t.filter
+        approx = " (approximate)" if t.approximate else ""
+        click.echo(f"{pkt} at {where}: {t.verdict.upper()}{approx}")
+        for s in t.steps:
+            click.echo(f"  {s.describe()}" + (f"  | {s.origin.text.strip()}" if s.origin and s.rule else ""))
+        for r in t.reasons:
+            click.echo(f"  approximate: {r}")
+        if t.alternatives:
+            click.echo(f"  could also be: {', '.join(t.alternatives)}")
+    sys.exit(2 if failed else 0)
+
+
+@main.command()
+@click.argument("rule_id")
+def explain(rule_id):
+    """Explain a check (FW001 ...)."""
+    check_mod = BY_ID.get(rule_id.upper())
+    if check_mod is None:
+        raise click.UsageError(f"unknown id {rule_id!r} (known: {', '.join(sorted(BY_ID))})")
+    click.echo(f"{check_mod.ID} {check_mod.NAME} ({check_mod.SEVERITY})\n")
+    click.echo(check_mod.SUMMARY + "\n")
+    sections = doc_sections(check_mod)
+    for title in (*SECTIONS, "References"):
+        if title in sections:
+            click.echo(f"## {title}\n{sections[title]}\n")
+
+
+@main.command(name="rules")
+def list_rules():
+    """List the built-in checks."""
+    for c in CHECKS:
+        click.echo(f"{c.ID}  {c.SEVERITY:<8} {c.NAME:<22} {c.SUMMARY}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

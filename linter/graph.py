@@ -1,0 +1,677 @@
+"""How filters attach to hooks and call each other, and what they do to packets.
+
+Layer: rule graph. Reads only the normalized model and the packet-space engine.
+
+Two evaluators that must agree (a property test holds them to it):
+
+- `trace`: one concrete packet through a filter, rule by rule, following jumps, gotos and
+  returns, with three-valued matching: a condition the model holds as opaque is *unknown*,
+  and both outcomes are explored. The answer is exact when every explored outcome gives the
+  same verdict.
+- `Analysis`: the same semantics over sets of packets (BDDs): for each filter, the partition
+  of all packets into accepted, dropped, rejected, returned; for each rule, the packets that
+  reach it, that it decides, and what the rest of its filter would do to them.
+
+First-match filters (iptables chains, Cisco ACLs) end at the first deciding rule; last-match
+filters (pf) are decided by the last matching rule unless a `quick` rule ends them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from . import model as m
+from .space import Node, PacketSpace
+
+IPTABLES_HOOKS = ("INPUT", "FORWARD", "OUTPUT")
+VERDICTS = ("accept", "drop", "reject")
+FATES = ("accept", "drop", "reject", "return", "unknown")
+
+# --------------------------------------------------------------------------- concrete matching
+
+
+def cond_matches(c: m.Cond, p: m.Packet) -> bool | None:
+    """Whether the packet satisfies the condition; None when it cannot be known."""
+    if isinstance(c, m.Opaque):
+        return None
+    if isinstance(c, m.AnyCond):
+        seen_unknown = False
+        for alt in c.alternatives:
+            r = match_packet(alt, p)
+            if r is True:
+                return not c.negated
+            if r is None:
+                seen_unknown = True
+        if seen_unknown:
+            return None
+        return c.negated
+    if isinstance(c, m.IntCond):
+        v = p.value(c.field)
+        if v is None:
+            # a field the packet does not have (ports of ICMP): taken as 0, as the engine does
+            v = 0
+        hit = any(lo <= v <= hi for lo, hi in c.ranges)  # type: ignore[operator]
+    elif isinstance(c, m.AddrCond):
+        addr = p.src if c.field == m.SRC else p.dst
+        hit = any(fam == p.family and lo <= addr <= hi for fam, lo, hi in c.ranges)
+    elif isinstance(c, m.IfaceCond):
+        name = p.in_iface if c.field == m.IN_IFACE else p.out_iface
+        if name is None:
+            return None
+        hit = any(name.startswith(n[:-1]) if n.endswith("+") else name == n for n in c.names)
+    elif isinstance(c, m.FlagsCond):
+        flags = p.tcp_flags if p.tcp_flags is not None else m.TCP_FLAG_BITS["SYN"]
+        hit = (flags & c.mask) == c.comp
+    else:  # pragma: no cover
+        raise TypeError(c)
+    return (not hit) if c.negated else hit
+
+
+def match_packet(match: m.Match, p: m.Packet, assume: dict[str, bool] | None = None) -> bool | None:
+    """Three-valued conjunction; `assume` fixes opaque conditions by key."""
+    unknown = False
+    for c in match.conds:
+        if isinstance(c, m.Opaque) and assume is not None and c.key in assume:
+            r: bool | None = assume[c.key] != c.negated
+        else:
+            r = cond_matches(c, p)
+        if r is False:
+            return False
+        if r is None:
+            unknown = True
+    return None if unknown else True
+
+
+# --------------------------------------------------------------------------- traces
+
+
+@dataclass(frozen=True)
+class Step:
+    """A rule that matched on the way (or the default of a filter)."""
+
+    filter: str
+    table: str
+    action: str
+    rule: m.Rule | None = None  # None: the filter's default
+    origin: m.Origin | None = None
+
+    def describe(self) -> str:
+        where = f"{self.origin}" if self.origin else "?"
+        what = f"rule {self.rule.index + 1}" if self.rule is not None else "default"
+        return f"{where} {self.filter} {what}: {self.action}"
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The fate of one packet."""
+
+    verdict: str  # accept, drop, reject (return: a user chain evaluated on its own fell off its end)
+    approximate: bool
+    steps: tuple[Step, ...]
+    reasons: tuple[str, ...] = ()  # why the answer is approximate
+    alternatives: tuple[str, ...] = ()  # other verdicts possible when approximate
+    hook: str | None = None
+    filter: str = ""
+
+    @property
+    def rules(self) -> tuple[m.Rule, ...]:
+        """The rules that decided: the last step's rule, preceded by the jumps that led to it."""
+        return tuple(s.rule for s in self.steps if s.rule is not None and s.action != "continue")
+
+    @property
+    def deciding(self) -> Step | None:
+        return self.steps[-1] if self.steps else None
+
+
+class TraceError(ValueError):
+    """The question cannot be asked of this device (no such filter or hook)."""
+
+
+_MAX_BRANCHES = 256
+
+
+@dataclass
+class _Branch:
+    assume: dict[str, bool]
+    steps: list[Step] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def _explore(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, depth: int = 0,
+             budget: list[int] | None = None) -> Iterator[tuple[str, _Branch]]:
+    """Yield (outcome, branch) for every way the unknowns can go. Outcome is a verdict, or
+    'return' when the filter gives the packet back to its caller."""
+    if budget is None:
+        budget = [_MAX_BRANCHES]
+    if depth > 64:
+        br.reasons.append("jump depth exceeds 64 (a loop?)")
+        yield "drop", br
+        return
+    if flt.discipline == "last-match":
+        yield from _explore_last(device, flt, p, br, depth, budget)
+        return
+    for i, rule in enumerate(flt.rules):
+        r = match_packet(rule.match, p, br.assume)
+        if r is None:
+            # fork on the first opaque condition that is still open
+            key, desc = _first_open(rule.match, p, br.assume)
+            if key is not None and budget[0] > 0:
+                budget[0] -= 1
+                for val in (True, False):
+                    nb = _Branch(dict(br.assume), list(br.steps), list(br.reasons))
+                    nb.assume[key] = val
+                    nb.reasons.append(f"{rule.origin}: {desc}")
+                    sub = m.Filter(flt.name, flt.rules[i:], flt.default, flt.discipline, flt.table,
+                                   flt.builtin, flt.family, flt.origin, flt.default_origin)
+                    yield from _explore(device, sub, p, nb, depth, budget)
+                return
+            # an unknown interface or an exhausted budget: assume it does not match
+            br.reasons.append(f"{rule.origin}: not decided ({desc or 'unknown field'}); taken as not matching")
+            continue
+        if not r:
+            continue
+        kind = rule.action.kind
+        if kind in ("continue", "unknown"):
+            br.steps.append(Step(flt.name, flt.table, "continue" if kind == "continue" else "unknown",
+                                 rule, rule.origin))
+            if kind == "unknown":
+                br.reasons.append(f"{rule.origin}: target not modelled ({rule.action.detail})")
+            continue
+        if kind in VERDICTS or kind == "return":
+            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin))
+            if kind == "return":
+                yield from _fall_off(flt, br, returned=True)
+            else:
+                yield kind, br
+            return
+        if kind in ("jump", "goto"):
+            target = device.filter(rule.action.target or "", flt.table or None)
+            br.steps.append(Step(flt.name, flt.table, f"{kind} {rule.action.target}", rule, rule.origin))
+            if target is None:
+                br.reasons.append(f"{rule.origin}: {kind} to undefined {rule.action.target}; taken as not matching")
+                continue
+            rest = m.Filter(flt.name, flt.rules[i + 1:], flt.default, flt.discipline, flt.table,
+                            flt.builtin, flt.family, flt.origin, flt.default_origin)
+            for outcome, sb in _explore(device, target, p, br, depth + 1, budget):
+                if outcome != "return":
+                    yield outcome, sb
+                elif kind == "jump":
+                    yield from _explore(device, rest, p, sb, depth, budget)
+                else:  # goto: the callee's return goes to our caller
+                    yield from _fall_off(flt, sb, returned=True)
+            return
+    yield from _fall_off(flt, br, returned=False)
+
+
+def _fall_off(flt: m.Filter, br: _Branch, returned: bool) -> Iterator[tuple[str, _Branch]]:
+    if flt.builtin or flt.default.kind != "return":
+        kind = flt.default.kind
+        if kind not in VERDICTS:
+            kind = "drop" if kind != "return" else "return"
+        br.steps.append(Step(flt.name, flt.table, f"default {kind}", None, flt.default_origin or flt.origin))
+        yield kind, br
+    else:
+        yield "return", br
+
+
+def _explore_last(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, depth: int,
+                  budget: list[int]) -> Iterator[tuple[str, _Branch]]:
+    """Last-match evaluation: the last matching deciding rule wins; a quick rule ends it."""
+    decided: m.Rule | None = None
+    for i, rule in enumerate(flt.rules):
+        r = match_packet(rule.match, p, br.assume)
+        if r is None:
+            key, desc = _first_open(rule.match, p, br.assume)
+            if key is not None and budget[0] > 0:
+                budget[0] -= 1
+                for val in (True, False):
+                    nb = _Branch(dict(br.assume), list(br.steps), list(br.reasons))
+                    nb.assume[key] = val
+                    nb.reasons.append(f"{rule.origin}: {desc}")
+                    # replay from the start with the assumption fixed
+                    yield from _explore_last(device, flt, p, nb, depth, budget)
+                return
+            br.reasons.append(f"{rule.origin}: not decided ({desc or 'unknown field'}); taken as not matching")
+            continue
+        if not r:
+            continue
+        kind = rule.action.kind
+        if kind in ("continue", "unknown"):
+            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin))
+            if kind == "unknown":
+                br.reasons.append(f"{rule.origin}: target not modelled ({rule.action.detail})")
+            continue
+        decided = rule
+        if rule.quick:
+            break
+    if decided is None:
+        yield from _fall_off(flt, br, returned=False)
+        return
+    br.steps.append(Step(flt.name, flt.table, decided.action.kind, decided, decided.origin))
+    kind = decided.action.kind
+    yield (kind if kind in VERDICTS else "drop"), br
+
+
+def _first_open(match: m.Match, p: m.Packet, assume: dict[str, bool]) -> tuple[str | None, str]:
+    for c in match.conds:
+        if isinstance(c, m.Opaque) and c.key not in assume:
+            return c.key, c.description
+        if isinstance(c, m.AnyCond):
+            for alt in c.alternatives:
+                k, d = _first_open(alt, p, assume)
+                if k is not None:
+                    return k, d
+    for c in match.conds:
+        if isinstance(c, m.IfaceCond) and cond_matches(c, p) is None:
+            return None, f"{c.field} not given"
+    return None, ""
+
+
+def hook_filters(device: m.Device, hook: str) -> list[m.Filter]:
+    out = []
+    for b in device.bindings:
+        if b.hook == hook:
+            f = device.filter(b.filter, "filter" if device.platform == "iptables" else None)
+            if f is not None:
+                out.append(f)
+    return out
+
+
+def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
+          filter_name: str | None = None) -> Trace:
+    """Decide one packet: at an iptables hook (INPUT, FORWARD, OUTPUT), or through one named
+    filter evaluated on its own whatever its bindings (as Batfish's testFilters does)."""
+    if filter_name:
+        flt = device.filter(filter_name, "filter") or device.filter(filter_name)
+        if flt is None:
+            known = ", ".join(sorted({f.name for f in device.filters})) or "none"
+            raise TraceError(f"no filter named {filter_name!r} in {device.name} (filters: {known})")
+        return _trace_filter(device, flt, packet, hook)
+    if hook is None:
+        raise TraceError("give a hook (INPUT, FORWARD, OUTPUT) or --filter NAME")
+    hook = hook.upper() if device.platform == "iptables" else hook
+    flts = hook_filters(device, hook)
+    if not flts:
+        if device.platform == "iptables" and hook in IPTABLES_HOOKS:
+            # no filter table: netfilter accepts everything
+            return Trace("accept", False, (), ("no filter table: every packet is accepted",), (), hook, "")
+        raise TraceError(f"{device.name} has nothing bound at {hook!r}")
+    return _trace_filter(device, flts[0], packet, hook)
+
+
+def _trace_filter(device: m.Device, flt: m.Filter, packet: m.Packet, hook: str | None) -> Trace:
+    fam = flt.family or device.family
+    if fam is not None and packet.family != fam:
+        raise TraceError(f"{device.name} is an IPv{fam} ruleset; the packet is IPv{packet.family}")
+    outcomes = list(_explore(device, flt, packet, _Branch({})))
+    verdicts = sorted({o for o, _ in outcomes})
+    first_verdict, first = outcomes[0]
+    # prefer the branch where every opaque condition failed to match (the most literal one)
+    for o, b in outcomes:
+        if all(v is False for v in b.assume.values()):
+            first_verdict, first = o, b
+            break
+    reasons = list(dict.fromkeys(first.reasons))
+    approximate = len(verdicts) > 1 or any("not modelled" in r or "not decided" in r
+                                           or "undefined" in r or "depth" in r for r in reasons)
+    if len(verdicts) == 1 and not approximate:
+        reasons = []
+    return Trace(first_verdict, approximate, tuple(first.steps), tuple(reasons),
+                 tuple(v for v in verdicts if v != first_verdict), hook, flt.name)
+
+
+# --------------------------------------------------------------------------- sets of packets
+
+
+@dataclass
+class Outcome:
+    """A partition of the packets entering a filter by their fate."""
+
+    accept: Node
+    drop: Node
+    reject: Node
+    ret: Node
+    unknown: Node  # packets that passed through a target fwlint does not model
+
+    def fate(self, kind: str) -> Node:
+        return {"accept": self.accept, "drop": self.drop, "reject": self.reject,
+                "return": self.ret}[kind]
+
+
+@dataclass
+class RuleFacts:
+    """What the analysis knows about one rule, with its filter entered by every packet."""
+
+    rule: m.Rule
+    match: Node
+    reach: Node  # packets that get to this rule
+    decided: Node  # packets whose evaluation of this filter ends at this rule
+
+
+class Analysis:
+    """Set-level semantics of one device, computed on demand and memoised."""
+
+    def __init__(self, device: m.Device, space: PacketSpace | None = None) -> None:
+        self.device = device
+        self.space = space or PacketSpace(device.interface_names())
+        self._outcomes: dict[tuple[str, str], Outcome] = {}
+        self._facts: dict[tuple[str, str], list[RuleFacts]] = {}
+        self._entries: dict[tuple[str, str], Node] | None = None
+        self._in_progress: set[tuple[str, str]] = set()
+        self._rest: dict[tuple[str, str], Node] = {}
+        self.cycles: list[m.Rule] = []
+
+    # -------------------------------------------------------------- basics
+
+    def key(self, f: m.Filter) -> tuple[str, str]:
+        return (f.table, f.name)
+
+    def family_set(self, f: m.Filter) -> Node:
+        fam = f.family or self.device.family
+        return self.space.family(fam) if fam else self.space.true
+
+    def hook_set(self, hook: str) -> Node:
+        """Packets that can be seen at an iptables hook (which interfaces they have)."""
+        s = self.space
+        none_in = s.iface(m.IN_IFACE, ("",))
+        none_out = s.iface(m.OUT_IFACE, ("",))
+        if hook == "INPUT":
+            return ~none_in & none_out
+        if hook == "OUTPUT":
+            return none_in & ~none_out
+        if hook == "FORWARD":
+            return ~none_in & ~none_out
+        return s.true
+
+    def bound_hooks(self, f: m.Filter) -> list[str]:
+        return [b.hook for b in self.device.bindings if b.filter == f.name and
+                (self.device.platform != "iptables" or f.table == "filter")]
+
+    def target(self, f: m.Filter, rule: m.Rule) -> m.Filter | None:
+        return self.device.filter(rule.action.target or "", f.table if f.table else None)
+
+    # -------------------------------------------------------------- per filter
+
+    def outcome(self, f: m.Filter) -> Outcome:
+        """The fate of every packet entering f (independent of how it got there)."""
+        k = self.key(f)
+        hit = self._outcomes.get(k)
+        if hit is not None:
+            return hit
+        self._run(f)
+        return self._outcomes[k]
+
+    def facts(self, f: m.Filter) -> list[RuleFacts]:
+        k = self.key(f)
+        if k not in self._facts:
+            self._run(f)
+        return self._facts[k]
+
+    def _run(self, f: m.Filter) -> None:
+        s = self.space
+        k = self.key(f)
+        if k in self._in_progress:
+            raise _Cycle(k)
+        self._in_progress.add(k)
+        try:
+            universe = s.universe & self.family_set(f)
+            acc = drop = rej = ret = unk = s.false
+            rem = universe
+            facts: list[RuleFacts] = []
+            if f.discipline == "last-match":
+                self._run_last(f, universe, facts)
+                return
+            for rule in f.rules:
+                mt = s.match(rule.match)
+                hit = rem & mt
+                decided = s.false
+                kind = rule.action.kind
+                if kind == "accept":
+                    acc |= hit
+                    decided = hit
+                elif kind == "drop":
+                    drop |= hit
+                    decided = hit
+                elif kind == "reject":
+                    rej |= hit
+                    decided = hit
+                elif kind == "return":
+                    ret |= hit
+                    decided = hit
+                elif kind == "unknown":
+                    unk |= hit
+                elif kind in ("jump", "goto"):
+                    t = self.target(f, rule)
+                    o = None
+                    if t is not None:
+                        try:
+                            o = self.outcome(t)
+                        except _Cycle:
+                            self.cycles.append(rule)
+                    if o is None:
+                        unk |= hit  # undefined target or a loop: not modelled
+                    else:
+                        acc |= hit & o.accept
+                        drop |= hit & o.drop
+                        rej |= hit & o.reject
+                        unk |= hit & o.unknown
+                        if kind == "jump":
+                            decided = hit & ~o.ret
+                        else:
+                            ret |= hit & o.ret
+                            decided = hit
+                facts.append(RuleFacts(rule, mt, rem, decided))
+                if decided != s.false:
+                    rem = rem & ~decided
+            # the default
+            if f.builtin or f.default.kind != "return":
+                dk = f.default.kind
+                if dk == "accept":
+                    acc |= rem
+                elif dk == "reject":
+                    rej |= rem
+                elif dk == "return":
+                    ret |= rem
+                else:
+                    drop |= rem
+            else:
+                ret |= rem
+            self._outcomes[k] = Outcome(acc, drop, rej, ret, unk)
+            self._facts[k] = facts
+            self._rest[k] = rem
+        finally:
+            self._in_progress.discard(k)
+
+    def _run_last(self, f: m.Filter, universe: Node, facts: list[RuleFacts]) -> None:
+        """Last match: go backwards; the last matching rule decides unless an earlier quick
+        rule matched. `decided` of a rule = packets it decides."""
+        s = self.space
+        k = self.key(f)
+        # quick rules first: packets reaching a quick rule that matches are decided by it
+        # A packet is decided by rule i iff it matches i, and: i is quick and no earlier quick
+        # rule matched, or i is not quick, no earlier quick rule matched, no later rule
+        # matched that is (quick, or later non-quick) ...
+        n = len(f.rules)
+        mts = [s.match(r.match) for r in f.rules]
+        deciding = [r.action.kind not in ("continue", "unknown") for r in f.rules]
+        # before[i]: packets not taken by any quick rule before i
+        before = []
+        cur = universe
+        for i, r in enumerate(f.rules):
+            before.append(cur)
+            if r.quick and deciding[i]:
+                cur = cur & ~mts[i]
+        # after[i]: packets matched by no deciding rule after i (those would override i)
+        after = [s.false] * n
+        cur = universe
+        for i in range(n - 1, -1, -1):
+            after[i] = cur
+            if deciding[i]:
+                cur = cur & ~mts[i]
+        acc = drop = rej = unk = s.false
+        rest = universe
+        for i, r in enumerate(f.rules):
+            if not deciding[i]:
+                if r.action.kind == "unknown":
+                    unk |= before[i] & mts[i]
+                facts.append(RuleFacts(r, mts[i], before[i], s.false))
+                continue
+            if r.quick:
+                dec = before[i] & mts[i]
+            else:
+                # no quick rule anywhere matched, and no later deciding rule matched
+                dec = before[i] & mts[i] & after[i]
+            kind = r.action.kind
+            if kind == "accept":
+                acc |= dec
+            elif kind == "reject":
+                rej |= dec
+            else:
+                drop |= dec
+            rest = rest & ~dec
+            facts.append(RuleFacts(r, mts[i], before[i], dec))
+        dk = f.default.kind
+        if dk == "accept":
+            acc |= rest
+        elif dk == "reject":
+            rej |= rest
+        else:
+            drop |= rest
+        self._outcomes[k] = Outcome(acc, drop, rej, s.false, unk)
+        self._facts[k] = facts
+        self._rest[k] = rest
+
+    def rest(self, f: m.Filter) -> Node:
+        """Packets that reach the end of f (its default decides them)."""
+        self.outcome(f)
+        return self._rest[self.key(f)]
+
+    # -------------------------------------------------------------- context
+
+    def entries(self) -> dict[tuple[str, str], Node]:
+        """For every filter, the packets that can enter it: all packets at its hooks for
+        bound filters, the packets its callers send it for the others."""
+        if self._entries is not None:
+            return self._entries
+        s = self.space
+        ent: dict[tuple[str, str], Node] = {}
+        for f in self.device.filters:
+            hooks = self.bound_hooks(f)
+            if hooks:
+                e = s.false
+                for h in hooks:
+                    e |= self.hook_set(h)
+                ent[self.key(f)] = e & s.universe & self.family_set(f)
+        # propagate through jumps, callers before callees (iterate to a fixpoint; chains are
+        # a DAG in a valid configuration, and a bounded number of rounds ends a loop)
+        order = self._topological()
+        for f in order:
+            e = ent.get(self.key(f))
+            if e is None:
+                ent[self.key(f)] = s.false
+                continue
+            if e == s.false:
+                continue
+            for fact in self.facts(f):
+                if fact.rule.action.kind in ("jump", "goto"):
+                    t = self.target(f, fact.rule)
+                    if t is None:
+                        continue
+                    tk = self.key(t)
+                    ent[tk] = ent.get(tk, s.false) | (e & fact.reach & fact.match)
+        self._entries = ent
+        return ent
+
+    def _topological(self) -> list[m.Filter]:
+        seen: set[tuple[str, str]] = set()
+        out: list[m.Filter] = []
+
+        def visit(f: m.Filter, stack: set[tuple[str, str]]) -> None:
+            k = self.key(f)
+            if k in seen or k in stack:
+                return
+            stack.add(k)
+            for r in f.rules:
+                if r.action.kind in ("jump", "goto"):
+                    t = self.target(f, r)
+                    if t is not None:
+                        visit(t, stack)
+            stack.discard(k)
+            seen.add(k)
+            out.append(f)
+
+        for f in self.device.filters:
+            visit(f, set())
+        out.reverse()  # callers first
+        return out
+
+    def callers(self, f: m.Filter) -> list[tuple[m.Filter, m.Rule]]:
+        out = []
+        for g in self.device.filters:
+            if g.table != f.table:
+                continue
+            for r in g.rules:
+                if r.action.kind in ("jump", "goto") and r.action.target == f.name:
+                    out.append((g, r))
+        return out
+
+    # -------------------------------------------------------------- what the rest does
+
+    def fates_after(self, f: m.Filter) -> list[dict[str, Node]]:
+        """For each rule position i of a first-match filter: the fate of a packet that
+        continues with rule i+1 (a dict accept/drop/reject/return/unknown -> set)."""
+        s = self.space
+        universe = s.universe & self.family_set(f)
+        if f.builtin or f.default.kind != "return":
+            dk = f.default.kind if f.default.kind in VERDICTS else "drop"
+        else:
+            dk = "return"
+        cur = {k: s.false for k in FATES}
+        cur[dk] = universe
+        out: list[dict[str, Node]] = [cur] * len(f.rules)
+        for i in range(len(f.rules) - 1, -1, -1):
+            out[i] = cur
+            rule = f.rules[i]
+            eff = self.effect(f, rule, cur)
+            if eff is None:
+                continue
+            mt = s.match(rule.match)
+            cur = {k: s.bdd.ite(mt, eff[k], cur[k]) for k in FATES}
+        return out
+
+    def effect(self, f: m.Filter, rule: m.Rule, after: dict[str, Node]) -> dict[str, Node] | None:
+        """The fate of a packet that this rule matches, given the fate `after` of packets that
+        go on past it. None for rules that let every packet go on (LOG, counters)."""
+        s = self.space
+        universe = s.universe & self.family_set(f)
+        kind = rule.action.kind
+        if kind == "continue":
+            return None
+        if kind == "unknown":
+            eff = dict(after)
+            eff["unknown"] = universe
+            return eff
+        if kind in ("accept", "drop", "reject", "return"):
+            return {k: (universe if k == kind else s.false) for k in FATES}
+        t = self.target(f, rule)
+        o = None
+        if t is not None:
+            try:
+                o = self.outcome(t)
+            except _Cycle:
+                o = None
+        if o is None:
+            return {k: (universe if k == "unknown" else s.false) for k in FATES}
+        if kind == "jump":
+            return {"accept": o.accept | (o.ret & after["accept"]),
+                    "drop": o.drop | (o.ret & after["drop"]),
+                    "reject": o.reject | (o.ret & after["reject"]),
+                    "return": o.ret & after["return"],
+                    "unknown": o.unknown | (o.ret & after["unknown"])}
+        return {"accept": o.accept, "drop": o.drop, "reject": o.reject,
+                "return": o.ret, "unknown": o.unknown}
+
+
+class _Cycle(Exception):
+    pass

@@ -1,0 +1,13 @@
+"""Reporters: one module per format behind one function, `render(report) -> str`.
+
+Layer: output. Reads findings and the report only.
+"""
+
+from __future__ import annotations
+
+from . import json_format, text
+
+FORMATS = {
+    "text": text.render,
+    "json": json_format.render,
+}

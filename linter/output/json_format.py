@@ -1,0 +1,48 @@
+"""JSON: `{"findings": [...], "diagnostics": [...], "summary": {...}}`, stable key order."""
+
+from __future__ import annotations
+
+import json
+
+from ..findings import Finding, Report
+
+
+def finding_data(f: Finding) -> dict:
+    out = {
+        "id": f.id,
+        "severity": f.severity,
+        "message": f.message,
+        "location": {"path": f.origin.path, "line": f.origin.line, "column": f.origin.column,
+                     "text": f.origin.text},
+        "related": [{"path": r.origin.path, "line": r.origin.line, "column": r.origin.column,
+                     "message": r.message} for r in f.related],
+        "approximate": f.approximate,
+        "fingerprint": f.fingerprint,
+    }
+    if f.witness is not None:
+        out["witness"] = f.witness.to_json()
+    return out
+
+
+def summary(report: Report) -> dict:
+    return {
+        "files": sorted({s.path for d in report.devices for s in d.stats}),
+        "devices": len(report.devices),
+        "rules": sum(len(f.rules) for d in report.devices for f in d.filters),
+        "lines_read": sum(s.lines_read for d in report.devices for s in d.stats),
+        "lines_understood": sum(s.lines_understood for d in report.devices for s in d.stats),
+        "findings": report.counts(),
+        "diagnostics": len(report.diagnostics),
+        "errors": list(report.errors),
+    }
+
+
+def render(report: Report, verbose: bool = False) -> str:
+    data = {
+        "findings": [finding_data(f) for f in report.findings],
+        "diagnostics": [{"path": d.origin.path, "line": d.origin.line, "column": d.origin.column,
+                         "text": d.origin.text, "severity": d.severity, "code": d.code,
+                         "construct": d.construct, "message": d.message} for d in report.diagnostics],
+        "summary": summary(report),
+    }
+    return json.dumps(data, indent=2) + "\n"

@@ -1,0 +1,32 @@
+"""Plain text: findings grouped by file, `path:line:col: severity ID message`."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from ..findings import Report
+
+
+def render(report: Report, verbose: bool = False) -> str:
+    lines: list[str] = []
+    for path, group in groupby(report.findings, key=lambda f: f.origin.path):
+        for f in group:
+            o = f.origin
+            approx = " [approximate]" if f.approximate else ""
+            lines.append(f"{path}:{o.line}:{o.column}: {f.severity} {f.id} {f.message}{approx}")
+            if f.witness is not None:
+                lines.append(f"    witness: {f.witness}")
+            for r in f.related[: (10 if verbose else 3)]:
+                lines.append(f"    {r.origin.path}:{r.origin.line}: {r.message}")
+        lines.append("")
+    for e in report.errors:
+        lines.append(f"error: {e}")
+    counts = report.counts()
+    nfiles = len({s.path for d in report.devices for s in d.stats}) or len(report.devices)
+    rules = sum(len(f.rules) for d in report.devices for f in d.filters)
+    read = sum(s.lines_read for d in report.devices for s in d.stats)
+    understood = sum(s.lines_understood for d in report.devices for s in d.stats)
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note")]
+    lines.append(f"{', '.join(parts)} in {nfiles} file{'s' if nfiles != 1 else ''} "
+                 f"({rules} rules; {understood} of {read} lines understood)")
+    return "\n".join(lines).lstrip("\n") + "\n"
