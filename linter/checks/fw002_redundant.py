@@ -60,6 +60,8 @@ def check(ctx) -> Iterator[Result]:
             eff = a.effect(f, rule, after[i])
             if eff is None:
                 continue
+            if rule.action.kind in ("jump", "goto") and _side_effects(ctx.device, f, rule.action.target):
+                continue  # the chain it calls logs or marks: removing the jump changes that
             differs = s.false
             for k in FATES:
                 differs |= eff[k] ^ after[i][k]
@@ -83,3 +85,20 @@ def check(ctx) -> Iterator[Result]:
                          f"the same way ({what})",
                          related=tuple(related_rule(f, r, "decided the same way by") for r in takers),
                          witness=witness, context=f.name)
+
+
+def _side_effects(device, f, name, seen=None) -> bool:
+    """Whether the chain (or a chain it calls) has rules that act without deciding."""
+    seen = seen if seen is not None else set()
+    if name in seen:
+        return False
+    seen.add(name)
+    t = device.filter(name or "", f.table or None)
+    if t is None:
+        return True
+    for r in t.rules:
+        if r.action.kind in ("continue", "unknown"):
+            return True
+        if r.action.kind in ("jump", "goto") and _side_effects(device, t, r.action.target, seen):
+            return True
+    return False
