@@ -361,6 +361,11 @@ class PacketSpace:
             return None
         prefs = [
             self._eq(m.STATE, m.STATE_NUMBER["NEW"]),
+            self._eq(m.PROTO, m.PROTO_TCP),
+            ~self.interval("src4", 0, 0x00FFFFFF) & ~self.interval("src4", 0xE0000000, 0xFFFFFFFF),
+            ~self.interval("dst4", 0, 0x00FFFFFF) & ~self.interval("dst4", 0xE0000000, 0xFFFFFFFF),
+            ~self.interval("src6", 0, (1 << 120) - 1),
+            ~self.interval("dst6", 0, (1 << 120) - 1),
             self._flags(0xFF, m.TCP_FLAG_BITS["SYN"]),
             self.interval(m.SPORT, 32768, 60999),
             self._eq(m.SPORT, 40000),

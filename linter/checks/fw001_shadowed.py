@@ -86,9 +86,9 @@ def check(ctx) -> Iterator[Result]:
                 names = ", ".join(f"line {r.origin.line}" for r in covering[:5])
                 if len(covering) > 5:
                     names += f" and {len(covering) - 5} more"
-                many = " together" if len(covering) > 1 else ""
+                verb = "together decide" if len(covering) > 1 else "decides"
                 yield Result(rule.origin,
-                             f"{rule_ref(f, rule)} can never match: {names}{many} decide every packet it matches first",
+                             f"{rule_ref(f, rule)} can never match: {names} {verb} every packet it matches first",
                              related=tuple(related_rule(f, r, "covered by") for r in covering[:10]),
                              witness=s.witness(fact.match & s.universe & a.family_set(f)),
                              context=f.name)

@@ -64,7 +64,7 @@ def check(ctx) -> Iterator[Result]:
                 continue  # the chain it calls logs or marks: removing the jump changes that
             differs = s.false
             for k in FATES:
-                differs |= eff[k] ^ after[i][k]
+                differs |= s.bdd.apply("xor", eff[k], after[i][k])
             if not s.is_empty(s.may(hit & differs)):
                 continue
             witness = s.witness(hit)

@@ -68,7 +68,7 @@ def check(ctx) -> Iterator[Result]:
             accepted = s.must(fact.match & ctx_set)
             # project away interfaces: the question is about addresses, protocols and ports
             proj = s.bdd.exist(iface_vars, accepted)
-            everything = s.bdd.exist(iface_vars, ctx_set & new & a.family_set(f) & s.universe)
+            everything = s.bdd.exist(iface_vars, new & a.family_set(f) & s.universe)
             if s.subset(everything, proj):
                 yield Result(rule.origin,
                              f"{rule_ref(f, rule)} accepts every new connection: any source, "

@@ -1,0 +1,49 @@
+"""The built wheel carries grammars/ and rules/ and works outside the source tree."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
+                   check=True, capture_output=True, text=True)
+    wheels = list(out.glob("fwlint-*.whl"))
+    assert len(wheels) == 1
+    return wheels[0]
+
+
+def test_wheel_contains_grammars_and_rules(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "linter/grammars/iptables.lark" in names
+    assert any(n.startswith("linter/rules/") for n in names)
+    assert "linter/data/services.tsv" in names
+    assert not any(n.startswith("tests/") for n in names)
+
+
+def test_wheel_runs_in_fresh_venv(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True,
+                   text=True, cwd=tmp_path)
+    example = tmp_path / "router.rules"
+    shutil.copy(ROOT / "examples" / "linux-router" / "router.rules", example)
+    res = subprocess.run([str(venv / "bin" / "fwlint"), "check", "--format", "json", str(example)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode == 1, res.stderr  # the example has findings on purpose
+    assert '"FW003"' in res.stdout
+    # the installed package is the one in the venv, not the source tree
+    where = subprocess.run([str(py), "-c", "import linter, sys; print(linter.__file__)"],
+                           capture_output=True, text=True, cwd=tmp_path).stdout
+    assert str(venv) in where
