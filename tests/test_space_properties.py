@@ -1,0 +1,554 @@
+"""Property tests of the packet-space engine against brute force on small domains.
+
+Layer: tests of the engine (`linter.space`). Every operation of `PacketSpace` is compared
+with an evaluator written here from the semantics documented in `linter.model`, by
+enumerating every packet of a small domain. The full product of all fields is too large to
+enumerate, so each test enumerates one group of fields (the others fixed at a random
+background value) and draws conditions over that group only; across the groups every field
+is covered. Opaque conditions are enumerated over every assignment of their keys.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linter import model as m
+from linter.space import IfaceDomain, PacketSpace
+
+# --------------------------------------------------------------------------- the small domain
+
+WIDTHS = {
+    "src4": 3, "dst4": 3, "src6": 2, "dst6": 2,
+    m.SPORT: 3, m.DPORT: 3, m.PROTO: 2, m.ICMP: 3, m.TCP_FLAGS: 3,
+}
+ADDR_WIDTH = {4: 3, 6: 2}
+INT_MAX = {
+    m.PROTO: 3, m.SPORT: 7, m.DPORT: 7, m.ICMP: 7, m.TCP_FLAGS: 7,
+    m.STATE: len(m.STATES) - 1, m.DIRECTION: 1,
+}
+# Bits of each engine block; interfaces and state have fewer valid values than bits.
+BLOCK_VALUES = {
+    m.FAMILY: 2, m.PROTO: 4, "dst4": 8, m.DPORT: 8, "src4": 8, m.SPORT: 8, m.ICMP: 8,
+    m.TCP_FLAGS: 8, m.STATE: len(m.STATES), m.DIRECTION: 2, "dst6": 4, "src6": 4,
+}
+OPAQUE_KEYS = ("ipset:a", "limit:b")
+IFACE_ALPHABET = "efix0"  # "i", "f", "x" and "0" collide with the engine's representative names
+
+SETTINGS = settings(max_examples=50, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+# A raw packet: every field has a concrete value (addresses in the packet's family).
+Raw = dict
+
+
+def to_packet(r: Raw) -> m.Packet:
+    return m.Packet(
+        family=r[m.FAMILY], src=r[m.SRC], dst=r[m.DST], proto=r[m.PROTO],
+        sport=r[m.SPORT], dport=r[m.DPORT],
+        icmp_type=r[m.ICMP] >> 8, icmp_code=r[m.ICMP] & 0xFF,
+        tcp_flags=r[m.TCP_FLAGS], state=m.STATES[r[m.STATE]],
+        in_iface=r[m.IN_IFACE], out_iface=r[m.OUT_IFACE],
+        direction=m.DIRECTIONS[r[m.DIRECTION]],
+    )
+
+
+# --------------------------------------------------------------------------- the brute-force evaluator
+
+
+def iface_matches(name: str, pattern: str) -> bool:
+    """netfilter's rule: `p+` matches every name starting with p (the bare `+` also matches
+    the empty name, 'no interface'); anything else matches itself only."""
+    if pattern.endswith("+"):
+        return name.startswith(pattern[:-1])
+    return name == pattern
+
+
+def holds(c: m.Cond, r: Raw, o: dict[str, bool]) -> bool:
+    """Whether condition c holds for raw packet r under opaque assignment o (model.py's words)."""
+    if isinstance(c, m.IntCond):
+        v = r[c.field]
+        res = any(lo <= v <= hi for lo, hi in c.ranges)
+    elif isinstance(c, m.AddrCond):
+        res = any(r[m.FAMILY] == fam and lo <= r[c.field] <= hi for fam, lo, hi in c.ranges)
+    elif isinstance(c, m.IfaceCond):
+        res = any(iface_matches(r[c.field], n) for n in c.names)
+    elif isinstance(c, m.FlagsCond):
+        res = (r[m.TCP_FLAGS] & c.mask) == c.comp
+    elif isinstance(c, m.Opaque):
+        res = o[c.key]
+    elif isinstance(c, m.AnyCond):
+        res = any(match_holds(alt, r, o) for alt in c.alternatives)
+    else:  # pragma: no cover
+        raise TypeError(c)
+    return res != c.negated
+
+
+def match_holds(mt: m.Match, r: Raw, o: dict[str, bool]) -> bool:
+    return all(holds(c, r, o) for c in mt.conds)
+
+
+# Expressions over matches: a Match, or ("or"|"and"|"diff", e1, e2), or ("not", e).
+Expr = object
+
+
+def build(space: PacketSpace, e: Expr):
+    if isinstance(e, m.Match):
+        return space.match(e)
+    op = e[0]
+    if op == "not":
+        return ~build(space, e[1])
+    a, b = build(space, e[1]), build(space, e[2])
+    return {"or": a | b, "and": a & b, "diff": a & ~b}[op]
+
+
+def truth(e: Expr, r: Raw, o: dict[str, bool]) -> bool:
+    if isinstance(e, m.Match):
+        return match_holds(e, r, o)
+    op = e[0]
+    if op == "not":
+        return not truth(e[1], r, o)
+    a, b = truth(e[1], r, o), truth(e[2], r, o)
+    return {"or": a or b, "and": a and b, "diff": a and not b}[op]
+
+
+def opaque_assignments() -> list[dict[str, bool]]:
+    return [dict(zip(OPAQUE_KEYS, bits)) for bits in itertools.product((False, True), repeat=len(OPAQUE_KEYS))]
+
+
+ASSIGNMENTS = opaque_assignments()
+
+
+def three_valued(vals: list[bool]) -> bool | None:
+    if all(vals):
+        return True
+    if not any(vals):
+        return False
+    return None
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+def int_ranges(hi_max: int) -> st.SearchStrategy:
+    def one(draw_lo: int, span: int) -> tuple[int, int]:
+        return (draw_lo, draw_lo + span)
+
+    return st.lists(st.builds(one, st.integers(0, hi_max + 1), st.integers(0, hi_max + 1)),
+                    min_size=1, max_size=3).map(tuple)
+
+
+def int_cond(field: str) -> st.SearchStrategy:
+    if field == m.FAMILY:
+        rng = st.sampled_from([(4, 4), (6, 6), (4, 6), (0, 3), (5, 5), (0, 10), (7, 9)])
+        ranges = st.lists(rng, min_size=1, max_size=2).map(tuple)
+    elif field == m.STATE:
+        ranges = int_ranges(7)  # the block has 3 bits; 5..7 are not states
+    else:
+        ranges = int_ranges(INT_MAX[field])
+    return st.builds(m.IntCond, st.just(field), ranges, st.booleans())
+
+
+def addr_cond(field: str) -> st.SearchStrategy:
+    @st.composite
+    def rng(draw):
+        fam = draw(st.sampled_from((4, 6)))
+        top = (1 << ADDR_WIDTH[fam]) - 1
+        lo = draw(st.integers(0, top))
+        hi = draw(st.integers(lo, top))
+        return (fam, lo, hi)
+
+    return st.builds(m.AddrCond, st.just(field), st.lists(rng(), min_size=1, max_size=3).map(tuple),
+                     st.booleans())
+
+
+iface_word = st.text(alphabet=IFACE_ALPHABET, min_size=0, max_size=3)
+iface_pattern = st.one_of(
+    st.text(alphabet=IFACE_ALPHABET, min_size=1, max_size=3),  # a concrete name
+    iface_word.map(lambda w: w + "+"),  # a wildcard, the bare "+" included
+    st.just(""),  # no interface
+)
+
+
+def iface_cond(field: str) -> st.SearchStrategy:
+    return st.builds(m.IfaceCond, st.just(field),
+                     st.lists(iface_pattern, min_size=1, max_size=3).map(tuple), st.booleans())
+
+
+@st.composite
+def flags_cond(draw):
+    mask = draw(st.integers(0, 7))
+    # comp within mask: a comp with bits outside the mask is a known defect (see the end)
+    comp = draw(st.integers(0, 7)) & mask
+    return m.FlagsCond(mask, comp, draw(st.booleans()))
+
+
+opaque_cond = st.builds(lambda k, n: m.Opaque(k, f"opaque {k}", n), st.sampled_from(OPAQUE_KEYS), st.booleans())
+
+
+def simple_cond(fields: tuple[str, ...], opaque: bool) -> st.SearchStrategy:
+    options = []
+    for f in fields:
+        if f in (m.SRC, m.DST):
+            options.append(addr_cond(f))
+        elif f in (m.IN_IFACE, m.OUT_IFACE):
+            options.append(iface_cond(f))
+        elif f == m.TCP_FLAGS:
+            options.append(flags_cond())
+        else:
+            options.append(int_cond(f))
+    if opaque:
+        options.append(opaque_cond)
+    return st.one_of(*options)
+
+
+def cond(fields: tuple[str, ...], opaque: bool) -> st.SearchStrategy:
+    simple = simple_cond(fields, opaque)
+    alt = st.lists(simple, min_size=0, max_size=2).map(lambda cs: m.Match(tuple(cs)))
+    any_cond = st.builds(m.AnyCond, st.lists(alt, min_size=0, max_size=3).map(tuple), st.booleans())
+    return st.one_of(simple, simple, simple, any_cond)
+
+
+def match(fields: tuple[str, ...], opaque: bool = True) -> st.SearchStrategy:
+    return st.lists(cond(fields, opaque), min_size=0, max_size=3).map(lambda cs: m.Match(tuple(cs)))
+
+
+def expr(fields: tuple[str, ...]) -> st.SearchStrategy:
+    leaf = match(fields)
+    return st.recursive(
+        leaf,
+        lambda sub: st.one_of(
+            st.tuples(st.sampled_from(("or", "and", "diff")), sub, sub),
+            st.tuples(st.just("not"), sub),
+        ),
+        max_leaves=3,
+    )
+
+
+def iface_names_in(x) -> set[str]:
+    """Every interface name or pattern mentioned in an expression or condition."""
+    if isinstance(x, m.IfaceCond):
+        return set(x.names)
+    if isinstance(x, m.AnyCond):
+        return set().union(*[iface_names_in(a) for a in x.alternatives]) if x.alternatives else set()
+    if isinstance(x, m.Match):
+        return set().union(*[iface_names_in(c) for c in x.conds]) if x.conds else set()
+    if isinstance(x, tuple):
+        return set().union(*[iface_names_in(y) for y in x[1:]])
+    return set()
+
+
+@st.composite
+def background(draw, names: Iterable[str] = ("", "eth0")) -> Raw:
+    fam = draw(st.sampled_from((4, 6)))
+    top = (1 << ADDR_WIDTH[fam]) - 1
+    names = sorted(set(names))
+    return {
+        m.FAMILY: fam,
+        m.SRC: draw(st.integers(0, top)),
+        m.DST: draw(st.integers(0, top)),
+        **{f: draw(st.integers(0, INT_MAX[f])) for f in INT_MAX},
+        m.IN_IFACE: draw(st.sampled_from(names)),
+        m.OUT_IFACE: draw(st.sampled_from(names)),
+    }
+
+
+# --------------------------------------------------------------------------- groups of fields
+
+
+@dataclass(frozen=True)
+class Group:
+    """Fields enumerated together; `blocks` are the engine blocks they cover (for counts)."""
+
+    name: str
+    fields: tuple[str, ...]
+    blocks: tuple[str, ...]
+
+
+ADDR = Group("addresses", (m.FAMILY, m.SRC, m.DST), (m.FAMILY, "src4", "dst4", "src6", "dst6"))
+PORTS = Group("ports", (m.PROTO, m.SPORT, m.DPORT), (m.PROTO, m.SPORT, m.DPORT))
+FLAGS = Group("flags-icmp", (m.PROTO, m.TCP_FLAGS, m.ICMP), (m.PROTO, m.TCP_FLAGS, m.ICMP))
+STATE = Group("state", (m.STATE, m.DIRECTION, m.FAMILY, m.ICMP), (m.STATE, m.DIRECTION, m.FAMILY, m.ICMP))
+IFACES = Group("interfaces", (m.IN_IFACE, m.OUT_IFACE, m.DIRECTION), (m.IN_IFACE, m.OUT_IFACE, m.DIRECTION))
+GROUPS = (ADDR, PORTS, FLAGS, STATE, IFACES)
+
+
+def probe_names(patterns: Iterable[str]) -> list[str]:
+    """Concrete names that reach every element of the interface domain of `patterns` (and
+    some that fall under nothing): "z" and "q" are not in the alphabet, so `p + "zq"` falls in
+    the element `p+` and "zq" in `*` (unless the bare `+` is there)."""
+    out = {"", "zq", "qq9"}
+    for p in patterns:
+        if p.endswith("+"):
+            out.update({p[:-1] + "zq", p[:-1] + "0", p[:-1]})
+        elif p:
+            out.update({p, p + "0"})
+    return sorted(out)
+
+
+def enumerate_group(g: Group, base: Raw, names: list[str]) -> Iterator[tuple[Raw, int]]:
+    """Every packet of the group's fields (others from `base`), with the number of engine
+    bit assignments of the group's blocks it stands for (the other family's address bits)."""
+    if g is ADDR:
+        for fam in (4, 6):
+            top = 1 << ADDR_WIDTH[fam]
+            other = 6 if fam == 4 else 4
+            mult = (1 << ADDR_WIDTH[other]) ** 2
+            for s, d in itertools.product(range(top), repeat=2):
+                yield {**base, m.FAMILY: fam, m.SRC: s, m.DST: d}, mult
+        return
+    domains = []
+    for f in g.fields:
+        if f == m.FAMILY:
+            domains.append((4, 6))
+        elif f in (m.IN_IFACE, m.OUT_IFACE):
+            domains.append(names)
+        else:
+            domains.append(range(INT_MAX[f] + 1))
+    for values in itertools.product(*domains):
+        r = dict(base)
+        r.update(zip(g.fields, values))
+        if m.FAMILY in g.fields and r[m.FAMILY] != base[m.FAMILY]:
+            # keep the background's addresses inside the new family's range
+            r[m.SRC] &= (1 << ADDR_WIDTH[r[m.FAMILY]]) - 1
+            r[m.DST] &= (1 << ADDR_WIDTH[r[m.FAMILY]]) - 1
+        yield r, 1
+
+
+def outside_factor(space: PacketSpace, g: Group) -> int:
+    """Bit assignments of the blocks outside the group (valid values only)."""
+    n_if = len(space.ifaces.elements)
+    sizes = dict(BLOCK_VALUES, **{m.IN_IFACE: n_if, m.OUT_IFACE: n_if})
+    out = 1
+    for b in space.blocks:
+        if b not in g.blocks:
+            out *= sizes[b]
+    return out
+
+
+def raw_of_witness(w: m.Packet) -> dict[str, object]:
+    """The fields a witness states (None where it says nothing: ports of a non-port protocol...)."""
+    return {
+        m.FAMILY: w.family, m.SRC: w.src, m.DST: w.dst, m.PROTO: w.proto,
+        m.SPORT: w.sport, m.DPORT: w.dport,
+        m.ICMP: None if w.icmp_type is None else (w.icmp_type << 8) | (w.icmp_code or 0),
+        m.TCP_FLAGS: w.tcp_flags, m.STATE: m.STATE_NUMBER[w.state],
+        m.IN_IFACE: w.in_iface, m.OUT_IFACE: w.out_iface, m.DIRECTION: m.DIRECTIONS.index(w.direction),
+    }
+
+
+# --------------------------------------------------------------------------- the main property
+
+
+def check_group(g: Group, e1: Expr, e2: Expr, base: Raw) -> None:
+    patterns = iface_names_in(e1) | iface_names_in(e2) | {base[m.IN_IFACE], base[m.OUT_IFACE]}
+    space = PacketSpace(interfaces=sorted(patterns), widths=WIDTHS)
+    names = probe_names(patterns)
+    a, b = build(space, e1), build(space, e2)
+    nodes = {
+        "a": (a, lambda x, y: x),
+        "b": (b, lambda x, y: y),
+        "a|b": (a | b, lambda x, y: x or y),
+        "a&b": (a & b, lambda x, y: x and y),
+        "a-b": (a & ~b, lambda x, y: x and not y),
+        "~a": (~a, lambda x, y: not x),
+    }
+    may_a, must_a = space.may(a), space.must(a)
+    any_a = False
+    any_b = False
+    a_eq_b = True
+    a_le_b = True
+    count_may_a = 0
+    members: list[Raw] = []
+    for r, mult in enumerate_group(g, base, names):
+        p = to_packet(r)
+        va = [truth(e1, r, o) for o in ASSIGNMENTS]
+        vb = [truth(e2, r, o) for o in ASSIGNMENTS]
+        for label, (node, fn) in nodes.items():
+            expected = three_valued([fn(x, y) for x, y in zip(va, vb)])
+            got = space.contains(node, p)
+            assert got == expected, f"contains({label}) for {p!r}: expected {expected}, got {got}"
+        assert space.contains(may_a, p) == any(va), f"may(a) for {p!r}"
+        assert space.contains(must_a, p) == all(va), f"must(a) for {p!r}"
+        any_a |= any(va)
+        any_b |= any(vb)
+        a_eq_b &= va == vb
+        a_le_b &= all(y or not x for x, y in zip(va, vb))
+        if any(va):
+            count_may_a += mult
+            members.append(r)
+    assert space.is_empty(a) == (not any_a)
+    assert space.is_empty(b) == (not any_b)
+    assert space.equal(a, b) == a_eq_b
+    assert space.subset(a, b) == a_le_b
+    assert space.subset(a & b, a) and space.subset(a, a | b)
+    assert space.equal(a | ~a, space.true) and space.is_empty(a & ~a)
+    assert space.is_empty(may_a) == (not any_a)
+    assert space.subset(must_a, a) and space.subset(a, may_a)
+    if g is not IFACES:  # the `*` element may stand for no name at all: counts are not names
+        assert space.count(a) == count_may_a * outside_factor(space, g)
+    w = space.witness(a)
+    if not any_a:
+        assert w is None
+    else:
+        assert w is not None
+        stated = raw_of_witness(w)
+        pats = patterns | {"+", ""}
+
+        def agrees(r: Raw, f: str) -> bool:
+            if f in (m.IN_IFACE, m.OUT_IFACE):  # names are abstracted: behave like the member's
+                return all(iface_matches(stated[f], q) == iface_matches(r[f], q) for q in pats)
+            return stated[f] is None or stated[f] == r[f]
+
+        assert any(all(agrees(r, f) for f in g.fields) for r in members), \
+            f"witness {w!r} agrees with no member of the set"
+        # and, where it states every field the set constrains, it is in the set
+        if all(stated[f] is not None for f in g.fields):
+            assert space.contains(may_a, w) is True, f"witness {w!r} not in may(a)"
+
+
+def group_test(g: Group) -> Callable:
+    @SETTINGS
+    @given(data=st.data())
+    def test(data) -> None:
+        e1 = data.draw(expr(g.fields), label="e1")
+        e2 = data.draw(expr(g.fields), label="e2")
+        names = iface_names_in(e1) | iface_names_in(e2) | {""}
+        base = data.draw(background(probe_names(names)), label="background")
+        check_group(g, e1, e2, base)
+
+    test.__name__ = f"test_algebra_{g.name.replace('-', '_')}"
+    return test
+
+
+test_algebra_addresses = group_test(ADDR)
+test_algebra_ports = group_test(PORTS)
+test_algebra_flags_icmp = group_test(FLAGS)
+test_algebra_state = group_test(STATE)
+test_algebra_interfaces = group_test(IFACES)
+
+
+# --------------------------------------------------------------------------- every field at once
+
+ALL_FIELDS = (m.FAMILY, m.SRC, m.DST, m.PROTO, m.SPORT, m.DPORT, m.ICMP, m.TCP_FLAGS, m.STATE,
+              m.IN_IFACE, m.OUT_IFACE, m.DIRECTION)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_membership_all_fields(data) -> None:
+    """Conditions over every field, checked on random whole packets."""
+    e = data.draw(expr(ALL_FIELDS), label="e")
+    patterns = iface_names_in(e)
+    names = probe_names(patterns)
+    space = PacketSpace(interfaces=sorted(patterns), widths=WIDTHS)
+    s = build(space, e)
+    packets = data.draw(st.lists(background(names), min_size=1, max_size=60), label="packets")
+    for r in packets:
+        expected = three_valued([truth(e, r, o) for o in ASSIGNMENTS])
+        assert space.contains(s, to_packet(r)) == expected, r
+        assert space.contains(space.may(s), to_packet(r)) == any(truth(e, r, o) for o in ASSIGNMENTS)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_point_and_witness_roundtrip(data) -> None:
+    """point(p) holds p and nothing else; the witness of a point is that packet."""
+    names = probe_names(["eth0", "eth+", "+"])
+    space = PacketSpace(interfaces=["eth0", "eth+", "ppp"], widths=WIDTHS)
+    r = data.draw(background(names))
+    # a protocol without ports, flags or ICMP: those fields at the values contains() reads
+    # for a packet that leaves them out (see the known defects at the end)
+    r.update({m.PROTO: 0, m.SPORT: 0, m.DPORT: 0, m.ICMP: 0, m.TCP_FLAGS: m.TCP_FLAG_BITS["SYN"]})
+    p = to_packet(r)
+    pt = space.point(p)
+    assert space.contains(pt, p) is True
+    assert space.count(pt) == 1  # one assignment of every bit (the other family's addresses 0)
+    w = space.witness(pt)
+    assert w is not None and space.contains(pt, w) is True
+    assert (w.family, w.src, w.dst, w.state, w.direction) == (p.family, p.src, p.dst, p.state, p.direction)
+
+
+def test_count_full_domain() -> None:
+    space = PacketSpace(interfaces=["eth0", "eth+"], widths=WIDTHS)
+    n_if = len(space.ifaces.elements)
+    total = 1
+    for b, v in BLOCK_VALUES.items():
+        total *= v
+    assert space.count(space.true) == total * n_if * n_if
+    assert space.count(space.false) == 0
+    assert space.witness(space.false) is None
+
+
+# --------------------------------------------------------------------------- the interface domain
+
+
+def expected_element(dom: IfaceDomain, name: str) -> str:
+    if name == "":
+        return ""
+    if name in dom.concrete:
+        return name
+    best = None
+    for p in dom.prefixes:
+        if name.startswith(p) and (best is None or len(p) > len(best)):
+            best = p
+    return "*" if best is None else best + "+"
+
+
+@settings(max_examples=300, deadline=None)
+@given(patterns=st.lists(iface_pattern, max_size=6),
+       queries=st.lists(st.text(alphabet=IFACE_ALPHABET + "z", max_size=4), max_size=12))
+def test_iface_domain(patterns: list[str], queries: list[str]) -> None:
+    dom = IfaceDomain(patterns)
+    assert dom.elements[dom.element_of("")] == ""
+    for name in queries + probe_names(patterns):
+        i = dom.element_of(name)
+        assert dom.elements[i] == expected_element(dom, name), name
+        # the abstraction is exact: the element matches a pattern iff the name does
+        for pat in set(patterns) | {"+", ""}:
+            assert dom.matches(dom.elements[i], pat) == iface_matches(name, pat), (name, pat)
+    for i, e in enumerate(dom.elements):
+        rep = dom.representative(i)
+        if e == "*" and "" in dom.prefixes:
+            continue  # no name falls in `*` when the bare `+` is mentioned
+        assert dom.element_of(rep) == i, (e, rep)
+        assert rep == "" or not rep.endswith("+")
+        for pat in set(patterns) | {"+", ""}:
+            assert dom.matches(e, pat) == iface_matches(rep, pat), (e, rep, pat)
+
+
+# --------------------------------------------------------------------------- known defects (reproducers)
+
+
+@pytest.mark.xfail(strict=True, reason="witness drops ports/flags/icmp of protocols that do not carry "
+                   "them, and contains() then reads defaults (0, SYN, 0): the witness is not in the set")
+def test_witness_of_port_condition_is_member() -> None:
+    space = PacketSpace(widths=WIDTHS)
+    s = space.cond(m.IntCond(m.DPORT, ((5, 5),)))
+    w = space.witness(s)
+    assert w is not None
+    assert space.contains(s, w) is True  # got: proto 0, dport None -> read as 0 -> False
+
+
+@pytest.mark.xfail(strict=True, reason="witness of a TCP-flags condition without a protocol "
+                   "condition: tcp_flags dropped for proto != 6, contains() reads SYN")
+def test_witness_of_flags_condition_is_member() -> None:
+    space = PacketSpace()
+    s = space.cond(m.FlagsCond(mask=m.TCP_FLAG_BITS["SYN"], comp=0))
+    w = space.witness(s)
+    assert w is not None
+    assert space.contains(s, w) is True
+
+
+@pytest.mark.xfail(strict=True, reason="_flags ignores the bits of comp outside mask, so "
+                   "FlagsCond(mask=1, comp=2) becomes 'FIN clear' instead of the empty set")
+def test_flags_comp_outside_mask_is_empty() -> None:
+    """(flags & mask) == comp can never hold when comp has a bit outside mask."""
+    space = PacketSpace(widths=WIDTHS)
+    s = space.cond(m.FlagsCond(mask=1, comp=2))
+    assert space.is_empty(s)
