@@ -98,8 +98,9 @@ class Step:
 
     def describe(self) -> str:
         where = f"{self.origin}" if self.origin else "?"
-        what = f"rule {self.rule.index + 1}" if self.rule is not None else "default"
-        return f"{where} {self.filter} {what}: {self.action}"
+        if self.rule is None:
+            return f"{where} {self.filter} policy: {self.action.replace('default ', '').upper()}"
+        return f"{where} {self.filter} rule {self.rule.index + 1}: {self.action}"
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,30 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
             # no filter table: netfilter accepts everything
             return Trace("accept", False, (), ("no filter table: every packet is accepted",), (), hook, "")
         raise TraceError(f"{device.name} has nothing bound at {hook!r}")
-    return _trace_filter(device, flts[0], packet, hook)
+    t = _trace_filter(device, flts[0], packet, hook)
+    altered = _alterations_before(device, packet, hook)
+    if altered:
+        t = Trace(t.verdict, True, t.steps, t.reasons + tuple(altered), t.alternatives, t.hook, t.filter)
+    return t
+
+
+# Alterations that change what the filter sees, by the hook whose packets they touch first.
+_REWRITES = {"dnat", "redirect", "netmap", "notrack", "ct", "tproxy"}
+_BEFORE = {"INPUT": ("PREROUTING",), "FORWARD": ("PREROUTING",), "OUTPUT": ("OUTPUT",)}
+
+
+def _alterations_before(device: m.Device, packet: m.Packet, hook: str) -> list[str]:
+    """Rules of the raw/mangle/nat tables that may rewrite this packet (destination, state)
+    before the filter table sees it: fwlint does not apply them, so the answer is approximate."""
+    out = []
+    stages = _BEFORE.get(hook, ())
+    for a in device.alterations:
+        if a.kind not in _REWRITES or not any(st in a.stage.split(",") for st in stages):
+            continue
+        if match_packet(a.match, packet) is not False:
+            out.append(f"{a.origin}: {a.table} {a.chain} may rewrite the packet before filtering "
+                       f"({a.kind}; not applied by fwlint)")
+    return out
 
 
 def _trace_filter(device: m.Device, flt: m.Filter, packet: m.Packet, hook: str | None) -> Trace:
