@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""Generate a large, realistic iptables-save ruleset for benchmarking fwlint.
+
+Usage: python bench/gen_iptables.py [N] [OUT] [--seed S]
+
+N (default 100,000) is the number of `-A` rules written, over two tables:
+
+- filter: INPUT/FORWARD (policy DROP) and OUTPUT (ACCEPT), a few hundred to a few thousand
+  user chains reached by jumps (a tree: every chain is jumped to from a built-in chain or
+  from a chain created before it, so there are no loops), conntrack states, multiport
+  lists, port ranges, prefixes of every length drawn from a pool that repeats (as real
+  configurations do), negations, interfaces and wildcards, ICMP types, TCP flags, quoted
+  comments, LOG, REJECT (with and without --reject-with), DROP, ACCEPT and RETURN;
+- nat: PREROUTING DNAT, POSTROUTING SNAT and MASQUERADE (about 3% of the rules).
+
+The output is deterministic for a given N and seed, and is accepted by
+`iptables-restore --test` (check: `python bench/run.py --validate-only`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import random
+import sys
+from typing import TextIO
+
+IFACES = ["eth0", "eth1", "eth2", "ens3", "bond0", "bond0.100", "bond0.200", "br-lan",
+          "wg0", "docker0", "lo"]
+IFACE_WILDCARDS = ["vlan+", "tun+", "veth+", "eth+"]
+COMMON_TCP = [22, 25, 53, 80, 110, 135, 143, 389, 443, 445, 465, 587, 636, 993, 995, 1433,
+              2049, 3268, 3306, 3389, 5432, 5985, 5986, 6379, 8080, 8443, 9090, 9200, 27017]
+COMMON_UDP = [53, 67, 68, 123, 137, 138, 161, 162, 500, 514, 1194, 1812, 1813, 4500, 5353, 51820]
+ICMP_TYPES = ["echo-request", "echo-reply", "destination-unreachable", "time-exceeded",
+              "parameter-problem", "fragmentation-needed", "port-unreachable"]
+REJECT_WITH = ["icmp-port-unreachable", "icmp-host-prohibited", "icmp-net-unreachable",
+               "icmp-admin-prohibited"]
+TEAMS = ["web", "db", "mail", "dns", "backup", "mon", "ldap", "vpn", "ci", "k8s", "storage", "voip"]
+WORDS = ["allow", "permit", "legacy", "temp", "migration", "vendor", "audit", "ops", "ticket",
+         "review", "partner", "lab", "prod", "staging"]
+
+
+class Pools:
+    """Addresses and ports drawn from pools, so that values repeat as in real rulesets."""
+
+    def __init__(self, rng: random.Random, n: int) -> None:
+        self.rng = rng
+        size = max(50, min(20000, n // 5))
+        nets = set()
+        lengths = [8, 12, 16, 16, 20, 22, 24, 24, 24, 24, 26, 27, 28, 29, 30, 32, 32, 32, 32]
+        while len(nets) < size:
+            plen = rng.choice(lengths)
+            first = rng.choice([10, 10, 10, 172, 192, 100, rng.randint(1, 223)])
+            value = (first << 24) | rng.getrandbits(24)
+            net = ipaddress.IPv4Network((value & ~((1 << (32 - plen)) - 1) & 0xFFFFFFFF, plen))
+            if net.network_address.packed[0] in (0, 127):
+                continue
+            nets.add(net)
+        self.nets = sorted(nets)
+        self.hosts = [str(ipaddress.IPv4Address(rng.getrandbits(24) | (10 << 24))) for _ in range(max(20, size // 4))]
+
+    def net(self) -> str:
+        net = self.rng.choice(self.nets)
+        return str(net.network_address) + "/" + str(net.prefixlen)
+
+    def host(self) -> str:
+        return self.rng.choice(self.hosts)
+
+
+class Generator:
+    def __init__(self, n: int, seed: int) -> None:
+        self.n = n
+        self.rng = random.Random(seed)
+        self.pools = Pools(self.rng, n)
+
+    # ------------------------------------------------------------------ pieces of a rule
+
+    def addr(self, flag: str) -> str:
+        neg = "! " if self.rng.random() < 0.05 else ""
+        a = self.pools.net()
+        return f"{neg}{flag} {a}"
+
+    def iface(self, flag: str) -> str:
+        r = self.rng.random()
+        name = self.rng.choice(IFACE_WILDCARDS) if r < 0.15 else self.rng.choice(IFACES)
+        neg = "! " if self.rng.random() < 0.05 else ""
+        return f"{neg}{flag} {name}"
+
+    def ports(self, proto: str) -> str:
+        rng = self.rng
+        common = COMMON_TCP if proto == "tcp" else COMMON_UDP
+        r = rng.random()
+        if r < 0.45:
+            return f"-m {proto} --dport {rng.choice(common)}"
+        if r < 0.60:
+            lo = rng.choice([1024, 3000, 5000, 8000, 10000, 30000, 49152, rng.randint(1, 60000)])
+            hi = min(65535, lo + rng.choice([1, 9, 99, 1000, 5535, rng.randint(1, 4000)]))
+            neg = "! " if rng.random() < 0.05 else ""
+            return f"-m {proto} {neg}--dport {lo}:{hi}"
+        if r < 0.85:
+            k = rng.randint(2, 12)
+            items = []
+            slots = 0  # multiport takes at most 15 ports, a range counting as two
+            for p in rng.sample(common, min(k, len(common))):
+                if rng.random() < 0.1 and slots <= 13:
+                    items.append(f"{p}:{min(65535, p + rng.randint(1, 20))}")
+                    slots += 2
+                elif slots <= 14:
+                    items.append(str(p))
+                    slots += 1
+            which = rng.choice(["--dports", "--dports", "--dports", "--sports", "--ports"])
+            return f"-m multiport {which} {','.join(items)}"
+        if r < 0.93:
+            return (f"-m {proto} --sport {rng.randint(1024, 65535)} "
+                    f"--dport {rng.choice(common)}")
+        return f"-m {proto} --sport {rng.choice(common)}"
+
+    def comment(self) -> str:
+        rng = self.rng
+        team = rng.choice(TEAMS)
+        text = f"{team} {rng.choice(WORDS)} {rng.choice(WORDS)} (FW-{rng.randint(100, 99999)})"
+        if rng.random() < 0.2:
+            text = f"{team}: {rng.choice(WORDS)} - owner {rng.choice(TEAMS)}-team"
+        return f'-m comment --comment "{text}"'
+
+    def state(self) -> str:
+        return "-m conntrack --ctstate " + self.rng.choice(
+            ["NEW", "NEW", "NEW", "ESTABLISHED,RELATED", "RELATED,ESTABLISHED", "INVALID", "NEW,ESTABLISHED"])
+
+    def verdict(self, proto: str, can_return: bool) -> str:
+        r = self.rng.random()
+        if r < 0.55:
+            return "-j ACCEPT"
+        if r < 0.72:
+            return "-j DROP"
+        if r < 0.84:
+            if proto == "tcp" and self.rng.random() < 0.5:
+                return "-j REJECT --reject-with tcp-reset"
+            if self.rng.random() < 0.3:
+                return "-j REJECT"
+            return f"-j REJECT --reject-with {self.rng.choice(REJECT_WITH)}"
+        if r < 0.94:
+            prefix = f"{self.rng.choice(TEAMS)}-{self.rng.choice(['drop', 'acc', 'rej', 'seen'])}: "
+            return f'-j LOG --log-prefix "{prefix}" --log-level {self.rng.choice([4, 6, 7])}'
+        return "-j RETURN" if can_return else "-j DROP"
+
+    def filter_rule(self, chain: str, builtin: bool) -> str:
+        rng = self.rng
+        parts = [f"-A {chain}"]
+        if rng.random() < 0.7:
+            parts.append(self.addr("-s"))
+        if rng.random() < 0.6:
+            parts.append(self.addr("-d"))
+        if chain != "OUTPUT" and rng.random() < 0.3:
+            parts.append(self.iface("-i"))
+        if chain != "INPUT" and rng.random() < 0.2:
+            parts.append(self.iface("-o"))
+        r = rng.random()
+        proto = "tcp" if r < 0.6 else "udp" if r < 0.82 else "icmp" if r < 0.92 else ""
+        if proto:
+            parts.append(f"-p {proto}")
+        if proto in ("tcp", "udp") and rng.random() < 0.9:
+            parts.append(self.ports(proto))
+            if proto == "tcp" and rng.random() < 0.05:
+                parts.append("-m tcp --tcp-flags FIN,SYN,RST,ACK SYN")
+        elif proto == "icmp" and rng.random() < 0.7:
+            parts.append(f"-m icmp --icmp-type {rng.choice(ICMP_TYPES)}")
+        if rng.random() < 0.35:
+            parts.append(self.state())
+        if rng.random() < 0.4:
+            parts.append(self.comment())
+        parts.append(self.verdict(proto, can_return=not builtin))
+        return " ".join(parts)
+
+    # ------------------------------------------------------------------ the tables
+
+    def write(self, out: TextIO) -> None:
+        rng = self.rng
+        n_nat = max(3, self.n * 3 // 100)
+        n_filter = self.n - n_nat
+        n_chains = max(3, n_filter // 100)
+        chains = [f"{rng.choice(TEAMS).upper()}-{i:05d}" for i in range(n_chains)]
+        body: dict[str, list[str]] = {c: [] for c in ["INPUT", "FORWARD", "OUTPUT"] + chains}
+
+        # the head of the built-in chains: what every real ruleset starts with
+        head = {
+            "INPUT": ["-A INPUT -i lo -j ACCEPT",
+                      "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                      "-A INPUT -m conntrack --ctstate INVALID -j DROP",
+                      "-A INPUT -p icmp -m icmp --icmp-type 8 -m limit --limit 5/sec -j ACCEPT"],
+            "FORWARD": ["-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                        "-A FORWARD -m conntrack --ctstate INVALID -j DROP"],
+            "OUTPUT": ["-A OUTPUT -o lo -j ACCEPT"],
+        }
+        tail = {
+            "INPUT": ['-A INPUT -m limit --limit 10/min -j LOG --log-prefix "INPUT drop: " --log-level 4',
+                      "-A INPUT -j REJECT --reject-with icmp-host-prohibited"],
+            "FORWARD": ['-A FORWARD -j LOG --log-prefix "FORWARD drop: "', "-A FORWARD -j DROP"],
+            "OUTPUT": [],
+        }
+        fixed = sum(len(v) for v in head.values()) + sum(len(v) for v in tail.values())
+
+        # the jump tree: chain i is entered from a built-in chain or from an earlier chain
+        jumps = 0
+        for i, c in enumerate(chains):
+            if i < 8 or rng.random() < 0.4:
+                parent = rng.choice(["INPUT", "FORWARD", "FORWARD", "OUTPUT"])
+            else:
+                parent = chains[rng.randrange(max(0, i - 50), i)]
+            parts = [f"-A {parent}"]
+            if rng.random() < 0.6:
+                parts.append(f"-s {self.pools.net()}")
+            if rng.random() < 0.4:
+                parts.append(f"-d {self.pools.net()}")
+            if parent == "FORWARD" and rng.random() < 0.5:
+                parts.append(f"-i {rng.choice(IFACES[:-1])}")
+            if rng.random() < 0.3:
+                parts.append(f"-p {rng.choice(['tcp', 'udp'])}")
+            parts.append(f"-j {c}" if rng.random() < 0.9 else f"-g {c}")
+            body[parent].append(" ".join(parts))
+            jumps += 1
+
+        remaining = max(0, n_filter - fixed - jumps)
+        names = list(body)
+        weights = [30.0, 40.0, 10.0] + [1.0] * n_chains
+        tot = sum(weights)
+        for name, w in zip(names, weights):
+            k = int(remaining * w / tot)
+            builtin = name in ("INPUT", "FORWARD", "OUTPUT")
+            body[name].extend(self.filter_rule(name, builtin) for _ in range(k))
+        # round-off goes to the last chain
+        written = fixed + sum(len(v) for v in body.values())
+        body[names[-1]].extend(self.filter_rule(names[-1], False) for _ in range(n_filter - written))
+        jump_targets = {f"-j {c}" for c in chains} | {f"-g {c}" for c in chains}
+        for name in names:
+            rng.shuffle(body[name])  # jumps between ordinary rules, not all at the top
+            rules = body[name]
+            if (name not in ("INPUT", "FORWARD", "OUTPUT") and rules and rng.random() < 0.3
+                    and not any(rules[-1].endswith(t) for t in jump_targets)):
+                # a conditional early return in place of the last rule (the count stays N)
+                rules[-1] = f"-A {name} -s {self.pools.net()} -j RETURN"
+
+        out.write("# Generated by fwlint bench/gen_iptables.py (seeded; not a real configuration)\n")
+        out.write("*filter\n")
+        out.write(":INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n")
+        for c in chains:
+            out.write(f":{c} - [0:0]\n")
+        for name in ["INPUT", "FORWARD", "OUTPUT"]:
+            for line in head[name] + body[name] + tail[name]:
+                out.write(line + "\n")
+        for c in chains:
+            for line in body[c]:
+                out.write(line + "\n")
+        out.write("COMMIT\n")
+        self.write_nat(out, n_nat)
+
+    def write_nat(self, out: TextIO, n: int) -> None:
+        rng = self.rng
+        out.write("*nat\n")
+        out.write(":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                  ":POSTROUTING ACCEPT [0:0]\n")
+        n_masq = max(1, n // 20)
+        n_snat = max(1, n // 4)
+        n_dnat = max(1, n - n_masq - n_snat)
+        for _ in range(n_dnat):
+            proto = rng.choice(["tcp", "tcp", "udp"])
+            port = rng.choice(COMMON_TCP if proto == "tcp" else COMMON_UDP)
+            ext = rng.choice([port, rng.randint(1024, 65535)])
+            parts = ["-A PREROUTING"]
+            if rng.random() < 0.3:
+                parts.append(f"-s {self.pools.net()}")
+            parts.append(f"-d {self.pools.host()}/32")
+            if rng.random() < 0.6:
+                parts.append(f"-i {rng.choice(['eth0', 'eth1', 'bond0'])}")
+            parts.append(f"-p {proto} -m {proto} --dport {ext}")
+            if rng.random() < 0.3:
+                parts.append(self.comment())
+            parts.append(f"-j DNAT --to-destination {self.pools.host()}:{port}")
+            out.write(" ".join(parts) + "\n")
+        for _ in range(n_snat):
+            parts = ["-A POSTROUTING", f"-s {self.pools.net()}"]
+            if rng.random() < 0.5:
+                parts.append(f"-d {self.pools.net()}")
+            parts.append(f"-o {rng.choice(['eth0', 'eth1', 'bond0'])}")
+            parts.append(f"-j SNAT --to-source {self.pools.host()}")
+            out.write(" ".join(parts) + "\n")
+        for _ in range(n_masq):
+            parts = ["-A POSTROUTING", f"-s {self.pools.net()}", f"-o {rng.choice(['eth0', 'wg0', 'ppp0'])}",
+                     "-j MASQUERADE"]
+            out.write(" ".join(parts) + "\n")
+        out.write("COMMIT\n")
+
+
+def generate(n: int, path: str, seed: int = 2013) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        Generator(n, seed).write(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("n", nargs="?", type=int, default=100_000, help="number of rules (default 100000)")
+    ap.add_argument("out", nargs="?", default="-", help="output file (default: standard output)")
+    ap.add_argument("--seed", type=int, default=2013)
+    args = ap.parse_args(argv)
+    if args.n < 10:
+        ap.error("N must be at least 10")
+    if args.out == "-":
+        Generator(args.n, args.seed).write(sys.stdout)
+    else:
+        generate(args.n, args.out, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
