@@ -1,0 +1,178 @@
+"""Netfilter semantics of the rule graph: trace and set evaluation, and their agreement."""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from pathlib import Path
+
+import pytest
+
+from linter import model as m
+from linter.api import packet_from_dict
+from linter.graph import Analysis, TraceError, trace
+from linter.platforms.iptables import parse
+
+from .shared import SHARED
+
+
+def dev(text: str):
+    return parse("t.rules", text.encode())
+
+
+def pkt(spec: dict) -> m.Packet:
+    return packet_from_dict(spec)[0]
+
+
+RULES = """*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:A - [0:0]
+:B - [0:0]
+:G - [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+-A INPUT -p tcp -j A
+-A INPUT -p udp -g G
+-A INPUT -p udp --dport 53 -j ACCEPT
+-A A -s 10.0.0.0/8 -j B
+-A A -p tcp --dport 22 -j ACCEPT
+-A A -p tcp --dport 23 -j REJECT --reject-with tcp-reset
+-A B -p tcp --dport 80 -j RETURN
+-A B -p tcp --dport 8080 -j DROP
+-A B -j ACCEPT
+-A G -p udp --dport 123 -j ACCEPT
+-A G -p udp --dport 500 -j RETURN
+COMMIT
+"""
+
+
+@pytest.mark.parametrize("spec, verdict, last_line", [
+    # jump, chain B accepts everything else from 10/8
+    ({"proto": "tcp", "src": "10.1.1.1", "dst": "192.0.2.1", "dport": 443, "in_iface": "eth0"}, "accept", 18),
+    # RETURN from B goes back to A, which does not match port 80: falls off A back to INPUT: policy
+    ({"proto": "tcp", "src": "10.1.1.1", "dst": "192.0.2.1", "dport": 80, "in_iface": "eth0"}, "drop", 2),
+    ({"proto": "tcp", "src": "10.1.1.1", "dst": "192.0.2.1", "dport": 8080, "in_iface": "eth0"}, "drop", 17),
+    ({"proto": "tcp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 22, "in_iface": "eth0"}, "accept", 14),
+    ({"proto": "tcp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 23, "in_iface": "eth0"}, "reject", 15),
+    # goto G: G's RETURN (and falling off G) returns to INPUT's caller: the policy, not line 12
+    ({"proto": "udp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 53, "in_iface": "eth0"}, "drop", 2),
+    ({"proto": "udp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 500, "in_iface": "eth0"}, "drop", 2),
+    ({"proto": "udp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 123, "in_iface": "eth0"}, "accept", 19),
+    ({"proto": "udp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 9, "in_iface": "lo"}, "accept", 8),
+    # ESTABLISHED never admits a lone first packet...
+    ({"proto": "icmp", "src": "192.0.2.9", "dst": "192.0.2.1", "icmp_type": 8, "in_iface": "eth0"}, "drop", 2),
+    # ...but a packet said to be ESTABLISHED is admitted
+    ({"proto": "icmp", "src": "192.0.2.9", "dst": "192.0.2.1", "icmp_type": 0, "in_iface": "eth0",
+      "state": "ESTABLISHED"}, "accept", 9),
+])
+def test_netfilter_semantics(spec, verdict, last_line):
+    d = dev(RULES)
+    t = trace(d, pkt(spec), "INPUT")
+    assert t.verdict == verdict, [s.describe() for s in t.steps]
+    assert not t.approximate
+    assert t.steps[-1].origin.line == last_line
+
+
+def test_policy_only_on_builtin_and_filter_directly():
+    d = dev(RULES)
+    t = trace(d, pkt({"proto": "udp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 9}), filter_name="G")
+    assert t.verdict == "return"
+    t = trace(d, pkt({"proto": "udp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 123}), filter_name="G")
+    assert t.verdict == "accept"
+    with pytest.raises(TraceError):
+        trace(d, pkt({"proto": "udp", "src": "192.0.2.9", "dst": "192.0.2.1"}), filter_name="NOPE")
+    with pytest.raises(TraceError):
+        trace(d, pkt({"proto": "udp", "src": "2001:db8::1", "dst": "2001:db8::2"}), "INPUT")
+
+
+def test_opaque_conditions_make_answers_approximate():
+    d = dev("""*filter
+:INPUT DROP [0:0]
+-A INPUT -p icmp -m limit --limit 1/s -j ACCEPT
+-A INPUT -p tcp -m limit --limit 1/s -j DROP
+COMMIT
+""")
+    t = trace(d, pkt({"proto": "icmp", "src": "192.0.2.9", "dst": "192.0.2.1", "in_iface": "eth0"}), "INPUT")
+    assert t.approximate and set(t.alternatives) | {t.verdict} == {"accept", "drop"}
+    # both outcomes drop: the answer does not depend on the limit
+    t = trace(d, pkt({"proto": "tcp", "src": "192.0.2.9", "dst": "192.0.2.1", "in_iface": "eth0"}), "INPUT")
+    assert t.verdict == "drop" and not t.approximate
+
+
+def test_interface_wildcards_and_negation():
+    d = dev("""*filter
+:FORWARD DROP [0:0]
+-A FORWARD -i eth+ ! -o eth1 -j ACCEPT
+COMMIT
+""")
+    base = {"proto": "tcp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 1}
+    assert trace(d, pkt({**base, "in_iface": "eth7", "out_iface": "eth0"}), "FORWARD").verdict == "accept"
+    assert trace(d, pkt({**base, "in_iface": "eth", "out_iface": "wlan0"}), "FORWARD").verdict == "accept"
+    assert trace(d, pkt({**base, "in_iface": "eth7", "out_iface": "eth1"}), "FORWARD").verdict == "drop"
+    assert trace(d, pkt({**base, "in_iface": "wlan0", "out_iface": "eth0"}), "FORWARD").verdict == "drop"
+
+
+def _random_packet(rng: random.Random, d: m.Device, hook: str, names: list[str], fam: int) -> m.Packet:
+    proto = rng.choice([6, 6, 17, 17, 1, 47, 58 if fam == 6 else 1])
+    bits = 32 if fam == 4 else 128
+    addr = lambda: rng.getrandbits(bits) if rng.random() < .5 else \
+        int(ipaddress.ip_address(rng.choice(["10.0.0.1", "192.168.1.1", "127.0.0.1"] if fam == 4 else ["::1", "fe80::1"])))
+    ports = proto in (6, 17)
+    icmp = proto in (1, 58)
+    p = m.Packet(family=fam, src=addr(), dst=addr(), proto=proto,
+                 sport=rng.choice([rng.randrange(65536), 53, 1024, 40000]) if ports else None,
+                 dport=rng.choice([rng.randrange(65536), 22, 25, 53, 80, 443, 3128]) if ports else None,
+                 icmp_type=rng.choice([0, 3, 8, 11, 128, 129]) if icmp else None, icmp_code=0 if icmp else None,
+                 tcp_flags=rng.choice([2, 2, 16, 18, 1]) if proto == 6 else None,
+                 state=rng.choice(m.STATES),
+                 in_iface="" if hook == "OUTPUT" else rng.choice(names),
+                 out_iface="" if hook == "INPUT" else rng.choice(names))
+    return p
+
+
+def corpus_files() -> list[Path]:
+    root = SHARED / "corpus" / "iptables"
+    if not root.exists():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and "netfilter" not in p.parts)
+
+
+@pytest.mark.parametrize("path", corpus_files() or [None], ids=lambda p: p.name if p else "none")
+def test_trace_agrees_with_set_evaluation(path):
+    """For random and witness packets, the concrete tracer and the BDD evaluation agree
+    wherever neither depends on an opaque condition."""
+    if path is None:
+        pytest.skip("no corpus")
+    d = parse(str(path), path.read_bytes())
+    a = Analysis(d)
+    s = a.space
+    rng = random.Random(path.name)
+    names = sorted(n for n in d.interface_names() if not n.endswith("+"))[:6] + ["eth0", "zz9"]
+    fam = d.family or 4
+    checked = 0
+    if d.filter("INPUT", "filter") is None and d.filter("FORWARD", "filter") is None:
+        pytest.skip(f"{path.name} has no filter table")
+    for hook in ("INPUT", "FORWARD", "OUTPUT"):
+        f = d.filter(hook, "filter")
+        if f is None:
+            continue
+        o = a.outcome(f)
+        packets = [_random_packet(rng, d, hook, names, fam) for _ in range(150)]
+        for fate in (o.accept, o.drop, o.reject):
+            w = s.witness(fate & a.hook_set(hook))
+            if w is not None:
+                packets.append(w)
+        for p in packets:
+            t = trace(d, p, hook)
+            if t.approximate:
+                continue
+            sets = {"accept": o.accept, "drop": o.drop, "reject": o.reject}
+            member = s.contains(sets[t.verdict], p)
+            unk = s.contains(o.unknown, p)
+            if member is None or unk:
+                continue
+            assert member, f"{hook} {p}: trace says {t.verdict} ({[x.describe() for x in t.steps]})"
+            checked += 1
+    assert checked > 0
