@@ -199,6 +199,7 @@ def ipv4_packet(p: Packet, marker: int) -> bytes:
 # --------------------------------------------------------------------------- rulesets
 
 
+_COUNTERS_RE = re.compile(r"^\[\d+:\d+\]\s*")
 _REJECT_RE = re.compile(r"(\s)(?:-j|--jump)\s+REJECT(?:\s+--reject-with\s+\S+)?\s*$")
 
 
@@ -236,7 +237,8 @@ def rewrite_reject(block: str) -> str:
             out.append(line)
             out.append(f":{REJECT_CHAIN} - [0:0]")
             continue
-        if line.startswith("-A ") or line.startswith("-I ") or line.startswith("--append "):
+        body = _COUNTERS_RE.sub("", line)  # `iptables-save -c`: [packets:bytes] -A ...
+        if body.startswith(("-A ", "-I ", "--append ", "--insert ")):
             line = _REJECT_RE.sub(rf"\1-g {REJECT_CHAIN}", line)
         out.append(line)
     return "\n".join(out) + "\n"

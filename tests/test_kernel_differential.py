@@ -1,0 +1,188 @@
+"""fwlint's trace against the Linux kernel: the same packets, the same verdicts.
+
+Each ruleset (corpus, aerleon oracle, generated; tests/kernel/rulesets.py) is loaded into
+network namespaces of the test's own (tests/kernel/netns.py), real IPv4 packets chosen at
+the rules' boundaries (tests/kernel/probes.py) are sent through veth pairs, and the
+kernel's fate of each at its hook (accept, drop, reject) is compared with
+`linter.graph.trace` on the file as fwlint parses it. Every answer fwlint does not mark
+approximate must agree. Probes the kernel never delivers to the hook (martian or multicast
+sources, multicast destinations, ...) are "not reached" and left out, and counted.
+
+Needs root, `ip netns`, nft and iptables-restore. Skips with a message without them, except
+when CI=true: there the tools are installed and their absence is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .kernel.netns import (
+    MISROUTED, NOT_REACHED, HarnessError, KernelLab, missing_tools, rewrite_reject, sigterm_cleanup,
+)
+from .kernel.probes import make_probes, parse_rules
+from .kernel.rulesets import Ruleset, all_rulesets
+
+pytestmark = [pytest.mark.kernel]
+
+SHARED = Path(__file__).parents[1].parent / "shared"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+MIN_RULESETS = 20
+MIN_COMPARED = 20_000
+
+
+def _skip_or_fail(message: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI=true, so this is a failure, not a skip: {message}")
+    pytest.skip(message)
+
+
+def probe_budget(rs: Ruleset, n_rules: int) -> int:
+    """Probes per ruleset: a floor for tiny ones, more for big and generated ones."""
+    if rs.source == "generated":
+        return 1500
+    return min(1500, max(500, 4 * n_rules))
+
+
+@dataclass
+class Disagreement:
+    ruleset: str
+    hook: str
+    packet: str
+    kernel: str
+    fwlint: str
+    rule: str
+
+    def __str__(self) -> str:
+        return (f"{self.ruleset}: {self.hook} {self.packet}: kernel {self.kernel}, fwlint {self.fwlint}"
+                f" (deciding: {self.rule})")
+
+
+@dataclass
+class Figures:
+    rulesets: int = 0
+    sent: int = 0
+    compared: int = 0
+    agreed: int = 0
+    not_reached: int = 0
+    approximate: int = 0
+    misrouted: int = 0
+    unloadable: int = 0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        pct = 100.0 * self.agreed / self.compared if self.compared else 0.0
+        return (f"kernel differential: {self.rulesets} rulesets, {self.sent} probes sent, "
+                f"{self.compared} compared, {self.not_reached} not reached, "
+                f"{self.approximate} approximate (excluded), {self.misrouted} misrouted, "
+                f"agreement {self.agreed}/{self.compared} = {pct:.2f}%, {self.seconds:.1f} s")
+
+
+def _deciding(t) -> str:
+    rules = getattr(t, "rules", None) or ()
+    if not rules:
+        return "policy/default"
+    r = rules[-1]
+    o = getattr(r, "origin", None)
+    text = (getattr(o, "text", "") or "").strip()
+    return f"{o} {text}" if o else repr(r)
+
+
+def run_differential(rulesets: list[Ruleset], parse, trace, report) -> tuple[Figures, list[Disagreement], list[str]]:
+    """Send every ruleset's probes through the kernel and through fwlint; compare."""
+    figs = Figures()
+    bad: list[Disagreement] = []
+    problems: list[str] = []
+    start = time.monotonic()
+    with sigterm_cleanup():
+        for rs in rulesets:
+            block = rs.kernel_text
+            if block is None:
+                continue
+            n_rules = len(parse_rules(block)[0])
+            probes, ifaces = make_probes(block, rs.name, probe_budget(rs, n_rules))
+            try:
+                with KernelLab(ifaces) as lab:
+                    loaded = lab.load_filter(rewrite_reject(block))
+                    if not loaded.ok:
+                        figs.unloadable += 1
+                        report(f"  not loadable, left out: {rs.name}: {loaded.message.splitlines()[0] if loaded.message else ''}")
+                        continue
+                    fates = lab.run(probes)
+            except HarnessError as e:
+                problems.append(f"{rs.name}: harness: {e}")
+                continue
+            try:
+                device = parse(rs.path, rs.data)
+            except Exception as e:  # noqa: BLE001 - a parser crash is a finding of this test
+                problems.append(f"{rs.name}: fwlint parse raised {type(e).__name__}: {e}")
+                continue
+            figs.rulesets += 1
+            figs.sent += len(probes)
+            counts: Counter[str] = Counter()
+            for probe, fate in zip(probes, fates):
+                if fate == NOT_REACHED:
+                    figs.not_reached += 1
+                    continue
+                if fate == MISROUTED:
+                    figs.misrouted += 1
+                    problems.append(f"{rs.name}: {probe.hook} {probe.packet}: the kernel saw it on other interfaces")
+                    continue
+                try:
+                    t = trace(device, probe.packet, probe.hook)
+                except Exception as e:  # noqa: BLE001
+                    figs.compared += 1
+                    bad.append(Disagreement(rs.name, probe.hook, str(probe.packet), fate, f"raised {type(e).__name__}: {e}", "-"))
+                    continue
+                if t.approximate:
+                    figs.approximate += 1
+                    continue
+                figs.compared += 1
+                counts[fate] += 1
+                if t.verdict == fate:
+                    figs.agreed += 1
+                else:
+                    bad.append(Disagreement(rs.name, probe.hook, str(probe.packet), fate, t.verdict, _deciding(t)))
+            report(f"  {rs.name}: {len(probes)} probes, {dict(counts)} ({lab.loaded_with})")
+    figs.seconds = time.monotonic() - start
+    return figs, bad, problems
+
+
+def test_fwlint_trace_agrees_with_the_kernel(capsys):
+    missing = missing_tools()
+    if missing:
+        _skip_or_fail("kernel differential test needs " + ", ".join(missing))
+    if not SHARED.is_dir():
+        _skip_or_fail(f"shared corpus not found at {SHARED}")
+    try:
+        from linter.graph import trace
+        from linter.platforms.iptables import parse
+    except ImportError as e:
+        pytest.fail(f"fwlint's iptables parser or trace is missing: {e}")
+
+    rulesets, skipped = all_rulesets(SHARED)
+    lines: list[str] = [f"  left out: {name}: {why}" for name, why in skipped]
+    figs, bad, problems = run_differential(rulesets, parse, trace, lines.append)
+    with capsys.disabled():
+        print()
+        if os.environ.get("FWLINT_KERNEL_VERBOSE"):
+            print("\n".join(lines))
+        print(figs.line())
+
+    message = [figs.line()]
+    if problems:
+        message.append(f"{len(problems)} harness/parse problems, first ones:")
+        message += ["  " + p for p in problems[:20]]
+    if bad:
+        message.append(f"{len(bad)} disagreements, first ones:")
+        message += ["  " + str(d) for d in bad[:40]]
+    assert not bad, "\n".join(message)
+    assert not problems, "\n".join(message)
+    assert figs.rulesets >= MIN_RULESETS, "\n".join(message)
+    assert figs.compared >= MIN_COMPARED, "\n".join(message)
