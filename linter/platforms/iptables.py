@@ -132,21 +132,43 @@ def _unquote(word: str) -> str:
     return "".join(out)
 
 
-@dataclass
 class _Words:
     """The shell words of one line, their columns (1-based) and which were quoted."""
 
-    words: list[str]
-    quoted: set[int]
-    columns: list[int] | None  # None: computed on demand (fast path)
-    line: str
-    error: tuple[int, str] | None = None  # (column, message) of a tokenising error
+    __slots__ = ("words", "quoted", "columns", "line", "error")
+
+    def __init__(self, words: list[str], quoted: set[int] | None, columns: list[int] | None, line: str,
+                 error: tuple[int, str] | None = None) -> None:
+        self.words = words
+        self.quoted = quoted  # indices of quoted words (None: none)
+        self.columns = columns  # None: computed on demand (fast path)
+        self.line = line
+        self.error = error  # (column, message) of a tokenising error
+
+    def command_column(self, i: int) -> int:
+        """Column of word i when it is one of the first two words (fast path)."""
+        if self.columns is None and i <= 1:
+            line = self.line
+            col = len(line) - len(line.lstrip())
+            if i == 1:
+                col = line.find(self.words[1], col + len(self.words[0]))
+            return col + 1
+        return self.column(i)
 
     def column(self, i: int) -> int:
         if self.columns is None:
             cols = []
-            for mt in _WORD_RE.finditer(self.line):
-                cols.append(mt.start() + 1)
+            line = self.line
+            if self.quoted is None:
+                pos = 0
+                find = line.find
+                for w in self.words:
+                    pos = find(w, pos)
+                    cols.append(pos + 1)
+                    pos += len(w)
+            else:
+                for mt in _WORD_RE.finditer(line):
+                    cols.append(mt.start() + 1)
             self.columns = cols
         if 0 <= i < len(self.columns):
             return self.columns[i]
@@ -154,11 +176,30 @@ class _Words:
 
 
 def _split_words(line: str) -> _Words:
-    if '"' not in line and "'" not in line and "\\" not in line:
-        return _Words(line.split(), set(), None, line)
-    words: list[str] = []
+    if "'" not in line and "\\" not in line:
+        if '"' not in line:
+            return _Words(line.split(), None, None, line)
+        # iptables-save quotes comments and log prefixes: "..." between blanks, no escapes
+        parts = line.split('"')
+        if len(parts) % 2 == 1:
+            words: list[str] = []
+            quoted: set[int] = set()
+            ok = True
+            for k, part in enumerate(parts):
+                if k % 2 == 0:
+                    if (k > 0 and part[:1] not in ("", " ", "\t")) or (
+                            k < len(parts) - 1 and part[-1:] not in (" ", "\t")):
+                        ok = False
+                        break
+                    words.extend(part.split())
+                else:
+                    quoted.add(len(words))
+                    words.append(part)
+            if ok:
+                return _Words(words, quoted, None, line)
+    words = []
     cols: list[int] = []
-    quoted: set[int] = set()
+    quoted = set()
     error = None
     pos = 0
     for mt in _WORD_RE.finditer(line):
@@ -183,8 +224,9 @@ def _classify(ws: _Words) -> tuple[str, ...]:
     out: list[str] = []
     n = len(words)
     get = _OPTION_TERMINALS.get
+    quoted = ws.quoted
     for i, w in enumerate(words):
-        if i in ws.quoted:
+        if quoted and i in quoted:
             out.append("WORD")
             continue
         t = get(w)
@@ -199,7 +241,7 @@ def _classify(ws: _Words) -> tuple[str, ...]:
                     t = "WORD"
             elif w == "!":
                 nxt = out_next = words[i + 1] if i + 1 < n else None
-                if out_next is not None and (i + 1) in ws.quoted:
+                if out_next is not None and quoted and (i + 1) in quoted:
                     t = "INNERBANG"
                 elif nxt is not None and get(nxt) is None and not (nxt.startswith("-") and len(nxt) > 1 and (nxt[1].isalpha() or nxt[1] == "-")) and nxt != "!":
                     t = "INNERBANG"
@@ -265,10 +307,10 @@ def _items(spec: Tree) -> tuple:
             toks = cond.children
             opt = _idx(toks[0])
             args = tuple((len(a.children) == 2, _idx(a.children[-1])) for a in toks[1:])
-            items.append((cond.data, neg, opt, args))
+            items.append((str(cond.data), neg, opt, args))
         elif it.data in ("module", "jump", "goto", "set_counters"):
             toks = it.children
-            items.append((it.data, False, _idx(toks[0]), tuple((False, _idx(t)) for t in toks[1:])))
+            items.append((str(it.data), False, _idx(toks[0]), tuple((False, _idx(t)) for t in toks[1:])))
     return tuple(items)
 
 
@@ -410,6 +452,17 @@ def _addr_ranges(text: str, family: int) -> tuple[tuple[int, int, int], ...] | s
         if not part:
             raise _Bad(f"empty address in {text!r}")
         addr, slash, mask = part.partition("/")
+        if family == 4 and (not slash or mask.isdigit()):
+            octets = addr.split(".")
+            if len(octets) == 4 and all(o.isdigit() and len(o) <= 3 and int(o) <= 255 for o in octets):
+                plen = int(mask) if slash else 32
+                if plen <= 32:
+                    a0, a1, a2, a3 = (int(o) for o in octets)
+                    v = (a0 << 24) | (a1 << 16) | (a2 << 8) | a3
+                    maskint = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+                    lo = v & maskint
+                    out.append((4, lo, lo | (~maskint & 0xFFFFFFFF)))
+                    continue
         try:
             ip = ipaddress.ip_address(addr)
         except ValueError:
@@ -556,8 +609,12 @@ class _PendingRule:
     target_text: str
     origin: m.Origin
     comment: str
-    target_col: int
+    target_word: int  # index of the target's name among the line's words (0: none)
     chain: str = ""
+
+    @property
+    def target_col(self) -> int:
+        return _split_words(self.origin.text).column(self.target_word) if self.target_word else self.origin.column
 
 
 @dataclass
@@ -869,7 +926,7 @@ class _Converter:
             alterations = expanded
             for ch in t.chains.values():
                 if ch.builtin:
-                    default = m.Action("accept" if ch.policy == "ACCEPT" else "drop")
+                    default = _act("accept" if ch.policy == "ACCEPT" else "drop")
                     filters.append(m.Filter(ch.name, tuple(built[ch.name]), default, table=t.name, builtin=True,
                                             family=self.family, origin=ch.origin,
                                             default_origin=ch.policy_origin or ch.origin))
@@ -886,50 +943,50 @@ class _Converter:
         name = pr.target
         o = pr.origin
         if pr.target_text == "?":
-            return m.Action("unknown", detail="rule not understood"), None
+            return _act("unknown", detail="rule not understood"), None
         if name is None:
-            return m.Action("continue"), None
+            return _act("continue"), None
         detail = pr.target_text
         if name in t.chains and name not in KNOWN_TARGETS:
             if t.chains[name].builtin:
                 self.diag(o.line, pr.target_col, o.text, "warning", "invalid",
                           f"cannot jump to built-in chain {name}")
-                return m.Action("unknown", detail=detail), None
-            return m.Action("goto" if pr.goto else "jump", target=name, detail=detail), None
+                return _act("unknown", detail=detail), None
+            return _act("goto" if pr.goto else "jump", target=name, detail=detail), None
         if pr.goto:
             self.diag(o.line, pr.target_col, o.text, "error", "undeclared-chain",
                       f"-g to chain {name}, which is not declared in table {t.name}")
-            return m.Action("unknown", detail=detail), None
+            return _act("unknown", detail=detail), None
         if name in _TERMINAL_TARGETS:
-            return m.Action(_TERMINAL_TARGETS[name], detail=detail if name == "REJECT" else ""), None  # type: ignore[arg-type]
+            return _act(_TERMINAL_TARGETS[name], detail=detail if name == "REJECT" else ""), None  # type: ignore[arg-type]
         params = tuple((opt.lstrip("-"), " ".join(args)) for _neg, opt, args in pr.target_opts)
         if name in _CONTINUE_TARGETS:
-            return m.Action("continue", detail=detail), None
+            return _act("continue", detail=detail), None
         if name in _ALTERATION_TARGETS:
             alt = m.Alteration(_ALTERATION_TARGETS[name], pr.match, o, "?", t.name, self.chain_of(t, pr), params, detail)
-            return m.Action("continue", detail=detail), alt
+            return _act("continue", detail=detail), alt
         if name in _NAT_TARGETS:
             alt = m.Alteration(_NAT_TARGETS[name], pr.match, o, "?", t.name, self.chain_of(t, pr), params, detail)
             if t.name != "nat":
                 self.diag(o.line, pr.target_col, o.text, "warning", "invalid", f"{name} is only valid in table nat")
-                return m.Action("unknown", detail=detail), alt
-            return m.Action("accept", detail=detail), alt
+                return _act("unknown", detail=detail), alt
+            return _act("accept", detail=detail), alt
         if name in _QUEUE_TARGETS:
             self.diag(o.line, pr.target_col, o.text, "note", "approximate",
                       f"{name} hands packets to userspace: verdict unknown", construct=name)
-            return m.Action("unknown", detail=detail), None
+            return _act("unknown", detail=detail), None
         if name in ("TPROXY",):
             self.diag(o.line, pr.target_col, o.text, "note", "approximate",
                       f"{name}: verdict depends on a local socket", construct=name)
             alt = m.Alteration("tproxy", pr.match, o, "?", t.name, self.chain_of(t, pr), params, detail)
-            return m.Action("unknown", detail=detail), alt
+            return _act("unknown", detail=detail), alt
         if name in _OTHER_KNOWN_TARGETS:
             self.diag(o.line, pr.target_col, o.text, "note", "approximate", f"target {name} is not modelled",
                       construct=name)
-            return m.Action("unknown", detail=detail), None
+            return _act("unknown", detail=detail), None
         self.diag(o.line, pr.target_col, o.text, "warning", "unknown-target",
                   f"unknown target {name} (no such chain in table {t.name})", construct=name)
-        return m.Action("unknown", detail=detail), None
+        return _act("unknown", detail=detail), None
 
     def chain_of(self, t: _Table, pr: _PendingRule) -> str:
         return pr.chain
@@ -976,8 +1033,13 @@ class _RuleBuilder:
         self.proto_neg = False
         self.comments: list[str] = []
         self.extra_words: list[str] = []
+        self.occurrence = 0  # stateful matches of this rule so far (for their Opaque keys)
+        self.recording: list | None = None  # diagnostics of a module conversion being cached
 
     def diag(self, i: int, severity: str, code: str, message: str, construct: str = "") -> None:
+        if self.recording is not None:
+            self.recording.append((i, (severity, code, message, construct)))
+            return
         self.conv.diag(self.lineno, self.ws.column(i), self.text, severity, code, message, construct)
 
     def build(self, items: tuple) -> _PendingRule:
@@ -1068,11 +1130,10 @@ class _RuleBuilder:
                 parts.append(opt)
                 parts.extend(_shell_quote(self.word(a)) for a in argv)
             target_text = " ".join(parts)
-        origin = m.Origin(self.conv.path, self.lineno, self.ws.column(self.cmd_i), self.text)
+        origin = m.Origin(self.conv.path, self.lineno, self.ws.command_column(self.cmd_i), self.text)
         return _PendingRule(m.Match(tuple(self.conds)), target, goto,
                             [(neg, opt, [self.word(a) for a in argv]) for neg, opt, argv, _ in target_opts],
-                            target_text, origin, "; ".join(self.comments),
-                            self.ws.column(target_i + 1) if target_i >= 0 else 0)
+                            target_text, origin, "; ".join(self.comments), target_i + 1)
 
     def word(self, i: int) -> str:
         if i < 0:
@@ -1101,7 +1162,7 @@ class _RuleBuilder:
                 return
             self.proto = n
             self.proto_neg = neg
-            self.conds.append(m.IntCond(m.PROTO, ((n, n),), neg))
+            self.conds.append(_cached(m.IntCond, m.PROTO, ((n, n),), neg))
         elif kind in ("source", "destination"):
             field_ = m.SRC if kind == "source" else m.DST
             try:
@@ -1114,12 +1175,12 @@ class _RuleBuilder:
                 self.diag(val_i, "note", "approximate", f"{val}: {r} is not modelled exactly", construct=r)
                 self.conds.append(m.Opaque(f"{field_} {val}", f"{'-s' if field_ == m.SRC else '-d'} {val}", neg))
                 return
-            self.conds.append(m.AddrCond(field_, r, neg))
+            self.conds.append(_cached(m.AddrCond, field_, r, neg))
         elif kind in ("in_interface", "out_interface"):
             field_ = m.IN_IFACE if kind == "in_interface" else m.OUT_IFACE
             if len(val) > 15 or not val:
                 self.diag(val_i, "warning", "invalid", f"bad interface name {val!r}")
-            self.conds.append(m.IfaceCond(field_, (val,), neg))
+            self.conds.append(_cached(m.IfaceCond, field_, (val,), neg))
         elif kind == "fragment":
             self.conds.append(m.Opaque("fragment", "-f (second and later fragments)", neg))
             self.diag(oi, "note", "approximate", "-f (fragments) is not modelled exactly", construct="-f")
@@ -1149,7 +1210,8 @@ class _RuleBuilder:
             body = self.canon(opts)
         desc = f"-m {module} {body}".rstrip()
         if module in STATEFUL_MODULES:
-            key = f"{module}@{self.conv.path}:{self.lineno}:{self.ws.column(at)} {body}".rstrip()
+            self.occurrence += 1
+            key = f"{module}@{self.conv.path}:{self.lineno}#{self.occurrence} {body}".rstrip()
         else:
             key = f"{module} {body}".rstrip()
         self.conds.append(m.Opaque(key, desc, negated))
@@ -1161,6 +1223,53 @@ class _RuleBuilder:
         self.diag(at, sev, code, msg, construct if construct is not None else module)
 
     def module(self, name: str, mi: int, opts: list) -> None:
+        """Convert one match module occurrence (cached for modules that are pure predicates)."""
+        if name in STATEFUL_MODULES:
+            self.convert_module(name, mi, opts)
+            return
+        word = self.word
+        key = (name, self.proto, self.proto_neg, mi < 0,
+               tuple((neg, opt, tuple(word(a) for a in argv)) for neg, opt, argv, _oi in opts))
+        hit = _module_cache.get(key)
+        if hit is None:
+            # record the conditions, comments and diagnostics, with word positions made relative
+            where: dict[int, tuple] = {mi: ("m",)}
+            for k, (_neg, _opt, argv, oi) in enumerate(opts):
+                where.setdefault(oi, ("o", k))
+                if argv:
+                    where.setdefault(argv[0], ("a", k))
+            n_conds = len(self.conds)
+            n_comments = len(self.comments)
+            self.recording = []
+            try:
+                self.convert_module(name, mi, opts)
+                diags = tuple((where.get(i, ("m",)), rest) for i, rest in self.recording)
+            finally:
+                self.recording = None
+            hit = (tuple(self.conds[n_conds:]), tuple(self.comments[n_comments:]), diags)
+            if len(_module_cache) < 50_000:
+                _module_cache[key] = hit
+            for pos, rest in diags:
+                self.diag(self.position(pos, mi, opts), *rest)
+            return
+        conds, comments, diags = hit
+        if conds:
+            self.conds.extend(conds)
+        if comments:
+            self.comments.extend(comments)
+        for pos, rest in diags:
+            self.diag(self.position(pos, mi, opts), *rest)
+
+    @staticmethod
+    def position(pos: tuple, mi: int, opts: list) -> int:
+        if pos[0] == "o":
+            return opts[pos[1]][3]
+        if pos[0] == "a":
+            argv = opts[pos[1]][2]
+            return argv[0] if argv else opts[pos[1]][3]
+        return mi if mi >= 0 else (opts[0][3] if opts else 0)
+
+    def convert_module(self, name: str, mi: int, opts: list) -> None:
         at = mi if mi >= 0 else (opts[0][3] if opts else 0)
         if name not in _EXACT_MODULE_OPTIONS:
             if name in KNOWN_MODULES:
@@ -1194,56 +1303,71 @@ class _RuleBuilder:
                 self.conds.append(m.Opaque(f"{name} {self.canon([rec])}", f"-m {name} {self.canon([rec])}", neg))
 
     def option(self, module: str, opt: str, neg: bool, vals: list[str], proto: str, rec, oi: int) -> None:
-        fam6 = self.conv.family == 6
-        if opt in ("--sport", "--dport"):
-            lo, hi = _port_range(vals[0], proto)
-            self.conds.append(m.IntCond(m.SPORT if opt == "--sport" else m.DPORT, ((lo, hi),), neg))
-        elif opt in ("--sports", "--dports"):
-            r = _port_list(vals[0], proto)
-            self.conds.append(m.IntCond(m.SPORT if opt == "--sports" else m.DPORT, r, neg))
-        elif opt == "--ports":
-            r = _port_list(vals[0], proto)
-            self.conds.append(m.AnyCond((m.Match((m.IntCond(m.SPORT, r),)), m.Match((m.IntCond(m.DPORT, r),))), neg))
-        elif opt == "--tcp-flags":
-            mask = _flags(vals[0])
-            comp = _flags(vals[1])
-            self.conds.append(m.FlagsCond(mask, comp & mask, neg))
-        elif opt == "--syn":
-            self.conds.append(m.FlagsCond(0x17, 0x02, neg))
-        elif opt in ("--icmp-type", "--icmpv6-type"):
-            r = _icmp_ranges(vals[0], opt == "--icmpv6-type")
-            if r is None:
-                if neg:
-                    self.conds.append(m.IntCond(m.ICMP, ((0, 0xFFFF),), True))
-                return
-            self.conds.append(m.IntCond(m.ICMP, r, neg))
-        elif opt in ("--state", "--ctstate"):
-            allowed = frozenset({"SNAT", "DNAT"}) if opt == "--ctstate" else frozenset()
-            ranges, extra = _states(vals[0], allowed)
-            if extra:
-                self.opaque("conntrack", [rec], oi, construct=f"conntrack --ctstate {','.join(extra)}")
-                return
-            self.conds.append(m.IntCond(m.STATE, ranges, neg))
-        elif opt in ("--src-range", "--dst-range"):
-            a, dash, b = vals[0].partition("-")
-            if not dash:
-                raise _Bad(f"bad address range {vals[0]!r}")
-            ra = _addr_ranges(a, self.conv.family)
-            rb = _addr_ranges(b, self.conv.family)
-            if isinstance(ra, str) or isinstance(rb, str) or len(ra) != 1 or len(rb) != 1:
-                raise _Bad(f"bad address range {vals[0]!r}")
-            lo, hi = ra[0][1], rb[0][1]
-            if lo > hi:
-                raise _Bad(f"reversed address range {vals[0]!r}")
-            self.conds.append(m.AddrCond(m.SRC if opt == "--src-range" else m.DST, ((self.conv.family, lo, hi),), neg))
-        elif opt == "--comment":
+        if opt in _CACHED_OPTIONS:
+            cond = _exact_cond(opt, neg, tuple(vals), proto, self.conv.family)
+            if isinstance(cond, str):
+                self.opaque("conntrack", [rec], oi, construct=f"conntrack --ctstate {cond}")
+            elif cond is not None:
+                self.conds.append(cond)
+            return
+        if opt == "--comment":
             if len(vals[0]) > 255:
                 raise _Bad("comment longer than 255 characters")
             self.comments.append(vals[0])
-        else:
-            # the options of exact modules fwlint does not model (tcp-option, ctproto, ...)
-            self.opaque(module, [rec], oi, construct=f"{module} {opt}")
-        _ = fam6
+            return
+        # the options of exact modules fwlint does not model (tcp-option, ctproto, ...)
+        self.opaque(module, [rec], oi, construct=f"{module} {opt}")
+
+
+_CACHED_OPTIONS = frozenset({"--sport", "--dport", "--sports", "--dports", "--ports", "--tcp-flags", "--syn",
+                             "--icmp-type", "--icmpv6-type", "--state", "--ctstate", "--src-range",
+                             "--dst-range"})
+
+
+@lru_cache(maxsize=32768)
+def _exact_cond(opt: str, neg: bool, vals: tuple[str, ...], proto: str, family: int) -> m.Cond | str | None:
+    """The condition of one exactly modelled option; a str names conntrack states to approximate."""
+    if opt in ("--sport", "--dport"):
+        lo, hi = _port_range(vals[0], proto)
+        return m.IntCond(m.SPORT if opt == "--sport" else m.DPORT, ((lo, hi),), neg)
+    elif opt in ("--sports", "--dports"):
+        r = _port_list(vals[0], proto)
+        return m.IntCond(m.SPORT if opt == "--sports" else m.DPORT, r, neg)
+    elif opt == "--ports":
+        r = _port_list(vals[0], proto)
+        return m.AnyCond((m.Match((m.IntCond(m.SPORT, r),)), m.Match((m.IntCond(m.DPORT, r),))), neg)
+    elif opt == "--tcp-flags":
+        mask = _flags(vals[0])
+        comp = _flags(vals[1])
+        return m.FlagsCond(mask, comp & mask, neg)
+    elif opt == "--syn":
+        return m.FlagsCond(0x17, 0x02, neg)
+    elif opt in ("--icmp-type", "--icmpv6-type"):
+        r = _icmp_ranges(vals[0], opt == "--icmpv6-type")
+        if r is None:
+            if neg:
+                return m.IntCond(m.ICMP, ((0, 0xFFFF),), True)
+            return None
+        return m.IntCond(m.ICMP, r, neg)
+    elif opt in ("--state", "--ctstate"):
+        allowed = frozenset({"SNAT", "DNAT"}) if opt == "--ctstate" else frozenset()
+        ranges, extra = _states(vals[0], allowed)
+        if extra:
+            return ",".join(extra)
+        return m.IntCond(m.STATE, ranges, neg)
+    elif opt in ("--src-range", "--dst-range"):
+        a, dash, b = vals[0].partition("-")
+        if not dash:
+            raise _Bad(f"bad address range {vals[0]!r}")
+        ra = _addr_ranges(a, family)
+        rb = _addr_ranges(b, family)
+        if isinstance(ra, str) or isinstance(rb, str) or len(ra) != 1 or len(rb) != 1:
+            raise _Bad(f"bad address range {vals[0]!r}")
+        lo, hi = ra[0][1], rb[0][1]
+        if lo > hi:
+            raise _Bad(f"reversed address range {vals[0]!r}")
+        return m.AddrCond(m.SRC if opt == "--src-range" else m.DST, ((family, lo, hi),), neg)
+    return None
 
 
 _OPT_ALIASES = {
@@ -1252,8 +1376,28 @@ _OPT_ALIASES = {
 }
 
 
+_NEEDS_QUOTES = re.compile(r"[\s\"'\\]")
+_cond_cache: dict = {}
+_module_cache: dict = {}
+
+
+def _cached(cls, *args):
+    """One shared instance per distinct condition (cheaper than building frozen dataclasses)."""
+    key = (cls, args)
+    c = _cond_cache.get(key)
+    if c is None:
+        c = cls(*args)
+        if len(_cond_cache) < 200_000:
+            _cond_cache[key] = c
+    return c
+
+
+def _act(kind: str, target: str | None = None, detail: str = "") -> m.Action:
+    return _cached(m.Action, kind, target, detail)
+
+
 def _shell_quote(w: str) -> str:
-    if w and not re.search(r"[\s\"'\\]", w):
+    if w and not _NEEDS_QUOTES.search(w):
         return w
     return '"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
