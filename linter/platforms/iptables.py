@@ -1303,6 +1303,14 @@ class _RuleBuilder:
                 self.conds.append(m.Opaque(f"{name} {self.canon([rec])}", f"-m {name} {self.canon([rec])}", neg))
 
     def option(self, module: str, opt: str, neg: bool, vals: list[str], proto: str, rec, oi: int) -> None:
+        if opt in ("--sport", "--dport") and ":" in vals[0]:
+            a, _, b = vals[0].partition(":")
+            if a and b and _port(a, proto) > _port(b, proto):
+                # the kernel keeps such a range (old iptables-save printed it): it matches no port
+                self.diag(rec[2][0], "warning", "invalid",
+                          f"reversed port range {vals[0]!r} matches no port (iptables-restore refuses it)")
+                self.conds.append(m.IntCond(m.SPORT if opt == "--sport" else m.DPORT, (), neg))
+                return
         if opt in _CACHED_OPTIONS:
             cond = _exact_cond(opt, neg, tuple(vals), proto, self.conv.family)
             if isinstance(cond, str):
