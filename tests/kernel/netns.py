@@ -327,6 +327,7 @@ class KernelLab:
               "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0",
               "net.ipv4.conf.lo.rp_filter=0", "net.ipv4.conf.lo.accept_local=1", "net.ipv4.conf.lo.route_localnet=1",
               "net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=0",
+              "net.ipv4.igmp_max_memberships=65536",
               "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
         _run(["ip", "netns", "exec", self.peer, "sysctl", "-q", "-w",
               "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
@@ -484,6 +485,18 @@ class KernelLab:
             fw_socks: dict[str, socket.socket] = {}
             lo_sock = None
             try:
+                # INPUT of a multicast destination: the ingress interface joins the group
+                groups = sorted({(pr.packet.dst, pr.packet.in_iface) for pr in probes
+                                 if pr.hook == "INPUT" and pr.packet.dst >> 28 == 0xE})
+                if groups:
+                    lo_join = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    fw_socks["\0join"] = lo_join
+                    for group, dev in groups:
+                        mreqn = struct.pack("!I", group) + b"\0\0\0\0" + struct.pack("=i", socket.if_nametoindex(dev))
+                        try:
+                            lo_join.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreqn)
+                        except OSError:
+                            pass  # already a member (224.0.0.1)
                 if lo_frames:
                     lo_sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
                     lo_sock.bind(("lo", 0))
@@ -505,6 +518,8 @@ class KernelLab:
                 for f in lo_frames:
                     lo_sock.send(f)
             for dev, pkts in out_packets.items():
+                if dev not in fw_socks:
+                    continue
                 s = fw_socks[dev]
                 for raw, dst in pkts:
                     try:

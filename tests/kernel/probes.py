@@ -52,8 +52,8 @@ FLAG_BITS = {"FIN": 1, "SYN": 2, "RST": 4, "PSH": 8, "ACK": 16, "URG": 32, "ECE"
 
 
 def _flags(text: str) -> int:
-    if text == "ALL":
-        return 0xFF
+    if text == "ALL":  # libxt_tcp: FIN,SYN,RST,PSH,ACK,URG (ECE and CWR have no name)
+        return 0x3F
     if text == "NONE":
         return 0
     return sum(FLAG_BITS.get(t, 0) for t in text.split(","))
@@ -308,8 +308,11 @@ class ProbeMaker:
                 rng.choice(self.proto_pool) if self.proto_pool and rng.random() < 0.5 else rng.choice(OTHER_PROTOS))
         if proto in (0, 132, 33, 136):  # no probe builder for these: plain tcp instead
             proto = PROTO_TCP
-        src = fields.get("src", self._random_addr())
-        dst = fields.get("dst", self._random_addr())
+        src = fields["src"] if "src" in fields else self._random_addr()
+        dst = fields["dst"] if "dst" in fields else self._random_addr()
+        for _ in range(3):  # multicast/broadcast sources never reach a hook: keep only a few
+            if (src >> 28 == 0xE or src == 0xFFFFFFFF) and "src" not in fields and rng.random() < 0.8:
+                src = self._random_addr()
         if hook == "OUTPUT":
             # a raw packet with source 0 gets the route's source; one to 0.0.0.0 goes to lo
             src, dst = src or 1, dst or 1
@@ -416,6 +419,9 @@ class ProbeMaker:
             bits = [b for b in FLAG_BITS.values() if mask & b] or [2]
             for b in rng.sample(bits, min(3, len(bits))):
                 out.append({**base, "proto": PROTO_TCP, "flags": comp ^ b})
+            # ECE and CWR lie outside every mask iptables can name (ALL is 0x3f)
+            out.append({**base, "proto": PROTO_TCP, "flags": comp | 0x40})
+            out.append({**base, "proto": PROTO_TCP, "flags": comp | 0x80})
             out.append({**base, "proto": PROTO_TCP, "flags": 0x02})
         if r.states:
             out.append({**base, "proto": PROTO_TCP, "flags": 0x02})

@@ -91,6 +91,9 @@ CONSTRUCTS = """*filter
 :NESTED - [0:0]
 :FALLOFF - [0:0]
 -A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp -m tcp --tcp-flags ALL NONE -j REJECT --reject-with tcp-reset
+-A INPUT -p tcp -m tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG FIN,PSH,URG -j REJECT --reject-with icmp-port-unreachable
+-A INPUT -p tcp -m tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG SYN,ACK -j REJECT
 -A INPUT -m conntrack --ctstate INVALID -j DROP
 -A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
 -A INPUT -s 192.0.2.0/24 ! -d 192.0.2.128/25 -p tcp -m tcp --dport 22 -m comment --comment "ssh from the lab" -j ACCEPT
