@@ -466,7 +466,7 @@ def _addr_ranges(text: str, family: int) -> tuple[tuple[int, int, int], ...] | s
         try:
             ip = ipaddress.ip_address(addr)
         except ValueError:
-            if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", addr):
+            if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", addr) and re.search(r"[A-Za-z]", addr):
                 return "hostname"
             raise _Bad(f"bad address {part!r}") from None
         if ip.version != family:
@@ -933,6 +933,9 @@ class _Converter:
                 else:
                     filters.append(m.Filter(ch.name, tuple(built[ch.name]), m.Action("return"), table=t.name,
                                             builtin=False, family=self.family, origin=ch.origin))
+        table_order = {t.name: i for i, t in enumerate(self.tables)}
+        alterations.sort(key=lambda a: (table_order.get(a.table, 99), a.origin.line,
+                                        HOOK_ORDER.index(a.stage) if a.stage in HOOK_ORDER else 9))
         bindings: list[m.Binding] = []
         if self.find_table("filter") is not None:
             for hook in ("INPUT", "FORWARD", "OUTPUT"):
@@ -1072,9 +1075,8 @@ class _RuleBuilder:
                     opt = o
                 owner = None
                 if section is not None:
-                    name = section[0]
-                    own = _EXACT_MODULE_OPTIONS.get(name)
-                    if own is None or opt in own:
+                    own = _EXACT_MODULE_OPTIONS.get(section[0])
+                    if own is not None and opt in own:
                         owner = section
                 if owner is None:
                     for mod in reversed(modules):
@@ -1083,8 +1085,9 @@ class _RuleBuilder:
                             owner = mod
                             break
                 if owner is None:
-                    if section is not None and section[0] not in _EXACT_MODULE_OPTIONS:
-                        owner = section  # unknown modules swallow their options
+                    if section is not None and section[0] not in _EXACT_MODULE_OPTIONS and not (
+                            opt in _IMPLICIT_OPTIONS.get(self.proto, ()) and not self.proto_neg):
+                        owner = section  # approximated and unknown modules swallow their options
                     else:
                         implicit.append(rec)
                         continue
@@ -1377,6 +1380,8 @@ def _exact_cond(opt: str, neg: bool, vals: tuple[str, ...], proto: str, family: 
         return m.AddrCond(m.SRC if opt == "--src-range" else m.DST, ((family, lo, hi),), neg)
     return None
 
+
+_IMPLICIT_OPTIONS = {p: _EXACT_MODULE_OPTIONS[name] for p, name in _IMPLICIT_MODULE.items()}
 
 _OPT_ALIASES = {
     "--source-port": "--sport", "--destination-port": "--dport",
