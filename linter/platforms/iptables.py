@@ -1056,6 +1056,7 @@ class _RuleBuilder:
         target_opts: list = []
         section = None  # None, "target" or a module record
         seen_generic: set[str] = set()
+        repeated: set[str] = set()
         for kind, neg, oi, args in items:
             if kind == "option":
                 opt = words[oi]
@@ -1107,8 +1108,10 @@ class _RuleBuilder:
             elif kind == "set_counters":
                 continue
             else:
-                if kind in seen_generic and kind not in ("family",):
-                    self.diag(oi, "warning", "invalid", f"multiple {words[oi]} options are not allowed")
+                if kind in seen_generic and kind != "family":
+                    if kind not in repeated:
+                        repeated.add(kind)
+                        self.diag(oi, "warning", "invalid", f"multiple {words[oi]} options are not allowed")
                 seen_generic.add(kind)
                 self.generic(kind, neg, oi, args, fam)
         # the implicit protocol match
