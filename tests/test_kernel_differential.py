@@ -115,10 +115,10 @@ def run_differential(rulesets: list[Ruleset], parse, trace, report) -> tuple[Fig
             block = rs.kernel_text
             if block is None:
                 continue
-            n_rules = len(parse_rules(block)[0])
-            probes, ifaces = make_probes(block, rs.name, probe_budget(rs, n_rules))
+            n_rules = len(parse_rules(block, rs.family)[0])
+            probes, ifaces = make_probes(block, rs.name, probe_budget(rs, n_rules), rs.family)
             try:
-                with KernelLab(ifaces) as lab:
+                with KernelLab(ifaces, rs.family) as lab:
                     loaded = lab.load_filter(rewrite_reject(block))
                     if not loaded.ok:
                         figs.unloadable += 1

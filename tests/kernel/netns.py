@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from linter.model import PROTO_ICMP, PROTO_TCP, PROTO_UDP, Packet
+from linter.model import PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, Packet
 
 HOOKS = ("INPUT", "FORWARD", "OUTPUT")
 REJECT_MARK = 0x7E1EC7
@@ -163,9 +163,20 @@ def ipv4_header(src: int, dst: int, proto: int, payload_len: int, ident: int, tt
     return hdr[:10] + struct.pack("!H", _csum(hdr)) + hdr[12:]
 
 
+def _addr_bytes(family: int, a: int) -> bytes:
+    return a.to_bytes(4 if family == 4 else 16, "big")
+
+
+def ipv6_header(src: int, dst: int, nh: int, payload_len: int, flowlabel: int, hlim: int = 64) -> bytes:
+    return struct.pack("!IHBB", (6 << 28) | (flowlabel & 0xFFFFF), payload_len, nh, hlim) + _addr_bytes(6, src) + _addr_bytes(6, dst)
+
+
 def l4_payload(p: Packet, marker: int) -> bytes:
     """The transport header (and a little payload) of probe `p`, checksums included."""
-    pseudo = lambda n: struct.pack("!IIBBH", p.src, p.dst, 0, p.proto, n)  # noqa: E731
+    if p.family == 4:
+        pseudo = lambda n: struct.pack("!IIBBH", p.src, p.dst, 0, p.proto, n)  # noqa: E731
+    else:
+        pseudo = lambda n: _addr_bytes(6, p.src) + _addr_bytes(6, p.dst) + struct.pack("!IxxxB", n, p.proto)  # noqa: E731
     if p.proto == PROTO_TCP:
         flags = p.tcp_flags if p.tcp_flags is not None else 0x02
         seg = struct.pack("!HHIIBBHHH", p.sport or 0, p.dport or 0, 0x5EED0000 | marker, 0, 5 << 4, flags & 0xFF, 65535, 0, 0)
@@ -176,6 +187,18 @@ def l4_payload(p: Packet, marker: int) -> bytes:
         seg = struct.pack("!HHHH", p.sport or 0, p.dport or 0, 8 + len(body), 0) + body
         c = _csum(pseudo(len(seg)) + seg) or 0xFFFF
         return seg[:6] + struct.pack("!H", c) + seg[8:]
+    if p.proto == PROTO_ICMPV6 and p.family == 6:
+        t, code = p.icmp_type or 0, p.icmp_code or 0
+        if t in (1, 2, 3, 4):  # errors quote an (invented) datagram: IPv6 header + 8 bytes
+            inner_udp = struct.pack("!HHHH", 40000, 53, 8, 0)
+            rest = (b"\0\0\x05\x00" if t == 2 else b"\0\0\0\0") + ipv6_header(p.dst, p.src, PROTO_UDP, 8, 0) + inner_udp
+        elif t in (135, 136, 137):  # neighbour discovery: reserved/flags, then a target address
+            rest = b"\0\0\0\0" + _addr_bytes(6, p.dst) + (_addr_bytes(6, p.dst) if t == 137 else b"")
+        else:
+            rest = struct.pack("!HH", 0x4657, marker) + b"\0" * 12 + b"fwlint-probe"
+        msg = struct.pack("!BBH", t, code, 0) + rest
+        c = _csum(pseudo(len(msg)) + msg)
+        return msg[:2] + struct.pack("!H", c) + msg[4:]
     if p.proto == PROTO_ICMP:
         t, code = p.icmp_type or 0, p.icmp_code or 0
         if t in (3, 4, 5, 11, 12):  # errors quote an (invented) datagram: IP header + 8 bytes
@@ -194,6 +217,14 @@ def l4_payload(p: Packet, marker: int) -> bytes:
 def ipv4_packet(p: Packet, marker: int) -> bytes:
     body = l4_payload(p, marker)
     return ipv4_header(p.src, p.dst, p.proto, len(body), marker) + body
+
+
+def ip_packet(p: Packet, marker: int) -> bytes:
+    """The probe as an IP datagram: the marker is the IPv4 ID or the IPv6 flow label."""
+    if p.family == 4:
+        return ipv4_packet(p, marker)
+    body = l4_payload(p, marker)
+    return ipv6_header(p.src, p.dst, p.proto, len(body), marker) + body
 
 
 # --------------------------------------------------------------------------- rulesets
@@ -283,7 +314,7 @@ class KernelLab:
     """Two namespaces with veth pairs for `interfaces` (concrete names; `lo` is the loopback)."""
 
     interfaces: Sequence[str]
-    tag: str = ""
+    family: int = 4
     fw: str = field(init=False)
     peer: str = field(init=False)
     iface_index: dict[str, int] = field(init=False, default_factory=dict)
@@ -329,6 +360,14 @@ class KernelLab:
               "net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=0",
               "net.ipv4.igmp_max_memberships=65536",
               "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
+        if self.family == 6:
+            _run(["ip", "netns", "exec", self.fw, "sysctl", "-q", "-w",
+                  "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0",
+                  "net.ipv6.conf.lo.disable_ipv6=0", "net.ipv6.conf.all.forwarding=1",
+                  "net.ipv6.conf.default.forwarding=1", "net.ipv6.conf.default.addr_gen_mode=1",
+                  "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.default.accept_ra=0",
+                  "net.ipv6.conf.default.router_solicitations=0", "net.ipv6.auto_flowlabels=0",
+                  "net.ipv6.icmp.ratelimit=0", "net.ipv6.ip_nonlocal_bind=1"])
         _run(["ip", "netns", "exec", self.peer, "sysctl", "-q", "-w",
               "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
         fw_cmds = ["link set lo up"]
@@ -342,15 +381,24 @@ class KernelLab:
             peer_cmds.append(f"link set pv{i} up")
             self.iface_index[name] = i
         # routing: mark 1 -> everything local (INPUT); mark 0x100+i -> out of interface i (FORWARD)
-        fw_cmds += ["rule add pref 100 lookup local", "rule del pref 0",
-                    "rule add pref 10 fwmark 0x1 lookup 200",
-                    "route add local 0.0.0.0/0 dev lo table 200"]
+        route_cmds = ["rule add pref 100 lookup local", "rule del pref 0",
+                      "rule add pref 10 fwmark 0x1 lookup 200",
+                      f"route add local {'0.0.0.0/0' if self.family == 4 else '::/0'} dev lo table 200"]
         for name, i in self.iface_index.items():
-            fw_cmds.append(f"rule add pref {20 + i} fwmark 0x{0x100 + i:x} lookup {300 + i}")
-            fw_cmds.append(f"route add default dev {name} table {300 + i}")
+            route_cmds.append(f"rule add pref {20 + i} fwmark 0x{0x100 + i:x} lookup {300 + i}")
+            route_cmds.append(f"route add default dev {name} table {300 + i}")
+            if self.family == 6:
+                # a raw IPv6 socket bound to a device needs a route out of it; link-local
+                # destinations are looked up strictly on the ingress device
+                route_cmds.append(f"rule add pref {5000 + i} oif {name} lookup {300 + i}")
+                route_cmds.append(f"rule add pref 9 fwmark 0x1 iif {name} lookup {2000 + i}")
+                route_cmds.append(f"route add local ::/0 dev {name} table {2000 + i}")
+        if self.family == 6 and "lo" in self.interfaces:
+            route_cmds += ["rule add pref 4999 oif lo lookup 299", "route add local ::/0 dev lo table 299"]
         if "lo" in self.interfaces:
             self.iface_index["lo"] = -1
         _run(["ip", "-n", self.fw, "-batch", "-"], stdin="\n".join(fw_cmds) + "\n")
+        _run(["ip", "-n", self.fw, f"-{self.family}", "-batch", "-"], stdin="\n".join(route_cmds) + "\n")
         _run(["ip", "-n", self.peer, "-batch", "-"], stdin="\n".join(peer_cmds + ["link set lo up"]) + "\n")
 
     def fw_mac(self, i: int) -> str:
@@ -367,7 +415,8 @@ class KernelLab:
             kind = {1: "hash:net", 2: "hash:net,net", 3: "hash:ip,port,ip"}.get(dims, "hash:net")
             _run(["ip", "netns", "exec", self.fw, "ipset", "create", name, kind], check=False)
         messages = []
-        for tool in ("iptables-restore", "iptables-legacy-restore"):
+        tools = ("iptables-restore", "iptables-legacy-restore") if self.family == 4 else ("ip6tables-restore", "ip6tables-legacy-restore")
+        for tool in tools:
             p = _run(["ip", "netns", "exec", self.fw, tool], stdin=block, check=False)
             if p.returncode == 0:
                 self.loaded_with = tool
@@ -386,29 +435,38 @@ class KernelLab:
 
     def _observer(self, id_marks: list[tuple[int, int, int]]) -> str:
         sets = [f"{h}_{k}" for h in ("input", "forward", "output") for k in ("pre", "acc", "rej")]
-        lines = ["add table ip fwkobs", "delete table ip fwkobs", "table ip fwkobs {"]
+        fam, mk = self._nft_family, self._nft_marker
+        lines = [f"add table {fam} fwkobs", f"delete table {fam} fwkobs", f"table {fam} fwkobs {{"]
         for s in sets:
-            key = "ip id . meta iifname . meta oifname" if s.endswith("_pre") else "ip id"
+            key = f"{mk} . meta iifname . meta oifname" if s.endswith("_pre") else mk
             lines.append(f"  set {s} {{ typeof {key}; size 65536; flags dynamic; }}")
         if id_marks:
             elems = ", ".join(f"{lo}-{hi} : 0x{m:x}" if lo != hi else f"{lo} : 0x{m:x}" for lo, hi, m in id_marks)
             lines.append("  chain pre { type filter hook prerouting priority -300; policy accept;")
-            lines.append(f"    meta mark set ip id map {{ {elems} }}")
+            lines.append(f"    meta mark set {mk} map {{ {elems} }}")
             lines.append("  }")
         for h in ("input", "forward", "output"):
             lines.append(f"  chain {h}_before {{ type filter hook {h} priority -1; policy accept;")
-            lines.append(f"    meta mark set 0x0 add @{h}_pre {{ ip id . meta iifname . meta oifname }}")
+            lines.append(f"    meta mark set 0x0 add @{h}_pre {{ {mk} . meta iifname . meta oifname }}")
             lines.append("  }")
             lines.append(f"  chain {h}_after {{ type filter hook {h} priority 1; policy accept;")
-            lines.append(f"    meta mark 0x{REJECT_MARK:x} add @{h}_rej {{ ip id }} drop")
-            lines.append(f"    add @{h}_acc {{ ip id }} drop")
+            lines.append(f"    meta mark 0x{REJECT_MARK:x} add @{h}_rej {{ {mk} }} drop")
+            lines.append(f"    add @{h}_acc {{ {mk} }} drop")
             lines.append("  }")
         lines.append("}")
         return "\n".join(lines) + "\n"
 
+    @property
+    def _nft_family(self) -> str:
+        return "ip" if self.family == 4 else "ip6"
+
+    @property
+    def _nft_marker(self) -> str:
+        return "ip id" if self.family == 4 else "ip6 flowlabel"
+
     def _read_sets(self) -> dict[str, dict[int, tuple[str, str]]]:
         """Per set: marker -> (ingress, egress) interface names seen (acc/rej sets: empty names)."""
-        p = _run(["ip", "netns", "exec", self.fw, "nft", "-j", "list", "table", "ip", "fwkobs"])
+        p = _run(["ip", "netns", "exec", self.fw, "nft", "-j", "list", "table", self._nft_family, "fwkobs"])
         out: dict[str, dict[int, tuple[str, str]]] = {}
         for item in json.loads(p.stdout).get("nftables", []):
             s = item.get("set")
@@ -458,16 +516,20 @@ class KernelLab:
         peer_frames: dict[str, list[bytes]] = {}
         lo_frames: list[bytes] = []
         out_packets: dict[str, list[tuple[bytes, str]]] = {}
+        out_index: dict[str, int] = {}
         for marker, pr in enumerate(probes, start=1):
             p = pr.packet
-            raw = ipv4_packet(p, marker)
+            if p.family != self.family:
+                raise HarnessError(f"an IPv{p.family} probe in an IPv{self.family} lab")
+            raw = ip_packet(p, marker)
+            ethertype = b"\x08\x00" if p.family == 4 else b"\x86\xdd"
             if pr.hook == "OUTPUT":
                 out_packets.setdefault(p.out_iface, []).append((raw, p.dst_ip))
             elif p.in_iface == "lo":
-                lo_frames.append(b"\0" * 12 + b"\x08\x00" + raw)
+                lo_frames.append(b"\0" * 12 + ethertype + raw)
             else:
                 i = self.iface_index[p.in_iface]
-                frame = _mac(self.fw_mac(i)) + _mac(self.peer_mac(i)) + b"\x08\x00" + raw
+                frame = _mac(self.fw_mac(i)) + _mac(self.peer_mac(i)) + ethertype + raw
                 peer_frames.setdefault(f"pv{i}", []).append(frame)
 
         with in_netns(self.peer):
@@ -486,24 +548,33 @@ class KernelLab:
             lo_sock = None
             try:
                 # INPUT of a multicast destination: the ingress interface joins the group
+                v4 = self.family == 4
                 groups = sorted({(pr.packet.dst, pr.packet.in_iface) for pr in probes
-                                 if pr.hook == "INPUT" and pr.packet.dst >> 28 == 0xE})
-                if groups:
-                    lo_join = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                    fw_socks["\0join"] = lo_join
-                    for group, dev in groups:
-                        mreqn = struct.pack("!I", group) + b"\0\0\0\0" + struct.pack("=i", socket.if_nametoindex(dev))
-                        try:
-                            lo_join.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreqn)
-                        except OSError:
-                            pass  # already a member (224.0.0.1)
+                                 if pr.hook == "INPUT" and (pr.packet.dst >> 28 == 0xE if v4 else pr.packet.dst >> 120 == 0xFF)})
+                join_socks: list[socket.socket] = []
+                for k, (group, dev) in enumerate(groups):
+                    if k % 100 == 0:  # a socket holds a limited number of memberships
+                        join_socks.append(socket.socket(socket.AF_INET if v4 else socket.AF_INET6, socket.SOCK_DGRAM))
+                        fw_socks[f"\0join{k}"] = join_socks[-1]
+                    index = socket.if_nametoindex(dev)
+                    try:
+                        if v4:
+                            mreqn = struct.pack("!I", group) + b"\0\0\0\0" + struct.pack("=i", index)
+                            join_socks[-1].setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreqn)
+                        else:
+                            mreq = _addr_bytes(6, group) + struct.pack("=I", index)
+                            join_socks[-1].setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+                    except OSError:
+                        pass  # already a member (224.0.0.1, ff02::1), or a group one cannot join
                 if lo_frames:
                     lo_sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
                     lo_sock.bind(("lo", 0))
                 for dev in out_packets:
-                    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+                    s = socket.socket(socket.AF_INET if self.family == 4 else socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, dev.encode())
-                    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+                    out_index[dev] = socket.if_nametoindex(dev)
+                    if self.family == 4:
+                        s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
                     fw_socks[dev] = s
             except BaseException:
                 for s in list(fw_socks.values()) + list(socks.values()) + ([lo_sock] if lo_sock else []):
@@ -521,9 +592,14 @@ class KernelLab:
                 if dev not in fw_socks:
                     continue
                 s = fw_socks[dev]
+                addr_tail: tuple = () if self.family == 4 else (0, out_index[dev])  # flowinfo, scope id
                 for raw, dst in pkts:
                     try:
-                        s.sendto(raw, (dst, 0))
+                        if self.family == 4:
+                            s.sendto(raw, (dst, 0))
+                        else:  # the source as packet info, so that the kernel need not choose one
+                            info = raw[8:24] + struct.pack("=I", out_index[dev])
+                            s.sendmsg([raw], [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, info)], 0, (dst, 0) + addr_tail)
                     except OSError:
                         pass  # EPERM when dropped, unreachable, ...: the sets say what happened
         finally:
@@ -570,6 +646,6 @@ def ip_int(text: str) -> int:
 
 __all__ = [
     "ACCEPT", "DROP", "REJECT", "NOT_REACHED", "MISROUTED", "HOOKS", "HarnessError", "KernelLab", "LoadResult",
-    "Probe", "filter_block", "rewrite_reject", "ipv4_packet", "missing_tools", "sigterm_cleanup", "ip_int",
+    "Probe", "filter_block", "rewrite_reject", "ipv4_packet", "ip_packet", "missing_tools", "sigterm_cleanup", "ip_int",
 ]
 _ = Iterable

@@ -19,7 +19,7 @@ import shlex
 import zlib
 from dataclasses import dataclass, field
 
-from linter.model import PROTO_ICMP, PROTO_TCP, PROTO_UDP, Packet, default_state
+from linter.model import PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, Packet, default_state
 
 from .netns import _COUNTERS_RE, IFNAMSIZ, Probe, concrete_ok
 
@@ -28,8 +28,11 @@ BUILTIN = ("INPUT", "FORWARD", "OUTPUT")
 PROTOS = {
     "tcp": 6, "udp": 17, "icmp": 1, "gre": 47, "esp": 50, "ah": 51, "igmp": 2, "ospf": 89,
     "ipv6": 41, "ipip": 4, "vrrp": 112, "pim": 103, "ipencap": 4, "l2tp": 115, "rsvp": 46,
+    "ipv6-icmp": 58, "icmpv6": 58, "icmp6": 58, "sctp": 132, "dccp": 33, "udplite": 136,
 }
-OTHER_PROTOS = (47, 50, 51, 89, 112, 4, 41)  # no ports, no conntrack helpers that need more
+# no probe builder for these (extension headers, port protocols with checksums of their own)
+UNBUILT = {4: {0, 132, 33, 136}, 6: {0, 43, 44, 51, 59, 60, 135, 139, 140, 132, 33, 136}}
+OTHER_PROTOS = {4: (47, 50, 51, 89, 112, 4, 41), 6: (47, 50, 89, 112, 4, 41)}
 
 ICMP_NAMES: dict[str, tuple[int, int | None]] = {
     "echo-reply": (0, None), "pong": (0, None), "destination-unreachable": (3, None),
@@ -47,7 +50,28 @@ ICMP_NAMES: dict[str, tuple[int, int | None]] = {
     "ip-header-bad": (12, 0), "required-option-missing": (12, 1), "timestamp-request": (13, None),
     "timestamp-reply": (14, None), "address-mask-request": (17, None), "address-mask-reply": (18, None),
 }
-ICMP_COMMON = (0, 3, 4, 5, 8, 11, 12, 13, 14, 17, 18, 9, 10)
+ICMP_COMMON = {4: (0, 3, 4, 5, 8, 11, 12, 13, 14, 17, 18, 9, 10),
+               6: (1, 2, 3, 4, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 143, 139, 140)}
+ICMP6_NAMES: dict[str, tuple[int, int | None]] = {
+    "destination-unreachable": (1, None), "no-route": (1, 0), "communication-prohibited": (1, 1),
+    "beyond-scope": (1, 2), "address-unreachable": (1, 3), "port-unreachable": (1, 4),
+    "failed-policy": (1, 5), "reject-route": (1, 6), "packet-too-big": (2, None),
+    "time-exceeded": (3, None), "ttl-exceeded": (3, None), "ttl-zero-during-transit": (3, 0),
+    "ttl-zero-during-reassembly": (3, 1), "parameter-problem": (4, None), "bad-header": (4, 0),
+    "unknown-header-type": (4, 1), "unknown-option": (4, 2), "echo-request": (128, None),
+    "ping": (128, None), "echo-reply": (129, None), "pong": (129, None),
+    "mld-listener-query": (130, None), "mld-listener-report": (131, None),
+    "mld-listener-done": (132, None), "mld-listener-reduction": (132, None),
+    "router-solicitation": (133, None), "router-advertisement": (134, None),
+    "neighbour-solicitation": (135, None), "neighbor-solicitation": (135, None),
+    "neighbour-advertisement": (136, None), "neighbor-advertisement": (136, None),
+    "redirect": (137, None),
+}
+COMMON_ADDRS = {
+    4: (0x0A000001, 0xC0A80101, 0x7F000001, 0xAC100001, 0x08080808),
+    6: (0x20010DB8 << 96 | 1, 0xFE80 << 112 | 1, 1, 0xFC00 << 112 | 1, 0x2A001450 << 96 | 0x4001,
+        0xFF02 << 112 | 1, 0xFF02 << 112 | 0x1FF000001, 0x20010DB8_00010000 << 64 | 0x53),
+}
 FLAG_BITS = {"FIN": 1, "SYN": 2, "RST": 4, "PSH": 8, "ACK": 16, "URG": 32, "ECE": 64, "CWR": 128}
 
 
@@ -78,19 +102,21 @@ class RuleFacts:
     negated: set[str] = field(default_factory=set)
 
 
-def _addr_range(text: str) -> tuple[int, int] | None:
+def _addr_range(text: str, family: int = 4) -> tuple[int, int] | None:
+    cls, bits = (ipaddress.IPv4Address, 32) if family == 4 else (ipaddress.IPv6Address, 128)
+    full = (1 << bits) - 1
     try:
         if "/" in text:
             a, m = text.split("/", 1)
-            addr = int(ipaddress.IPv4Address(a))
-            if "." in m:
-                mask = int(ipaddress.IPv4Address(m))
+            addr = int(cls(a))
+            if not m.isdigit():
+                mask = int(cls(m))
             else:
                 n = int(m)
-                mask = (0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF if n else 0
+                mask = (full << (bits - n)) & full if n else 0
             lo = addr & mask
-            return lo, lo | (~mask & 0xFFFFFFFF)
-        a = int(ipaddress.IPv4Address(text))
+            return lo, lo | (~mask & full)
+        a = int(cls(text))
         return a, a
     except ValueError:
         return None
@@ -108,7 +134,7 @@ def _port_range(text: str) -> tuple[int, int] | None:
         return None
 
 
-def parse_rules(block: str) -> tuple[list[RuleFacts], dict[str, list[int]]]:
+def parse_rules(block: str, family: int = 4) -> tuple[list[RuleFacts], dict[str, list[int]]]:
     """Rule facts of every `-A` line and, per chain, the indexes of its rules."""
     rules: list[RuleFacts] = []
     chains: dict[str, list[int]] = {}
@@ -136,15 +162,15 @@ def parse_rules(block: str) -> tuple[list[RuleFacts], dict[str, list[int]]]:
                 arg = words[i + 1] if i + 1 < len(words) else ""
             n = 2
             if w in ("-s", "--source", "--src"):
-                r.src += [x for x in (_addr_range(a) for a in arg.split(",")) if x]
+                r.src += [x for x in (_addr_range(a, family) for a in arg.split(",")) if x]
                 neg and r.negated.add("src")
             elif w in ("-d", "--destination", "--dst"):
-                r.dst += [x for x in (_addr_range(a) for a in arg.split(",")) if x]
+                r.dst += [x for x in (_addr_range(a, family) for a in arg.split(",")) if x]
                 neg and r.negated.add("dst")
             elif w in ("--src-range", "--dst-range"):
                 if "-" in arg:
                     a, b = arg.split("-", 1)
-                    lo, hi = _addr_range(a), _addr_range(b)
+                    lo, hi = _addr_range(a, family), _addr_range(b, family)
                     if lo and hi:
                         (r.src if w == "--src-range" else r.dst).append((lo[0], hi[0]))
             elif w in ("-p", "--protocol"):
@@ -159,15 +185,16 @@ def parse_rules(block: str) -> tuple[list[RuleFacts], dict[str, list[int]]]:
                     r.dports += rs
                 else:
                     r.dports += rs
-            elif w == "--icmp-type":
+            elif w in ("--icmp-type", "--icmpv6-type"):
+                names = ICMP_NAMES if w == "--icmp-type" else ICMP6_NAMES
                 if "/" in arg:
                     t, c = arg.split("/", 1)
                     if t.isdigit() and c.isdigit():
                         r.icmp.append((int(t), int(c)))
                 elif arg.isdigit():
                     r.icmp.append((int(arg), None))
-                elif arg in ICMP_NAMES:
-                    r.icmp.append(ICMP_NAMES[arg])
+                elif arg in names:
+                    r.icmp.append(names[arg])
             elif w in ("-i", "--in-interface"):
                 r.in_iface.append(arg)
             elif w in ("-o", "--out-interface"):
@@ -242,10 +269,10 @@ def _hooks_of_chains(rules: list[RuleFacts], chains: dict[str, list[int]]) -> di
     return out
 
 
-def _pick_addr(rng: random.Random, ranges: list[tuple[int, int]], boundary: bool) -> int:
+def _pick_addr(rng: random.Random, ranges: list[tuple[int, int]], boundary: bool, family: int = 4) -> int:
     lo, hi = rng.choice(ranges)
     if boundary:
-        return rng.choice([lo - 1, lo, hi, hi + 1]) & 0xFFFFFFFF
+        return rng.choice([lo - 1, lo, hi, hi + 1]) & ((1 << (32 if family == 4 else 128)) - 1)
     return rng.randint(lo, hi)
 
 
@@ -257,8 +284,11 @@ def _pick_port(rng: random.Random, ranges: list[tuple[int, int]], boundary: bool
 
 
 class ProbeMaker:
-    def __init__(self, block: str, seed: str):
-        self.rules, self.chains = parse_rules(block)
+    def __init__(self, block: str, seed: str, family: int = 4):
+        self.family = family
+        self.bits = 32 if family == 4 else 128
+        self.icmp_proto = PROTO_ICMP if family == 4 else PROTO_ICMPV6
+        self.rules, self.chains = parse_rules(block, family)
         self.ifaces = concrete_interfaces(self.rules)
         self.rng = random.Random(zlib.crc32(seed.encode()))
         self.reach = _hooks_of_chains(self.rules, self.chains)
@@ -293,10 +323,17 @@ class ProbeMaker:
         rng = self.rng
         x = rng.random()
         if self.addr_pool and x < 0.5:
-            return _pick_addr(rng, self.addr_pool, rng.random() < 0.5)
+            return _pick_addr(rng, self.addr_pool, rng.random() < 0.5, self.family)
         if x < 0.6:
-            return rng.choice([0x0A000001, 0xC0A80101, 0x7F000001, 0xAC100001, 0x08080808]) + rng.randint(0, 3)
-        return rng.getrandbits(32)
+            return rng.choice(COMMON_ADDRS[self.family]) + rng.randint(0, 3)
+        if self.family == 6 and x < 0.9:
+            return (0x2 << 125) | rng.getrandbits(125)  # global unicast 2000::/3
+        return rng.getrandbits(self.bits)
+
+    def _is_mcast_or_bcast(self, a: int) -> bool:
+        if self.family == 4:
+            return a >> 28 == 0xE or a == 0xFFFFFFFF
+        return a >> 120 == 0xFF
 
     def _finish(self, hook: str, fields: dict, kind: str) -> Probe:
         """Fill unset fields at random and make the Packet (state from default_state)."""
@@ -304,14 +341,14 @@ class ProbeMaker:
         proto = fields.get("proto")
         if proto is None:
             x = rng.random()
-            proto = PROTO_TCP if x < 0.4 else PROTO_UDP if x < 0.7 else PROTO_ICMP if x < 0.9 else (
-                rng.choice(self.proto_pool) if self.proto_pool and rng.random() < 0.5 else rng.choice(OTHER_PROTOS))
-        if proto in (0, 132, 33, 136):  # no probe builder for these: plain tcp instead
+            proto = PROTO_TCP if x < 0.4 else PROTO_UDP if x < 0.7 else self.icmp_proto if x < 0.9 else (
+                rng.choice(self.proto_pool) if self.proto_pool and rng.random() < 0.5 else rng.choice(OTHER_PROTOS[self.family]))
+        if proto in UNBUILT[self.family]:  # no probe builder for these: plain tcp instead
             proto = PROTO_TCP
         src = fields["src"] if "src" in fields else self._random_addr()
         dst = fields["dst"] if "dst" in fields else self._random_addr()
         for _ in range(3):  # multicast/broadcast sources never reach a hook: keep only a few
-            if (src >> 28 == 0xE or src == 0xFFFFFFFF) and "src" not in fields and rng.random() < 0.8:
+            if self._is_mcast_or_bcast(src) and "src" not in fields and rng.random() < 0.8:
                 src = self._random_addr()
         if hook == "OUTPUT":
             # a raw packet with source 0 gets the route's source; one to 0.0.0.0 goes to lo
@@ -326,14 +363,14 @@ class ProbeMaker:
                 dport = _pick_port(rng, self.dport_pool, rng.random() < 0.5) if self.dport_pool and rng.random() < 0.6 else rng.choice([rng.randint(0, 1023), rng.randint(0, 65535), 22, 80, 443, 53])
         if proto == PROTO_TCP:
             flags = fields.get("flags", 0x02)
-        if proto == PROTO_ICMP:
+        if proto == self.icmp_proto:
             if "icmp" in fields:
                 itype, icode = fields["icmp"]
             elif self.icmp_pool and rng.random() < 0.5:
                 itype, icode = rng.choice(self.icmp_pool)
                 icode = icode if icode is not None else rng.choice([0, 0, 1, 3])
             else:
-                itype = rng.choice(ICMP_COMMON) if rng.random() < 0.9 else rng.randint(0, 255)
+                itype = rng.choice(ICMP_COMMON[self.family]) if rng.random() < 0.9 else rng.randint(0, 255)
                 icode = 0 if rng.random() < 0.7 else rng.randint(0, 15)
             icode = icode or 0
         in_iface = out_iface = ""
@@ -343,7 +380,8 @@ class ProbeMaker:
             out_iface = fields.get("out_iface") or rng.choice(self.ifaces)
             if hook == "FORWARD" and out_iface == "lo":  # the kernel never forwards to lo
                 out_iface = rng.choice([n for n in self.ifaces if n != "lo"])
-        p = Packet(family=4, src=src & 0xFFFFFFFF, dst=dst & 0xFFFFFFFF, proto=proto, sport=sport, dport=dport,
+        full = (1 << self.bits) - 1
+        p = Packet(family=self.family, src=src & full, dst=dst & full, proto=proto, sport=sport, dport=dport,
                    icmp_type=itype, icmp_code=icode, tcp_flags=flags, in_iface=in_iface, out_iface=out_iface)
         state, _exact = default_state(p)
         if state != p.state:
@@ -354,9 +392,9 @@ class ProbeMaker:
         """Set fields so that the packet satisfies `r`'s (positive) conditions, where unset."""
         rng = self.rng
         if r.src and "src" not in f:
-            f["src"] = _pick_addr(rng, r.src, False) if "src" not in r.negated else self._random_addr()
+            f["src"] = _pick_addr(rng, r.src, False, self.family) if "src" not in r.negated else self._random_addr()
         if r.dst and "dst" not in f:
-            f["dst"] = _pick_addr(rng, r.dst, False) if "dst" not in r.negated else self._random_addr()
+            f["dst"] = _pick_addr(rng, r.dst, False, self.family) if "dst" not in r.negated else self._random_addr()
         if r.proto is not None and r.proto != 0 and "proto" not in f and "proto" not in r.negated:
             f["proto"] = r.proto
         if r.sports and "sport" not in f:
@@ -381,8 +419,8 @@ class ProbeMaker:
                 if proto == PROTO_TCP or proto is None:
                     f.setdefault("proto", PROTO_TCP)
                     f.setdefault("flags", rng.choice([0x10, 0x01, 0x12, 0x04, 0x00]))
-                elif proto == PROTO_ICMP:
-                    f.setdefault("icmp", (rng.choice([0, 3, 11, 14]), 0))
+                elif proto == self.icmp_proto:
+                    f.setdefault("icmp", (rng.choice([0, 3, 11, 14] if self.family == 4 else [129, 1, 3, 135]), 0))
 
     def _variants(self, r: RuleFacts, base: dict) -> list[dict]:
         """One field at a time at a boundary (or just outside)."""
@@ -391,7 +429,7 @@ class ProbeMaker:
         for name, ranges in (("src", r.src), ("dst", r.dst)):
             for lo, hi in ranges[:3]:
                 for v in (lo - 1, lo, hi, hi + 1):
-                    out.append({**base, name: v & 0xFFFFFFFF})
+                    out.append({**base, name: v & ((1 << self.bits) - 1)})
         for name, ranges in (("sport", r.sports), ("dport", r.dports)):
             for lo, hi in ranges[:4]:
                 for v in {lo - 1, lo, lo + 1, hi - 1, hi, hi + 1}:
@@ -400,7 +438,7 @@ class ProbeMaker:
         if r.proto is not None:
             other = {PROTO_TCP: PROTO_UDP, PROTO_UDP: PROTO_TCP}.get(r.proto, PROTO_TCP)
             out.append({**base, "proto": other})
-            out.append({**base, "proto": PROTO_ICMP})
+            out.append({**base, "proto": self.icmp_proto})
         for t, c in r.icmp[:3]:
             cs = [c, c + 1, c - 1] if c is not None else [0, 1, 4]
             for cc in cs:
@@ -426,8 +464,11 @@ class ProbeMaker:
         if r.states:
             out.append({**base, "proto": PROTO_TCP, "flags": 0x02})
             out.append({**base, "proto": PROTO_TCP, "flags": 0x10})
-            out.append({**base, "proto": PROTO_ICMP, "icmp": (0, 0)})
-            out.append({**base, "proto": PROTO_ICMP, "icmp": (8, 0)})
+            reply, request = (0, 8) if self.family == 4 else (129, 128)
+            out.append({**base, "proto": self.icmp_proto, "icmp": (reply, 0)})
+            out.append({**base, "proto": self.icmp_proto, "icmp": (request, 0)})
+            if self.family == 6:  # neighbour discovery and MLD: conntrack leaves them untracked
+                out.append({**base, "proto": self.icmp_proto, "icmp": (rng.choice([133, 134, 135, 136, 130, 143]), 0)})
             out.append({**base, "proto": PROTO_UDP})
         return out
 
@@ -469,7 +510,7 @@ class ProbeMaker:
         return probes
 
 
-def make_probes(block: str, seed: str, budget: int) -> tuple[list[Probe], list[str]]:
+def make_probes(block: str, seed: str, budget: int, family: int = 4) -> tuple[list[Probe], list[str]]:
     """`budget` probes for the ruleset `block`, and the concrete interface names they use."""
-    pm = ProbeMaker(block, seed)
+    pm = ProbeMaker(block, seed, family)
     return pm.make(budget), pm.ifaces

@@ -1,8 +1,7 @@
 """The rulesets the differential test loads: corpus files, aerleon's oracle, generated ones.
 
 (a) every file of ../shared/corpus/iptables (not netfilter-t/, which holds extension unit
-    tests, not iptables-save files) with a `*filter` table; IPv6 (ip6tables) files are left
-    out: the harness sends IPv4 only.
+    tests, not iptables-save files) with a `*filter` table, IPv4 and IPv6 (ip6tables).
 (b) the iptables-save files of ../shared/oracle/aerleon/generated/iptables-save/.
 (c) generated rulesets, written here in iptables-save form: one fixed ruleset that uses
     every construct the test must cover at least once, and seeded random ones that combine
@@ -29,6 +28,7 @@ class Ruleset:
     path: str  # what fwlint is told the file is called
     data: bytes  # the whole file, as fwlint reads it
     source: str  # corpus | aerleon | generated
+    family: int = 4  # 6: an ip6tables ruleset
 
     @property
     def filter_text(self) -> str | None:
@@ -48,11 +48,13 @@ class Ruleset:
 _ANON_MAC = re.compile(r"(?<=--mac-source )(?:! )?XX:XX:XX:XX:XX:XX")
 
 
-_V6_HINT = re.compile(r"ip6tables|icmpv6|ipv6-icmp|icmp6|(-s|-d|--source|--destination)\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:]*(/\d+)?\s")
+_V6_HINT = re.compile(r"(?:-p|--protocol) (?:ipv6-icmp|icmpv6|58)\b|--icmpv6-type|--reject-with icmp6-"
+                      r"|(?:-s|-d|--source|--destination)\s+(?:!\s+)?[0-9a-fA-F.]*:[0-9a-fA-F:.]*(?:/\d+)?\s")
 
 
 def is_ipv6(name: str, text: str) -> bool:
-    return "ip6tables" in name or name.endswith(".v6") or "ipv6" in name and "headers" not in name or bool(_V6_HINT.search(text))
+    """An ip6tables ruleset: IPv6 addresses, ICMPv6 or icmp6 rejects in its rules (or its name says so)."""
+    return "ip6tables" in name or name.endswith(".v6") or bool(_V6_HINT.search(text))
 
 
 def corpus_rulesets(shared: Path) -> tuple[list[Ruleset], list[tuple[str, str]]]:
@@ -68,10 +70,8 @@ def corpus_rulesets(shared: Path) -> tuple[list[Ruleset], list[tuple[str, str]]]
         if filter_block(text) is None:
             skipped.append((rel, "no *filter table"))
             continue
-        if is_ipv6(rel, filter_block(text) or ""):
-            skipped.append((rel, "IPv6 (ip6tables) ruleset: the harness sends IPv4 only"))
-            continue
-        out.append(Ruleset(f"corpus/{rel}", str(f), data, "corpus"))
+        family = 6 if is_ipv6(rel, filter_block(text) or "") else 4
+        out.append(Ruleset(f"corpus/{rel}", str(f), data, "corpus", family))
     return out, skipped
 
 
@@ -139,6 +139,62 @@ CONSTRUCTS = """*filter
 -A NESTED -j REJECT --reject-with icmp-admin-prohibited
 -A FALLOFF -s 0.0.0.0/1 -j LOG
 -A FALLOFF -d 198.51.100.200 -j ACCEPT
+COMMIT
+"""
+
+CONSTRUCTS6 = """*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:ICMP6 - [0:0]
+:SVC - [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -m conntrack --ctstate INVALID -j DROP
+-A INPUT -p ipv6-icmp -j ICMP6
+-A INPUT -s 2001:db8:10::/48 ! -d 2001:db8:10:8000::/49 -p tcp -m tcp --dport 22 -m comment --comment "ssh from the lab" -j ACCEPT
+-A INPUT ! -s fe80::/10 -i eth+ -p udp -m udp --sport 547 --dport 546 -j ACCEPT
+-A INPUT -s fe80::/10 -p udp -m udp --dport 546 -j ACCEPT
+-A INPUT -d ff02::fb/128 -p udp -m udp --dport 5353 -j ACCEPT
+-A INPUT -p tcp -m multiport --dports 80,443,8000:8080 -j SVC
+-A INPUT -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -j REJECT --reject-with tcp-reset
+-A INPUT -p udp -j REJECT --reject-with icmp6-port-unreachable
+-A INPUT -j REJECT --reject-with icmp6-adm-prohibited
+-A FORWARD -i eth0 -o eth1 -m state --state NEW -j ACCEPT
+-A FORWARD -i eth1 ! -o ppp+ -s 2001:db8:1::/64 -p tcp -m tcp ! --dport 1024:65535 -j ACCEPT
+-A FORWARD -p ipv6-icmp -m icmp6 --icmpv6-type 1 -j ACCEPT
+-A FORWARD -p ipv6-icmp -m icmp6 --icmpv6-type packet-too-big -j ACCEPT
+-A FORWARD -p ipv6-icmp -m icmp6 --icmpv6-type 3/1 -j ACCEPT
+-A FORWARD -m iprange --src-range 2001:db8::10-2001:db8::1f -j REJECT
+-A FORWARD -p esp -j ACCEPT
+-A OUTPUT -o lo -j ACCEPT
+-A OUTPUT -d 2001:db8:dead::/48 -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset
+-A OUTPUT ! -o eth+ -p udp -m udp ! --dport 53 -j DROP
+-A OUTPUT -p ipv6-icmp -m icmp6 --icmpv6-type echo-reply -j DROP
+-A ICMP6 -p ipv6-icmp -m icmp6 --icmpv6-type echo-request -j ACCEPT
+-A ICMP6 -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -j ACCEPT
+-A ICMP6 -p ipv6-icmp -m icmp6 --icmpv6-type 136 -j ACCEPT
+-A ICMP6 -p ipv6-icmp -m icmp6 --icmpv6-type router-advertisement -j ACCEPT
+-A ICMP6 -p ipv6-icmp -m icmp6 ! --icmpv6-type 2 -j RETURN
+-A ICMP6 -j ACCEPT
+-A SVC -s 2001:db8:bad::/48 -j RETURN
+-A SVC -p tcp -m tcp --dport 443 -j ACCEPT
+-A SVC -p tcp -m tcp --sport 0:1023 -j DROP
+COMMIT
+"""
+
+# the most common IPv6 host ruleset shape: drop INVALID, then accept all ICMPv6
+HOST6 = """*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m state --state INVALID -j DROP
+-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p ipv6-icmp -j ACCEPT
+-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT
+-A INPUT -j REJECT --reject-with icmp6-adm-prohibited
+-A OUTPUT -m conntrack --ctstate INVALID -j DROP
 COMMIT
 """
 
@@ -281,7 +337,9 @@ def random_ruleset(seed: int, n_rules: int = 45) -> str:
 
 def generated_rulesets(count: int = 10) -> list[Ruleset]:
     out = [Ruleset("generated/constructs.rules", "generated/constructs.rules", CONSTRUCTS.encode(), "generated"),
-           Ruleset("generated/opaque.rules", "generated/opaque.rules", OPAQUE.encode(), "generated")]
+           Ruleset("generated/opaque.rules", "generated/opaque.rules", OPAQUE.encode(), "generated"),
+           Ruleset("generated/constructs6.rules", "generated/constructs6.rules", CONSTRUCTS6.encode(), "generated", 6),
+           Ruleset("generated/host6.rules", "generated/host6.rules", HOST6.encode(), "generated", 6)]
     for seed in range(1, count + 1):
         text = random_ruleset(seed)
         out.append(Ruleset(f"generated/random-{seed}.rules", f"generated/random-{seed}.rules", text.encode(), "generated"))
