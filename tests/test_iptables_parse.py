@@ -744,3 +744,42 @@ def test_netfilter_extension_tests() -> None:
                 problems.append(f"{where}: FAIL line not reported: {rule!r}")
     assert not problems, "\n".join(problems)
     assert ok > 400 and fail_checked > 20
+
+
+# --------------------------------------------------------------------------- odds and ends
+
+
+def test_option_with_equals_sign() -> None:
+    assert conds("-p tcp --dport=22")[1] == m.IntCond("dport", ((22, 22),))
+
+
+def test_family_options() -> None:
+    assert conds("-4 -p tcp") == (m.IntCond("proto", ((6, 6),)),)
+    assert conds("-6 -p tcp") == (m.IntCond("family", ((6, 6),)), m.IntCond("proto", ((6, 6),)))
+
+
+def test_dash_policy_on_builtin_is_approximated() -> None:
+    d = parse_text("*filter\n:INPUT - [0:0]\nCOMMIT\n")
+    assert d.filter("INPUT").default == m.Action("accept")
+    assert [(x.severity, x.code, x.construct) for x in d.diagnostics] == [("note", "approximate", "policy -")]
+
+
+def test_nat_target_outside_nat_and_jump_to_builtin() -> None:
+    d = parse_text("*filter\n-A INPUT -j DNAT --to-destination 10.0.0.1\n-A INPUT -j OUTPUT\nCOMMIT\n")
+    assert [r.action.kind for r in d.filter("INPUT").rules] == ["unknown", "unknown"]
+    assert [(x.origin.line, x.code) for x in d.diagnostics] == [(2, "invalid"), (3, "invalid")]
+
+
+def test_tproxy() -> None:
+    d = parse_text("*mangle\n-A PREROUTING -p tcp --dport 80 -j TPROXY --on-port 3129 --tproxy-mark 0x1/0x1\nCOMMIT\n")
+    assert d.filter("PREROUTING", "mangle").rules[0].action.kind == "unknown"
+    assert [(a.kind, a.stage) for a in d.alterations] == [("tproxy", "PREROUTING")]
+    assert [x.construct for x in d.diagnostics] == ["TPROXY"]
+
+
+def test_duplicate_chain_declaration() -> None:
+    assert [x.code for x in diags("*filter\n:a - [0:0]\n-N a\nCOMMIT\n")] == ["duplicate-chain"]
+
+
+def test_negated_protocol_disables_the_implicit_match() -> None:
+    assert [x.code for x in bad(spec_diags("! -p tcp --dport 22"))] == ["unknown-option"]

@@ -908,7 +908,12 @@ class _Converter:
             for ch in t.chains.values():
                 rules = []
                 for i, pr in enumerate(ch.rules):
-                    action, alt = self.action(t, pr)
+                    try:
+                        action, alt = self.action(t, pr)
+                    except Exception as e:  # never raise on input: report it at the rule
+                        self.diag(pr.origin.line, pr.origin.column, pr.origin.text, "error", "internal",
+                                  f"could not read this rule's target: {type(e).__name__}: {e}")
+                        action, alt = _act("unknown", detail=pr.target_text), None
                     rules.append(m.Rule(pr.match, action, pr.origin, i, comment=pr.comment))
                     if alt is not None:
                         alterations.append(alt)
