@@ -14,6 +14,7 @@ Whether the kernel accepts a ruleset is decided by loading it (tests/kernel/netn
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import re
 from dataclasses import dataclass
@@ -224,6 +225,21 @@ _ICMP_NAMED = ["echo-request", "echo-reply", "destination-unreachable", "port-un
 _IFACE_WORDS = ["eth0", "eth1", "eth+", "ppp+", "wlan0", "br-lan", "tun+", "eth0.100", "vlan+", "bond0", "+"]
 
 
+_ICMP6_NAMED = ["echo-request", "echo-reply", "destination-unreachable", "port-unreachable",
+                "packet-too-big", "time-exceeded", "parameter-problem", "neighbour-solicitation",
+                "neighbour-advertisement", "router-solicitation", "router-advertisement", "redirect"]
+
+
+def _prefix6(rng: random.Random) -> str:
+    n = rng.choice([16, 32, 48, 56, 64, 64, 96, 112, 127, 128, 0, 1, 10])
+    a = rng.getrandbits(128)
+    if rng.random() < 0.6:
+        a = rng.choice([0x20010DB8 << 96, 0xFE80 << 112, 0xFC00 << 112, 0xFF02 << 112, 0x2A001450 << 96]) | rng.getrandbits(40)
+    mask = ((1 << 128) - 1) ^ ((1 << (128 - n)) - 1) if n else 0
+    text = str(ipaddress.IPv6Address(a & mask))
+    return f"{text}/{n}"
+
+
 def _prefix(rng: random.Random) -> str:
     n = rng.choice([8, 12, 16, 20, 23, 24, 25, 28, 30, 31, 32, 0, 1])
     a = rng.getrandbits(32)
@@ -250,8 +266,11 @@ def _neg(rng: random.Random, p: float = 0.25) -> str:
     return "! " if rng.random() < p else ""
 
 
-def random_ruleset(seed: int, n_rules: int = 45) -> str:
-    rng = random.Random(seed)
+def random_ruleset(seed: int, n_rules: int = 45, family: int = 4) -> str:
+    rng = random.Random(seed if family == 4 else 1000 + seed)
+    v6 = family == 6
+    prefix = _prefix6 if v6 else _prefix
+    icmp_p = "ipv6-icmp" if v6 else "icmp"
     users = [f"U{seed}_{i}" for i in range(rng.randint(2, 5))]
     lines = ["*filter"]
     for b in ("INPUT", "FORWARD", "OUTPUT"):
@@ -265,16 +284,16 @@ def random_ruleset(seed: int, n_rules: int = 45) -> str:
         chain = chains[ci]
         parts = [f"-A {chain}"]
         if rng.random() < 0.35:
-            parts.append(f"{_neg(rng)}-s {_prefix(rng)}")
+            parts.append(f"{_neg(rng)}-s {prefix(rng)}")
         if rng.random() < 0.35:
-            parts.append(f"{_neg(rng)}-d {_prefix(rng)}")
+            parts.append(f"{_neg(rng)}-d {prefix(rng)}")
         if chain != "OUTPUT" and rng.random() < 0.3:
             parts.append(f"{_neg(rng)}-i {rng.choice(_IFACE_WORDS)}")
         if chain != "INPUT" and rng.random() < 0.3:
             parts.append(f"{_neg(rng)}-o {rng.choice(_IFACE_WORDS)}")
-        proto = rng.choice(["tcp", "tcp", "udp", "udp", "icmp", None, None, "47", "esp"])
+        proto = rng.choice(["tcp", "tcp", "udp", "udp", icmp_p, None, None, "47", "esp"])
         if proto:
-            parts.append(f"{_neg(rng, 0.1) if proto not in ('tcp', 'udp', 'icmp') else ''}-p {proto}")
+            parts.append(f"{_neg(rng, 0.1) if proto not in ('tcp', 'udp', icmp_p) else ''}-p {proto}")
         if proto in ("tcp", "udp"):
             if rng.random() < 0.6:
                 m = [f"-m {proto}"]
@@ -298,7 +317,15 @@ def random_ruleset(seed: int, n_rules: int = 45) -> str:
             x = rng.random()
             t = rng.choice(_ICMP_NAMED) if x < 0.4 else str(rng.choice([0, 3, 8, 11, 12, 13, 5])) if x < 0.7 else f"{rng.choice([3, 5, 11, 12])}/{rng.randint(0, 5)}"
             parts.append(f"-m icmp {_neg(rng)}--icmp-type {t}")
-        if rng.random() < 0.12:
+        if proto == "ipv6-icmp" and rng.random() < 0.8:
+            x = rng.random()
+            t = rng.choice(_ICMP6_NAMED) if x < 0.4 else str(rng.choice([1, 2, 3, 4, 128, 129, 133, 134, 135, 136, 137, 143])) if x < 0.7 else f"{rng.choice([1, 3, 4])}/{rng.randint(0, 6)}"
+            parts.append(f"-m icmp6 {_neg(rng)}--icmpv6-type {t}")
+        if rng.random() < 0.12 and v6:
+            lo = (0x20010DB8 << 96) | rng.getrandbits(16) << 16
+            hi = lo + rng.randint(0, 300)
+            parts.append(f"-m iprange {_neg(rng)}--{rng.choice(['src', 'dst'])}-range {ipaddress.IPv6Address(lo)}-{ipaddress.IPv6Address(hi)}")
+        elif rng.random() < 0.12 and not v6:
             lo = rng.getrandbits(32) & 0xFFFFFF00 | rng.randint(0, 100)
             hi = lo + rng.randint(0, 150)
             ip = lambda v: ".".join(str((v >> s) & 255) for s in (24, 16, 8, 0))  # noqa: E731
@@ -318,7 +345,9 @@ def random_ruleset(seed: int, n_rules: int = 45) -> str:
         elif x < 0.45:
             tgt = "-j DROP"
         elif x < 0.55:
-            tgt = "-j REJECT" + rng.choice(["", " --reject-with icmp-port-unreachable", " --reject-with icmp-host-prohibited"] + ([" --reject-with tcp-reset"] if proto == "tcp" and "! -p" not in " ".join(parts) else []))
+            withs = ["", " --reject-with icmp6-port-unreachable", " --reject-with icmp6-adm-prohibited"] if v6 else [
+                "", " --reject-with icmp-port-unreachable", " --reject-with icmp-host-prohibited"]
+            tgt = "-j REJECT" + rng.choice(withs + ([" --reject-with tcp-reset"] if proto == "tcp" and "! -p" not in " ".join(parts) else []))
         elif x < 0.62:
             tgt = '-j LOG --log-prefix "gen: "'
         elif x < 0.7 and ci >= 3:
@@ -335,7 +364,7 @@ def random_ruleset(seed: int, n_rules: int = 45) -> str:
     return "\n".join(lines + body + ["COMMIT"]) + "\n"
 
 
-def generated_rulesets(count: int = 10) -> list[Ruleset]:
+def generated_rulesets(count: int = 10, count6: int = 4) -> list[Ruleset]:
     out = [Ruleset("generated/constructs.rules", "generated/constructs.rules", CONSTRUCTS.encode(), "generated"),
            Ruleset("generated/opaque.rules", "generated/opaque.rules", OPAQUE.encode(), "generated"),
            Ruleset("generated/constructs6.rules", "generated/constructs6.rules", CONSTRUCTS6.encode(), "generated", 6),
@@ -343,6 +372,9 @@ def generated_rulesets(count: int = 10) -> list[Ruleset]:
     for seed in range(1, count + 1):
         text = random_ruleset(seed)
         out.append(Ruleset(f"generated/random-{seed}.rules", f"generated/random-{seed}.rules", text.encode(), "generated"))
+    for seed in range(1, count6 + 1):
+        text = random_ruleset(seed, family=6)
+        out.append(Ruleset(f"generated/random6-{seed}.rules", f"generated/random6-{seed}.rules", text.encode(), "generated", 6))
     return out
 
 
