@@ -783,3 +783,12 @@ def test_duplicate_chain_declaration() -> None:
 
 def test_negated_protocol_disables_the_implicit_match() -> None:
     assert [x.code for x in bad(spec_diags("! -p tcp --dport 22"))] == ["unknown-option"]
+
+
+def test_unknown_options_are_reported() -> None:
+    ds = spec_diags("-m limit --limt 5/sec")
+    assert [(d.severity, d.code) for d in bad(ds)] == [("warning", "unknown-option")]
+    ds = spec_diags("-p tcp -m tcp --dports 22")
+    assert [(d.severity, d.code, d.construct) for d in bad(ds)] == [("warning", "unknown-option", "--dports")]
+    # options of the implicit protocol match after an approximated module still belong to it
+    assert conds("-p tcp -m limit --limit 5/sec --dport 22")[-1] == m.IntCond("dport", ((22, 22),))

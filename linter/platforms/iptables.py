@@ -416,6 +416,56 @@ STATEFUL_MODULES = frozenset({
 })
 KNOWN_MODULES = frozenset(_EXACT_MODULE_OPTIONS) | PURE_MODULES | STATEFUL_MODULES
 
+
+def _opts(text: str) -> frozenset[str]:
+    return frozenset("--" + o for o in text.split())
+
+
+# The options of approximated modules, where they are well known (iptables-extensions(8)):
+# options are attributed to their module, and an option no loaded module takes is reported.
+# Modules not listed here take every option that follows them.
+_APPROX_MODULE_OPTIONS: dict[str, frozenset[str]] = {
+    "addrtype": _opts("src-type dst-type limit-iface-in limit-iface-out"),
+    "mac": _opts("mac-source"),
+    "owner": _opts("uid-owner gid-owner socket-exists suppl-groups pid-owner sid-owner cmd-owner"),
+    "set": _opts("match-set set return-nomatch update-counters update-subcounters packets-eq packets-lt "
+                 "packets-gt bytes-eq bytes-lt bytes-gt"),
+    "length": _opts("length"),
+    "ttl": _opts("ttl-eq ttl-gt ttl-lt"),
+    "hl": _opts("hl-eq hl-gt hl-lt"),
+    "tos": _opts("tos"),
+    "dscp": _opts("dscp dscp-class"),
+    "mark": _opts("mark"),
+    "connmark": _opts("mark"),
+    "pkttype": _opts("pkt-type"),
+    "physdev": _opts("physdev-in physdev-out physdev-is-in physdev-is-out physdev-is-bridged"),
+    "policy": _opts("dir pol strict reqid spi proto mode tunnel-src tunnel-dst next"),
+    "rpfilter": _opts("loose validmark accept-local invert"),
+    "string": _opts("algo from to string hex-string icase"),
+    "u32": _opts("u32"),
+    "helper": _opts("helper"),
+    "tcpmss": _opts("mss"),
+    "ecn": _opts("ecn-tcp-cwr ecn-tcp-ece ecn-ip-ect"),
+    "realm": _opts("realm"),
+    "cpu": _opts("cpu"),
+    "devgroup": _opts("src-group dst-group"),
+    "cgroup": _opts("path cgroup"),
+    "socket": _opts("transparent nowildcard restore-skmark"),
+    "limit": _opts("limit limit-burst"),
+    "hashlimit": _opts("hashlimit hashlimit-upto hashlimit-above hashlimit-burst hashlimit-mode hashlimit-srcmask "
+                       "hashlimit-dstmask hashlimit-name hashlimit-htable-size hashlimit-htable-max "
+                       "hashlimit-htable-expire hashlimit-htable-gcinterval hashlimit-rate-match "
+                       "hashlimit-rate-interval"),
+    "recent": _opts("name set rsource rdest mask rcheck update remove seconds reap hitcount rttl"),
+    "connlimit": _opts("connlimit-upto connlimit-above connlimit-mask connlimit-saddr connlimit-daddr"),
+    "quota": _opts("quota"),
+    "statistic": _opts("mode probability every packet"),
+    "time": _opts("datestart datestop timestart timestop monthdays weekdays kerneltz contiguous utc localtz"),
+    "connbytes": _opts("connbytes connbytes-dir connbytes-mode"),
+    "nfacct": _opts("nfacct-name"),
+}
+_MODULE_OPTIONS = {**_APPROX_MODULE_OPTIONS, **_EXACT_MODULE_OPTIONS}
+
 _TERMINAL_TARGETS = {"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject", "RETURN": "return"}
 _CONTINUE_TARGETS = frozenset({"LOG", "NFLOG", "ULOG", "TRACE", "AUDIT", "NFACCT"})
 _ALTERATION_TARGETS = {
@@ -1082,17 +1132,17 @@ class _RuleBuilder:
                     opt = o
                 owner = None
                 if section is not None:
-                    own = _EXACT_MODULE_OPTIONS.get(section[0])
+                    own = _MODULE_OPTIONS.get(section[0])
                     if own is not None and opt in own:
                         owner = section
                 if owner is None:
                     for mod in reversed(modules):
-                        own = _EXACT_MODULE_OPTIONS.get(mod[0])
+                        own = _MODULE_OPTIONS.get(mod[0])
                         if own is not None and opt in own:
                             owner = mod
                             break
                 if owner is None:
-                    if section is not None and section[0] not in _EXACT_MODULE_OPTIONS and not (
+                    if section is not None and section[0] not in _MODULE_OPTIONS and not (
                             opt in _IMPLICIT_OPTIONS.get(self.proto, ()) and not self.proto_neg):
                         owner = section  # approximated and unknown modules swallow their options
                     else:
@@ -1296,8 +1346,13 @@ class _RuleBuilder:
             self.diag(at, "warning", "invalid", f"-m {name} without options")
         proto_name = names.proto_name(self.proto) if self.proto is not None else "tcp"
         seen: set[str] = set()
+        own = _EXACT_MODULE_OPTIONS[name]
         for rec in opts:
             neg, opt, argv, oi = rec
+            if opt not in own:
+                self.diag(oi, "warning", "unknown-option", f"-m {name} has no option {opt}", construct=opt)
+                self.conds.append(m.Opaque(f"{name} {self.canon([rec])}", f"-m {name} {self.canon([rec])}", neg))
+                continue
             base = _OPT_ALIASES.get(opt, opt)
             if base in seen:
                 self.diag(oi, "warning", "invalid", f"{opt} given twice")
