@@ -792,3 +792,7 @@ def test_unknown_options_are_reported() -> None:
     assert [(d.severity, d.code, d.construct) for d in bad(ds)] == [("warning", "unknown-option", "--dports")]
     # options of the implicit protocol match after an approximated module still belong to it
     assert m.IntCond("dport", ((22, 22),)) in conds("-p tcp -m limit --limit 5/sec --dport 22")
+
+
+def test_negated_address_list_is_refused() -> None:
+    assert [d.code for d in bad(spec_diags("! -s 10.0.0.1,10.0.0.2"))] == ["invalid"]

@@ -1237,6 +1237,9 @@ class _RuleBuilder:
                 self.diag(val_i, "note", "approximate", f"{val}: {r} is not modelled exactly", construct=r)
                 self.conds.append(m.Opaque(f"{field_} {val}", f"{'-s' if field_ == m.SRC else '-d'} {val}", neg))
                 return
+            if neg and "," in val:
+                self.diag(val_i, "warning", "invalid",
+                          "! is not allowed with several addresses (iptables refuses it)")
             self.conds.append(_cached(m.AddrCond, field_, r, neg))
         elif kind in ("in_interface", "out_interface"):
             field_ = m.IN_IFACE if kind == "in_interface" else m.OUT_IFACE
