@@ -796,3 +796,9 @@ def test_unknown_options_are_reported() -> None:
 
 def test_negated_address_list_is_refused() -> None:
     assert [d.code for d in bad(spec_diags("! -s 10.0.0.1,10.0.0.2"))] == ["invalid"]
+
+
+def test_options_of_targets_that_take_none_are_reported() -> None:
+    assert [d.code for d in bad(spec_diags("-j ACCEPT --foo 1"))] == ["unknown-option"]
+    assert [d.code for d in bad(spec_diags("-j REJECT --reject-with tcp-reset --bar"))] == ["unknown-option"]
+    assert bad(spec_diags("-j REJECT --reject-with tcp-reset")) == []

@@ -1006,6 +1006,11 @@ class _Converter:
         if name is None:
             return _act("continue"), None
         detail = pr.target_text
+        if pr.target_opts and (name in ("ACCEPT", "DROP", "RETURN") or (name in t.chains and name not in KNOWN_TARGETS)
+                               or (name == "REJECT" and any(o != "--reject-with" for _n, o, _a in pr.target_opts))):
+            self.diag(o.line, pr.target_col, o.text, "warning", "unknown-option",
+                      f"target {name} takes no option {' '.join(o for _n, o, _a in pr.target_opts)}",
+                      construct=name)
         if name in t.chains and name not in KNOWN_TARGETS:
             if t.chains[name].builtin:
                 self.diag(o.line, pr.target_col, o.text, "warning", "invalid",
