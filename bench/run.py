@@ -271,29 +271,29 @@ def missed_targets(runs: dict[str, Run]) -> list[str]:
 
 
 def print_table(results: list[dict]) -> None:
-    cols = ["rules", "MiB", "restore --test", "check", "check RSS", "ratio"]
-    if any("parse" in r["runs"] for r in results):
-        cols[4:4] = ["parse", "parse RSS"]
+    with_parse = any("parse" in r["runs"] for r in results)
+    cols = ["rules", "MiB", "restore --test"] + (["parse", "parse RSS"] if with_parse else []) + \
+        ["check", "check RSS", "ratio"]
     rows = []
     for res in results:
         runs = res["runs"]
         check, restore = runs["check"], runs["restore"]
-        row = [str(res["rules"]), f"{res['bytes'] / 1024 ** 2:.1f}",
-               fmt_seconds(restore) if restore.ok else "n/a",
-               fmt_seconds(check) if check.ok else "n/a",
-               fmt_bytes(check.peak_bytes) if check.ok else "n/a",
-               f"{check.seconds / restore.seconds:.1f}x" if check.ok and restore.ok and restore.seconds else "n/a"]
-        if "parse" in cols:
+        row = [str(res["rules"]), f"{res['bytes'] / 1024 ** 2:.1f}", fmt_seconds(restore) if restore.ok else "n/a"]
+        if with_parse:
             p = runs.get("parse")
-            row[4:4] = [fmt_seconds(p) if p and p.ok else "n/a", fmt_bytes(p.peak_bytes) if p and p.ok else "n/a"]
+            row += [fmt_seconds(p) if p and p.ok else "n/a", fmt_bytes(p.peak_bytes) if p and p.ok else "n/a"]
+        row += [fmt_seconds(check) if check.ok else "n/a",
+                fmt_bytes(check.peak_bytes) if check.ok else "n/a",
+                f"{check.seconds / restore.seconds:.0f}x" if check.ok and restore.ok and restore.seconds else "n/a"]
         rows.append(row)
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
     print("  ".join(c.rjust(w) for c, w in zip(cols, widths)))
     for r in rows:
         print("  ".join(v.rjust(w) for v, w in zip(r, widths)))
-    notes = {run.error for res in results for run in res["runs"].values() if run.error}
-    for n in sorted(notes):
-        print(f"  note: {n}")
+    for res in results:
+        for run in res["runs"].values():
+            if run.error:
+                print(f"  note: {res['rules']} rules, {run.label}: {run.error}")
 
 
 def main(argv: list[str] | None = None) -> int:
