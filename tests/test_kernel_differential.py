@@ -192,8 +192,15 @@ def test_fwlint_trace_agrees_with_the_kernel(capsys):
         message.append(f"{len(problems)} harness/parse problems, first ones:")
         message += ["  " + p for p in problems[:20]]
     if bad:
-        message.append(f"{len(bad)} disagreements, first ones:")
-        message += ["  " + str(d) for d in bad[:40]]
+        groups: dict[tuple[str, str, str], list[Disagreement]] = {}
+        for d in bad:
+            groups.setdefault((d.kernel, d.fwlint, d.rule), []).append(d)
+        message.append(f"{len(bad)} disagreements in {len(groups)} groups (kernel, fwlint, deciding rule);"
+                       " the first of each, most frequent first:")
+        for (_k, _f, _r), ds in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:30]:
+            message.append(f"  [{len(ds)}x] {ds[0]}")
+        message.append("first disagreements in order:")
+        message += ["  " + str(d) for d in bad[:10]]
     failures = []
     if bad:
         failures.append("fwlint and the kernel disagree")
