@@ -23,10 +23,13 @@ import argparse
 import ipaddress
 import random
 import sys
+from dataclasses import dataclass, field
 from typing import TextIO
 
+VERSION = 2  # bump when the output changes (run.py keys its cached files on it)
+
 IFACES = ["eth0", "eth1", "eth2", "ens3", "bond0", "bond0.100", "bond0.200", "br-lan",
-          "wg0", "docker0", "lo"]
+          "wg0", "docker0"]
 IFACE_WILDCARDS = ["vlan+", "tun+", "veth+", "eth+"]
 COMMON_TCP = [22, 25, 53, 80, 110, 135, 143, 389, 443, 445, 465, 587, 636, 993, 995, 1433,
               2049, 3268, 3306, 3389, 5432, 5985, 5986, 6379, 8080, 8443, 9090, 9200, 27017]
@@ -47,11 +50,22 @@ class Pools:
         self.rng = rng
         size = max(50, min(20000, n // 5))
         nets = set()
-        lengths = [8, 12, 16, 16, 20, 22, 24, 24, 24, 24, 26, 27, 28, 29, 30, 32, 32, 32, 32]
+        # mostly hosts and small subnets; broad prefixes are rare (as in real rulesets,
+        # where a /8 early in a chain would shadow most of what follows)
+        lengths = [8] + [12] + [16] * 3 + [20] * 3 + [22] * 3 + [24] * 24 + [26, 27, 28, 29, 30] * 2 + [32] * 30
         while len(nets) < size:
             plen = rng.choice(lengths)
-            first = rng.choice([10, 10, 10, 172, 192, 100, rng.randint(1, 223)])
-            value = (first << 24) | rng.getrandbits(24)
+            r = rng.random()
+            if r < 0.4:
+                value = (10 << 24) | rng.getrandbits(24)
+            elif r < 0.55:
+                value = (172 << 24) | ((16 + rng.getrandbits(4)) << 16) | rng.getrandbits(16)
+            elif r < 0.7:
+                value = (192 << 24) | (168 << 16) | rng.getrandbits(16)
+            elif r < 0.75:
+                value = (100 << 24) | ((64 + rng.getrandbits(6)) << 16) | rng.getrandbits(16)
+            else:
+                value = (rng.randint(1, 223) << 24) | rng.getrandbits(24)
             net = ipaddress.IPv4Network((value & ~((1 << (32 - plen)) - 1) & 0xFFFFFFFF, plen))
             if net.network_address.packed[0] in (0, 127):
                 continue
@@ -67,6 +81,31 @@ class Pools:
         return self.rng.choice(self.hosts)
 
 
+@dataclass
+class Scope:
+    """What the jump into a user chain restricts: the chain's rules stay inside it (as they
+    do in real rulesets, where a chain per subnet or per interface holds that subnet's rules)."""
+
+    root: str  # the built-in chain the jumps start from
+    src: ipaddress.IPv4Network | None = None
+    dst: ipaddress.IPv4Network | None = None
+    iface: str | None = None
+    proto: str | None = None
+    subnets: list = field(default_factory=list)  # the addresses this chain's rules use
+
+    def jump_conditions(self) -> list[str]:
+        parts = []
+        if self.src:
+            parts.append(f"-s {self.src}")
+        if self.dst:
+            parts.append(f"-d {self.dst}")
+        if self.iface:
+            parts.append(f"{'-o' if self.root == 'OUTPUT' else '-i'} {self.iface}")
+        if self.proto:
+            parts.append(f"-p {self.proto}")
+        return parts
+
+
 class Generator:
     def __init__(self, n: int, seed: int) -> None:
         self.n = n
@@ -75,8 +114,54 @@ class Generator:
 
     # ------------------------------------------------------------------ pieces of a rule
 
+    def subnet_of(self, net: ipaddress.IPv4Network, min_extra: int = 0) -> ipaddress.IPv4Network:
+        """A random subnet of net, mostly hosts and /24-/30 (never shorter than net + min_extra)."""
+        lengths = [p for p in (20, 22, 24, 24, 24, 26, 27, 28, 29, 30, 32, 32, 32, 32)
+                   if p >= net.prefixlen + min_extra] or [32]
+        plen = self.rng.choice(lengths)
+        value = int(net.network_address) | (self.rng.getrandbits(32 - net.prefixlen) if net.prefixlen < 32 else 0)
+        return ipaddress.IPv4Network((value & ~((1 << (32 - plen)) - 1) & 0xFFFFFFFF, plen))
+
+    def scope_for(self, parent: str, parent_scope: Scope | None) -> Scope:
+        """The scope of a new chain jumped to from `parent` (narrower than the parent's)."""
+        rng = self.rng
+        if parent_scope is None:
+            sc = Scope(root=parent)
+            r = rng.random()
+            if r < 0.4:
+                sc.src = ipaddress.IPv4Network(self.pools.net(), strict=False).supernet(new_prefix=16) \
+                    if rng.random() < 0.5 else self.subnet_of(ipaddress.IPv4Network("10.0.0.0/8"), 8)
+            elif r < 0.7:
+                sc.dst = self.subnet_of(ipaddress.IPv4Network(rng.choice(["10.0.0.0/8", "172.16.0.0/12",
+                                                                          "192.168.0.0/16"])), 4)
+                if sc.dst.prefixlen > 20:
+                    sc.dst = sc.dst.supernet(new_prefix=20)
+            elif r < 0.85:
+                sc.iface = rng.choice(IFACES + IFACE_WILDCARDS)
+        else:
+            sc = Scope(parent_scope.root, parent_scope.src, parent_scope.dst, parent_scope.iface,
+                       parent_scope.proto)
+            if sc.src is not None and sc.src.prefixlen <= 24 and rng.random() < 0.6:
+                sc.src = ipaddress.IPv4Network((int(sc.src.network_address) |
+                                                (rng.getrandbits(4) << (28 - sc.src.prefixlen)),
+                                                sc.src.prefixlen + 4))
+            elif sc.dst is not None and sc.dst.prefixlen <= 24 and rng.random() < 0.6:
+                sc.dst = ipaddress.IPv4Network((int(sc.dst.network_address) |
+                                                (rng.getrandbits(4) << (28 - sc.dst.prefixlen)),
+                                                sc.dst.prefixlen + 4))
+            elif sc.proto is None:
+                sc.proto = rng.choice(["tcp", "tcp", "udp"])
+        # the addresses this chain's rules use: a few, repeated
+        sc.subnets = []
+        for _ in range(rng.randint(8, 30)):
+            if sc.src is not None:
+                sc.subnets.append(("s", self.subnet_of(sc.src)))
+            elif sc.dst is not None:
+                sc.subnets.append(("d", self.subnet_of(sc.dst)))
+        return sc
+
     def addr(self, flag: str) -> str:
-        neg = "! " if self.rng.random() < 0.05 else ""
+        neg = "! " if self.rng.random() < 0.01 else ""
         a = self.pools.net()
         return f"{neg}{flag} {a}"
 
@@ -123,9 +208,13 @@ class Generator:
             text = f"{team}: {rng.choice(WORDS)} - owner {rng.choice(TEAMS)}-team"
         return f'-m comment --comment "{text}"'
 
-    def state(self) -> str:
+    def state(self, builtin: bool) -> str:
+        # ESTABLISHED/RELATED/INVALID are decided at the head of INPUT and FORWARD; only user
+        # chains (also reached from OUTPUT) mention them again
+        if builtin:
+            return "-m conntrack --ctstate NEW"
         return "-m conntrack --ctstate " + self.rng.choice(
-            ["NEW", "NEW", "NEW", "ESTABLISHED,RELATED", "RELATED,ESTABLISHED", "INVALID", "NEW,ESTABLISHED"])
+            ["NEW"] * 12 + ["ESTABLISHED,RELATED", "RELATED,ESTABLISHED", "INVALID", "NEW,ESTABLISHED"])
 
     def verdict(self, proto: str, can_return: bool) -> str:
         r = self.rng.random()
@@ -144,19 +233,36 @@ class Generator:
             return f'-j LOG --log-prefix "{prefix}" --log-level {self.rng.choice([4, 6, 7])}'
         return "-j RETURN" if can_return else "-j DROP"
 
-    def filter_rule(self, chain: str, builtin: bool) -> str:
+    def filter_rule(self, chain: str, builtin: bool, scope: Scope | None = None) -> str:
         rng = self.rng
         parts = [f"-A {chain}"]
-        if rng.random() < 0.7:
-            parts.append(self.addr("-s"))
-        if rng.random() < 0.6:
-            parts.append(self.addr("-d"))
-        if chain != "OUTPUT" and rng.random() < 0.3:
+        root = scope.root if scope else chain
+        # most rules of a large ruleset are specific: a rule with neither address is rare
+        has_src = rng.random() < 0.85
+        has_dst = rng.random() < 0.8 or (not has_src and rng.random() < 0.9)
+        inside = [net for kind, net in scope.subnets] if scope and scope.subnets else []
+        if scope and scope.src is not None:
+            parts.append(f"-s {rng.choice(inside)}" if has_src and inside else "")
+            if has_dst:
+                parts.append(self.addr("-d"))
+        elif scope and scope.dst is not None:
+            if has_src:
+                parts.append(self.addr("-s"))
+            parts.append(f"-d {rng.choice(inside)}" if has_dst and inside else "")
+        else:
+            if has_src:
+                parts.append(self.addr("-s"))
+            if has_dst:
+                parts.append(self.addr("-d"))
+        if root != "OUTPUT" and not (scope and scope.iface) and rng.random() < 0.3:
             parts.append(self.iface("-i"))
-        if chain != "INPUT" and rng.random() < 0.2:
+        if root != "INPUT" and not (scope and scope.iface and root == "OUTPUT") and rng.random() < 0.2:
             parts.append(self.iface("-o"))
-        r = rng.random()
-        proto = "tcp" if r < 0.6 else "udp" if r < 0.82 else "icmp" if r < 0.92 else ""
+        if scope and scope.proto:
+            proto = scope.proto
+        else:
+            r = rng.random()
+            proto = "tcp" if r < 0.6 else "udp" if r < 0.82 else "icmp" if r < 0.92 else ""
         if proto:
             parts.append(f"-p {proto}")
         if proto in ("tcp", "udp") and rng.random() < 0.9:
@@ -166,11 +272,11 @@ class Generator:
         elif proto == "icmp" and rng.random() < 0.7:
             parts.append(f"-m icmp --icmp-type {rng.choice(ICMP_TYPES)}")
         if rng.random() < 0.35:
-            parts.append(self.state())
+            parts.append(self.state(builtin))
         if rng.random() < 0.4:
             parts.append(self.comment())
         parts.append(self.verdict(proto, can_return=not builtin))
-        return " ".join(parts)
+        return " ".join(p for p in parts if p)
 
     # ------------------------------------------------------------------ the tables
 
@@ -200,37 +306,35 @@ class Generator:
         }
         fixed = sum(len(v) for v in head.values()) + sum(len(v) for v in tail.values())
 
-        # the jump tree: chain i is entered from a built-in chain or from an earlier chain
+        # the jump tree: chain i is entered from a built-in chain or from an earlier chain,
+        # under conditions (its scope) that its own rules stay inside
+        scopes: dict[str, Scope] = {}
         jumps = 0
         for i, c in enumerate(chains):
             if i < 8 or rng.random() < 0.4:
                 parent = rng.choice(["INPUT", "FORWARD", "FORWARD", "OUTPUT"])
+                scopes[c] = self.scope_for(parent, None)
             else:
                 parent = chains[rng.randrange(max(0, i - 50), i)]
-            parts = [f"-A {parent}"]
-            if rng.random() < 0.6:
-                parts.append(f"-s {self.pools.net()}")
-            if rng.random() < 0.4:
-                parts.append(f"-d {self.pools.net()}")
-            if parent == "FORWARD" and rng.random() < 0.5:
-                parts.append(f"-i {rng.choice(IFACES[:-1])}")
-            if rng.random() < 0.3:
-                parts.append(f"-p {rng.choice(['tcp', 'udp'])}")
+                scopes[c] = self.scope_for(parent, scopes[parent])
+            parts = [f"-A {parent}"] + scopes[c].jump_conditions()
             parts.append(f"-j {c}" if rng.random() < 0.9 else f"-g {c}")
             body[parent].append(" ".join(parts))
             jumps += 1
 
         remaining = max(0, n_filter - fixed - jumps)
         names = list(body)
-        weights = [30.0, 40.0, 10.0] + [1.0] * n_chains
+        # the built-in chains hold about 8% of the rules, the user chains the rest
+        weights = [n_chains * w / 0.92 for w in (0.03, 0.04, 0.01)] + [1.0] * n_chains
         tot = sum(weights)
         for name, w in zip(names, weights):
             k = int(remaining * w / tot)
             builtin = name in ("INPUT", "FORWARD", "OUTPUT")
-            body[name].extend(self.filter_rule(name, builtin) for _ in range(k))
+            body[name].extend(self.filter_rule(name, builtin, scopes.get(name)) for _ in range(k))
         # round-off goes to the last chain
         written = fixed + sum(len(v) for v in body.values())
-        body[names[-1]].extend(self.filter_rule(names[-1], False) for _ in range(n_filter - written))
+        body[names[-1]].extend(self.filter_rule(names[-1], False, scopes.get(names[-1]))
+                               for _ in range(n_filter - written))
         jump_targets = {f"-j {c}" for c in chains} | {f"-g {c}" for c in chains}
         for name in names:
             rng.shuffle(body[name])  # jumps between ordinary rules, not all at the top

@@ -209,7 +209,7 @@ def ensure_file(n: int, directory: Path, seed: int, explicit: Path | None) -> Pa
     if explicit is not None:
         path = explicit
     else:
-        path = directory / f"iptables-{n}-seed{seed}.rules"
+        path = directory / f"iptables-{n}-seed{seed}-v{gen_iptables.VERSION}.rules"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
