@@ -220,6 +220,9 @@ def _split_words(line: str) -> _Words:
     return _Words(words, quoted, cols, line, error)
 
 
+_SPECIAL_FIRST = frozenset("-!*:[C")
+
+
 def _classify(ws: _Words) -> tuple[str, ...]:
     words = ws.words
     out: list[str] = []
@@ -233,7 +236,9 @@ def _classify(ws: _Words) -> tuple[str, ...]:
         t = get(w)
         if t is None:
             c = w[:1]
-            if c == "-" and len(w) > 1 and (w[1].isalpha() or w[1] == "-"):
+            if c not in _SPECIAL_FIRST:
+                t = "WORD"  # the common case: a value
+            elif c == "-" and len(w) > 1 and (w[1].isalpha() or w[1] == "-"):
                 if w[1] == "-" and len(w) > 2:
                     t = "LONGOPT"
                 elif w[1] != "-":
