@@ -299,8 +299,10 @@ def test_tcp_flags() -> None:
     assert conds("-p tcp ! --syn") == (P, m.FlagsCond(0x17, 0x02, True))
     assert conds("-p tcp -m tcp --tcp-flags SYN,RST,ACK,FIN SYN") == (P, m.FlagsCond(0x17, 0x02))
     assert conds("-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN") == (P, m.FlagsCond(0x17, 0x02))
-    assert conds("-p tcp --tcp-flags ALL NONE") == (P, m.FlagsCond(0xFF, 0))
-    assert conds("-p tcp --tcp-flags ALL FIN,URG,PSH") == (P, m.FlagsCond(0xFF, 0x29))
+    # iptables' ALL is FIN,SYN,RST,PSH,ACK,URG; ECE and CWR have no name in iptables
+    assert conds("-p tcp --tcp-flags ALL NONE") == (P, m.FlagsCond(0x3F, 0))
+    assert conds("-p tcp --tcp-flags ALL FIN,URG,PSH") == (P, m.FlagsCond(0x3F, 0x29))
+    assert [d.code for d in bad(spec_diags("-p tcp --tcp-flags ECE ECE"))] == ["invalid"]
     assert conds("-p tcp ! --tcp-flags SYN,ACK SYN") == (P, m.FlagsCond(0x12, 0x02, True))
 
 

@@ -490,7 +490,8 @@ KNOWN_TARGETS = (frozenset(_TERMINAL_TARGETS) | _CONTINUE_TARGETS | frozenset(_A
                  | frozenset(_NAT_TARGETS) | _QUEUE_TARGETS | _OTHER_KNOWN_TARGETS)
 
 _STATE_WORDS = {s: i for i, s in enumerate(m.STATES)}
-_ALL_FLAGS = 0xFF
+_ALL_FLAGS = 0x3F  # iptables' ALL: FIN SYN RST PSH ACK URG (not ECE, CWR)
+_IPT_FLAG_NAMES = ("FIN", "SYN", "RST", "PSH", "ACK", "URG")  # the names libxt_tcp accepts
 
 
 # --------------------------------------------------------------------------- value parsing
@@ -598,7 +599,7 @@ def _flags(text: str) -> int:
             v |= _ALL_FLAGS
         elif f == "NONE":
             pass
-        elif f in m.TCP_FLAG_BITS:
+        elif f in _IPT_FLAG_NAMES:
             v |= m.TCP_FLAG_BITS[f]
         else:
             raise _Bad(f"unknown TCP flag {f!r}")
