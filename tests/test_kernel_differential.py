@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -77,6 +77,13 @@ class Figures:
     misrouted: int = 0
     unloadable: int = 0
     seconds: float = 0.0
+    by_kind: Counter = field(default_factory=Counter)  # compared probes by hook, family, kernel fate
+
+    def breakdown(self) -> str:
+        k = self.by_kind
+        return ("compared by hook: " + ", ".join(f"{h} {k[h]}" for h in ("INPUT", "FORWARD", "OUTPUT"))
+                + "; by family: " + ", ".join(f"IPv{f} {k[f'IPv{f}']}" for f in (4, 6))
+                + "; by kernel fate: " + ", ".join(f"{v} {k[v]}" for v in ("accept", "drop", "reject")))
 
     def line(self) -> str:
         pct = 100.0 * self.agreed / self.compared if self.compared else 0.0
@@ -156,6 +163,7 @@ def run_differential(rulesets: list[Ruleset], parse, trace, report) -> tuple[Fig
                     continue
                 figs.compared += 1
                 counts[fate] += 1
+                figs.by_kind.update((probe.hook, f"IPv{probe.packet.family}", fate))
                 if t.verdict == fate:
                     figs.agreed += 1
                 else:
@@ -186,6 +194,7 @@ def test_fwlint_trace_agrees_with_the_kernel(capsys):
         if os.environ.get("FWLINT_KERNEL_VERBOSE"):
             print("\n".join(lines))
         print(figs.line())
+        print(figs.breakdown())
 
     message = [figs.line()]
     if problems:

@@ -31,13 +31,14 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from linter.model import PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, Packet
 
@@ -68,14 +69,21 @@ class HarnessError(RuntimeError):
 
 
 def missing_tools() -> list[str]:
-    """What the harness needs and does not find (empty when it can run)."""
+    """What the harness needs and does not find (empty when it can run).
+
+    The sbin directories are added to PATH first: `sudo` and CI shells often lack them."""
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    for d in ("/usr/sbin", "/sbin", "/usr/local/sbin"):
+        if d not in path and os.path.isdir(d):
+            path.append(d)
+    os.environ["PATH"] = os.pathsep.join(p for p in path if p)
     out = []
     if os.geteuid() != 0:
         out.append("root (euid 0)")
-    for tool in ("ip", "nft", "iptables-restore"):
-        if not any(os.access(os.path.join(d, tool), os.X_OK) for d in os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":") + ["/usr/sbin", "/sbin"]):
+    for tool in ("ip", "nft", "iptables-restore", "ip6tables-restore"):
+        if shutil.which(tool) is None:
             out.append(tool)
-    if not out:
+    if "ip" not in out:
         p = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
         if p.returncode != 0:
             out.append("ip netns (" + p.stderr.strip() + ")")
@@ -648,4 +656,3 @@ __all__ = [
     "ACCEPT", "DROP", "REJECT", "NOT_REACHED", "MISROUTED", "HOOKS", "HarnessError", "KernelLab", "LoadResult",
     "Probe", "filter_block", "rewrite_reject", "ipv4_packet", "ip_packet", "missing_tools", "sigterm_cleanup", "ip_int",
 ]
-_ = Iterable

@@ -247,25 +247,25 @@ def _matching_names(pattern: str, names: list[str]) -> list[str]:
 
 
 def _hooks_of_chains(rules: list[RuleFacts], chains: dict[str, list[int]]) -> dict[str, list[tuple[str, list[int]]]]:
-    """For each chain: (hook, path of jump-rule indexes) ways to reach it from a built-in chain."""
+    """For each chain: up to six (hook, path of jump-rule indexes) ways to reach it from a built-in chain."""
     out: dict[str, list[tuple[str, list[int]]]] = {h: [(h, [])] for h in BUILTIN}
     frontier = list(BUILTIN)
     while frontier:
         c = frontier.pop()
-        for ways in [list(out.get(c, []))]:
-            for idx in chains.get(c, []):
-                t = rules[idx].target.removeprefix("goto:")
-                if t in chains or t in ("",):
-                    if not t or t in BUILTIN:
-                        continue
-                    known = out.setdefault(t, [])
-                    added = False
-                    for hook, path in ways:
-                        if len(known) < 6 and (hook, path + [idx]) not in known and idx not in path and len(path) < 8:
-                            known.append((hook, path + [idx]))
-                            added = True
-                    if added:
-                        frontier.append(t)
+        ways = list(out.get(c, []))
+        for idx in chains.get(c, []):
+            t = rules[idx].target.removeprefix("goto:")
+            if t not in chains or t in BUILTIN:
+                continue  # a verdict, an extension target, or an empty user chain
+            known = out.setdefault(t, [])
+            added = False
+            for hook, path in ways:
+                way = (hook, path + [idx])
+                if len(known) < 6 and way not in known and idx not in path and len(path) < 8:
+                    known.append(way)
+                    added = True
+            if added:
+                frontier.append(t)
     return out
 
 
