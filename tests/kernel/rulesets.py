@@ -151,6 +151,7 @@ CONSTRUCTS6 = """*filter
 :SVC - [0:0]
 -A INPUT -i lo -j ACCEPT
 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p ipv6-icmp -m conntrack --ctstate UNTRACKED -m icmp6 --icmpv6-type 143 -j REJECT
 -A INPUT -m conntrack --ctstate INVALID -j DROP
 -A INPUT -p ipv6-icmp -j ICMP6
 -A INPUT -s 2001:db8:10::/48 ! -d 2001:db8:10:8000::/49 -p tcp -m tcp --dport 22 -m comment --comment "ssh from the lab" -j ACCEPT
