@@ -14,6 +14,7 @@ when CI=true: there the tools are installed and their absence is a failure.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import time
 from collections import Counter
@@ -22,10 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from linter.model import flags_text
+from linter.model import Packet, flags_text
 
 from .kernel.netns import (
-    MISROUTED, NOT_REACHED, HarnessError, KernelLab, missing_tools, rewrite_reject, sigterm_cleanup,
+    ACCEPT, DROP, MISROUTED, NOT_REACHED, REJECT, HarnessError, KernelLab, Probe, missing_tools,
+    rewrite_reject, sigterm_cleanup,
 )
 from .kernel.probes import make_probes, parse_rules
 from .kernel.rulesets import Ruleset, all_rulesets
@@ -254,12 +256,6 @@ def test_harness_sees_known_fates(family):
     missing = missing_tools()
     if missing:
         _skip_or_fail("kernel differential test needs " + ", ".join(missing))
-    import ipaddress
-
-    from linter.model import Packet
-
-    from .kernel.netns import ACCEPT, DROP, REJECT, Probe
-
     block, a, b, mcast_src = KNOWN[family]
     A, B, M = (int(ipaddress.ip_address(x)) for x in (a, b, mcast_src))
 
