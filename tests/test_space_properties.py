@@ -275,7 +275,6 @@ PORTS = Group("ports", (m.PROTO, m.SPORT, m.DPORT), (m.PROTO, m.SPORT, m.DPORT))
 FLAGS = Group("flags-icmp", (m.PROTO, m.TCP_FLAGS, m.ICMP), (m.PROTO, m.TCP_FLAGS, m.ICMP))
 STATE = Group("state", (m.STATE, m.DIRECTION, m.FAMILY, m.ICMP), (m.STATE, m.DIRECTION, m.FAMILY, m.ICMP))
 IFACES = Group("interfaces", (m.IN_IFACE, m.OUT_IFACE, m.DIRECTION), (m.IN_IFACE, m.OUT_IFACE, m.DIRECTION))
-GROUPS = (ADDR, PORTS, FLAGS, STATE, IFACES)
 
 
 def probe_names(patterns: Iterable[str]) -> list[str]:
