@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
-VERSION = 2  # bump when the output changes (run.py keys its cached files on it)
+VERSION = 3  # bump when the output changes (run.py keys its cached files on it)
 
 IFACES = ["eth0", "eth1", "eth2", "ens3", "bond0", "bond0.100", "bond0.200", "br-lan",
           "wg0", "docker0"]
@@ -129,8 +129,11 @@ class Generator:
             sc = Scope(root=parent)
             r = rng.random()
             if r < 0.4:
-                sc.src = ipaddress.IPv4Network(self.pools.net(), strict=False).supernet(new_prefix=16) \
-                    if rng.random() < 0.5 else self.subnet_of(ipaddress.IPv4Network("10.0.0.0/8"), 8)
+                net = ipaddress.IPv4Network(self.pools.net())
+                if rng.random() < 0.5 and net.prefixlen >= 16:
+                    sc.src = net.supernet(new_prefix=16)
+                else:
+                    sc.src = ipaddress.IPv4Network(((10 << 24) | (rng.getrandbits(8) << 16), 16))
             elif r < 0.7:
                 sc.dst = self.subnet_of(ipaddress.IPv4Network(rng.choice(["10.0.0.0/8", "172.16.0.0/12",
                                                                           "192.168.0.0/16"])), 4)
@@ -395,6 +398,9 @@ class Generator:
         out.write("COMMIT\n")
 
 
+MIN_RULES = 50  # below this the fixed head and tail of the chains would not fit
+
+
 def generate(n: int, path: str, seed: int = 2013) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         Generator(n, seed).write(out)
@@ -406,8 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", nargs="?", default="-", help="output file (default: standard output)")
     ap.add_argument("--seed", type=int, default=2013)
     args = ap.parse_args(argv)
-    if args.n < 10:
-        ap.error("N must be at least 10")
+    if args.n < MIN_RULES:
+        ap.error(f"N must be at least {MIN_RULES}")
     if args.out == "-":
         Generator(args.n, args.seed).write(sys.stdout)
     else:

@@ -327,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
             sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
         except ValueError:
             ap.error("--sizes takes comma-separated integers")
+        if any(n < gen_iptables.MIN_RULES for n in sizes):
+            ap.error(f"sizes must be at least {gen_iptables.MIN_RULES}")
         results = [measure(ensure_file(n, args.dir, args.seed, None), args) for n in sizes]
         if args.json:
             print(json.dumps([{**r, "runs": {k: v.to_json() for k, v in r["runs"].items()}} for r in results], indent=2))
