@@ -657,10 +657,18 @@ class Analysis:
         for i in range(len(f.rules) - 1, -1, -1):
             out[i] = cur
             rule = f.rules[i]
+            kind = rule.action.kind
+            if kind == "continue":
+                continue
+            mt = s.match(rule.match)
+            if kind in ("accept", "drop", "reject", "return"):
+                # ite(m, 1, x) = m | x and ite(m, 0, x) = x & ~m: cheaper, and most sets stay empty
+                cur = {k: ((cur[k] | mt) if k == kind else (cur[k] & ~mt if cur[k] != s.false else cur[k]))
+                       for k in FATES}
+                continue
             eff = self.effect(f, rule, cur)
             if eff is None:
                 continue
-            mt = s.match(rule.match)
             cur = {k: s.bdd.ite(mt, eff[k], cur[k]) for k in FATES}
         return out
 

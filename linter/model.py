@@ -420,8 +420,8 @@ def default_state(p: Packet) -> tuple[str, bool]:
 
     A TCP SYN without ACK, a UDP datagram, an ICMP echo/timestamp/info/address-mask request,
     and any other protocol are NEW. Lone ICMP errors, echo replies and unknown ICMP types are
-    INVALID. Other TCP flag combinations depend on conntrack settings (`tcp_loose`): INVALID,
-    marked approximate.
+    INVALID. ICMPv6 neighbour discovery and MLD messages are UNTRACKED. Other TCP flag
+    combinations depend on conntrack settings (`tcp_loose`): INVALID, marked approximate.
     """
     if p.proto == PROTO_TCP:
         flags = p.tcp_flags if p.tcp_flags is not None else TCP_FLAG_BITS["SYN"]
@@ -431,6 +431,8 @@ def default_state(p: Packet) -> tuple[str, bool]:
     if p.proto == PROTO_ICMP:
         return ("NEW" if p.icmp_type in (8, 13, 15, 17) else "INVALID"), True
     if p.proto == PROTO_ICMPV6:
+        if p.icmp_type in (130, 131, 132, 133, 134, 135, 136, 143):
+            return "UNTRACKED", True  # MLD and neighbour discovery: conntrack leaves them untracked
         return ("NEW" if p.icmp_type in (128, 139) else "INVALID"), True
     return "NEW", True
 

@@ -51,19 +51,20 @@ def check(ctx) -> Iterator[Result]:
         facts = a.facts(f)
         for i, fact in enumerate(facts):
             rule = fact.rule
-            if s.is_empty(s.may(fact.match & s.universe & a.family_set(f))):
+            # (an empty set stays empty whatever the opaque conditions: no `may` needed)
+            if s.is_empty(fact.match & s.universe & a.family_set(f)):
                 yield Result(rule.origin, f"{rule_ref(f, rule)} can never match: its conditions "
                              "contradict each other", context=f.name)
                 continue
             if f.discipline == "last-match":
                 if rule.action.kind in ("continue", "unknown"):
                     continue
-                if s.is_empty(s.may(fact.decided)):
+                if s.is_empty(fact.decided):
                     over = []
                     for j, other in enumerate(facts):
                         if j == i or other.rule.action.kind in ("continue", "unknown"):
                             continue
-                        if (j > i or other.rule.quick) and not s.is_empty(s.may(other.match & fact.match)):
+                        if (j > i or other.rule.quick) and not s.is_empty(other.match & fact.match):
                             over.append(other.rule)
                     names = ", ".join(f"line {r.origin.line}" for r in over[:5]) or "other rules"
                     yield Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
@@ -73,15 +74,18 @@ def check(ctx) -> Iterator[Result]:
                 continue
             hit = fact.reach & fact.match
             base = s.universe & a.family_set(f)
-            if s.is_empty(s.may(hit)):
+            if s.is_empty(hit):
                 covering = []
                 covered = s.false
+                todo = fact.match & base
                 for other in facts[:i]:
-                    part = other.decided & fact.match
-                    if not s.is_empty(s.may(part & ~covered)):
+                    if other.decided == s.false or (other.match & todo) == s.false:
+                        continue  # cheap test on the small match sets first
+                    part = other.decided & todo
+                    if part != s.false:
                         covering.append(other.rule)
-                        covered |= part
-                        if s.is_empty(s.may(fact.match & base & ~covered)):
+                        todo = todo & ~part
+                        if s.is_empty(todo):
                             break
                 names = ", ".join(f"line {r.origin.line}" for r in covering[:5])
                 if len(covering) > 5:
@@ -97,9 +101,9 @@ def check(ctx) -> Iterator[Result]:
                 if entries is None:
                     entries = a.entries()
                 entry = entries.get(a.key(f))
-                if entry is None or entry == s.false or s.is_empty(s.may(entry)):
+                if entry is None or s.is_empty(entry):
                     continue  # never entered at all: FW006's business
-                if s.is_empty(s.may(hit & entry)):
+                if s.is_empty(hit & entry):
                     callers = a.callers(f)
                     yield Result(rule.origin,
                                  f"{rule_ref(f, rule)} can never match: no packet it matches is ever "

@@ -49,14 +49,15 @@ def check(ctx) -> Iterator[Result]:
         if f.discipline != "first-match":
             continue
         facts = a.facts(f)
+        live = [i for i, fact in enumerate(facts) if fact.rule.action.kind not in ("continue", "unknown")
+                and not s.is_empty(fact.reach & fact.match)]  # shadowed rules are FW001's
+        if not live:
+            continue
         after = a.fates_after(f)
-        for i, fact in enumerate(facts):
+        for i in live:
+            fact = facts[i]
             rule = fact.rule
-            if rule.action.kind in ("continue", "unknown"):
-                continue
             hit = fact.reach & fact.match
-            if s.is_empty(s.may(hit)):
-                continue  # shadowed: FW001
             eff = a.effect(f, rule, after[i])
             if eff is None:
                 continue
@@ -65,7 +66,7 @@ def check(ctx) -> Iterator[Result]:
             differs = s.false
             for k in FATES:
                 differs |= s.bdd.apply("xor", eff[k], after[i][k])
-            if not s.is_empty(s.may(hit & differs)):
+            if not s.is_empty(hit & differs):
                 continue
             witness = s.witness(hit)
             takers = []
