@@ -384,6 +384,7 @@ class Analysis:
         self._entries: dict[tuple[str, str], Node] | None = None
         self._in_progress: set[tuple[str, str]] = set()
         self._rest: dict[tuple[str, str], Node] = {}
+        self._universes: dict[int | None, Node] = {}
         self.cycles: list[m.Rule] = []
 
     # -------------------------------------------------------------- basics
@@ -394,6 +395,14 @@ class Analysis:
     def family_set(self, f: m.Filter) -> Node:
         fam = f.family or self.device.family
         return self.space.family(fam) if fam else self.space.true
+
+    def filter_universe(self, f: m.Filter) -> Node:
+        """Every valid packet of the filter's address family."""
+        fam = f.family or self.device.family
+        u = self._universes.get(fam)
+        if u is None:
+            u = self._universes[fam] = self.space.universe & self.family_set(f)
+        return u
 
     def hook_set(self, hook: str) -> Node:
         """Packets that can be seen at an iptables hook (which interfaces they have)."""
@@ -676,7 +685,7 @@ class Analysis:
         """The fate of a packet that this rule matches, given the fate `after` of packets that
         go on past it. None for rules that let every packet go on (LOG, counters)."""
         s = self.space
-        universe = s.universe & self.family_set(f)
+        universe = self.filter_universe(f)
         kind = rule.action.kind
         if kind == "continue":
             return None

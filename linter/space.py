@@ -46,8 +46,8 @@ DEFAULT_WIDTHS: dict[str, int] = {
 }
 
 # Order of the blocks in the BDD; interfaces are inserted before DIRECTION.
-_ORDER = (m.FAMILY, m.PROTO, "dst4", m.DPORT, "src4", m.SPORT, m.ICMP, m.TCP_FLAGS, m.STATE,
-          m.IN_IFACE, m.OUT_IFACE, m.DIRECTION, "dst6", "src6")
+_ORDER = (m.FAMILY, m.DIRECTION, m.IN_IFACE, m.OUT_IFACE, m.STATE, m.PROTO, "dst4", m.DPORT, "src4",
+          m.SPORT, m.ICMP, m.TCP_FLAGS, "dst6", "src6")
 
 _PREFERRED_SPORT = (40000, 40000)
 

@@ -81,8 +81,15 @@ def test_rule_in_undeclared_chain() -> None:
 
 def test_goto_to_undeclared_chain() -> None:
     d = parse(b"*filter\n-A INPUT -g nowhere\nCOMMIT\n")
-    assert codes(d) == [(2, "undeclared-chain")]
-    assert d.filter("INPUT").rules[0].action.kind == "unknown"
+    assert codes(d) == [(2, "undefined-reference")]
+    # kept as a goto to the missing chain: FW005 reports it, evaluation marks it approximate
+    assert d.filter("INPUT").rules[0].action == m.Action("goto", target="nowhere", detail="nowhere")
+
+
+def test_jump_to_undeclared_chain() -> None:
+    d = parse(b"*filter\n-A INPUT -j NOWHERE\nCOMMIT\n")
+    assert codes(d) == [(2, "undefined-reference")]
+    assert d.filter("INPUT").rules[0].action.kind == "jump"
 
 
 def test_one_megabyte_line() -> None:

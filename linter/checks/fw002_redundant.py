@@ -58,16 +58,16 @@ def check(ctx) -> Iterator[Result]:
             fact = facts[i]
             rule = fact.rule
             hit = fact.reach & fact.match
-            eff = a.effect(f, rule, after[i])
-            if eff is None:
-                continue
-            if rule.action.kind in ("jump", "goto") and _side_effects(ctx.device, f, rule.action.target):
-                continue  # the chain it calls logs or marks: removing the jump changes that
-            differs = s.false
-            for k in FATES:
-                differs |= s.bdd.apply("xor", eff[k], after[i][k])
-            if not s.is_empty(hit & differs):
-                continue
+            kind = rule.action.kind
+            if kind in ("accept", "drop", "reject", "return"):
+                # a deciding rule is redundant iff what follows gives its packets the same fate
+                if not s.is_empty(hit & ~after[i][kind]):
+                    continue
+            else:
+                if _side_effects(ctx.device, f, rule.action.target):
+                    continue  # the chain it calls logs or marks: removing the jump changes that
+                if not _same_fates(a, f, rule, hit, after[i]):
+                    continue
             witness = s.witness(hit)
             takers = []
             if witness is not None:
@@ -86,6 +86,29 @@ def check(ctx) -> Iterator[Result]:
                          f"the same way ({what})",
                          related=tuple(related_rule(f, r, "decided the same way by") for r in takers),
                          witness=witness, context=f.name)
+
+
+def _same_fates(a, f, rule, hit, after) -> bool:
+    """Whether a jump/goto gives the packets `hit` the same fates as the rules after it.
+    Computed inside `hit` only: the sets outside it can be large and do not matter."""
+    s = a.space
+    t = a.target(f, rule)
+    if t is None:
+        return False
+    o = a.outcome(t)
+    back = hit & o.ret
+    for k in FATES:
+        without = hit & after[k]
+        callee = {"accept": o.accept, "drop": o.drop, "reject": o.reject, "unknown": o.unknown,
+                  "return": s.false}[k]
+        with_rule = hit & callee
+        if rule.action.kind == "jump":
+            with_rule |= back & after[k]
+        elif k == "return":
+            with_rule |= back
+        if with_rule != without:
+            return False
+    return True
 
 
 def _side_effects(device, f, name, seen=None) -> bool:

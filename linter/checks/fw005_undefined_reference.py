@@ -45,15 +45,17 @@ TAGS = ("correctness",)
 
 def check(ctx) -> Iterator[Result]:
     dev = ctx.device
+    reported = set()
     for f in dev.filters:
         for rule in f.rules:
             if rule.action.kind in ("jump", "goto") and rule.action.target:
                 if dev.filter(rule.action.target, f.table or None) is None:
+                    reported.add((rule.origin.path, rule.origin.line))
                     yield Result(rule.origin,
                                  f"{f.name} rule {rule.index + 1} {'jumps' if rule.action.kind == 'jump' else 'goes'} "
                                  f"to chain {rule.action.target}, which is never declared"
                                  + (f" in table {f.table}" if f.table else ""),
                                  context=f.name)
     for d in dev.diagnostics:
-        if d.code == "undefined-reference":
+        if d.code == "undefined-reference" and (d.origin.path, d.origin.line) not in reported:
             yield Result(d.origin, d.message, context=d.construct)

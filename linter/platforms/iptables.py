@@ -1024,9 +1024,9 @@ class _Converter:
                 return _act("unknown", detail=detail), None
             return _act("goto" if pr.goto else "jump", target=name, detail=detail), None
         if pr.goto:
-            self.diag(o.line, pr.target_col, o.text, "error", "undeclared-chain",
-                      f"-g to chain {name}, which is not declared in table {t.name}")
-            return _act("unknown", detail=detail), None
+            self.diag(o.line, pr.target_col, o.text, "error", "undefined-reference",
+                      f"-g to chain {name}, which is not declared in table {t.name}", construct="chain")
+            return _act("goto", target=name, detail=detail), None
         if name in _TERMINAL_TARGETS:
             return _act(_TERMINAL_TARGETS[name], detail=detail if name == "REJECT" else ""), None  # type: ignore[arg-type]
         params = tuple((opt.lstrip("-"), " ".join(args)) for _neg, opt, args in pr.target_opts)
@@ -1054,6 +1054,13 @@ class _Converter:
             self.diag(o.line, pr.target_col, o.text, "note", "approximate", f"target {name} is not modelled",
                       construct=name)
             return _act("unknown", detail=detail), None
+        if not pr.target_opts:
+            # iptables cannot tell a missing chain from a missing extension either; without
+            # options it reads as a jump to a chain that was never declared
+            self.diag(o.line, pr.target_col, o.text, "error", "undefined-reference",
+                      f"-j to chain {name}, which is not declared in table {t.name} "
+                      "(nor is it a known target)", construct="chain")
+            return _act("jump", target=name, detail=detail), None
         self.diag(o.line, pr.target_col, o.text, "warning", "unknown-target",
                   f"unknown target {name} (no such chain in table {t.name})", construct=name)
         return _act("unknown", detail=detail), None
