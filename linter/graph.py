@@ -675,10 +675,28 @@ class Analysis:
                 cur = {k: ((cur[k] | mt) if k == kind else (cur[k] & ~mt if cur[k] != s.false else cur[k]))
                        for k in FATES}
                 continue
-            eff = self.effect(f, rule, cur)
-            if eff is None:
+            t = self.target(f, rule) if kind in ("jump", "goto") else None
+            o = None
+            if t is not None:
+                try:
+                    o = self.outcome(t)
+                except _Cycle:
+                    o = None
+            if o is None:  # unknown target, undefined chain or a loop: the rest is unknown
+                eff = self.effect(f, rule, cur)
+                if eff is not None:
+                    cur = {k: s.bdd.ite(mt, eff[k], cur[k]) for k in FATES}
                 continue
-            cur = {k: s.bdd.ite(mt, eff[k], cur[k]) for k in FATES}
+            # ite(m, callee_k | (ret & cur_k), cur_k) = (m & callee_k) | (cur_k & ~(m & ~ret)):
+            # only small sets meet the (large) fate sets
+            callee = {"accept": o.accept, "drop": o.drop, "reject": o.reject, "unknown": o.unknown,
+                      "return": s.false}
+            if kind == "jump":
+                keep = ~(mt & ~o.ret)
+                cur = {k: (mt & callee[k]) | (cur[k] & keep) for k in FATES}
+            else:
+                callee["return"] = o.ret
+                cur = {k: (mt & callee[k]) | (cur[k] & ~mt) for k in FATES}
         return out
 
     def effect(self, f: m.Filter, rule: m.Rule, after: dict[str, Node]) -> dict[str, Node] | None:
