@@ -8,28 +8,24 @@ checkout they are read from those folders directly.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 _SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _dir(package: str, folder: str) -> Path:
-    try:
-        p = Path(str(resources.files(package)))
-        if p.is_dir():
-            return p
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return _SOURCE_ROOT / folder
+def _dir(folder: str) -> Path:
+    installed = Path(__file__).resolve().parent / folder  # linter/grammars inside a wheel
+    if installed.is_dir():
+        return installed
+    return _SOURCE_ROOT / folder  # a source checkout (also an editable install)
 
 
 def grammars_dir() -> Path:
-    return _dir("linter.grammars", "grammars")
+    return _dir("grammars")
 
 
 def rules_dir() -> Path:
-    return _dir("linter.rules", "rules")
+    return _dir("rules")
 
 
 @lru_cache(maxsize=None)
