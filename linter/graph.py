@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from . import model as m
-from .space import Node, PacketSpace
+from .space import Node, PacketSpace, order_for
 
 IPTABLES_HOOKS = ("INPUT", "FORWARD", "OUTPUT")
 VERDICTS = ("accept", "drop", "reject")
@@ -61,7 +61,8 @@ def cond_matches(c: m.Cond, p: m.Packet) -> bool | None:
             return None
         hit = any(name.startswith(n[:-1]) if n.endswith("+") else name == n for n in c.names)
     elif isinstance(c, m.FlagsCond):
-        flags = p.tcp_flags if p.tcp_flags is not None else m.TCP_FLAG_BITS["SYN"]
+        flags = p.tcp_flags if p.tcp_flags is not None else \
+            (m.TCP_FLAG_BITS["SYN"] if p.proto == m.PROTO_TCP else 0)
         hit = (flags & c.mask) == c.comp
     else:  # pragma: no cover
         raise TypeError(c)
@@ -378,7 +379,9 @@ class Analysis:
 
     def __init__(self, device: m.Device, space: PacketSpace | None = None) -> None:
         self.device = device
-        self.space = space or PacketSpace(device.interface_names())
+        if space is None:
+            space = PacketSpace(device.interface_names(), order=order_for(device))
+        self.space = space
         self._outcomes: dict[tuple[str, str], Outcome] = {}
         self._facts: dict[tuple[str, str], list[RuleFacts]] = {}
         self._entries: dict[tuple[str, str], Node] | None = None

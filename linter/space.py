@@ -125,7 +125,8 @@ class PacketSpace:
     """Sets of packets over the fields of `linter.model`, with union, intersection,
     difference, emptiness, equality, witnesses and approximation bounds."""
 
-    def __init__(self, interfaces: Iterable[str] = (), widths: dict[str, int] | None = None) -> None:
+    def __init__(self, interfaces: Iterable[str] = (), widths: dict[str, int] | None = None,
+                 order: Iterable[str] | None = None) -> None:
         self.widths = dict(DEFAULT_WIDTHS)
         if widths:
             self.widths.update(widths)
@@ -136,7 +137,10 @@ class PacketSpace:
         except Exception:  # pragma: no cover - backends without the option
             pass
         self.blocks: dict[str, Block] = {}
-        for name in _ORDER:
+        self.order = tuple(order) if order is not None else _ORDER
+        if sorted(self.order) != sorted(_ORDER):
+            raise ValueError(f"order must name every block once: {_ORDER}")
+        for name in self.order:
             width = self.ifaces.bits if name in (m.IN_IFACE, m.OUT_IFACE) else self.widths[name]
             vs = tuple(f"{name}_{i}" for i in range(width))
             self.bdd.declare(*vs)
@@ -188,9 +192,25 @@ class PacketSpace:
     # ------------------------------------------------------------------ fields
 
     def _universe(self) -> Node:
+        """Valid packets: a known state and interface, and the fields a protocol does not
+        have held at 0 (ports without TCP/UDP/SCTP/DCCP/UDP-Lite, TCP flags without TCP,
+        ICMP type and code without ICMP), as `Packet` and `graph.cond_matches` read them."""
         u = self.interval(m.STATE, 0, len(m.STATES) - 1)
         n = len(self.ifaces.elements)
         u = u & self.interval(m.IN_IFACE, 0, n - 1) & self.interval(m.OUT_IFACE, 0, n - 1)
+        top = (1 << self.widths[m.PROTO]) - 1
+        with_ports = self.false
+        for p in sorted(m.PORT_PROTOCOLS):
+            if p <= top:
+                with_ports |= self._eq(m.PROTO, p)
+        u &= with_ports | (self._eq(m.SPORT, 0) & self._eq(m.DPORT, 0))
+        tcp = self._eq(m.PROTO, m.PROTO_TCP) if m.PROTO_TCP <= top else self.false
+        u &= tcp | self._eq(m.TCP_FLAGS, 0)
+        icmp = self.false
+        for p in (m.PROTO_ICMP, m.PROTO_ICMPV6):
+            if p <= top:
+                icmp |= self._eq(m.PROTO, p)
+        u &= icmp | self._eq(m.ICMP, 0)
         return u
 
     def family(self, fam: int) -> Node:
@@ -255,6 +275,8 @@ class PacketSpace:
 
     def _flags(self, mask: int, comp: int) -> Node:
         b = self.blocks[m.TCP_FLAGS]
+        if comp & ~mask:
+            return self.false  # (flags & mask) can never equal a value with bits outside mask
         assignment = {}
         for i in range(b.width):
             bit = 1 << (b.width - 1 - i)
@@ -284,7 +306,8 @@ class PacketSpace:
             m.SPORT: p.sport or 0,
             m.DPORT: p.dport or 0,
             m.ICMP: ((p.icmp_type or 0) << 8) | (p.icmp_code or 0),
-            m.TCP_FLAGS: p.tcp_flags if p.tcp_flags is not None else m.TCP_FLAG_BITS["SYN"],
+            m.TCP_FLAGS: p.tcp_flags if p.tcp_flags is not None else
+            (m.TCP_FLAG_BITS["SYN"] if p.proto == m.PROTO_TCP else 0),
             m.STATE: m.STATE_NUMBER[p.state],
             m.DIRECTION: m.DIRECTIONS.index(p.direction),
             m.IN_IFACE: self.ifaces.element_of(p.in_iface),
@@ -341,7 +364,7 @@ class PacketSpace:
 
     def depends_on_opaque(self, s: Node) -> list[str]:
         """Descriptions of the opaque conditions the set depends on."""
-        support = self.bdd.support(s)
+        support = self.bdd.support(s & self.universe)
         return [self._opaque_desc[v] for v in self._opaque.values() if v in support]
 
     def count(self, s: Node, fields: Iterable[str] | None = None) -> int:
@@ -414,6 +437,52 @@ class PacketSpace:
             out_iface=self.ifaces.representative(self._value(a, m.OUT_IFACE)),
             direction=m.DIRECTIONS[self._value(a, m.DIRECTION)],
         )
+
+
+def _blocks_of(c: m.Cond) -> set[str]:
+    if isinstance(c, m.AnyCond):
+        return {b for alt in c.alternatives for cc in alt.conds for b in _blocks_of(cc)}
+    if isinstance(c, m.AddrCond):
+        return {f"{c.field}{r[0]}" for r in c.ranges}
+    return {c.field} if c.field in DEFAULT_WIDTHS or c.field in (m.IN_IFACE, m.OUT_IFACE) else set()
+
+
+def order_for(device: m.Device) -> tuple[str, ...]:
+    """A variable order for a device: the blocks its rules constrain most often first (a
+    field few rules test is a don't-care for most of them and belongs at the bottom).
+
+    A rule counts with the conditions of the jumps that lead to its chain: a FORWARD chain
+    that dispatches on interfaces to user chains makes every rule of those chains depend on
+    the interface. Ties keep the default order; the family bit stays on top."""
+    by_key = {(f.table, f.name): f for f in device.filters}
+    context: dict[tuple[str, str], set[str]] = {}
+    # propagate the fields tested on the way into each chain (bounded: chains form a DAG)
+    for _ in range(8):
+        changed = False
+        for f in device.filters:
+            here = context.get((f.table, f.name), set())
+            for r in f.rules:
+                if r.action.kind in ("jump", "goto") and r.action.target:
+                    key = (f.table, r.action.target)
+                    if key not in by_key:
+                        continue
+                    add = here | {b for c in r.match.conds for b in _blocks_of(c)}
+                    cur = context.setdefault(key, set())
+                    if not add <= cur:
+                        cur |= add
+                        changed = True
+        if not changed:
+            break
+    counts = {b: 0 for b in _ORDER}
+    for f in device.filters:
+        here = context.get((f.table, f.name), set())
+        for r in f.rules:
+            for b in here | {b for c in r.match.conds for b in _blocks_of(c)}:
+                if b in counts:
+                    counts[b] += 1
+    rank = {b: i for i, b in enumerate(_ORDER)}
+    rest = sorted((b for b in _ORDER if b != m.FAMILY), key=lambda b: (-counts[b], rank[b]))
+    return (m.FAMILY, *rest)
 
 
 def parse_address(text: str) -> tuple[int, int, int]:
