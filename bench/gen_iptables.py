@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
-VERSION = 3  # bump when the output changes (run.py keys its cached files on it)
+VERSION = 4  # bump when the output changes (run.py keys its cached files on it)
 
 IFACES = ["eth0", "eth1", "eth2", "ens3", "bond0", "bond0.100", "bond0.200", "br-lan",
           "wg0", "docker0"]
@@ -106,11 +106,87 @@ class Scope:
         return parts
 
 
+PROFILES = ("realistic", "adversarial")
+
+
 class Generator:
-    def __init__(self, n: int, seed: int) -> None:
+    """`realistic`: the rules of a chain combine a few client networks, servers and services
+    of that chain (as per-server or per-service chains in real large rulesets do), mostly
+    single destination ports and ACCEPT. `adversarial`: every field drawn independently for
+    every rule (random source-port lists, interfaces and states everywhere): the worst case
+    for a BDD, kept for the scaling table."""
+
+    def __init__(self, n: int, seed: int, profile: str = "realistic") -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {PROFILES}")
         self.n = n
         self.rng = random.Random(seed)
         self.pools = Pools(self.rng, n)
+        self.profile = profile
+        self._chain_pools: dict[str, tuple[list[str], list[str], list[str]]] = {}
+
+    def chain_pool(self, chain: str, scope: Scope | None) -> tuple[list[str], list[str], list[str]]:
+        """(sources, destinations, port options) a realistic chain keeps reusing."""
+        pool = self._chain_pools.get(chain)
+        if pool is None:
+            rng = self.rng
+            inside = [str(net) for kind, net in scope.subnets] if scope and scope.subnets else []
+            srcs = ([n for k, n in (scope.subnets if scope else []) if k == "s"] and
+                    [str(n) for k, n in scope.subnets if k == "s"]) or \
+                [self.pools.net() for _ in range(rng.randint(10, 30))]
+            dsts = ([str(n) for k, n in (scope.subnets if scope else []) if k == "d"]
+                    or [self.pools.host() for _ in range(rng.randint(5, 15))])
+            if scope and scope.src is not None:
+                dsts = [self.pools.host() for _ in range(rng.randint(5, 15))]
+            ports = []
+            for _ in range(rng.randint(6, 16)):
+                proto = scope.proto if scope and scope.proto else rng.choice(["tcp", "tcp", "tcp", "udp"])
+                common = COMMON_TCP if proto == "tcp" else COMMON_UDP
+                r = rng.random()
+                if r < 0.75:
+                    ports.append(f"-p {proto} -m {proto} --dport {rng.choice(common)}")
+                elif r < 0.93:
+                    ps = rng.sample(common, rng.randint(2, 5))
+                    ports.append(f"-p {proto} -m multiport --dports {','.join(map(str, ps))}")
+                else:
+                    lo = rng.choice([1024, 5000, 8000, 49152])
+                    ports.append(f"-p {proto} -m {proto} --dport {lo}:{lo + rng.choice([9, 99, 999])}")
+            del inside
+            pool = self._chain_pools[chain] = (srcs, dsts, ports)
+        return pool
+
+    def realistic_rule(self, chain: str, builtin: bool, scope: Scope | None) -> str:
+        rng = self.rng
+        srcs, dsts, ports = self.chain_pool(chain, scope)
+        parts = [f"-A {chain}"]
+        has_src = rng.random() < 0.85
+        if has_src:
+            # mostly the chain's own client networks; sometimes a one-off host
+            parts.append(f"-s {rng.choice(srcs) if rng.random() < 0.7 else self.pools.host()}")
+        if rng.random() < 0.8 or not has_src:
+            parts.append(f"-d {rng.choice(dsts)}")
+        root = scope.root if scope else chain
+        if builtin and root != "OUTPUT" and rng.random() < 0.3:
+            parts.append(f"-i {rng.choice(IFACES)}")
+        r = rng.random()
+        if r < 0.9:
+            parts.append(rng.choice(ports))
+        elif r < 0.95:
+            parts.append("-p icmp -m icmp --icmp-type echo-request")
+        if rng.random() < 0.3:
+            parts.append("-m conntrack --ctstate NEW")
+        if rng.random() < 0.4:
+            parts.append(self.comment())
+        r = rng.random()
+        if r < 0.78:
+            parts.append("-j ACCEPT")
+        elif r < 0.88:
+            parts.append("-j DROP")
+        elif r < 0.93:
+            parts.append("-j REJECT --reject-with icmp-port-unreachable")
+        else:
+            parts.append(f'-j LOG --log-prefix "{rng.choice(TEAMS)}-seen: "')
+        return " ".join(parts)
 
     # ------------------------------------------------------------------ pieces of a rule
 
@@ -237,6 +313,8 @@ class Generator:
         return "-j RETURN" if can_return else "-j DROP"
 
     def filter_rule(self, chain: str, builtin: bool, scope: Scope | None = None) -> str:
+        if self.profile == "realistic":
+            return self.realistic_rule(chain, builtin, scope)
         rng = self.rng
         parts = [f"-A {chain}"]
         root = scope.root if scope else chain
@@ -401,9 +479,9 @@ class Generator:
 MIN_RULES = 50  # below this the fixed head and tail of the chains would not fit
 
 
-def generate(n: int, path: str, seed: int = 2013) -> None:
+def generate(n: int, path: str, seed: int = 2013, profile: str = "realistic") -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as out:
-        Generator(n, seed).write(out)
+        Generator(n, seed, profile).write(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -411,13 +489,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("n", nargs="?", type=int, default=100_000, help="number of rules (default 100000)")
     ap.add_argument("out", nargs="?", default="-", help="output file (default: standard output)")
     ap.add_argument("--seed", type=int, default=2013)
+    ap.add_argument("--profile", choices=PROFILES, default="realistic",
+                    help="realistic (default) or adversarial (every field random: a BDD worst case)")
     args = ap.parse_args(argv)
     if args.n < MIN_RULES:
         ap.error(f"N must be at least {MIN_RULES}")
     if args.out == "-":
-        Generator(args.n, args.seed).write(sys.stdout)
+        Generator(args.n, args.seed, args.profile).write(sys.stdout)
     else:
-        generate(args.n, args.out, args.seed)
+        generate(args.n, args.out, args.seed, args.profile)
     return 0
 
 

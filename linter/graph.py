@@ -388,6 +388,7 @@ class Analysis:
         self._in_progress: set[tuple[str, str]] = set()
         self._rest: dict[tuple[str, str], Node] = {}
         self._universes: dict[int | None, Node] = {}
+        self._callers: dict[tuple[str, str], list[tuple[m.Filter, m.Rule]]] | None = None
         self.cycles: list[m.Rule] = []
 
     # -------------------------------------------------------------- basics
@@ -643,14 +644,14 @@ class Analysis:
         return out
 
     def callers(self, f: m.Filter) -> list[tuple[m.Filter, m.Rule]]:
-        out = []
-        for g in self.device.filters:
-            if g.table != f.table:
-                continue
-            for r in g.rules:
-                if r.action.kind in ("jump", "goto") and r.action.target == f.name:
-                    out.append((g, r))
-        return out
+        """The rules that jump or go to f (with their filters), in file order."""
+        if self._callers is None:
+            self._callers = {}
+            for g in self.device.filters:
+                for r in g.rules:
+                    if r.action.kind in ("jump", "goto") and r.action.target:
+                        self._callers.setdefault((g.table, r.action.target), []).append((g, r))
+        return self._callers.get(self.key(f), [])
 
     # -------------------------------------------------------------- what the rest does
 

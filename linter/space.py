@@ -150,6 +150,9 @@ class PacketSpace:
         self._memo: dict[Any, Node] = {}
         self._opaque: dict[str, str] = {}  # key -> variable
         self._opaque_desc: dict[str, str] = {}  # variable -> description
+        self._prefs: list[Node] | None = None
+        self._prefs_all: Node | None = None
+        self._care: list[str] | None = None
         self.universe = self._universe()
 
     # ------------------------------------------------------------------ bit-level building
@@ -379,34 +382,55 @@ class PacketSpace:
     def witness(self, s: Node, prefer: m.Packet | None = None) -> m.Packet | None:
         """One concrete packet of the set (None when empty). Prefers packets that look like
         the first packet of a connection: state NEW, a TCP SYN, an ephemeral source port."""
-        s = self.may(s & self.universe)
+        s = s & self.universe
+        if self._opaque and any(v in self._opaque_desc for v in self.bdd.support(s)):
+            s = self.may(s)
         if s == self.false:
             return None
-        prefs = [
-            self._eq(m.STATE, m.STATE_NUMBER["NEW"]),
-            self._eq(m.PROTO, m.PROTO_TCP),
-            ~self.interval("src4", 0, 0x00FFFFFF) & ~self.interval("src4", 0xE0000000, 0xFFFFFFFF),
-            ~self.interval("dst4", 0, 0x00FFFFFF) & ~self.interval("dst4", 0xE0000000, 0xFFFFFFFF),
-            ~self.interval("src6", 0, (1 << 120) - 1),
-            ~self.interval("dst6", 0, (1 << 120) - 1),
-            self._flags(0xFF, m.TCP_FLAG_BITS["SYN"]),
-            self.interval(m.SPORT, 32768, 60999),
-            self._eq(m.SPORT, 40000),
-            ~self.interval(m.DPORT, 0, 0),
-            ~self._eq(m.IN_IFACE, self.ifaces.index["*"]) | self.interval(m.IN_IFACE, 0, 0),
-            ~self._eq(m.OUT_IFACE, self.ifaces.index["*"]),
-        ]
+        prefs = self._preferences()
         if prefer is not None:
-            prefs.insert(0, self.point(prefer))
-        for pref in prefs:
-            t = s & pref
-            if t != self.false:
-                s = t
-        care = [v for b in self.blocks.values() for v in b.vars]
-        assignment = self.bdd.pick(s, care_vars=care)
+            prefs = [self.point(prefer), *prefs]
+        # all preferences at once first (one operation); one by one only if that fails
+        both = s & self._all_preferences()
+        if prefer is None and both != self.false:
+            s = both
+        else:
+            for pref in prefs:
+                t = s & pref
+                if t != self.false:
+                    s = t
+        if self._care is None:
+            self._care = [v for b in self.blocks.values() for v in b.vars]
+        assignment = self.bdd.pick(s, care_vars=self._care)
         if assignment is None:  # pragma: no cover - s is non-empty
             return None
         return self._packet(assignment)
+
+    def _preferences(self) -> list[Node]:
+        if self._prefs is None:
+            self._prefs = [
+                self._eq(m.STATE, m.STATE_NUMBER["NEW"]),
+                self._eq(m.PROTO, m.PROTO_TCP),
+                ~self.interval("src4", 0, 0x00FFFFFF) & ~self.interval("src4", 0xE0000000, 0xFFFFFFFF),
+                ~self.interval("dst4", 0, 0x00FFFFFF) & ~self.interval("dst4", 0xE0000000, 0xFFFFFFFF),
+                ~self.interval("src6", 0, (1 << 120) - 1),
+                ~self.interval("dst6", 0, (1 << 120) - 1),
+                self._flags(0xFF, m.TCP_FLAG_BITS["SYN"]),
+                self.interval(m.SPORT, 32768, 60999),
+                self._eq(m.SPORT, 40000),
+                ~self.interval(m.DPORT, 0, 0),
+                ~self._eq(m.IN_IFACE, self.ifaces.index["*"]) | self.interval(m.IN_IFACE, 0, 0),
+                ~self._eq(m.OUT_IFACE, self.ifaces.index["*"]),
+            ]
+        return self._prefs
+
+    def _all_preferences(self) -> Node:
+        if self._prefs_all is None:
+            u = self.true
+            for p in self._preferences():
+                u = u & p
+            self._prefs_all = u
+        return self._prefs_all
 
     def _value(self, assignment: dict[str, bool], block: str) -> int:
         b = self.blocks[block]

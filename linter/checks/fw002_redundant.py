@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Result
-from ..graph import FATES
+from ..graph import FATES, match_packet
 from ._util import related_rule, rule_ref
 
 ID = "FW002"
@@ -74,7 +74,7 @@ def check(ctx) -> Iterator[Result]:
                 for later in f.rules[i + 1:]:
                     if later.action.kind in ("continue", "unknown"):
                         continue
-                    if s.contains(s.match(later.match), witness):
+                    if match_packet(later.match, witness) is not False:
                         takers.append(later)
                         break
             by = (f"line {takers[0].origin.line}" if takers else

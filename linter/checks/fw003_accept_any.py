@@ -55,7 +55,7 @@ def check(ctx) -> Iterator[Result]:
             rule = fact.rule
             if rule.action.kind != "accept":
                 continue
-            if _loopback_only(rule.match):
+            if _loopback_only(rule.match) or not _could_be_any(rule.match):
                 continue
             if f.builtin or f.discipline == "last-match" or not f.table:
                 ctx_set = s.universe & a.family_set(f)
@@ -74,6 +74,23 @@ def check(ctx) -> Iterator[Result]:
                              f"{rule_ref(f, rule)} accepts every new connection: any source, "
                              "destination, protocol and port",
                              witness=s.witness(accepted & new), context=f.name)
+
+
+def _could_be_any(match: m.Match) -> bool:
+    """Cheap pre-test: a rule that tests an address, protocol or port (other than the whole
+    range) cannot accept every connection."""
+    for c in match.conds:
+        if isinstance(c, m.AddrCond):
+            full = {(4, 0, (1 << 32) - 1), (6, 0, (1 << 128) - 1)}
+            if c.negated or not any(r in full for r in c.ranges):
+                return False
+        elif isinstance(c, m.IntCond) and c.field in (m.PROTO, m.SPORT, m.DPORT, m.ICMP):
+            if c.negated or not any(lo == 0 and hi >= (255 if c.field == m.PROTO else 65535)
+                                    for lo, hi in c.ranges):
+                return False
+        elif isinstance(c, m.FlagsCond):
+            return False
+    return True
 
 
 def _loopback_only(match: m.Match) -> bool:
