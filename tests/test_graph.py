@@ -13,7 +13,7 @@ from linter.api import packet_from_dict
 from linter.graph import Analysis, TraceError, trace
 from linter.platforms.iptables import parse
 
-from .shared import SHARED
+from .shared import SHARED, shared_dir
 
 
 def dev(text: str):
@@ -136,7 +136,9 @@ def corpus_files() -> list[Path]:
     root = SHARED / "corpus" / "iptables"
     if not root.exists():
         return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and "netfilter" not in p.parts)
+    # files without a filter table have no hook to compare at
+    return sorted(p for p in root.rglob("*") if p.is_file() and "netfilter" not in p.parts
+                  and b"*filter" in p.read_bytes())
 
 
 @pytest.mark.parametrize("path", corpus_files() or [None], ids=lambda p: p.name if p else "none")
@@ -144,7 +146,7 @@ def test_trace_agrees_with_set_evaluation(path):
     """For random and witness packets, the concrete tracer and the BDD evaluation agree
     wherever neither depends on an opaque condition."""
     if path is None:
-        pytest.skip("no corpus")
+        shared_dir("corpus")  # skips without ../shared, fails in CI
     d = parse(str(path), path.read_bytes())
     a = Analysis(d)
     s = a.space
@@ -152,8 +154,6 @@ def test_trace_agrees_with_set_evaluation(path):
     names = sorted(n for n in d.interface_names() if not n.endswith("+"))[:6] + ["eth0", "zz9"]
     fam = d.family or 4
     checked = 0
-    if d.filter("INPUT", "filter") is None and d.filter("FORWARD", "filter") is None:
-        pytest.skip(f"{path.name} has no filter table")
     for hook in ("INPUT", "FORWARD", "OUTPUT"):
         f = d.filter(hook, "filter")
         if f is None:
