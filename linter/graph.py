@@ -452,8 +452,10 @@ class Analysis:
             raise _Cycle(k)
         self._in_progress.add(k)
         try:
-            universe = s.universe & self.family_set(f)
-            acc = drop = rej = ret = unk = s.false
+            universe = self.filter_universe(f)
+            # the pieces of each fate are united at the end, pairwise: adding each piece to
+            # a growing set would cost the set's size every time
+            parts: dict[str, list[Node]] = {k2: [] for k2 in FATES}
             rem = universe
             facts: list[RuleFacts] = []
             if f.discipline == "last-match":
@@ -464,20 +466,11 @@ class Analysis:
                 hit = rem & mt
                 decided = s.false
                 kind = rule.action.kind
-                if kind == "accept":
-                    acc |= hit
-                    decided = hit
-                elif kind == "drop":
-                    drop |= hit
-                    decided = hit
-                elif kind == "reject":
-                    rej |= hit
-                    decided = hit
-                elif kind == "return":
-                    ret |= hit
+                if kind in ("accept", "drop", "reject", "return"):
+                    parts[kind].append(hit)
                     decided = hit
                 elif kind == "unknown":
-                    unk |= hit
+                    parts["unknown"].append(hit)
                 elif kind in ("jump", "goto"):
                     t = self.target(f, rule)
                     o = None
@@ -487,33 +480,27 @@ class Analysis:
                         except _Cycle:
                             self.cycles.append(rule)
                     if o is None:
-                        unk |= hit  # undefined target or a loop: not modelled
-                    else:
-                        acc |= hit & o.accept
-                        drop |= hit & o.drop
-                        rej |= hit & o.reject
-                        unk |= hit & o.unknown
+                        parts["unknown"].append(hit)  # undefined target or a loop: not modelled
+                    elif hit != s.false:
+                        parts["accept"].append(hit & o.accept)
+                        parts["drop"].append(hit & o.drop)
+                        parts["reject"].append(hit & o.reject)
+                        parts["unknown"].append(hit & o.unknown)
                         if kind == "jump":
                             decided = hit & ~o.ret
                         else:
-                            ret |= hit & o.ret
+                            parts["return"].append(hit & o.ret)
                             decided = hit
                 facts.append(RuleFacts(rule, mt, rem, decided))
                 if decided != s.false:
                     rem = rem & ~decided
             # the default
             if f.builtin or f.default.kind != "return":
-                dk = f.default.kind
-                if dk == "accept":
-                    acc |= rem
-                elif dk == "reject":
-                    rej |= rem
-                elif dk == "return":
-                    ret |= rem
-                else:
-                    drop |= rem
+                dk = f.default.kind if f.default.kind in ("accept", "reject", "return") else "drop"
             else:
-                ret |= rem
+                dk = "return"
+            parts[dk].append(rem)
+            acc, drop, rej, ret, unk = (_union(s, parts[x]) for x in FATES)
             self._outcomes[k] = Outcome(acc, drop, rej, ret, unk)
             self._facts[k] = facts
             self._rest[k] = rem
@@ -738,3 +725,13 @@ class Analysis:
 
 class _Cycle(Exception):
     pass
+
+
+def _union(space: PacketSpace, sets: list[Node]) -> Node:
+    """The union of many sets, pairwise (a balanced tree of ORs)."""
+    items = [x for x in sets if x != space.false]
+    if not items:
+        return space.false
+    while len(items) > 1:
+        items = [items[i] | items[i + 1] if i + 1 < len(items) else items[i] for i in range(0, len(items), 2)]
+    return items[0]

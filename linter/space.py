@@ -497,15 +497,22 @@ def order_for(device: m.Device) -> tuple[str, ...]:
                         changed = True
         if not changed:
             break
+    # dispatch fields (tested on the way into chains) first: then each chain's sets live
+    # in their own subtree and combining them costs their size, not the whole ruleset's
+    dispatch = {b: 0 for b in _ORDER}
     counts = {b: 0 for b in _ORDER}
     for f in device.filters:
         here = context.get((f.table, f.name), set())
         for r in f.rules:
-            for b in here | {b for c in r.match.conds for b in _blocks_of(c)}:
+            for b in here:
+                if b in dispatch:
+                    dispatch[b] += 1
+            for b in {b for c in r.match.conds for b in _blocks_of(c)}:
                 if b in counts:
                     counts[b] += 1
     rank = {b: i for i, b in enumerate(_ORDER)}
-    rest = sorted((b for b in _ORDER if b != m.FAMILY), key=lambda b: (-counts[b], rank[b]))
+    weight = {b: counts[b] + 4 * dispatch[b] for b in _ORDER}
+    rest = sorted((b for b in _ORDER if b != m.FAMILY), key=lambda b: (-weight[b], rank[b]))
     return (m.FAMILY, *rest)
 
 
