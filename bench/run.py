@@ -205,16 +205,16 @@ def fmt_bytes(n: int | None) -> str:
     return f"{n / 1024 ** 2:.0f} MiB" if n < 1024 ** 3 else f"{n / 1024 ** 3:.2f} GiB"
 
 
-def ensure_file(n: int, directory: Path, seed: int, explicit: Path | None) -> Path:
+def ensure_file(n: int, directory: Path, seed: int, explicit: Path | None, profile: str = "realistic") -> Path:
     if explicit is not None:
         path = explicit
     else:
-        path = directory / f"iptables-{n}-seed{seed}-v{gen_iptables.VERSION}.rules"
+        path = directory / f"iptables-{n}-{profile}-seed{seed}-v{gen_iptables.VERSION}.rules"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         tmp = path.with_suffix(".tmp")
-        gen_iptables.generate(n, str(tmp), seed)
+        gen_iptables.generate(n, str(tmp), seed, profile)
         os.replace(tmp, path)
         print(f"generated {path} ({n} rules) in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return path
@@ -303,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--file", type=Path, help="benchmark this iptables-save file (generated there if absent)")
     ap.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"where generated files go (default {DEFAULT_DIR})")
     ap.add_argument("--seed", type=int, default=2013)
+    ap.add_argument("--profile", choices=gen_iptables.PROFILES, default="realistic",
+                    help="generator profile (adversarial: every field random, a BDD worst case)")
     ap.add_argument("--parse", action="store_true", help="also time `fwlint parse FILE --json`")
     ap.add_argument("--load", action="store_true",
                     help="also load the file for real into the namespace (the kernel's own checks)")
@@ -314,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.validate_only:
-        path = ensure_file(args.rules, args.dir, args.seed, args.file)
+        path = ensure_file(args.rules, args.dir, args.seed, args.file, args.profile)
         bad = 0
         for test in (True, False):
             r = time_iptables_restore(path, test=test)
@@ -329,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--sizes takes comma-separated integers")
         if any(n < gen_iptables.MIN_RULES for n in sizes):
             ap.error(f"sizes must be at least {gen_iptables.MIN_RULES}")
-        results = [measure(ensure_file(n, args.dir, args.seed, None), args) for n in sizes]
+        results = [measure(ensure_file(n, args.dir, args.seed, None, args.profile), args) for n in sizes]
         if args.json:
             print(json.dumps([{**r, "runs": {k: v.to_json() for k, v in r["runs"].items()}} for r in results], indent=2))
         else:
@@ -337,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         largest = results[-1] if results else None
         missed = missed_targets(largest["runs"]) if largest and largest["rules"] >= 100_000 else []
     else:
-        res = measure(ensure_file(args.rules, args.dir, args.seed, args.file), args)
+        res = measure(ensure_file(args.rules, args.dir, args.seed, args.file, args.profile), args)
         if args.json:
             print(json.dumps({**res, "runs": {k: v.to_json() for k, v in res["runs"].items()}}, indent=2))
             missed = missed_targets(res["runs"])

@@ -19,7 +19,7 @@ filters (pf) are decided by the last matching rule unless a `quick` rule ends th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from . import model as m
 from .space import Node, PacketSpace, order_for
@@ -642,17 +642,20 @@ class Analysis:
 
     # -------------------------------------------------------------- what the rest does
 
-    def fates_after(self, f: m.Filter) -> list[dict[str, Node]]:
+    def fates_after(self, f: m.Filter, fates: Iterable[str] = FATES) -> list[dict[str, Node]]:
         """For each rule position i of a first-match filter: the fate of a packet that
-        continues with rule i+1 (a dict accept/drop/reject/return/unknown -> set)."""
+        continues with rule i+1 (a dict accept/drop/reject/return/unknown -> set).
+
+        Each fate's sets follow their own recurrence, so only the `fates` asked for are
+        computed (the others are left out of the dicts)."""
+        wanted = tuple(k for k in FATES if k in set(fates))
         s = self.space
         universe = s.universe & self.family_set(f)
         if f.builtin or f.default.kind != "return":
             dk = f.default.kind if f.default.kind in VERDICTS else "drop"
         else:
             dk = "return"
-        cur = {k: s.false for k in FATES}
-        cur[dk] = universe
+        cur = {k: (universe if k == dk else s.false) for k in wanted}
         out: list[dict[str, Node]] = [cur] * len(f.rules)
         for i in range(len(f.rules) - 1, -1, -1):
             out[i] = cur
@@ -664,7 +667,7 @@ class Analysis:
             if kind in ("accept", "drop", "reject", "return"):
                 # ite(m, 1, x) = m | x and ite(m, 0, x) = x & ~m: cheaper, and most sets stay empty
                 cur = {k: ((cur[k] | mt) if k == kind else (cur[k] & ~mt if cur[k] != s.false else cur[k]))
-                       for k in FATES}
+                       for k in wanted}
                 continue
             t = self.target(f, rule) if kind in ("jump", "goto") else None
             o = None
@@ -674,9 +677,8 @@ class Analysis:
                 except _Cycle:
                     o = None
             if o is None:  # unknown target, undefined chain or a loop: the rest is unknown
-                eff = self.effect(f, rule, cur)
-                if eff is not None:
-                    cur = {k: s.bdd.ite(mt, eff[k], cur[k]) for k in FATES}
+                cur = {k: ((cur[k] | mt) if k == "unknown" else (cur[k] & ~mt if kind != "unknown" else cur[k]))
+                       for k in wanted}
                 continue
             # ite(m, callee_k | (ret & cur_k), cur_k) = (m & callee_k) | (cur_k & ~(m & ~ret)):
             # only small sets meet the (large) fate sets
@@ -684,43 +686,11 @@ class Analysis:
                       "return": s.false}
             if kind == "jump":
                 keep = ~(mt & ~o.ret)
-                cur = {k: (mt & callee[k]) | (cur[k] & keep) for k in FATES}
+                cur = {k: (mt & callee[k]) | (cur[k] & keep) for k in wanted}
             else:
                 callee["return"] = o.ret
-                cur = {k: (mt & callee[k]) | (cur[k] & ~mt) for k in FATES}
+                cur = {k: (mt & callee[k]) | (cur[k] & ~mt) for k in wanted}
         return out
-
-    def effect(self, f: m.Filter, rule: m.Rule, after: dict[str, Node]) -> dict[str, Node] | None:
-        """The fate of a packet that this rule matches, given the fate `after` of packets that
-        go on past it. None for rules that let every packet go on (LOG, counters)."""
-        s = self.space
-        universe = self.filter_universe(f)
-        kind = rule.action.kind
-        if kind == "continue":
-            return None
-        if kind == "unknown":
-            eff = dict(after)
-            eff["unknown"] = universe
-            return eff
-        if kind in ("accept", "drop", "reject", "return"):
-            return {k: (universe if k == kind else s.false) for k in FATES}
-        t = self.target(f, rule)
-        o = None
-        if t is not None:
-            try:
-                o = self.outcome(t)
-            except _Cycle:
-                o = None
-        if o is None:
-            return {k: (universe if k == "unknown" else s.false) for k in FATES}
-        if kind == "jump":
-            return {"accept": o.accept | (o.ret & after["accept"]),
-                    "drop": o.drop | (o.ret & after["drop"]),
-                    "reject": o.reject | (o.ret & after["reject"]),
-                    "return": o.ret & after["return"],
-                    "unknown": o.unknown | (o.ret & after["unknown"])}
-        return {"accept": o.accept, "drop": o.drop, "reject": o.reject,
-                "return": o.ret, "unknown": o.unknown}
 
 
 class _Cycle(Exception):

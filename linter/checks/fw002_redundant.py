@@ -53,7 +53,9 @@ def check(ctx) -> Iterator[Result]:
                 and not s.is_empty(fact.reach & fact.match)]  # shadowed rules are FW001's
         if not live:
             continue
-        after = a.fates_after(f)
+        kinds = {facts[i].rule.action.kind for i in live}
+        needed = FATES if kinds & {"jump", "goto"} else tuple(kinds)
+        after = a.fates_after(f, needed)
         for i in live:
             fact = facts[i]
             rule = fact.rule
