@@ -204,6 +204,10 @@ class Generator:
         if parent_scope is None:
             sc = Scope(root=parent)
             r = rng.random()
+            if self.profile == "realistic":
+                # a chain per server network (or per zone interface), as real large rulesets
+                # are organised: every top-level chain is entered for its own networks
+                r = 0.5 if r < 0.8 else 0.8
             if r < 0.4:
                 net = ipaddress.IPv4Network(self.pools.net())
                 if rng.random() < 0.5 and net.prefixlen >= 16:
@@ -406,7 +410,8 @@ class Generator:
         remaining = max(0, n_filter - fixed - jumps)
         names = list(body)
         # the built-in chains hold about 8% of the rules, the user chains the rest
-        weights = [n_chains * w / 0.92 for w in (0.03, 0.04, 0.01)] + [1.0] * n_chains
+        share = (0.03, 0.04, 0.01) if self.profile != "realistic" else (0.005, 0.01, 0.003)
+        weights = [n_chains * w / (1 - sum(share)) for w in share] + [1.0] * n_chains
         tot = sum(weights)
         for name, w in zip(names, weights):
             k = int(remaining * w / tot)

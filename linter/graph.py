@@ -436,16 +436,20 @@ class Analysis:
         hit = self._outcomes.get(k)
         if hit is not None:
             return hit
-        self._run(f)
+        self._run(f, keep_facts=False)
         return self._outcomes[k]
 
     def facts(self, f: m.Filter) -> list[RuleFacts]:
         k = self.key(f)
         if k not in self._facts:
-            self._run(f)
+            self._run(f, keep_facts=True)
         return self._facts[k]
 
-    def _run(self, f: m.Filter) -> None:
+    def release(self, f: m.Filter) -> None:
+        """Forget f's per-rule sets (its outcome, which callers need, stays)."""
+        self._facts.pop(self.key(f), None)
+
+    def _run(self, f: m.Filter, keep_facts: bool = True) -> None:
         s = self.space
         k = self.key(f)
         if k in self._in_progress:
@@ -491,7 +495,8 @@ class Analysis:
                         else:
                             parts["return"].append(hit & o.ret)
                             decided = hit
-                facts.append(RuleFacts(rule, mt, rem, decided))
+                if keep_facts:
+                    facts.append(RuleFacts(rule, mt, rem, decided))
                 if decided != s.false:
                     rem = rem & ~decided
             # the default
@@ -502,7 +507,8 @@ class Analysis:
             parts[dk].append(rem)
             acc, drop, rej, ret, unk = (_union(s, parts[x]) for x in FATES)
             self._outcomes[k] = Outcome(acc, drop, rej, ret, unk)
-            self._facts[k] = facts
+            if keep_facts:
+                self._facts[k] = facts
             self._rest[k] = rem
         finally:
             self._in_progress.discard(k)
@@ -597,6 +603,9 @@ class Analysis:
                 continue
             if e == s.false:
                 continue
+            if not any(r.action.kind in ("jump", "goto") for r in f.rules):
+                continue
+            had = self.key(f) in self._facts
             for fact in self.facts(f):
                 if fact.rule.action.kind in ("jump", "goto"):
                     t = self.target(f, fact.rule)
@@ -604,6 +613,8 @@ class Analysis:
                         continue
                     tk = self.key(t)
                     ent[tk] = ent.get(tk, s.false) | (e & fact.reach & fact.match)
+            if not had:
+                self.release(f)
         self._entries = ent
         return ent
 

@@ -63,12 +63,21 @@ def run_checks(device: Device, enabled: Iterable[str] | None = None,
                analysis: Analysis | None = None) -> list[Finding]:
     ctx = CheckContext(device, analysis)
     wanted = set(enabled) if enabled is not None else None
+    active = [c for c in CHECKS if wanted is None or c.ID in wanted]
+    per_filter = [c for c in active if hasattr(c, "check_filter")]
     out: list[Finding] = []
-    for check in CHECKS:
-        if wanted is not None and check.ID not in wanted:
-            continue
-        for result in check.check(ctx):
-            out.append(stamp(check.ID, check.SEVERITY, result))
+    # filter by filter: each filter's per-rule sets are forgotten once its checks are done,
+    # so the manager holds one filter's worth of them, not the whole device's
+    by_check: dict[str, list[Finding]] = {c.ID: [] for c in active}
+    if per_filter:
+        for f in ctx.decision_filters():
+            for check in per_filter:
+                by_check[check.ID].extend(stamp(check.ID, check.SEVERITY, r) for r in check.check_filter(ctx, f))
+            ctx.analysis.release(f)
+    for check in active:
+        if check not in per_filter:
+            by_check[check.ID].extend(stamp(check.ID, check.SEVERITY, r) for r in check.check(ctx))
+        out.extend(by_check[check.ID])
     return out
 
 

@@ -44,70 +44,76 @@ TAGS = ("correctness", "security")
 
 
 def check(ctx) -> Iterator[Result]:
+    for f in ctx.decision_filters():
+        yield from check_filter(ctx, f)
+
+
+def check_filter(ctx, f) -> Iterator[Result]:
+    """The results for one filter (the driver runs filters one after the other and
+    lets the analysis forget each filter's per-rule sets when done)."""
     a = ctx.analysis
     s = a.space
     entries = None
-    for f in ctx.decision_filters():
-        facts = a.facts(f)
-        for i, fact in enumerate(facts):
-            rule = fact.rule
-            # (an empty set stays empty whatever the opaque conditions: no `may` needed)
-            if s.is_empty(fact.match & s.universe & a.family_set(f)):
-                yield Result(rule.origin, f"{rule_ref(f, rule)} can never match: its conditions "
-                             "contradict each other", context=f.name)
+    facts = a.facts(f)
+    for i, fact in enumerate(facts):
+        rule = fact.rule
+        # (an empty set stays empty whatever the opaque conditions: no `may` needed)
+        if s.is_empty(fact.match & s.universe & a.family_set(f)):
+            yield Result(rule.origin, f"{rule_ref(f, rule)} can never match: its conditions "
+                         "contradict each other", context=f.name)
+            continue
+        if f.discipline == "last-match":
+            if rule.action.kind in ("continue", "unknown"):
                 continue
-            if f.discipline == "last-match":
-                if rule.action.kind in ("continue", "unknown"):
-                    continue
-                if s.is_empty(fact.decided):
-                    over = []
-                    for j, other in enumerate(facts):
-                        if j == i or other.rule.action.kind in ("continue", "unknown"):
-                            continue
-                        if (j > i or other.rule.quick) and not s.is_empty(other.match & fact.match):
-                            over.append(other.rule)
-                    names = ", ".join(f"line {r.origin.line}" for r in over[:5]) or "other rules"
-                    yield Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
-                                 f"{names} override every packet it matches",
-                                 related=tuple(related_rule(f, r, "overridden by") for r in over[:10]),
-                                 witness=s.witness(fact.match & fact.reach), context=f.name)
-                continue
-            hit = fact.reach & fact.match
-            base = s.universe & a.family_set(f)
-            if s.is_empty(hit):
-                covering = []
-                covered = s.false
-                todo = fact.match & base
-                for other in facts[:i]:
-                    if other.decided == s.false or (other.match & todo) == s.false:
-                        continue  # cheap test on the small match sets first
-                    part = other.decided & todo
-                    if part != s.false:
-                        covering.append(other.rule)
-                        todo = todo & ~part
-                        if s.is_empty(todo):
-                            break
-                names = ", ".join(f"line {r.origin.line}" for r in covering[:5])
-                if len(covering) > 5:
-                    names += f" and {len(covering) - 5} more"
-                verb = "together decide" if len(covering) > 1 else "decides"
+            if s.is_empty(fact.decided):
+                over = []
+                for j, other in enumerate(facts):
+                    if j == i or other.rule.action.kind in ("continue", "unknown"):
+                        continue
+                    if (j > i or other.rule.quick) and not s.is_empty(other.match & fact.match):
+                        over.append(other.rule)
+                names = ", ".join(f"line {r.origin.line}" for r in over[:5]) or "other rules"
+                yield Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
+                             f"{names} override every packet it matches",
+                             related=tuple(related_rule(f, r, "overridden by") for r in over[:10]),
+                             witness=s.witness(fact.match & fact.reach), context=f.name)
+            continue
+        hit = fact.reach & fact.match
+        base = s.universe & a.family_set(f)
+        if s.is_empty(hit):
+            covering = []
+            covered = s.false
+            todo = fact.match & base
+            for other in facts[:i]:
+                if other.decided == s.false or (other.match & todo) == s.false:
+                    continue  # cheap test on the small match sets first
+                part = other.decided & todo
+                if part != s.false:
+                    covering.append(other.rule)
+                    todo = todo & ~part
+                    if s.is_empty(todo):
+                        break
+            names = ", ".join(f"line {r.origin.line}" for r in covering[:5])
+            if len(covering) > 5:
+                names += f" and {len(covering) - 5} more"
+            verb = "together decide" if len(covering) > 1 else "decides"
+            yield Result(rule.origin,
+                         f"{rule_ref(f, rule)} can never match: {names} {verb} every packet it matches first",
+                         related=tuple(related_rule(f, r, "covered by") for r in covering[:10]),
+                         witness=s.witness(fact.match & s.universe & a.family_set(f)),
+                         context=f.name)
+            continue
+        if not f.builtin:
+            if entries is None:
+                entries = a.entries()
+            entry = entries.get(a.key(f))
+            if entry is None or s.is_empty(entry):
+                continue  # never entered at all: FW006's business
+            if s.is_empty(hit & entry):
+                callers = a.callers(f)
                 yield Result(rule.origin,
-                             f"{rule_ref(f, rule)} can never match: {names} {verb} every packet it matches first",
-                             related=tuple(related_rule(f, r, "covered by") for r in covering[:10]),
-                             witness=s.witness(fact.match & s.universe & a.family_set(f)),
-                             context=f.name)
-                continue
-            if not f.builtin:
-                if entries is None:
-                    entries = a.entries()
-                entry = entries.get(a.key(f))
-                if entry is None or s.is_empty(entry):
-                    continue  # never entered at all: FW006's business
-                if s.is_empty(hit & entry):
-                    callers = a.callers(f)
-                    yield Result(rule.origin,
-                                 f"{rule_ref(f, rule)} can never match: no packet it matches is ever "
-                                 f"sent to chain {f.name} by its callers",
-                                 related=tuple(Related(r.origin, f"{g.name} calls {f.name} here")
-                                               for g, r in callers[:10]),
-                                 witness=s.witness(hit), context=f.name)
+                             f"{rule_ref(f, rule)} can never match: no packet it matches is ever "
+                             f"sent to chain {f.name} by its callers",
+                             related=tuple(Related(r.origin, f"{g.name} calls {f.name} here")
+                                           for g, r in callers[:10]),
+                             witness=s.witness(hit), context=f.name)

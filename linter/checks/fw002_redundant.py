@@ -43,51 +43,57 @@ TAGS = ("maintainability",)
 
 
 def check(ctx) -> Iterator[Result]:
+    for f in ctx.decision_filters():
+        yield from check_filter(ctx, f)
+
+
+def check_filter(ctx, f) -> Iterator[Result]:
+    """The results for one filter (the driver runs filters one after the other and
+    lets the analysis forget each filter's per-rule sets when done)."""
     a = ctx.analysis
     s = a.space
-    for f in ctx.decision_filters():
-        if f.discipline != "first-match":
-            continue
-        facts = a.facts(f)
-        live = [i for i, fact in enumerate(facts) if fact.rule.action.kind not in ("continue", "unknown")
-                and not s.is_empty(fact.reach & fact.match)]  # shadowed rules are FW001's
-        if not live:
-            continue
-        kinds = {facts[i].rule.action.kind for i in live}
-        needed = FATES if kinds & {"jump", "goto"} else tuple(kinds)
-        after = a.fates_after(f, needed)
-        for i in live:
-            fact = facts[i]
-            rule = fact.rule
-            hit = fact.reach & fact.match
-            kind = rule.action.kind
-            if kind in ("accept", "drop", "reject", "return"):
-                # a deciding rule is redundant iff what follows gives its packets the same fate
-                if not s.is_empty(hit & ~after[i][kind]):
+    if f.discipline != "first-match":
+        return
+    facts = a.facts(f)
+    live = [i for i, fact in enumerate(facts) if fact.rule.action.kind not in ("continue", "unknown")
+            and not s.is_empty(fact.reach & fact.match)]  # shadowed rules are FW001's
+    if not live:
+        return
+    kinds = {facts[i].rule.action.kind for i in live}
+    needed = FATES if kinds & {"jump", "goto"} else tuple(kinds)
+    after = a.fates_after(f, needed)
+    for i in live:
+        fact = facts[i]
+        rule = fact.rule
+        hit = fact.reach & fact.match
+        kind = rule.action.kind
+        if kind in ("accept", "drop", "reject", "return"):
+            # a deciding rule is redundant iff what follows gives its packets the same fate
+            if not s.is_empty(hit & ~after[i][kind]):
+                continue
+        else:
+            if _side_effects(ctx.device, f, rule.action.target):
+                continue  # the chain it calls logs or marks: removing the jump changes that
+            if not _same_fates(a, f, rule, hit, after[i]):
+                continue
+        witness = s.witness(hit)
+        takers = []
+        if witness is not None:
+            for later in f.rules[i + 1:]:
+                if later.action.kind in ("continue", "unknown"):
                     continue
-            else:
-                if _side_effects(ctx.device, f, rule.action.target):
-                    continue  # the chain it calls logs or marks: removing the jump changes that
-                if not _same_fates(a, f, rule, hit, after[i]):
-                    continue
-            witness = s.witness(hit)
-            takers = []
-            if witness is not None:
-                for later in f.rules[i + 1:]:
-                    if later.action.kind in ("continue", "unknown"):
-                        continue
-                    if match_packet(later.match, witness) is not False:
-                        takers.append(later)
-                        break
-            by = (f"line {takers[0].origin.line}" if takers else
-                  f"the default policy ({f.default.kind.upper()})" if f.builtin else "the end of the chain")
-            what = rule.action.kind.upper() if rule.action.kind in ("accept", "drop", "reject", "return") \
-                else f"{rule.action.kind} {rule.action.target}"
-            yield Result(rule.origin,
-                         f"{rule_ref(f, rule)} is redundant: without it, {by} would decide its packets "
-                         f"the same way ({what})",
-                         related=tuple(related_rule(f, r, "decided the same way by") for r in takers),
-                         witness=witness, context=f.name)
+                if match_packet(later.match, witness) is not False:
+                    takers.append(later)
+                    break
+        by = (f"line {takers[0].origin.line}" if takers else
+              f"the default policy ({f.default.kind.upper()})" if f.builtin else "the end of the chain")
+        what = rule.action.kind.upper() if rule.action.kind in ("accept", "drop", "reject", "return") \
+            else f"{rule.action.kind} {rule.action.target}"
+        yield Result(rule.origin,
+                     f"{rule_ref(f, rule)} is redundant: without it, {by} would decide its packets "
+                     f"the same way ({what})",
+                     related=tuple(related_rule(f, r, "decided the same way by") for r in takers),
+                     witness=witness, context=f.name)
 
 
 def _same_fates(a, f, rule, hit, after) -> bool:

@@ -44,36 +44,42 @@ _LOOPBACK = ("lo", "lo0")
 
 
 def check(ctx) -> Iterator[Result]:
+    for f in ctx.decision_filters():
+        yield from check_filter(ctx, f)
+
+
+def check_filter(ctx, f) -> Iterator[Result]:
+    """The results for one filter (the driver runs filters one after the other and
+    lets the analysis forget each filter's per-rule sets when done)."""
     a = ctx.analysis
     s = a.space
     entries = None
     new = s.cond(m.IntCond(m.STATE, ((m.STATE_NUMBER["NEW"],) * 2,)))
     iface_vars = list(s.blocks[m.IN_IFACE].vars) + list(s.blocks[m.OUT_IFACE].vars) + \
         list(s.blocks[m.DIRECTION].vars)
-    for f in ctx.decision_filters():
-        for fact in a.facts(f):
-            rule = fact.rule
-            if rule.action.kind != "accept":
+    for fact in a.facts(f):
+        rule = fact.rule
+        if rule.action.kind != "accept":
+            continue
+        if _loopback_only(rule.match) or not _could_be_any(rule.match):
+            continue
+        if f.builtin or f.discipline == "last-match" or not f.table:
+            ctx_set = s.universe & a.family_set(f)
+        else:
+            if entries is None:
+                entries = a.entries()
+            ctx_set = entries.get(a.key(f), s.false)
+            if s.is_empty(ctx_set):
                 continue
-            if _loopback_only(rule.match) or not _could_be_any(rule.match):
-                continue
-            if f.builtin or f.discipline == "last-match" or not f.table:
-                ctx_set = s.universe & a.family_set(f)
-            else:
-                if entries is None:
-                    entries = a.entries()
-                ctx_set = entries.get(a.key(f), s.false)
-                if s.is_empty(ctx_set):
-                    continue
-            accepted = s.must(fact.match & ctx_set)
-            # project away interfaces: the question is about addresses, protocols and ports
-            proj = s.bdd.exist(iface_vars, accepted)
-            everything = s.bdd.exist(iface_vars, new & a.family_set(f) & s.universe)
-            if s.subset(everything, proj):
-                yield Result(rule.origin,
-                             f"{rule_ref(f, rule)} accepts every new connection: any source, "
-                             "destination, protocol and port",
-                             witness=s.witness(accepted & new), context=f.name)
+        accepted = s.must(fact.match & ctx_set)
+        # project away interfaces: the question is about addresses, protocols and ports
+        proj = s.bdd.exist(iface_vars, accepted)
+        everything = s.bdd.exist(iface_vars, new & a.family_set(f) & s.universe)
+        if s.subset(everything, proj):
+            yield Result(rule.origin,
+                         f"{rule_ref(f, rule)} accepts every new connection: any source, "
+                         "destination, protocol and port",
+                         witness=s.witness(accepted & new), context=f.name)
 
 
 def _could_be_any(match: m.Match) -> bool:
