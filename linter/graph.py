@@ -401,11 +401,15 @@ class Analysis:
         return self.space.family(fam) if fam else self.space.true
 
     def filter_universe(self, f: m.Filter) -> Node:
-        """Every valid packet of the filter's address family."""
+        """Every packet of the filter's address family.
+
+        The per-filter sets are computed over every assignment of the engine's bits, valid
+        packet or not (dropping the universe's constraints keeps the BDDs smaller); every
+        question asked of them (emptiness, equality, witnesses) applies the universe."""
         fam = f.family or self.device.family
         u = self._universes.get(fam)
         if u is None:
-            u = self._universes[fam] = self.space.universe & self.family_set(f)
+            u = self._universes[fam] = self.family_set(f)
         return u
 
     def hook_set(self, hook: str) -> Node:
@@ -661,7 +665,7 @@ class Analysis:
         computed (the others are left out of the dicts)."""
         wanted = tuple(k for k in FATES if k in set(fates))
         s = self.space
-        universe = s.universe & self.family_set(f)
+        universe = self.filter_universe(f)
         if f.builtin or f.default.kind != "return":
             dk = f.default.kind if f.default.kind in VERDICTS else "drop"
         else:

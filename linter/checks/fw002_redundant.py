@@ -114,7 +114,7 @@ def _same_fates(a, f, rule, hit, after) -> bool:
             with_rule |= back & after[k]
         elif k == "return":
             with_rule |= back
-        if with_rule != without:
+        if not s.equal(with_rule, without):
             return False
     return True
 
