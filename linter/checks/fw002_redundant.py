@@ -59,9 +59,18 @@ def check_filter(ctx, f) -> Iterator[Result]:
             and not s.is_empty(fact.reach & fact.match)]  # shadowed rules are FW001's
     if not live:
         return
-    kinds = {facts[i].rule.action.kind for i in live}
-    needed = FATES if kinds & {"jump", "goto"} else tuple(kinds)
-    after = a.fates_after(f, needed)
+    # Two exact ways to ask "would the rest decide these packets the same way": the fate
+    # sets after every position (one backward pass; each step costs the size of those sets),
+    # or following the rule's own packets forward through the rules after it (each step is
+    # cheap, but there are as many as rules after it). A filter whose sets are large (a
+    # built-in chain that calls hundreds of chains) takes the second way.
+    o = a.outcome(f)
+    scan = len(o.accept) + len(o.drop) + len(o.reject) + len(o.ret) > _SCAN_ABOVE
+    after = None
+    if not scan:
+        kinds = {facts[i].rule.action.kind for i in live}
+        needed = FATES if kinds & {"jump", "goto"} else tuple(kinds)
+        after = a.fates_after(f, needed)
     for i in live:
         fact = facts[i]
         rule = fact.rule
@@ -69,8 +78,13 @@ def check_filter(ctx, f) -> Iterator[Result]:
         kind = rule.action.kind
         if kind in ("accept", "drop", "reject", "return"):
             # a deciding rule is redundant iff what follows gives its packets the same fate
-            if not s.is_empty(hit & ~after[i][kind]):
+            if after is None:
+                if not _rest_decides_as(a, f, i, hit, kind):
+                    continue
+            elif not s.is_empty(hit & ~after[i][kind]):
                 continue
+        elif after is None:
+            continue  # a jump in a large filter: not judged (no finding rather than a guess)
         else:
             if _side_effects(ctx.device, f, rule.action.target):
                 continue  # the chain it calls logs or marks: removing the jump changes that
@@ -94,6 +108,51 @@ def check_filter(ctx, f) -> Iterator[Result]:
                      f"the same way ({what})",
                      related=tuple(related_rule(f, r, "decided the same way by") for r in takers),
                      witness=witness, context=f.name)
+
+
+_SCAN_ABOVE = 100_000  # BDD nodes in a filter's outcome sets
+
+
+def _rest_decides_as(a, f, i, hit, kind) -> bool:
+    """Whether the rules after position i (and then the filter's default) give every packet
+    of `hit` the fate `kind`: the packets are followed forward, and the answer is no as soon
+    as some of them meet another fate."""
+    s = a.space
+    rem = hit
+    for rule in f.rules[i + 1:]:
+        k = rule.action.kind
+        if k == "continue":
+            continue
+        piece = rem & s.match(rule.match)
+        if s.is_empty(piece):
+            continue
+        if k == "unknown":
+            return False
+        if k in ("accept", "drop", "reject", "return"):
+            if k != kind:
+                return False
+            rem = rem & ~piece
+        else:  # jump or goto
+            t = a.target(f, rule)
+            if t is None:
+                return False
+            o = a.outcome(t)
+            for fate, part in (("accept", o.accept), ("drop", o.drop), ("reject", o.reject)):
+                if fate != kind and not s.is_empty(piece & part):
+                    return False
+            if not s.is_empty(piece & o.unknown):
+                return False
+            if k == "goto" and kind != "return" and not s.is_empty(piece & o.ret):
+                return False
+            keep = piece & o.ret if k == "jump" else s.false
+            rem = (rem & ~piece) | keep
+        if s.is_empty(rem):
+            return True
+    if f.builtin or f.default.kind != "return":
+        default = f.default.kind if f.default.kind in ("accept", "drop", "reject") else "drop"
+    else:
+        default = "return"
+    return default == kind
 
 
 def _same_fates(a, f, rule, hit, after) -> bool:
