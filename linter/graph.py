@@ -349,19 +349,49 @@ def _trace_filter(device: m.Device, flt: m.Filter, packet: m.Packet, hook: str |
 # --------------------------------------------------------------------------- sets of packets
 
 
-@dataclass
 class Outcome:
-    """A partition of the packets entering a filter by their fate."""
+    """A partition of the packets entering a filter by their fate.
 
-    accept: Node
-    drop: Node
-    reject: Node
-    ret: Node
-    unknown: Node  # packets that passed through a target fwlint does not model
+    Each fate is the union of pieces (one per deciding rule); the union, and the pieces
+    that come from called chains, are computed when first asked for: a built-in chain that
+    calls hundreds of chains is asked for what it returns and lets through by default far
+    more often than for its accepted set."""
+
+    def __init__(self, space: PacketSpace, parts: dict[str, list]) -> None:
+        self._space = space
+        self._parts = parts
+        self._done: dict[str, Node] = {}
+
+    def _get(self, kind: str) -> Node:
+        v = self._done.get(kind)
+        if v is None:
+            pieces = [p() if callable(p) else p for p in self._parts.get(kind, ())]
+            v = self._done[kind] = _union(self._space, pieces)
+            self._parts[kind] = []
+        return v
+
+    @property
+    def accept(self) -> Node:
+        return self._get("accept")
+
+    @property
+    def drop(self) -> Node:
+        return self._get("drop")
+
+    @property
+    def reject(self) -> Node:
+        return self._get("reject")
+
+    @property
+    def ret(self) -> Node:
+        return self._get("return")
+
+    @property
+    def unknown(self) -> Node:
+        return self._get("unknown")
 
     def fate(self, kind: str) -> Node:
-        return {"accept": self.accept, "drop": self.drop, "reject": self.reject,
-                "return": self.ret}[kind]
+        return self._get(kind)
 
 
 @dataclass
@@ -387,6 +417,8 @@ class Analysis:
         self._entries: dict[tuple[str, str], Node] | None = None
         self._in_progress: set[tuple[str, str]] = set()
         self._rest: dict[tuple[str, str], Node] = {}
+        # per filter: (jump rule, its match, the packets that reach it), for entries()
+        self._jump_reach: dict[tuple[str, str], list[tuple[m.Rule, Node, Node]]] = {}
         self._universes: dict[int | None, Node] = {}
         self._callers: dict[tuple[str, str], list[tuple[m.Filter, m.Rule]]] | None = None
         self.cycles: list[m.Rule] = []
@@ -469,6 +501,8 @@ class Analysis:
             if f.discipline == "last-match":
                 self._run_last(f, universe, facts)
                 return
+            jumps: list[tuple[m.Rule, Node, Node]] = []
+            self._jump_reach[k] = jumps
             for rule in f.rules:
                 mt = s.match(rule.match)
                 hit = rem & mt
@@ -490,15 +524,15 @@ class Analysis:
                     if o is None:
                         parts["unknown"].append(hit)  # undefined target or a loop: not modelled
                     elif hit != s.false:
-                        parts["accept"].append(hit & o.accept)
-                        parts["drop"].append(hit & o.drop)
-                        parts["reject"].append(hit & o.reject)
-                        parts["unknown"].append(hit & o.unknown)
+                        for fate in ("accept", "drop", "reject", "unknown"):
+                            parts[fate].append(_meet(hit, o, fate))
                         if kind == "jump":
                             decided = hit & ~o.ret
                         else:
                             parts["return"].append(hit & o.ret)
                             decided = hit
+                    if t is not None:
+                        jumps.append((rule, mt, rem))
                 if keep_facts:
                     facts.append(RuleFacts(rule, mt, rem, decided))
                 if decided != s.false:
@@ -509,8 +543,7 @@ class Analysis:
             else:
                 dk = "return"
             parts[dk].append(rem)
-            acc, drop, rej, ret, unk = (_union(s, parts[x]) for x in FATES)
-            self._outcomes[k] = Outcome(acc, drop, rej, ret, unk)
+            self._outcomes[k] = Outcome(s, parts)
             if keep_facts:
                 self._facts[k] = facts
             self._rest[k] = rem
@@ -572,7 +605,8 @@ class Analysis:
             rej |= rest
         else:
             drop |= rest
-        self._outcomes[k] = Outcome(acc, drop, rej, s.false, unk)
+        self._outcomes[k] = Outcome(s, {"accept": [acc], "drop": [drop], "reject": [rej],
+                                        "return": [], "unknown": [unk]})
         self._facts[k] = facts
         self._rest[k] = rest
 
@@ -609,16 +643,14 @@ class Analysis:
                 continue
             if not any(r.action.kind in ("jump", "goto") for r in f.rules):
                 continue
-            had = self.key(f) in self._facts
-            for fact in self.facts(f):
-                if fact.rule.action.kind in ("jump", "goto"):
-                    t = self.target(f, fact.rule)
-                    if t is None:
-                        continue
-                    tk = self.key(t)
-                    ent[tk] = ent.get(tk, s.false) | (e & fact.reach & fact.match)
-            if not had:
-                self.release(f)
+            self.outcome(f)  # records the packets that reach each jump
+            for rule, mt, reach in self._jump_reach.get(self.key(f), ()):
+                t = self.target(f, rule)
+                if t is None:
+                    continue
+                tk = self.key(t)
+                # the small set first: e and the rule's match, then what reaches the rule
+                ent[tk] = ent.get(tk, s.false) | ((mt & e) & reach)
         self._entries = ent
         return ent
 
@@ -710,6 +742,11 @@ class Analysis:
 
 class _Cycle(Exception):
     pass
+
+
+def _meet(hit: Node, o: Outcome, fate: str):
+    """The packets `hit` that the called chain's outcome `o` gives `fate`, when asked."""
+    return lambda: hit & o.fate(fate)
 
 
 def _union(space: PacketSpace, sets: list[Node]) -> Node:
