@@ -402,6 +402,7 @@ class RuleFacts:
     match: Node
     reach: Node  # packets that get to this rule
     decided: Node  # packets whose evaluation of this filter ends at this rule
+    hit: Node  # packets that get to this rule and match it (reach & match)
 
 
 class Analysis:
@@ -534,7 +535,7 @@ class Analysis:
                     if t is not None:
                         jumps.append((rule, mt, rem))
                 if keep_facts:
-                    facts.append(RuleFacts(rule, mt, rem, decided))
+                    facts.append(RuleFacts(rule, mt, rem, decided, hit))
                 if decided != s.false:
                     rem = rem & ~decided
             # the default
@@ -582,7 +583,7 @@ class Analysis:
             if not deciding[i]:
                 if r.action.kind == "unknown":
                     unk |= before[i] & mts[i]
-                facts.append(RuleFacts(r, mts[i], before[i], s.false))
+                facts.append(RuleFacts(r, mts[i], before[i], s.false, before[i] & mts[i]))
                 continue
             if r.quick:
                 dec = before[i] & mts[i]
@@ -597,7 +598,7 @@ class Analysis:
             else:
                 drop |= dec
             rest = rest & ~dec
-            facts.append(RuleFacts(r, mts[i], before[i], dec))
+            facts.append(RuleFacts(r, mts[i], before[i], dec, before[i] & mts[i]))
         dk = f.default.kind
         if dk == "accept":
             acc |= rest

@@ -55,10 +55,11 @@ def check_filter(ctx, f) -> Iterator[Result]:
     s = a.space
     entries = None
     facts = a.facts(f)
+    base = s.universe & a.family_set(f)
     for i, fact in enumerate(facts):
         rule = fact.rule
         # (an empty set stays empty whatever the opaque conditions: no `may` needed)
-        if s.is_empty(fact.match & s.universe & a.family_set(f)):
+        if (fact.match & base) == s.false:
             yield Result(rule.origin, f"{rule_ref(f, rule)} can never match: its conditions "
                          "contradict each other", context=f.name)
             continue
@@ -76,10 +77,9 @@ def check_filter(ctx, f) -> Iterator[Result]:
                 yield Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
                              f"{names} override every packet it matches",
                              related=tuple(related_rule(f, r, "overridden by") for r in over[:10]),
-                             witness=s.witness(fact.match & fact.reach), context=f.name)
+                             witness=s.witness(fact.hit), context=f.name)
             continue
-        hit = fact.reach & fact.match
-        base = s.universe & a.family_set(f)
+        hit = fact.hit
         if s.is_empty(hit):
             covering = []
             covered = s.false

@@ -56,7 +56,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         return
     facts = a.facts(f)
     live = [i for i, fact in enumerate(facts) if fact.rule.action.kind not in ("continue", "unknown")
-            and not s.is_empty(fact.reach & fact.match)]  # shadowed rules are FW001's
+            and not s.is_empty(fact.hit)]  # shadowed rules are FW001's
     if not live:
         return
     # Two exact ways to ask "would the rest decide these packets the same way": the fate
@@ -74,7 +74,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
     for i in live:
         fact = facts[i]
         rule = fact.rule
-        hit = fact.reach & fact.match
+        hit = fact.hit
         kind = rule.action.kind
         if kind in ("accept", "drop", "reject", "return"):
             # a deciding rule is redundant iff what follows gives its packets the same fate
