@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
-VERSION = 4  # bump when the output changes (run.py keys its cached files on it)
+VERSION = 5  # bump when the output changes (run.py keys its cached files on it)
 
 IFACES = ["eth0", "eth1", "eth2", "ens3", "bond0", "bond0.100", "bond0.200", "br-lan",
           "wg0", "docker0"]
@@ -159,11 +159,11 @@ class Generator:
         rng = self.rng
         srcs, dsts, ports = self.chain_pool(chain, scope)
         parts = [f"-A {chain}"]
-        has_src = rng.random() < 0.85
+        has_src = rng.random() < 0.96
         if has_src:
             # mostly the chain's own client networks; sometimes a one-off host
             parts.append(f"-s {rng.choice(srcs) if rng.random() < 0.7 else self.pools.host()}")
-        if rng.random() < 0.8 or not has_src:
+        if rng.random() < 0.9 or not has_src:
             parts.append(f"-d {rng.choice(dsts)}")
         root = scope.root if scope else chain
         if builtin and root != "OUTPUT" and rng.random() < 0.3:
