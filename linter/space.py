@@ -344,7 +344,8 @@ class PacketSpace:
     # ------------------------------------------------------------------ algebra
 
     def is_empty(self, s: Node) -> bool:
-        return (s & self.universe) == self.false
+        """No valid packet is in the set."""
+        return s == self.false or (s & self.universe) == self.false
 
     def equal(self, a: Node, b: Node) -> bool:
         return (a & self.universe) == (b & self.universe)
