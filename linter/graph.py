@@ -18,6 +18,7 @@ filters (pf) are decided by the last matching rule unless a `quick` rule ends th
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -156,20 +157,11 @@ def _explore(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, depth: i
     for i, rule in enumerate(flt.rules):
         r = match_packet(rule.match, p, br.assume)
         if r is None:
-            # fork on the first opaque condition that is still open
-            key, desc = _first_open(rule.match, p, br.assume)
-            if key is not None and budget[0] > 0:
-                budget[0] -= 1
-                for val in (True, False):
-                    nb = _Branch(dict(br.assume), list(br.steps), list(br.reasons))
-                    nb.assume[key] = val
-                    nb.reasons.append(f"{rule.origin}: {desc}")
-                    sub = m.Filter(flt.name, flt.rules[i:], flt.default, flt.discipline, flt.table,
-                                   flt.builtin, flt.family, flt.origin, flt.default_origin)
-                    yield from _explore(device, sub, p, nb, depth, budget)
+            forks = _fork(rule, p, br, budget)
+            if forks is not None:
+                for nb in forks:
+                    yield from _explore(device, _from(flt, i), p, nb, depth, budget)
                 return
-            # an unknown interface or an exhausted budget: assume it does not match
-            br.reasons.append(f"{rule.origin}: not decided ({desc or 'unknown field'}); taken as not matching")
             continue
         if not r:
             continue
@@ -193,8 +185,7 @@ def _explore(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, depth: i
             if target is None:
                 br.reasons.append(f"{rule.origin}: {kind} to undefined {rule.action.target}; taken as not matching")
                 continue
-            rest = m.Filter(flt.name, flt.rules[i + 1:], flt.default, flt.discipline, flt.table,
-                            flt.builtin, flt.family, flt.origin, flt.default_origin)
+            rest = _from(flt, i + 1)
             for outcome, sb in _explore(device, target, p, br, depth + 1, budget):
                 if outcome != "return":
                     yield outcome, sb
@@ -224,17 +215,11 @@ def _explore_last(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, dep
     for i, rule in enumerate(flt.rules):
         r = match_packet(rule.match, p, br.assume)
         if r is None:
-            key, desc = _first_open(rule.match, p, br.assume)
-            if key is not None and budget[0] > 0:
-                budget[0] -= 1
-                for val in (True, False):
-                    nb = _Branch(dict(br.assume), list(br.steps), list(br.reasons))
-                    nb.assume[key] = val
-                    nb.reasons.append(f"{rule.origin}: {desc}")
-                    # replay from the start with the assumption fixed
+            forks = _fork(rule, p, br, budget)
+            if forks is not None:
+                for nb in forks:  # replay from the start with the assumption fixed
                     yield from _explore_last(device, flt, p, nb, depth, budget)
                 return
-            br.reasons.append(f"{rule.origin}: not decided ({desc or 'unknown field'}); taken as not matching")
             continue
         if not r:
             continue
@@ -253,6 +238,29 @@ def _explore_last(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, dep
     br.steps.append(Step(flt.name, flt.table, decided.action.kind, decided, decided.origin))
     kind = decided.action.kind
     yield (kind if kind in VERDICTS else "drop"), br
+
+
+def _fork(rule: m.Rule, p: m.Packet, br: _Branch, budget: list[int]) -> list[_Branch] | None:
+    """Two branches, one where the rule's first open opaque condition holds and one where it
+    does not; None when there is nothing to fork on (an interface the packet does not name)
+    or the budget is spent: the rule is then taken as not matching, and the branch says so."""
+    key, desc = _first_open(rule.match, p, br.assume)
+    if key is None or budget[0] <= 0:
+        br.reasons.append(f"{rule.origin}: not decided ({desc or 'unknown field'}); taken as not matching")
+        return None
+    budget[0] -= 1
+    out = []
+    for val in (True, False):
+        nb = _Branch(dict(br.assume), list(br.steps), list(br.reasons))
+        nb.assume[key] = val
+        nb.reasons.append(f"{rule.origin}: {desc}")
+        out.append(nb)
+    return out
+
+
+def _from(flt: m.Filter, i: int) -> m.Filter:
+    """The filter from rule i on (same default)."""
+    return dataclasses.replace(flt, rules=flt.rules[i:])
 
 
 def _first_open(match: m.Match, p: m.Packet, assume: dict[str, bool]) -> tuple[str | None, str]:

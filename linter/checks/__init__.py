@@ -3,6 +3,10 @@
 Layer: checks. A check reads the normalized model and the analysis (graph + engine) and
 yields `Result`s; `run_checks` stamps id, severity and fingerprint. The registry is a literal
 list: importing a check has no side effects.
+
+A check defines either `check(ctx)` (the whole device) or `check_filter(ctx, f)` (one
+deciding filter at a time: the driver runs those filter by filter and lets the analysis
+forget each filter's per-rule sets when they are done).
 """
 
 from __future__ import annotations

@@ -43,14 +43,7 @@ TAGS = ("security",)
 _LOOPBACK = ("lo", "lo0")
 
 
-def check(ctx) -> Iterator[Result]:
-    for f in ctx.decision_filters():
-        yield from check_filter(ctx, f)
-
-
 def check_filter(ctx, f) -> Iterator[Result]:
-    """The results for one filter (the driver runs filters one after the other and
-    lets the analysis forget each filter's per-rule sets when done)."""
     a = ctx.analysis
     s = a.space
     entries = None
