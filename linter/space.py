@@ -148,6 +148,7 @@ class PacketSpace:
         self.true = self.bdd.true
         self.false = self.bdd.false
         self._memo: dict[Any, Node] = {}
+        self._by_id: dict[int, tuple[m.Match, Node]] = {}
         self._opaque: dict[str, str] = {}  # key -> variable
         self._opaque_desc: dict[str, str] = {}  # variable -> description
         self._prefs: list[Node] | None = None
@@ -288,9 +289,15 @@ class PacketSpace:
         return self.bdd.cube(assignment) if assignment else self.true
 
     def match(self, match: m.Match) -> Node:
+        # rules keep their Match objects: look them up by identity first (hashing a frozen
+        # dataclass walks all its conditions every time)
+        by_id = self._by_id.get(id(match))
+        if by_id is not None and by_id[0] is match:
+            return by_id[1]
         key = ("match", match)
         hit = self._memo.get(key)
         if hit is not None:
+            self._by_id[id(match)] = (match, hit)
             return hit
         s = self.true
         for c in match.conds:
@@ -298,6 +305,7 @@ class PacketSpace:
             if s == self.false:
                 break
         self._memo[key] = s
+        self._by_id[id(match)] = (match, s)
         return s
 
     # ------------------------------------------------------------------ concrete packets
@@ -383,9 +391,9 @@ class PacketSpace:
     def witness(self, s: Node, prefer: m.Packet | None = None) -> m.Packet | None:
         """One concrete packet of the set (None when empty). Prefers packets that look like
         the first packet of a connection: state NEW, a TCP SYN, an ephemeral source port."""
+        # no `may` needed: a satisfying assignment with the opaque variables dropped is a
+        # packet that is in the set for some value of them
         s = s & self.universe
-        if self._opaque and any(v in self._opaque_desc for v in self.bdd.support(s)):
-            s = self.may(s)
         if s == self.false:
             return None
         prefs = self._preferences()
