@@ -422,12 +422,16 @@ class PacketSpace:
                 self._eq(m.PROTO, m.PROTO_TCP),
                 ~self.interval("src4", 0, 0x00FFFFFF) & ~self.interval("src4", 0xE0000000, 0xFFFFFFFF),
                 ~self.interval("dst4", 0, 0x00FFFFFF) & ~self.interval("dst4", 0xE0000000, 0xFFFFFFFF),
+                # where any address will do, documentation addresses read best
+                self.interval("src4", 0xCB00710A, 0xCB0071FE),  # 203.0.113.10 and up
+                self.interval("dst4", 0xC6336414, 0xC63364FE),  # 198.51.100.20 and up
                 ~self.interval("src6", 0, (1 << 120) - 1),
                 ~self.interval("dst6", 0, (1 << 120) - 1),
                 self._flags(0xFF, m.TCP_FLAG_BITS["SYN"]),
                 self.interval(m.SPORT, 32768, 60999),
                 self._eq(m.SPORT, 40000),
                 ~self.interval(m.DPORT, 0, 0),
+                self._eq(m.DPORT, 443),
                 ~self._eq(m.IN_IFACE, self.ifaces.index["*"]) | self.interval(m.IN_IFACE, 0, 0),
                 ~self._eq(m.OUT_IFACE, self.ifaces.index["*"]),
             ]

@@ -55,8 +55,8 @@ def check(ctx) -> Iterator[Result]:
         origin = f.origin or Origin(dev.sources[0] if dev.sources else dev.name, 1, 1, "")
         where = f" in table {f.table}" if f.table else ""
         n = len(f.rules)
-        yield Result(origin, f"chain {f.name}{where} is never jumped to: its {n} rule{'s' if n != 1 else ''} "
-                     "never apply", context=f.name)
+        rules = f"its {n} rules never apply" if n != 1 else "its rule never applies"
+        yield Result(origin, f"chain {f.name}{where} is never jumped to: {rules}", context=f.name)
     for d in dev.diagnostics:
         if d.code == "unused":
             yield Result(d.origin, d.message, context=d.construct)
