@@ -95,8 +95,9 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose):
     if not report.devices:
         click.echo("fwlint: error: no firewall configuration found in " + " ".join(paths), err=True)
         sys.exit(2)
-    if all(s.lines_understood == 0 for d in report.devices for s in d.stats):
-        click.echo("fwlint: error: nothing could be read", err=True)
+    if all(not d.filters for d in report.devices):
+        click.echo("fwlint: error: nothing could be read: no table, chain or rule in "
+                   + ", ".join(s.path for d in report.devices for s in d.stats), err=True)
         sys.exit(2)
     sys.exit(report.exit_code(fail_on))
 
@@ -123,7 +124,7 @@ def parse(config, as_json, platform):
             click.echo(f"  {s.path}: {s.lines_understood} of {s.lines_read} lines understood")
         for d in device.diagnostics:
             click.echo(f"  {d.origin}: {d.severity} {d.code}: {d.message}")
-    sys.exit(2 if device.stats and all(s.lines_understood == 0 for s in device.stats) else 0)
+    sys.exit(0 if device.filters else 2)
 
 
 @main.command()

@@ -23,14 +23,16 @@ def codes(d: m.Device) -> list[tuple[int, str]]:
 
 def test_empty_file() -> None:
     d = parse(b"")
-    assert d.filters == () and d.diagnostics == () and d.bindings == ()
+    assert d.filters == () and d.bindings == ()
+    assert [(x.origin.line, x.severity, x.code) for x in d.diagnostics] == [(1, "warning", "empty")]
     assert d.stats == (m.FileStats("bad.rules", 0, 0),)
     assert d.family == 4 and d.name == "bad.rules"
 
 
 def test_only_blank_lines_and_comments() -> None:
     d = parse(b"\n\n# nothing here\n")
-    assert d.diagnostics == () and d.stats[0].lines_read == 3 and d.stats[0].lines_understood == 3
+    assert [x.code for x in d.diagnostics] == ["empty"]
+    assert d.stats[0].lines_read == 3 and d.stats[0].lines_understood == 3
 
 
 def test_binary_garbage() -> None:

@@ -1558,6 +1558,11 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
         except Exception as e:  # never raise on input: report it at the line
             conv.diag(n, 1, text, "error", "internal", f"could not read this line: {type(e).__name__}: {e}")
     filters, alterations, bindings = conv.finish(n, last_text)
+    if not filters and not conv.diags:
+        # an empty file (or only comments): say so, rather than report a clean ruleset
+        conv.diag(1, 1, "", "warning", "empty",
+                  "no table, chain or rule in this file: nothing to analyse", construct="file")
+        conv.bad_lines.discard(1)  # its blank lines and comments were read well enough
     stats = (m.FileStats(path, n, n - len({ln for ln in conv.bad_lines if 1 <= ln <= n})),)
     diags = sorted(conv.diags, key=lambda d: (d.origin.line, d.origin.column))
     return m.Device(
