@@ -239,6 +239,7 @@ class PacketSpace:
             self.bdd.declare(var)
             self._opaque[key] = var
             self._opaque_desc[var] = description or key
+            self._care = None
         return self.bdd.var(var)
 
     def cond(self, c: m.Cond) -> Node:
@@ -409,7 +410,9 @@ class PacketSpace:
                 if t != self.false:
                     s = t
         if self._care is None:
-            self._care = [v for b in self.blocks.values() for v in b.vars]
+            # every variable, the opaque ones too (dd warns when the set depends on a
+            # variable it is not asked to assign; their values are simply not reported)
+            self._care = [v for b in self.blocks.values() for v in b.vars] + list(self._opaque.values())
         assignment = self.bdd.pick(s, care_vars=self._care)
         if assignment is None:  # pragma: no cover - s is non-empty
             return None

@@ -130,3 +130,17 @@ def test_every_check_documents_its_sections(check_id):
     sections = doc_sections(BY_ID[check_id])
     for s in SECTIONS:
         assert sections.get(s), f"{check_id} lacks '{s}'"
+
+
+def test_nothing_but_the_report_is_printed(tmp_path):
+    """Libraries must not leak messages: stderr stays empty on a normal run (a ruleset with
+    opaque conditions exercised dd's witness picking, which can warn)."""
+    import subprocess
+    import sys
+
+    cfg = ROOT / "tests" / "checks" / "iptables" / "fw007_approximate.rules"
+    res = subprocess.run([sys.executable, "-m", "linter", "check", str(cfg), "--format", "json"],
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    assert res.stderr == ""
+    json.loads(res.stdout)
