@@ -138,9 +138,12 @@ def test_nothing_but_the_report_is_printed(tmp_path):
     import subprocess
     import sys
 
-    cfg = ROOT / "tests" / "checks" / "iptables" / "fw007_approximate.rules"
+    cfg = tmp_path / "limit.rules"
+    cfg.write_text("*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -j DROP\n"
+                   "-A INPUT -p tcp -m limit --limit 1/sec -j ACCEPT\nCOMMIT\n")
     res = subprocess.run([sys.executable, "-m", "linter", "check", str(cfg), "--format", "json"],
                          capture_output=True, text=True)
     assert res.returncode == 1
     assert res.stderr == ""
-    json.loads(res.stdout)
+    data = json.loads(res.stdout)
+    assert any(f["id"] == "FW001" and f.get("witness") for f in data["findings"])
