@@ -380,9 +380,10 @@ class PacketSpace:
         support = self.bdd.support(s & self.universe)
         return [self._opaque_desc[v] for v in self._opaque.values() if v in support]
 
-    def count(self, s: Node, fields: Iterable[str] | None = None) -> int:
-        """Number of packets in the set, counted over all bits of the engine (opaque
-        variables quantified as 'may')."""
+    def count(self, s: Node) -> int:
+        """Number of assignments of the engine's bits in the set (opaque variables quantified
+        as 'may'). Interface elements and the direction bit count as values, so this is a
+        measure for ratios between sets, not a number of distinct real packets."""
         s = self.may(s & self.universe)
         nvars = sum(b.width for b in self.blocks.values())
         return int(self.bdd.count(s, nvars=nvars)) if s != self.false else 0
