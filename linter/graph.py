@@ -122,10 +122,6 @@ class Trace:
         """The rules that decided: the last step's rule, preceded by the jumps that led to it."""
         return tuple(s.rule for s in self.steps if s.rule is not None and s.action != "continue")
 
-    @property
-    def deciding(self) -> Step | None:
-        return self.steps[-1] if self.steps else None
-
 
 class TraceError(ValueError):
     """The question cannot be asked of this device (no such filter or hook)."""
@@ -175,7 +171,7 @@ def _explore(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, depth: i
         if kind in VERDICTS or kind == "return":
             br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin))
             if kind == "return":
-                yield from _fall_off(flt, br, returned=True)
+                yield from _fall_off(flt, br)
             else:
                 yield kind, br
             return
@@ -192,16 +188,16 @@ def _explore(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, depth: i
                 elif kind == "jump":
                     yield from _explore(device, rest, p, sb, depth, budget)
                 else:  # goto: the callee's return goes to our caller
-                    yield from _fall_off(flt, sb, returned=True)
+                    yield from _fall_off(flt, sb)
             return
-    yield from _fall_off(flt, br, returned=False)
+    yield from _fall_off(flt, br)
 
 
-def _fall_off(flt: m.Filter, br: _Branch, returned: bool) -> Iterator[tuple[str, _Branch]]:
+def _fall_off(flt: m.Filter, br: _Branch) -> Iterator[tuple[str, _Branch]]:
+    """The end of a filter (or a RETURN): its default decides, or a user chain gives the
+    packet back to its caller."""
     if flt.builtin or flt.default.kind != "return":
-        kind = flt.default.kind
-        if kind not in VERDICTS:
-            kind = "drop" if kind != "return" else "return"
+        kind = flt.default.kind if flt.default.kind in VERDICTS else "drop"
         br.steps.append(Step(flt.name, flt.table, f"default {kind}", None, flt.default_origin or flt.origin))
         yield kind, br
     else:
@@ -233,7 +229,7 @@ def _explore_last(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, dep
         if rule.quick:
             break
     if decided is None:
-        yield from _fall_off(flt, br, returned=False)
+        yield from _fall_off(flt, br)
         return
     br.steps.append(Step(flt.name, flt.table, decided.action.kind, decided, decided.origin))
     kind = decided.action.kind
@@ -278,14 +274,16 @@ def _first_open(match: m.Match, p: m.Packet, assume: dict[str, bool]) -> tuple[s
     return None, ""
 
 
+def deciding(f: m.Filter) -> bool:
+    """Whether the filter decides packets (iptables: the filter table; platforms without
+    tables: every filter). Other tables only alter."""
+    return f.table in ("", "filter")
+
+
 def hook_filters(device: m.Device, hook: str) -> list[m.Filter]:
-    out = []
-    for b in device.bindings:
-        if b.hook == hook:
-            f = device.filter(b.filter, "filter" if device.platform == "iptables" else None)
-            if f is not None:
-                out.append(f)
-    return out
+    """The deciding filters bound at a hook."""
+    names = {b.filter for b in device.bindings if b.hook == hook}
+    return [f for f in device.filters if f.name in names and deciding(f)]
 
 
 def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
@@ -300,10 +298,11 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
         return _trace_filter(device, flt, packet, hook)
     if hook is None:
         raise TraceError("give a hook (INPUT, FORWARD, OUTPUT) or --filter NAME")
-    hook = hook.upper() if device.platform == "iptables" else hook
+    if hook.upper() in IPTABLES_HOOKS:
+        hook = hook.upper()
     flts = hook_filters(device, hook)
     if not flts:
-        if device.platform == "iptables" and hook in IPTABLES_HOOKS:
+        if hook in IPTABLES_HOOKS:
             # no filter table: netfilter accepts everything
             return Trace("accept", False, (), ("no filter table: every packet is accepted",), (), hook, "")
         raise TraceError(f"{device.name} has nothing bound at {hook!r}")
@@ -467,8 +466,7 @@ class Analysis:
         return s.true
 
     def bound_hooks(self, f: m.Filter) -> list[str]:
-        return [b.hook for b in self.device.bindings if b.filter == f.name and
-                (self.device.platform != "iptables" or f.table == "filter")]
+        return [b.hook for b in self.device.bindings if b.filter == f.name and deciding(f)]
 
     def target(self, f: m.Filter, rule: m.Rule) -> m.Filter | None:
         return self.device.filter(rule.action.target or "", f.table if f.table else None)
@@ -560,35 +558,31 @@ class Analysis:
             self._in_progress.discard(k)
 
     def _run_last(self, f: m.Filter, universe: Node, facts: list[RuleFacts]) -> None:
-        """Last match: go backwards; the last matching rule decides unless an earlier quick
-        rule matched. `decided` of a rule = packets it decides."""
+        """Last match (pf). A packet is decided by rule i iff it matches i, no earlier quick
+        rule matched it, and either i is quick or no later deciding rule matches it."""
         s = self.space
         k = self.key(f)
-        # quick rules first: packets reaching a quick rule that matches are decided by it
-        # A packet is decided by rule i iff it matches i, and: i is quick and no earlier quick
-        # rule matched, or i is not quick, no earlier quick rule matched, no later rule
-        # matched that is (quick, or later non-quick) ...
         n = len(f.rules)
         mts = [s.match(r.match) for r in f.rules]
-        deciding = [r.action.kind not in ("continue", "unknown") for r in f.rules]
+        decides = [r.action.kind not in ("continue", "unknown") for r in f.rules]
         # before[i]: packets not taken by any quick rule before i
         before = []
         cur = universe
         for i, r in enumerate(f.rules):
             before.append(cur)
-            if r.quick and deciding[i]:
+            if r.quick and decides[i]:
                 cur = cur & ~mts[i]
         # after[i]: packets matched by no deciding rule after i (those would override i)
         after = [s.false] * n
         cur = universe
         for i in range(n - 1, -1, -1):
             after[i] = cur
-            if deciding[i]:
+            if decides[i]:
                 cur = cur & ~mts[i]
         acc = drop = rej = unk = s.false
         rest = universe
         for i, r in enumerate(f.rules):
-            if not deciding[i]:
+            if not decides[i]:
                 if r.action.kind == "unknown":
                     unk |= before[i] & mts[i]
                 facts.append(RuleFacts(r, mts[i], before[i], s.false, before[i] & mts[i]))

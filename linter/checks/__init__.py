@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Iterable
 
 from ..findings import Finding, stamp
-from ..graph import Analysis
+from ..graph import Analysis, deciding
 from ..model import Device, Filter
 from . import (
     fw001_shadowed,
@@ -60,7 +60,7 @@ class CheckContext:
 
     def decision_filters(self) -> list[Filter]:
         """Filters that decide packets (iptables: the filter table; others: all)."""
-        return [f for f in self.device.filters if f.table in ("", "filter")]
+        return [f for f in self.device.filters if deciding(f)]
 
 
 def run_checks(device: Device, enabled: Iterable[str] | None = None,
