@@ -6,6 +6,7 @@ Layer: api. Knows the platforms by name (imported lazily) and the checks; the co
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -235,15 +236,9 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
         state = str(state).upper()
         if state not in m.STATES:
             raise ValueError(f"unknown state {state!r} (one of {', '.join(m.STATES)})")
-        return _replace(pkt, state=state), True
+        return dataclasses.replace(pkt, state=state), True
     st, _exact = m.default_state(pkt)
-    return _replace(pkt, state=st), False
-
-
-def _replace(p: m.Packet, **kw) -> m.Packet:
-    import dataclasses
-
-    return dataclasses.replace(p, **kw)
+    return dataclasses.replace(pkt, state=st), False
 
 
 def default_hook(device: m.Device, d: dict) -> str | None:

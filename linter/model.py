@@ -12,7 +12,7 @@ that evaluation can say which answers rest on an approximation.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Union
 
 # --------------------------------------------------------------------------- locations
@@ -435,7 +435,3 @@ def default_state(p: Packet) -> tuple[str, bool]:
             return "UNTRACKED", True  # MLD and neighbour discovery: conntrack leaves them untracked
         return ("NEW" if p.icmp_type in (128, 139) else "INVALID"), True
     return "NEW", True
-
-
-__all__ = [n for n in dir() if not n.startswith("_")]
-_ = field  # re-exported for converters building defaults
