@@ -176,3 +176,38 @@ def test_trace_agrees_with_set_evaluation(path):
             assert member, f"{hook} {p}: trace says {t.verdict} ({[x.describe() for x in t.steps]})"
             checked += 1
     assert checked > 0
+
+
+def test_last_match_semantics_trace_and_sets_agree():
+    """pf's discipline on a hand-built filter: the last matching rule wins unless an earlier
+    quick rule matched; nothing matched passes. Trace and set evaluation agree."""
+    o = m.Origin("pf.conf", 1)
+    tcp = m.IntCond(m.PROTO, ((6, 6),))
+    ssh = m.IntCond(m.DPORT, ((22, 22),))
+    web = m.IntCond(m.DPORT, ((443, 443),))
+    net = m.AddrCond(m.SRC, ((4, 0x0A000000, 0x0AFFFFFF),))
+    rules = (
+        m.Rule(m.Match((tcp,)), m.Action("drop"), o, 0),                    # block proto tcp
+        m.Rule(m.Match((tcp, ssh, net)), m.Action("accept"), o, 1, quick=True),  # pass quick from 10/8 port 22
+        m.Rule(m.Match((tcp, web)), m.Action("accept"), o, 2),               # pass port 443
+        m.Rule(m.Match((tcp, ssh)), m.Action("drop"), o, 3),                 # block port 22 (too late for 10/8)
+    )
+    f = m.Filter("pf", rules, m.Action("accept"), "last-match")
+    d = m.Device("pf", "test", ("pf.conf",), (f,), (m.Binding("pf", "in"),), family=4)
+    cases = [
+        ({"proto": "tcp", "src": "10.1.1.1", "dst": "192.0.2.1", "dport": 22}, "accept"),
+        ({"proto": "tcp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 22}, "drop"),
+        ({"proto": "tcp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 443}, "accept"),
+        ({"proto": "tcp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 80}, "drop"),
+        ({"proto": "udp", "src": "192.0.2.9", "dst": "192.0.2.1", "dport": 53}, "accept"),
+    ]
+    a = Analysis(d)
+    out = a.outcome(f)
+    for spec, verdict in cases:
+        p = pkt(spec)
+        assert trace(d, p, filter_name="pf").verdict == verdict, spec
+        assert a.space.contains(out.fate(verdict), p) is True, spec
+    # the late `block port 22` decides only what the quick rule left
+    late = a.facts(f)[3]
+    assert a.space.contains(late.decided, pkt(cases[1][0])) is True
+    assert a.space.contains(late.decided, pkt(cases[0][0])) is False
