@@ -407,7 +407,7 @@ class RuleFacts:
 
     rule: m.Rule
     match: Node
-    reach: Node  # packets that get to this rule
+    reach: Node | None  # packets that get to this rule (None when computed locally)
     decided: Node  # packets whose evaluation of this filter ends at this rule
     hit: Node  # packets that get to this rule and match it (reach & match)
 
@@ -424,7 +424,8 @@ class Analysis:
         self._facts: dict[tuple[str, str], list[RuleFacts]] = {}
         self._entries: dict[tuple[str, str], Node] | None = None
         self._in_progress: set[tuple[str, str]] = set()
-        self._rest: dict[tuple[str, str], Node] = {}
+        self._rest: dict[tuple[str, str], Node | _Lazy] = {}
+        self._local: dict[tuple[str, str], bool] = {}
         # per filter: (jump rule, its match, the packets that reach it), for entries()
         self._jump_reach: dict[tuple[str, str], list[tuple[m.Rule, Node, Node]]] = {}
         self._universes: dict[int | None, Node] = {}
@@ -510,9 +511,26 @@ class Analysis:
                 return
             jumps: list[tuple[m.Rule, Node, Node]] = []
             self._jump_reach[k] = jumps
+            local = self.is_local(f)
+            # the deciding rules so far, (their match, the packets they decided), for the
+            # local way below
+            earlier: list[tuple[Node, Node]] = []
             for rule in f.rules:
                 mt = s.match(rule.match)
-                hit = rem & mt
+                if local:
+                    # the packets that get to this rule *and match it*, from the earlier
+                    # rules whose matches meet this one only: the set of all packets that
+                    # get this far is never built
+                    hit = universe & mt
+                    for mj, dj in earlier:
+                        if hit == s.false:
+                            break
+                        if (mj & mt) != s.false:
+                            hit = hit & ~dj
+                    reach = None
+                else:
+                    hit = rem & mt
+                    reach = rem
                 decided = s.false
                 kind = rule.action.kind
                 if kind in ("accept", "drop", "reject", "return"):
@@ -539,21 +557,30 @@ class Analysis:
                             parts["return"].append(hit & o.ret)
                             decided = hit
                     if t is not None:
-                        jumps.append((rule, mt, rem))
+                        jumps.append((rule, mt, hit if local else rem))
                 if keep_facts:
-                    facts.append(RuleFacts(rule, mt, rem, decided, hit))
+                    facts.append(RuleFacts(rule, mt, reach, decided, hit))
                 if decided != s.false:
-                    rem = rem & ~decided
+                    if local:
+                        earlier.append((mt, decided))
+                    else:
+                        rem = rem & ~decided
             # the default
             if f.builtin or f.default.kind != "return":
                 dk = f.default.kind if f.default.kind in ("accept", "reject", "return") else "drop"
             else:
                 dk = "return"
-            parts[dk].append(rem)
+            if local:
+                decided_sets = [d for _, d in earlier]
+                rest = _Lazy(lambda: universe & ~_union(s, decided_sets))
+                parts[dk].append(rest)
+            else:
+                rest = rem
+                parts[dk].append(rem)
             self._outcomes[k] = Outcome(s, parts)
             if keep_facts:
                 self._facts[k] = facts
-            self._rest[k] = rem
+            self._rest[k] = rest
         finally:
             self._in_progress.discard(k)
 
@@ -616,7 +643,27 @@ class Analysis:
     def rest(self, f: m.Filter) -> Node:
         """Packets that reach the end of f (its default decides them)."""
         self.outcome(f)
-        return self._rest[self.key(f)]
+        r = self._rest[self.key(f)]
+        if isinstance(r, _Lazy):
+            r = self._rest[self.key(f)] = r()
+        return r
+
+    def is_local(self, f: m.Filter) -> bool:
+        """Whether f's sets are computed rule by rule from the rules that overlap ("local")
+        rather than from the packets that get past each rule.
+
+        A chain that calls many chains (a built-in chain dispatching to hundreds of user
+        chains) accumulates everything they decide in the set of packets that get past
+        its rules, and every rule that does not test the first variable of the order costs
+        a pass over that set: quadratic. The local way costs a small intersection per pair
+        of rules and never builds that set. Chains with few calls keep the other way,
+        cheaper when rules overlap little and the chain is short."""
+        k = self.key(f)
+        v = self._local.get(k)
+        if v is None:
+            calls = sum(1 for r in f.rules if r.action.kind in ("jump", "goto"))
+            v = self._local[k] = f.discipline == "first-match" and calls >= LOCAL_CALLS
+        return v
 
     # -------------------------------------------------------------- context
 
@@ -636,7 +683,7 @@ class Analysis:
                 ent[self.key(f)] = e & s.universe & self.family_set(f)
         # propagate through jumps, callers before callees (iterate to a fixpoint; chains are
         # a DAG in a valid configuration, and a bounded number of rounds ends a loop)
-        order = self._topological()
+        order = self.topological()
         for f in order:
             e = ent.get(self.key(f))
             if e is None:
@@ -657,7 +704,8 @@ class Analysis:
         self._entries = ent
         return ent
 
-    def _topological(self) -> list[m.Filter]:
+    def topological(self) -> list[m.Filter]:
+        """Every filter, callers before the filters they call (loops broken arbitrarily)."""
         seen: set[tuple[str, str]] = set()
         out: list[m.Filter] = []
 
@@ -745,6 +793,22 @@ class Analysis:
 
 class _Cycle(Exception):
     pass
+
+
+LOCAL_CALLS = 8  # a first-match filter with at least this many jumps/gotos is computed locally
+
+
+class _Lazy:
+    """A set computed when first needed (and then once)."""
+
+    def __init__(self, make) -> None:
+        self._make = make
+        self._value = None
+
+    def __call__(self):
+        if self._value is None:
+            self._value = self._make()
+        return self._value
 
 
 def _meet(hit: Node, o: Outcome, fate: str):

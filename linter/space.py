@@ -148,22 +148,38 @@ class PacketSpace:
         self.true = self.bdd.true
         self.false = self.bdd.false
         self._memo: dict[Any, Node] = {}
+        self._slices: dict[tuple[str, int, int, int], Node] = {}
         self._by_id: dict[int, tuple[m.Match, Node]] = {}
         self._opaque: dict[str, str] = {}  # key -> variable
         self._opaque_desc: dict[str, str] = {}  # variable -> description
         self._prefs: list[Node] | None = None
         self._prefs_all: Node | None = None
-        self._care: list[str] | None = None
         self.universe = self._universe()
 
     # ------------------------------------------------------------------ bit-level building
 
     def _value_cube(self, block: str, value: int, bits: int | None = None) -> Node:
-        """The top `bits` bits of `block` equal those of value (a prefix; default: all bits)."""
+        """The top `bits` bits of `block` equal those of value (a prefix; default: all bits).
+
+        Built from memoised cubes of 8-bit slices: most of a ruleset's addresses and ports
+        share their slices with others, and an AND of four small cubes is far cheaper than
+        a cube of 32 variables built one by one."""
         b = self.blocks[block]
         n = b.width if bits is None else bits
-        assignment = {b.vars[i]: bool((value >> (b.width - 1 - i)) & 1) for i in range(n)}
-        return self.bdd.cube(assignment) if assignment else self.true
+        if n == 0:
+            return self.true
+        result = self.true
+        memo = self._slices
+        for start in range(0, n, 8):
+            length = min(8, n - start)
+            piece = (value >> (b.width - start - length)) & ((1 << length) - 1)
+            key = (block, start, length, piece)
+            cube = memo.get(key)
+            if cube is None:
+                cube = memo[key] = self.bdd.cube(
+                    {b.vars[start + i]: bool((piece >> (length - 1 - i)) & 1) for i in range(length)})
+            result = cube if result is self.true else result & cube
+        return result
 
     def interval(self, block: str, lo: int, hi: int) -> Node:
         """The set where block's value lies in [lo, hi], as a union of aligned cubes."""
@@ -239,7 +255,6 @@ class PacketSpace:
             self.bdd.declare(var)
             self._opaque[key] = var
             self._opaque_desc[var] = description or key
-            self._care = None
         return self.bdd.var(var)
 
     def cond(self, c: m.Cond) -> Node:
@@ -410,14 +425,30 @@ class PacketSpace:
                 t = s & pref
                 if t != self.false:
                     s = t
-        if self._care is None:
-            # every variable, the opaque ones too (dd warns when the set depends on a
-            # variable it is not asked to assign; their values are simply not reported)
-            self._care = [v for b in self.blocks.values() for v in b.vars] + list(self._opaque.values())
-        assignment = self.bdd.pick(s, care_vars=self._care)
+        assignment = self._pick(s)
         if assignment is None:  # pragma: no cover - s is non-empty
             return None
         return self._packet(assignment)
+
+    def _pick(self, s: Node) -> dict[str, bool] | None:
+        """One satisfying path of a non-empty set, low branch first; variables the path does
+        not test are left out (they read as 0). A walk down one path: much cheaper than
+        enumerating minterms over every variable."""
+        if s == self.false:
+            return None
+        out: dict[str, bool] = {}
+        true = self.true
+        while s != true:
+            # dd.cudd gives the children of the regular node: a complemented edge
+            # complements them
+            low, high = (~s.low, ~s.high) if s.negated else (s.low, s.high)
+            if low != self.false:
+                out[s.var] = False
+                s = low
+            else:
+                out[s.var] = True
+                s = high
+        return out
 
     def _preferences(self) -> list[Node]:
         if self._prefs is None:

@@ -74,7 +74,11 @@ def run_checks(device: Device, enabled: Iterable[str] | None = None,
     # so the manager holds one filter's worth of them, not the whole device's
     by_check: dict[str, list[Finding]] = {c.ID: [] for c in active}
     if per_filter:
-        for f in ctx.decision_filters():
+        # called chains before their callers: a chain's per-rule sets are computed once,
+        # with its checks, and its callers then reuse the outcome kept from that run
+        deciding_keys = {(f.table, f.name) for f in ctx.decision_filters()}
+        order = [f for f in reversed(ctx.analysis.topological()) if (f.table, f.name) in deciding_keys]
+        for f in order:
             for check in per_filter:
                 by_check[check.ID].extend(stamp(check.ID, check.SEVERITY, r) for r in check.check_filter(ctx, f))
             ctx.analysis.release(f)

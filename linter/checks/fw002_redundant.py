@@ -57,8 +57,10 @@ def check_filter(ctx, f) -> Iterator[Result]:
     # or following the rule's own packets forward through the rules after it (each step is
     # cheap, but there are as many as rules after it). A filter whose sets are large (a
     # built-in chain that calls hundreds of chains) takes the second way.
-    sample = (facts[len(facts) // 2].reach, facts[-1].reach)
-    scan = sum(len(x) for x in sample) > _SCAN_ABOVE
+    scan = a.is_local(f)
+    if not scan:
+        sample = (facts[len(facts) // 2].reach, facts[-1].reach)
+        scan = sum(len(x) for x in sample) > _SCAN_ABOVE
     after = None
     if not scan:
         kinds = {facts[i].rule.action.kind for i in live}
@@ -76,12 +78,13 @@ def check_filter(ctx, f) -> Iterator[Result]:
                     continue
             elif not s.is_empty(hit & ~after[i][kind]):
                 continue
-        elif after is None:
-            continue  # a jump in a large filter: not judged (no finding rather than a guess)
         else:
             if _side_effects(ctx.device, f, rule.action.target):
                 continue  # the chain it calls logs or marks: removing the jump changes that
-            if not _same_fates(a, f, rule, hit, after[i]):
+            if after is None:
+                if not _rest_does_as_call(a, f, i, rule, hit):
+                    continue
+            elif not _same_fates(a, f, rule, hit, after[i]):
                 continue
         witness = s.witness(hit)
         takers = []
@@ -146,6 +149,27 @@ def _rest_decides_as(a, f, i, hit, kind) -> bool:
     else:
         default = "return"
     return default == kind
+
+
+def _rest_does_as_call(a, f, i, rule, hit) -> bool:
+    """Whether the rules after position i give the packets `hit` the fates that the chain
+    a jump/goto at i gives them (the forward form of `_same_fates`). The packets a jump's
+    chain returns go on to the same rules either way; a goto's returned packets must be
+    returned by the rest too."""
+    s = a.space
+    t = a.target(f, rule)
+    if t is None:
+        return False
+    o = a.outcome(t)
+    if not s.is_empty(hit & o.unknown):
+        return False
+    pieces = [(hit & o.accept, "accept"), (hit & o.drop, "drop"), (hit & o.reject, "reject")]
+    if rule.action.kind == "goto":
+        pieces.append((hit & o.ret, "return"))
+    for piece, kind in pieces:
+        if not s.is_empty(piece) and not _rest_decides_as(a, f, i, piece, kind):
+            return False
+    return True
 
 
 def _same_fates(a, f, rule, hit, after) -> bool:
