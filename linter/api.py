@@ -19,6 +19,7 @@ from .checks import run_checks
 from .findings import Report
 from .graph import Trace, TraceError, trace
 from .names import proto_number
+from .policy.pack import PolicyError, builtin_packs  # noqa: F401 - PolicyError is re-exported for the CLI
 
 # platform name -> module with detect(text) -> bool and parse(path, data, ...) -> Device
 PLATFORMS: dict[str, str] = {
@@ -107,35 +108,78 @@ class LintOptions:
     platform: str | None = None
     select: set[str] | None = None  # check ids to run (None: all)
     ignore: set[str] = field(default_factory=set)
+    policies: list[str] = field(default_factory=list)  # pack ids or files (--policy)
+    inventory: str | None = None  # --inventory FILE
+
+
+def _wanted(opts: LintOptions, rid: str) -> bool:
+    return (opts.select is None or rid in opts.select) and rid not in opts.ignore
 
 
 def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Report:
-    """Read every configuration under `paths`, run the checks, and return the report."""
+    """Read every configuration under `paths` (and the inventory's devices), run the checks
+    and the policy packs, and return the report. A pack or inventory that cannot be used
+    raises PolicyError before anything is read: nothing is half-applied."""
     opts = options or LintOptions()
     report = Report()
     from .checks import CHECKS
+    from .policy import load_inventory, load_pack
 
-    enabled = [c.ID for c in CHECKS if (opts.select is None or c.ID in opts.select) and c.ID not in opts.ignore]
-    for path, explicit in iter_files(paths):
+    packs = [load_pack(p) for p in opts.policies]
+    inventory = None
+    if packs and opts.inventory is None:
+        raise PolicyError("a policy pack is evaluated on the devices of an inventory: give --inventory FILE")
+    if opts.inventory is not None:
+        if not packs:
+            raise PolicyError("an inventory is read for a policy pack: give --policy NAME (built-in: "
+                              + ", ".join(sorted(builtin_packs())) + ")")
+        inventory = load_inventory(opts.inventory, packs)
+
+    enabled = [c.ID for c in CHECKS if _wanted(opts, c.ID)]
+    seen: dict[str, m.Device] = {}
+
+    def read(path: Path, explicit: bool, platform: str | None):
+        key = str(path)
+        if key in seen:
+            return
         if not path.exists():
             report.errors.append(f"{path}: no such file or directory")
-            continue
+            return
         if not explicit:
             try:
                 head = path.open("rb").read(65536).decode("utf-8", "replace")
             except OSError as e:
                 report.errors.append(f"{path}: cannot read: {e.strerror}")
-                continue
-            if opts.platform is None and detect(head) is None:
-                continue  # not a firewall configuration
+                return
+            if platform is None and detect(head) is None:
+                return  # not a firewall configuration
         try:
-            device = load(path, opts.platform)
+            device = load(path, platform)
         except InputError as e:
             report.errors.append(str(e))
-            continue
+            return
+        seen[key] = device
         report.devices.append(device)
         report.diagnostics.extend(device.diagnostics)
-        report.findings.extend(run_checks(device, enabled))
+
+    for path, explicit in iter_files(paths):
+        read(path, explicit, opts.platform)
+    if inventory is not None:
+        for entry in inventory.devices:
+            for p in entry.paths:
+                read(Path(p), True, entry.platform or opts.platform)
+    analyses = {}
+    if inventory is not None:
+        from .policy.evaluate import Evaluator, evaluate
+
+        evaluation = evaluate(packs, inventory, {p: d for p, d in seen.items()
+                                                 if any(p in e.paths for e in inventory.devices)})
+        report.findings.extend(f for f in evaluation.findings if _wanted(opts, f.id))
+        report.not_checked.extend(evaluation.not_checked)
+        report.policies.extend(pk.id for pk in packs)
+        analyses = getattr(evaluation, "analyses", {})
+    for key, device in seen.items():
+        report.findings.extend(run_checks(device, enabled, analysis=analyses.get(key)))
     return report.sorted()
 
 

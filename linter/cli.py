@@ -35,10 +35,19 @@ def _ids(value: str | None) -> set[str] | None:
     if not value:
         return None
     ids = {v.strip().upper() for v in value.split(",") if v.strip()}
-    unknown = sorted(i for i in ids if i not in BY_ID)
+    unknown = sorted(i for i in ids if i not in BY_ID and not _is_requirement_id(i))
     if unknown:
-        raise click.BadParameter(f"unknown check id {', '.join(unknown)} (known: {', '.join(sorted(BY_ID))})")
+        raise click.BadParameter(f"unknown check id {', '.join(unknown)} (known: {', '.join(sorted(BY_ID))}, "
+                                 "and the requirement ids of the packs: fwlint rules)")
     return ids
+
+
+def _is_requirement_id(rid: str) -> bool:
+    """Requirement ids of packs (EX100): any id of the pack format's shape is accepted, since
+    a user's own pack may define it."""
+    import re
+
+    return re.fullmatch(r"[A-Z]{2,8}[0-9]{3}", rid) is not None and not rid.startswith("FW")
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -69,7 +78,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
               help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
@@ -79,14 +88,26 @@ def main() -> None:
 @click.option("--ignore", help="Skip these checks (comma-separated ids).")
 @click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)), help="Read every file as this platform.")
 @click.option("-v", "--verbose", is_flag=True, help="More related locations in text output.")
-def check(paths, fmt, output, fail_on, select, ignore, platform, verbose):
-    """Check firewall configurations: files, or directories to walk."""
+@click.option("--policy", "policies", multiple=True, metavar="NAME|FILE",
+              help="Evaluate a policy pack (built-in by name, e.g. exchange-2013, or a YAML file); repeatable.")
+@click.option("--inventory", type=click.Path(dir_okay=False),
+              help="Inventory (YAML): where the pack's roles live and which configurations stand between them.")
+def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory):
+    """Check firewall configurations: files, or directories to walk (optional with --inventory,
+    whose devices are read)."""
     try:
         sel = _ids(select)
         ign = _ids(ignore) or set()
     except click.BadParameter as e:
         raise click.UsageError(str(e)) from None
-    report = api.lint(paths, api.LintOptions(platform=platform, select=sel, ignore=ign))
+    if not paths and not inventory:
+        raise click.UsageError("give configuration files or directories, or --inventory FILE")
+    try:
+        report = api.lint(paths, api.LintOptions(platform=platform, select=sel, ignore=ign,
+                                                 policies=list(policies), inventory=inventory))
+    except api.PolicyError as e:
+        click.echo(f"fwlint: error: {e}", err=True)
+        sys.exit(2)
     write_output(FORMATS[fmt](report, verbose=verbose), output)
     for e in report.errors:
         click.echo(f"fwlint: error: {e}", err=True)
@@ -200,24 +221,94 @@ def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, spor
 
 @main.command()
 @click.argument("rule_id")
-def explain(rule_id):
-    """Explain a check (FW001 ...)."""
-    check_mod = BY_ID.get(rule_id.upper())
-    if check_mod is None:
-        raise click.UsageError(f"unknown id {rule_id!r} (known: {', '.join(sorted(BY_ID))})")
-    click.echo(f"{check_mod.ID} {check_mod.NAME} ({check_mod.SEVERITY})\n")
-    click.echo(check_mod.SUMMARY + "\n")
-    sections = doc_sections(check_mod)
-    for title in (*SECTIONS, "References"):
-        if title in sections:
-            click.echo(f"## {title}\n{sections[title]}\n")
+@click.option("--policy", "policies", multiple=True, metavar="NAME|FILE",
+              help="Also look in this pack (the built-in packs are always searched).")
+def explain(rule_id, policies):
+    """Explain a check (FW001 ...) or a requirement of a policy pack (EX100 ...)."""
+    rid = rule_id.upper()
+    check_mod = BY_ID.get(rid)
+    if check_mod is not None:
+        click.echo(f"{check_mod.ID} {check_mod.NAME} ({check_mod.SEVERITY})\n")
+        click.echo(check_mod.SUMMARY + "\n")
+        sections = doc_sections(check_mod)
+        for title in (*SECTIONS, "References"):
+            if title in sections:
+                click.echo(f"## {title}\n{sections[title]}\n")
+        return
+    try:
+        packs = _packs(policies)
+    except api.PolicyError as e:
+        click.echo(f"fwlint: error: {e}", err=True)
+        sys.exit(2)
+    for pack in packs:
+        reqs = pack.by_id(rid)
+        if reqs:
+            click.echo(explain_requirement(pack, reqs))
+            return
+    raise click.UsageError(f"unknown id {rule_id!r}: not a check ({', '.join(sorted(BY_ID))}) "
+                           "nor a requirement of a pack (fwlint rules)")
+
+
+def _packs(extra=()):
+    from .policy import builtin_packs, load_pack
+
+    names = list(extra) + [n for n in builtin_packs() if n not in extra]
+    return [load_pack(n) for n in names]
+
+
+def explain_requirement(pack, reqs) -> str:
+    """A requirement as `fwlint explain` prints it: what it demands, why, and examples."""
+    from .policy.evaluate import _flow_text
+
+    r0 = reqs[0]
+    lines = [f"{r0.id} {r0.title} (pack {pack.id}: {pack.title})", ""]
+    for r in reqs:
+        cond = ", ".join(f"{k} = {v}" for k, v in r.when) if r.when else "always"
+        lines.append(f"## What it demands ({r.severity}; applies: {cond})")
+        lines.append(r.message)
+        verb = {"allow": "must pass (first packets and replies)", "unrestricted": "must pass, every protocol and port",
+                "unaltered": "must not be translated or rewritten", "restrict": "is restricted to the exceptions below",
+                "note-if-open": "is reported where open", "never": "is never a finding"}[r.expect]
+        for f in r.flows:
+            ports = f.port_ranges({k: (d if d is not None else 0) for k, _, d, _ in pack.profile})
+            for src, dst in f.directions():
+                lines.append(f"  - {_flow_text(src, dst, f, ports if ports != [] else None)} {verb}")
+        for f in r.excepts:
+            ports = f.port_ranges({k: (d if d is not None else 0) for k, _, d, _ in pack.profile})
+            for src, dst in f.directions():
+                lines.append(f"  - except {_flow_text(src, dst, f, ports if ports != [] else None)}")
+        lines.append("")
+    explain = dict(r0.explain)
+    for r in reqs[1:]:
+        for k, v in r.explain:
+            explain.setdefault(k, v)
+    if explain.get("why"):
+        lines += ["## Why", explain["why"].strip(), ""]
+    if explain.get("breaks"):
+        lines += ["## Example that breaks it", explain["breaks"].rstrip(), ""]
+    if explain.get("keeps"):
+        lines += ["## Example that keeps it", explain["keeps"].rstrip(), ""]
+    if r0.source:
+        lines += ["## Source", r0.source + (f"\n{r0.url}" if r0.url else ""), ""]
+    return "\n".join(lines)
 
 
 @main.command(name="rules")
-def list_rules():
-    """List the built-in checks."""
+@click.option("--policy", "policies", multiple=True, metavar="NAME|FILE", help="Also list this pack.")
+def list_rules(policies):
+    """List the built-in checks and the requirements of the policy packs."""
     for c in CHECKS:
         click.echo(f"{c.ID}  {c.SEVERITY:<8} {c.NAME:<22} {c.SUMMARY}")
+    try:
+        packs = _packs(policies)
+    except api.PolicyError as e:
+        click.echo(f"fwlint: error: {e}", err=True)
+        sys.exit(2)
+    for pack in packs:
+        click.echo(f"\npack {pack.id}: {pack.title} ({len({r.id for r in pack.requirements})} requirements)")
+        for r in pack.requirements:
+            cond = f"  [when {', '.join(f'{k}={v}' for k, v in r.when)}]" if r.when else ""
+            click.echo(f"{r.id}  {r.severity:<8} {r.expect:<13} {r.title}{cond}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -84,6 +84,9 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # files that could not be read at all
+    # policy evaluation: requirement flows that no device of the inventory judges
+    not_checked: list[dict] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)  # the packs evaluated
 
     def sorted(self) -> "Report":
         seen = set()

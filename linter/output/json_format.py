@@ -34,6 +34,8 @@ def summary(report: Report) -> dict:
         "findings": report.counts(),
         "diagnostics": len(report.diagnostics),
         "errors": list(report.errors),
+        "policies": list(report.policies),
+        "not_checked": list(report.not_checked),
     }
 
 

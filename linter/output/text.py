@@ -21,6 +21,11 @@ def render(report: Report, verbose: bool = False) -> str:
         lines.append("")
     for e in report.errors:
         lines.append(f"error: {e}")
+    if report.policies:
+        lines.append(f"policy: {', '.join(report.policies)}; "
+                     f"{len(report.not_checked)} flow{'s' if len(report.not_checked) != 1 else ''} not checked")
+        for nc in report.not_checked:
+            lines.append(f"  not checked: {nc['requirement']} {nc['flow']}: {nc['reason']}")
     counts = report.counts()
     nfiles = len({s.path for d in report.devices for s in d.stats}) or len(report.devices)
     rules = sum(len(f.rules) for d in report.devices for f in d.filters)

@@ -1,0 +1,436 @@
+"""Evaluating a pack's requirements on the devices an inventory places between the roles.
+
+A requirement's flows are directions between roles (`internet` -> `client_access`, tcp/443).
+For each direction and each device of the inventory, the inventory says whether and how the
+flow crosses the device: a firewall between networks (the interface facing the source and
+the one facing the destination: FORWARD for iptables) or a host of a role (INPUT/OUTPUT).
+The first packets of new connections and their replies are sets in one packet space shared
+by every device, so that "passes every device on its path" is an intersection of sets.
+
+What each expectation asks:
+- allow: every first packet of the flow is accepted by every device it crosses, and every
+  reply too (stateful rulesets pass replies only where an ESTABLISHED rule does);
+- unrestricted: the same for every protocol and port, both ways;
+- unaltered: no NAT or header rewriting of the device touches the flow's packets;
+- restrict / note-if-open: which new connections pass end to end (every device on their
+  path accepts them), beyond the exceptions / at all.
+
+A direction that crosses no device is "not checked" (never a pass).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import model as m
+from ..findings import Finding, Related, Result, stamp
+from ..graph import Analysis, trace
+from ..space import PacketSpace, order_for
+from .inventory import DeviceEntry, Inventory, intersect, normalise, subtract
+from .pack import PROTOCOLS, FlowSpec, Pack, Requirement, flow_applies
+
+# what counts as altering the wire (decision 5): NAT, header rewriting, normalisation, inspection
+ALTERING = {"snat", "dnat", "masquerade", "redirect", "netmap", "mangle", "mss", "scrub", "inspect",
+            "nat", "rdr", "binat", "af-to", "snpt", "dnpt", "tproxy"}
+CLIENT_PORTS = (1024, 65535)
+MAX_PER_REQUIREMENT = 20  # findings of one restrict/note-if-open requirement (then a summary)
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """One way a flow direction crosses one device."""
+
+    entry: DeviceEntry
+    device: m.Device
+    hook: str  # FORWARD (between interfaces), INPUT (to the host), OUTPUT (from the host)
+    in_iface: str | None
+    out_iface: str | None
+    src: tuple  # address ranges
+    dst: tuple
+
+    def reverse_hook(self) -> str:
+        return {"INPUT": "OUTPUT", "OUTPUT": "INPUT"}.get(self.hook, self.hook)
+
+    def where(self) -> str:
+        if self.hook == "FORWARD":
+            return f"{self.device.name} ({self.in_iface} -> {self.out_iface})"
+        return f"{self.device.name} ({'to' if self.hook == 'INPUT' else 'from'} the host)"
+
+
+@dataclass
+class Evaluation:
+    findings: list[Finding] = field(default_factory=list)
+    not_checked: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the inventory was read
+    analyses: dict = field(default_factory=dict)
+
+
+class Evaluator:
+    def __init__(self, inv: Inventory, devices: dict[str, m.Device]) -> None:
+        self.inv = inv
+        self.devices = devices  # path -> device
+        names: set[str] = set()
+        for d in devices.values():
+            names |= d.interface_names()
+        for e in inv.devices:
+            names |= {n for n, _ in e.interfaces}
+        first = next(iter(devices.values()), None)
+        self.space = PacketSpace(sorted(names), order=order_for(first) if first else None)
+        self.analyses = {p: Analysis(d, self.space) for p, d in devices.items()}
+        self._cover: dict[tuple[str, str], list] = {}
+
+    # ------------------------------------------------------------------ where flows cross
+
+    def _iface_cover(self, entry: DeviceEntry, iface: str) -> list:
+        key = (entry.pattern, iface)
+        if key not in self._cover:
+            from .inventory import parse_address
+            out = []
+            for item in dict(entry.interfaces)[iface]:
+                if item in ("internet", "internal") or item in self.inv.roles:
+                    out.extend(self.inv.addresses(item))
+                else:
+                    try:
+                        out.append(parse_address(item))
+                    except ValueError:
+                        pass  # a role of the pack the inventory gives no address: covers nothing
+            self._cover[key] = normalise(out)
+        return self._cover[key]
+
+    def crossings(self, src_roles, dst_roles) -> list[Crossing]:
+        src = normalise(r for role in src_roles for r in self.inv.addresses(role))
+        dst = normalise(r for role in dst_roles for r in self.inv.addresses(role))
+        out = []
+        for entry in self.inv.devices:
+            for path in entry.paths:
+                dev = self.devices.get(path)
+                if dev is None:
+                    continue
+                fams = {dev.family} if dev.family else {4, 6}
+                s_f = [r for r in src if r[0] in fams]
+                d_f = [r for r in dst if r[0] in fams]
+                if entry.host:
+                    own = normalise(self.inv.addresses(entry.host))
+                    if entry.host in dst_roles and s_f:
+                        s = subtract(s_f, own)
+                        if s:
+                            out.append(Crossing(entry, dev, "INPUT", None, None, tuple(s),
+                                                tuple(r for r in own if r[0] in fams)))
+                    if entry.host in src_roles and d_f:
+                        d = subtract(d_f, own)
+                        if d:
+                            out.append(Crossing(entry, dev, "OUTPUT", None, None,
+                                                tuple(r for r in own if r[0] in fams), tuple(d)))
+                    continue
+                names = [n for n, _ in entry.interfaces]
+                for i in names:
+                    s = intersect(s_f, self._iface_cover(entry, i))
+                    if not s:
+                        continue
+                    for o in names:
+                        if o == i:
+                            continue
+                        d = intersect(d_f, self._iface_cover(entry, o))
+                        # addresses reachable through both interfaces are not a flow of this pair
+                        d = subtract(d, self._iface_cover(entry, i))
+                        s2 = subtract(s, self._iface_cover(entry, o))
+                        if d and s2:
+                            out.append(Crossing(entry, dev, "FORWARD", i, o, tuple(s2), tuple(d)))
+        return out
+
+    # ------------------------------------------------------------------ packet sets
+
+    def _addrs(self, field_: str, ranges) -> object:
+        s = self.space
+        out = s.false
+        for fam, lo, hi in ranges:
+            out = out | s.addr_range(field_, fam, lo, hi)
+        return out
+
+    def _ifaces(self, c: Crossing, reply: bool) -> object:
+        s = self.space
+        hook = c.reverse_hook() if reply else c.hook
+        if c.hook == "FORWARD":
+            i, o = (c.out_iface, c.in_iface) if reply else (c.in_iface, c.out_iface)
+            return s.iface(m.IN_IFACE, (i,)) & s.iface(m.OUT_IFACE, (o,))
+        none_in, none_out = s.iface(m.IN_IFACE, ("",)), s.iface(m.OUT_IFACE, ("",))
+        return (~none_in & none_out) if hook == "INPUT" else (none_in & ~none_out)
+
+    def packets(self, c: Crossing, flow: FlowSpec, ports, reply: bool, icmp: bool = True) -> object:
+        """First packets of the flow's new connections through c (or their replies)."""
+        s = self.space
+        src, dst = (c.dst, c.src) if reply else (c.src, c.dst)
+        base = self._addrs("src", src) & self._addrs("dst", dst) & self._ifaces(c, reply)
+        protos = [p for p in flow.protocols if p != "any"]
+        if "any" in flow.protocols or not protos:
+            proto_set = s.true
+            if not icmp:
+                proto_set = ~(s.cond(m.IntCond(m.PROTO, ((m.PROTO_ICMP, m.PROTO_ICMP), (m.PROTO_ICMPV6, m.PROTO_ICMPV6)))))
+        else:
+            proto_set = s.cond(m.IntCond(m.PROTO, tuple((PROTOCOLS[p], PROTOCOLS[p]) for p in protos)))
+        if ports is not None:
+            server = s.cond(m.IntCond(m.DPORT if not reply else m.SPORT, tuple(ports)))
+            client = s.cond(m.IntCond(m.SPORT if not reply else m.DPORT, (CLIENT_PORTS,)))
+            proto_set = proto_set & server & client
+        tcp = s.cond(m.IntCond(m.PROTO, ((m.PROTO_TCP, m.PROTO_TCP),)))
+        if reply:
+            state = s.cond(m.IntCond(m.STATE, ((m.STATE_NUMBER["ESTABLISHED"],) * 2,)))
+            flags = ~tcp | s.cond(m.FlagsCond(0x3F, m.TCP_FLAG_BITS["ACK"]))
+        else:
+            state = s.cond(m.IntCond(m.STATE, ((m.STATE_NUMBER["NEW"],) * 2,)))
+            flags = ~tcp | s.cond(m.FlagsCond(0x3F, m.TCP_FLAG_BITS["SYN"]))
+        return base & proto_set & state & flags & s.universe
+
+    def accepted(self, c: Crossing, reply: bool) -> tuple[object, object]:
+        """(must, may): the packets the device surely / possibly accepts at the crossing."""
+        from ..graph import hook_filters
+
+        a = self.analyses[next(p for p, d in self.devices.items() if d is c.device)]
+        hook = c.reverse_hook() if reply else c.hook
+        flts = hook_filters(c.device, hook)
+        s = self.space
+        if not flts:
+            return s.true, s.true  # nothing bound: iptables without a filter table accepts
+        acc = s.true
+        for f in flts:
+            acc = acc & a.outcome(f).accept
+        return s.must(acc), s.may(acc)
+
+    def locate(self, c: Crossing, pkt: m.Packet, reply: bool) -> tuple[m.Origin, bool, str]:
+        """Where the device decides this packet: the rule (or default policy) that decides,
+        whether that rests on an approximation, and a short description."""
+        hook = c.reverse_hook() if reply else c.hook
+        t = trace(c.device, pkt, hook)
+        step = t.steps[-1] if t.steps else None
+        if step is not None and step.origin is not None:
+            what = (f"{step.filter} policy {t.verdict.upper()}" if step.rule is None
+                    else f"{step.filter} rule at line {step.origin.line}")
+            return step.origin, t.approximate, what
+        # no filter at all, or a default without a written origin
+        src = c.device.sources[0] if c.device.sources else c.device.name
+        return m.Origin(src, 1, 1, ""), t.approximate, f"{hook} ({t.verdict})"
+
+
+def _pct(part: int, whole: int) -> str:
+    """A share that never rounds to 0% or 100% when it is neither."""
+    x = 100 * part / whole
+    for digits in (1, 2, 3, 4, 6):
+        s = f"{x:.{digits}f}"
+        if (part == whole or float(s) < 100) and (part == 0 or float(s) > 0):
+            return s.rstrip("0").rstrip(".") + "%"
+    return f"{x:.6g}%"
+
+
+def _packet_with_state(p: m.Packet, reply: bool) -> m.Packet:
+    import dataclasses
+    state = "ESTABLISHED" if reply else "NEW"
+    return dataclasses.replace(p, state=state)
+
+
+def _flow_text(src, dst, flow: FlowSpec, ports) -> str:
+    protos = "/".join(flow.protocols) if flow.protocols else "any"
+    if ports is None:
+        pt = "any port" if protos != "any" else "any protocol"
+        what = f"{protos} {pt}" if protos != "any" else pt
+    else:
+        ps = ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ports)
+        what = f"{protos}/{ps}"
+    return f"{'+'.join(src)} -> {'+'.join(dst)} {what}"
+
+
+def evaluate(packs: list[Pack], inv: Inventory, devices: dict[str, m.Device]) -> Evaluation:
+    ev = Evaluator(inv, devices)
+    out = Evaluation()
+    out.analyses = ev.analyses  # the FW checks reuse them (one packet space, outcomes computed once)
+    for pack in packs:
+        for req in pack.requirements:
+            if req.expect == "never" or not req.applies(inv.profile):
+                continue
+            missing = sorted(r for r in req.roles() if not inv.has(r)
+                             and any(r in (*f.src, *f.dst) for f in req.flows if flow_applies(f, inv.profile)))
+            if missing:
+                out.not_checked.append({"requirement": req.id, "flow": req.title,
+                                        "reason": f"the inventory gives no address for role {', '.join(missing)}"})
+                continue
+            if req.expect in ("allow", "unrestricted"):
+                _allow(ev, req, out)
+            elif req.expect == "unaltered":
+                _unaltered(ev, req, out)
+            elif req.expect in ("restrict", "note-if-open"):
+                _restrict(ev, req, out)
+    return out
+
+
+def _result(req: Requirement, origin: m.Origin, text: str, witness, approximate: bool, related=()) -> Finding:
+    ref = f" [{req.source}]" if req.source else ""
+    r = Result(origin, f"{req.message} {text}{ref}", tuple(related), witness, approximate,
+               context=req.id)
+    return stamp(req.id, req.severity, r)
+
+
+def _directions(ev: Evaluator, req: Requirement, out: Evaluation):
+    """(flow, src roles, dst roles, ports, crossings) for each applicable direction; the
+    directions that cross no device go to `not_checked`."""
+    for flow in req.flows:
+        if not flow_applies(flow, ev.inv.profile):
+            continue
+        ports = flow.port_ranges(ev.inv.profile)
+        if ports == []:
+            continue
+        for src, dst in flow.directions():
+            cs = ev.crossings(src, dst)
+            if not cs:
+                out.not_checked.append({"requirement": req.id, "flow": _flow_text(src, dst, flow, ports),
+                                        "reason": "no device of the inventory stands between these roles"})
+                continue
+            yield flow, src, dst, ports, cs
+
+
+def _allow(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
+    s = ev.space
+    for flow, src, dst, ports, cs in _directions(ev, req, out):
+        for c in cs:
+            for reply in (False, True):
+                pk = ev.packets(c, flow, ports, reply)
+                if pk == s.false:
+                    continue
+                must, may = ev.accepted(c, reply)
+                bad = pk & ~must
+                if bad == s.false:
+                    continue
+                sure = (pk & ~may) != s.false
+                w = s.witness(bad)
+                if w is None:
+                    continue
+                w = _packet_with_state(w, reply)
+                origin, approx, what = ev.locate(c, w, reply)
+                total = s.count(pk)
+                passing = s.count(pk & must)
+                share = f"{_pct(passing, total)} of it passes" if total and passing else "none of it passes"
+                kind = "replies of the flow" if reply else "the flow"
+                text = (f"On {c.where()}, {what} drops {kind} {_flow_text(src, dst, flow, ports)} "
+                        f"({share}); for example {w}.")
+                out.findings.append(_result(req, origin, text, w, approx or not sure))
+
+
+def _unaltered(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
+    s = ev.space
+    stages = {"FORWARD": {"PREROUTING", "FORWARD", "POSTROUTING", "in", "out"},
+              "INPUT": {"PREROUTING", "INPUT", "in"}, "OUTPUT": {"OUTPUT", "POSTROUTING", "out"}}
+    for flow, src, dst, ports, cs in _directions(ev, req, out):
+        for c in cs:
+            pk = ev.packets(c, flow, ports, False) | ev.packets(c, flow, ports, True)
+            for alt in c.device.alterations:
+                if alt.kind not in ALTERING:
+                    continue
+                if not (set(alt.stage.split(",")) & stages[c.hook]) and alt.stage not in ("?", ""):
+                    continue
+                hit = pk & s.match(alt.match)
+                if hit == s.false:
+                    continue
+                w = s.witness(hit)
+                text = (f"On {c.where()}, {alt.table + ' ' if alt.table else ''}{alt.chain} {alt.kind.upper()} "
+                        f"alters {_flow_text(src, dst, flow, ports)}; for example {w}.")
+                out.findings.append(_result(req, alt.origin, text, w, s.depends_on_opaque(hit) != []))
+
+
+def _header_only(ev: Evaluator, x):
+    """Forget the interfaces (the same packet is seen on different interfaces by different
+    devices)."""
+    s = ev.space
+    vs = [v for b in (m.IN_IFACE, m.OUT_IFACE) for v in s.blocks[b].vars]
+    return s.bdd.exist(vs, x)
+
+
+def _restrict(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
+    s = ev.space
+    profile = ev.inv.profile
+    allowed = s.false
+    for ex in req.excepts:
+        if not flow_applies(ex, profile):
+            continue
+        ports = ex.port_ranges(profile)
+        if ports == []:
+            continue
+        for src, dst in ex.directions():
+            for c in ev.crossings(src, dst):
+                allowed = allowed | _header_only(ev, ev.packets(c, ex, ports, False))
+    count = 0
+    for flow, src, dst, ports, cs in _directions(ev, req, out):
+        # per device: the flow's packets that cross it, and those it accepts
+        by_dev: dict[int, list[Crossing]] = {}
+        for c in cs:
+            by_dev.setdefault(id(c.device), []).append(c)
+        covered = s.false
+        passes = s.true
+        for dcs in by_dev.values():
+            cover_d = s.false
+            acc_d = s.false
+            for c in dcs:
+                pk = ev.packets(c, flow, ports, False, icmp=False)
+                must, may = ev.accepted(c, False)
+                cover_d = cover_d | _header_only(ev, pk)
+                acc_d = acc_d | _header_only(ev, pk & may)
+            covered = covered | cover_d
+            passes = passes & (acc_d | ~cover_d)
+        open_ = covered & passes & ~allowed
+        while open_ != s.false and count < MAX_PER_REQUIREMENT:
+            w = s.witness(open_)
+            if w is None:
+                break
+            # locate the accepting rule on each device the packet crosses
+            places = []
+            approx = False
+            for dcs in by_dev.values():
+                for c in dcs:
+                    pk = ev.packets(c, flow, ports, False, icmp=False)
+                    if s.contains(_header_only(ev, pk), w) is not True:
+                        continue
+                    wi = _with_ifaces(ev, c, w)
+                    origin, ap, what = ev.locate(c, wi, False)
+                    approx = approx or ap
+                    places.append((c, origin, what))
+                    break
+            if not places:
+                break
+            c0, origin, what = places[0]
+            related = tuple(Related(o, f"also accepted on {c.where()} by {wh}") for c, o, wh in places[1:])
+            verb = "is open" if req.expect == "note-if-open" else "passes beyond the listed exceptions"
+            text = (f"{_flow_text(src, dst, flow, ports)} {verb}: {what} on {c0.where()} accepts, "
+                    f"for example, {w}.")
+            out.findings.append(_result(req, origin, text, w, approx or s.depends_on_opaque(open_) != [],
+                                        related))
+            count += 1
+            # the rest of what that rule accepts is the same finding
+            open_ = open_ & ~_decided_by(ev, c0, w, open_)
+    if count >= MAX_PER_REQUIREMENT:
+        out.notes.append(f"{req.id}: more than {MAX_PER_REQUIREMENT} open flows; the first are reported")
+
+
+def _with_ifaces(ev: Evaluator, c: Crossing, w: m.Packet) -> m.Packet:
+    import dataclasses
+    if c.hook == "FORWARD":
+        return dataclasses.replace(w, in_iface=c.in_iface or "", out_iface=c.out_iface or "", state="NEW")
+    if c.hook == "INPUT":
+        return dataclasses.replace(w, in_iface=w.in_iface or "eth0", out_iface="", state="NEW")
+    return dataclasses.replace(w, in_iface="", out_iface=w.out_iface or "eth0", state="NEW")
+
+
+def _decided_by(ev: Evaluator, c: Crossing, w: m.Packet, open_):
+    """The packets of `open_` that the same rule decides on the same device as w (header
+    fields only); at least w itself, so that every round makes progress."""
+    s = ev.space
+    wi = _with_ifaces(ev, c, w)
+    t = trace(c.device, wi, c.hook)
+    rule = t.steps[-1].rule if t.steps else None
+    point = _header_only(ev, s.point(wi))
+    if rule is None:
+        return point
+    a = ev.analyses[next(p for p, d in ev.devices.items() if d is c.device)]
+    flt = c.device.filter(t.steps[-1].filter, t.steps[-1].table or None)
+    if flt is None:
+        return point
+    for fact in a.facts(flt):
+        if fact.rule is rule:
+            return point | _header_only(ev, fact.match)
+    return point
