@@ -22,3 +22,25 @@ def test_linux_router_findings():
     ]
     fw001 = next(f for f in report.findings if f.origin.line == 25)
     assert [r.origin.line for r in fw001.related] == [22, 24]
+
+
+def test_exchange_no_edge_findings():
+    d = ROOT / "exchange-no-edge"
+    report = api.lint([], api.LintOptions(policies=["exchange-2013"], inventory=str(d / "inventory.yaml")))
+    got = sorted((f.origin.line, f.id, f.severity) for f in report.findings)
+    assert got == [
+        (10, "EX103", "error"),
+        (21, "EX303", "error"),
+        (22, "FW004", "note"),
+        (29, "EX201", "note"),
+        (30, "EX203", "note"),
+        (30, "EX203", "warning"),
+        (32, "EX500", "warning"),
+        (37, "EX102", "error"),
+        (38, "FW003", "warning"),
+        (39, "FW003", "warning"),
+        (42, "FW003", "warning"),
+    ]
+    assert sorted({x["requirement"] for x in report.not_checked}) == ["EX101", "EX103", "EX207"]
+    ex303 = next(f for f in report.findings if f.id == "EX303")
+    assert ex303.witness is not None and ex303.witness.proto == 6 and ex303.witness.dport == 53

@@ -156,8 +156,11 @@ class Evaluator:
         none_in, none_out = s.iface(m.IN_IFACE, ("",)), s.iface(m.OUT_IFACE, ("",))
         return (~none_in & none_out) if hook == "INPUT" else (none_in & ~none_out)
 
-    def packets(self, c: Crossing, flow: FlowSpec, ports, reply: bool, icmp: bool = True) -> object:
-        """First packets of the flow's new connections through c (or their replies)."""
+    def packets(self, c: Crossing, flow: FlowSpec, ports, reply: bool, icmp: bool = True,
+                client_ports: bool = True) -> object:
+        """First packets of the flow's new connections through c (or their replies). With
+        `client_ports`, the client's port is one a client uses (1024-65535: what "allowed"
+        promises); without, any (what "open" and the exceptions of restrict speak of)."""
         s = self.space
         src, dst = (c.dst, c.src) if reply else (c.src, c.dst)
         base = self._addrs("src", src) & self._addrs("dst", dst) & self._ifaces(c, reply)
@@ -170,8 +173,9 @@ class Evaluator:
             proto_set = s.cond(m.IntCond(m.PROTO, tuple((PROTOCOLS[p], PROTOCOLS[p]) for p in protos)))
         if ports is not None:
             server = s.cond(m.IntCond(m.DPORT if not reply else m.SPORT, tuple(ports)))
-            client = s.cond(m.IntCond(m.SPORT if not reply else m.DPORT, (CLIENT_PORTS,)))
-            proto_set = proto_set & server & client
+            proto_set = proto_set & server
+            if client_ports:
+                proto_set = proto_set & s.cond(m.IntCond(m.SPORT if not reply else m.DPORT, (CLIENT_PORTS,)))
         tcp = s.cond(m.IntCond(m.PROTO, ((m.PROTO_TCP, m.PROTO_TCP),)))
         if reply:
             state = s.cond(m.IntCond(m.STATE, ((m.STATE_NUMBER["ESTABLISHED"],) * 2,)))
@@ -246,12 +250,6 @@ def evaluate(packs: list[Pack], inv: Inventory, devices: dict[str, m.Device]) ->
         for req in pack.requirements:
             if req.expect == "never" or not req.applies(inv.profile):
                 continue
-            missing = sorted(r for r in req.roles() if not inv.has(r)
-                             and any(r in (*f.src, *f.dst) for f in req.flows if flow_applies(f, inv.profile)))
-            if missing:
-                out.not_checked.append({"requirement": req.id, "flow": req.title,
-                                        "reason": f"the inventory gives no address for role {', '.join(missing)}"})
-                continue
             if req.expect in ("allow", "unrestricted"):
                 _allow(ev, req, out)
             elif req.expect == "unaltered":
@@ -271,19 +269,45 @@ def _result(req: Requirement, origin: m.Origin, text: str, witness, approximate:
 def _directions(ev: Evaluator, req: Requirement, out: Evaluation):
     """(flow, src roles, dst roles, ports, crossings) for each applicable direction; the
     directions that cross no device go to `not_checked`."""
+    noted: set = set()
     for flow in req.flows:
         if not flow_applies(flow, ev.inv.profile):
             continue
         ports = flow.port_ranges(ev.inv.profile)
         if ports == []:
             continue
-        for src, dst in flow.directions():
-            cs = ev.crossings(src, dst)
-            if not cs:
-                out.not_checked.append({"requirement": req.id, "flow": _flow_text(src, dst, flow, ports),
-                                        "reason": "no device of the inventory stands between these roles"})
-                continue
-            yield flow, src, dst, ports, cs
+        for srcs, dsts in flow.directions():
+            # role by role: a pair that no device judges is a gap in coverage of its own,
+            # even when the other pairs of the flow are judged. Roles with the same addresses
+            # (a multi-role server) are judged once, under both names.
+            groups: dict[tuple, tuple[list[str], list[str]]] = {}
+            for src in srcs:
+                for dst in dsts:
+                    missing = [r for r in (src, dst) if not ev.inv.has(r)]
+                    if missing:
+                        key = (req.id, missing[0])
+                        if key not in noted:
+                            noted.add(key)
+                            out.not_checked.append({"requirement": req.id, "flow": _flow_text((src,), (dst,), flow, ports),
+                                                    "reason": f"the inventory gives no address for role {missing[0]}"})
+                        continue
+                    sa = tuple(normalise(ev.inv.addresses(src)))
+                    da = tuple(normalise(ev.inv.addresses(dst)))
+                    if not subtract(da, sa):
+                        continue  # the same hosts (a multi-role server talking to itself)
+                    names = groups.setdefault((sa, da), ([], []))
+                    if src not in names[0]:
+                        names[0].append(src)
+                    if dst not in names[1]:
+                        names[1].append(dst)
+            for (sa, da), (snames, dnames) in groups.items():
+                cs = ev.crossings(tuple(snames), tuple(dnames))
+                if not cs:
+                    out.not_checked.append({"requirement": req.id,
+                                            "flow": _flow_text(snames, dnames, flow, ports),
+                                            "reason": "no device of the inventory stands between these roles"})
+                    continue
+                yield flow, tuple(snames), tuple(dnames), ports, cs
 
 
 def _allow(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
@@ -317,11 +341,12 @@ def _unaltered(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
     s = ev.space
     stages = {"FORWARD": {"PREROUTING", "FORWARD", "POSTROUTING", "in", "out"},
               "INPUT": {"PREROUTING", "INPUT", "in"}, "OUTPUT": {"OUTPUT", "POSTROUTING", "out"}}
+    reported: set = set()  # one finding per altering rule, whichever pair of roles it touches first
     for flow, src, dst, ports, cs in _directions(ev, req, out):
         for c in cs:
             pk = ev.packets(c, flow, ports, False) | ev.packets(c, flow, ports, True)
             for alt in c.device.alterations:
-                if alt.kind not in ALTERING:
+                if alt.kind not in ALTERING or alt.origin in reported:
                     continue
                 if not (set(alt.stage.split(",")) & stages[c.hook]) and alt.stage not in ("?", ""):
                     continue
@@ -331,6 +356,7 @@ def _unaltered(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
                 w = s.witness(hit)
                 text = (f"On {c.where()}, {alt.table + ' ' if alt.table else ''}{alt.chain} {alt.kind.upper()} "
                         f"alters {_flow_text(src, dst, flow, ports)}; for example {w}.")
+                reported.add(alt.origin)
                 out.findings.append(_result(req, alt.origin, text, w, s.depends_on_opaque(hit) != []))
 
 
@@ -354,7 +380,7 @@ def _restrict(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
             continue
         for src, dst in ex.directions():
             for c in ev.crossings(src, dst):
-                allowed = allowed | _header_only(ev, ev.packets(c, ex, ports, False))
+                allowed = allowed | _header_only(ev, ev.packets(c, ex, ports, False, client_ports=False))
     count = 0
     for flow, src, dst, ports, cs in _directions(ev, req, out):
         # per device: the flow's packets that cross it, and those it accepts
@@ -367,7 +393,7 @@ def _restrict(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
             cover_d = s.false
             acc_d = s.false
             for c in dcs:
-                pk = ev.packets(c, flow, ports, False, icmp=False)
+                pk = ev.packets(c, flow, ports, False, icmp=False, client_ports=False)
                 must, may = ev.accepted(c, False)
                 cover_d = cover_d | _header_only(ev, pk)
                 acc_d = acc_d | _header_only(ev, pk & may)
@@ -383,7 +409,7 @@ def _restrict(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
             approx = False
             for dcs in by_dev.values():
                 for c in dcs:
-                    pk = ev.packets(c, flow, ports, False, icmp=False)
+                    pk = ev.packets(c, flow, ports, False, icmp=False, client_ports=False)
                     if s.contains(_header_only(ev, pk), w) is not True:
                         continue
                     wi = _with_ifaces(ev, c, w)

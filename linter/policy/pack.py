@@ -201,8 +201,9 @@ def pack_from_data(data, path: str) -> Pack:
         rid = r["id"]
         if not rid.startswith(data["prefix"]):
             fail(rid, "id", f"does not start with the pack's prefix {data['prefix']}")
-        if rid in ids and (not r.get("when") or not reqs[ids[rid]].when):
-            fail(rid, "when", "an id given twice needs a `when` on each of its entries")
+        same = [q for q in reqs if q.id == rid]
+        if any(q.expect == r["expect"] and dict(q.when) == (r.get("when") or {}) for q in same):
+            fail(rid, "when", "an id given twice needs entries that differ in `when` or `expect`")
         ids.setdefault(rid, i)
         doc, section, url = "", "", ""
         if r.get("source"):
@@ -221,7 +222,7 @@ def pack_from_data(data, path: str) -> Pack:
             flows=tuple(flow(rid, f"flows/{j}", f) for j, f in enumerate(r["flows"])),
             excepts=tuple(flow(rid, f"except/{j}", f) for j, f in enumerate(r.get("except") or ())),
             when=check_when(rid, "when", r.get("when")),
-            source=f"{doc}, {section}" if section else doc, url=url,
+            source=f"{doc}, {section}" if section and section != doc else doc, url=url,
             explain=tuple((r.get("explain") or {}).items()), pack=data["id"]))
     for name, spec in profile.items():
         d = spec["default"]
