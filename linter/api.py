@@ -168,18 +168,17 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
         for entry in inventory.devices:
             for p in entry.paths:
                 read(Path(p), True, entry.platform or opts.platform)
-    analyses = {}
     if inventory is not None:
-        from .policy.evaluate import Evaluator, evaluate
+        from .policy.evaluate import evaluate
 
         evaluation = evaluate(packs, inventory, {p: d for p, d in seen.items()
                                                  if any(p in e.paths for e in inventory.devices)})
         report.findings.extend(f for f in evaluation.findings if _wanted(opts, f.id))
         report.not_checked.extend(evaluation.not_checked)
         report.policies.extend(pk.id for pk in packs)
-        analyses = getattr(evaluation, "analyses", {})
-    for key, device in seen.items():
-        report.findings.extend(run_checks(device, enabled, analysis=analyses.get(key)))
+    for device in seen.values():
+        # each device with a packet space of its own: its memory is let go before the next
+        report.findings.extend(run_checks(device, enabled))
     return report.sorted()
 
 

@@ -304,6 +304,13 @@ class PacketSpace:
                 assignment[b.vars[i]] = bool(comp & bit)
         return self.bdd.cube(assignment) if assignment else self.true
 
+    def forget_rules(self) -> None:
+        """Drop the memoised sets of conditions and matches (one device's worth, when the
+        space is shared by many devices evaluated one after the other)."""
+        self._memo.clear()
+        self._by_id.clear()
+        self._slices.clear()
+
     def match(self, match: m.Match) -> Node:
         # rules keep their Match objects: look them up by identity first (hashing a frozen
         # dataclass walks all its conditions every time)

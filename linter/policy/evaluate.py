@@ -41,6 +41,7 @@ class Crossing:
     """One way a flow direction crosses one device."""
 
     entry: DeviceEntry
+    path: str
     device: m.Device
     hook: str  # FORWARD (between interfaces), INPUT (to the host), OUTPUT (from the host)
     in_iface: str | None
@@ -62,7 +63,6 @@ class Evaluation:
     findings: list[Finding] = field(default_factory=list)
     not_checked: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the inventory was read
-    analyses: dict = field(default_factory=dict)
 
 
 class Evaluator:
@@ -76,8 +76,17 @@ class Evaluator:
             names |= {n for n, _ in e.interfaces}
         first = next(iter(devices.values()), None)
         self.space = PacketSpace(sorted(names), order=order_for(first) if first else None)
-        self.analyses = {p: Analysis(d, self.space) for p, d in devices.items()}
+        self._analysis: tuple[str, Analysis] | None = None  # the device being evaluated
         self._cover: dict[tuple[str, str], list] = {}
+
+    def begin(self, path: str) -> None:
+        """Evaluate one device at a time: its sets live while its crossings are judged, and
+        are let go before the next device (memory stays that of one device)."""
+        self._analysis = (path, Analysis(self.devices[path], self.space))
+
+    def end(self) -> None:
+        self._analysis = None
+        self.space.forget_rules()
 
     # ------------------------------------------------------------------ where flows cross
 
@@ -114,12 +123,12 @@ class Evaluator:
                     if entry.host in dst_roles and s_f:
                         s = subtract(s_f, own)
                         if s:
-                            out.append(Crossing(entry, dev, "INPUT", None, None, tuple(s),
+                            out.append(Crossing(entry, path, dev, "INPUT", None, None, tuple(s),
                                                 tuple(r for r in own if r[0] in fams)))
                     if entry.host in src_roles and d_f:
                         d = subtract(d_f, own)
                         if d:
-                            out.append(Crossing(entry, dev, "OUTPUT", None, None,
+                            out.append(Crossing(entry, path, dev, "OUTPUT", None, None,
                                                 tuple(r for r in own if r[0] in fams), tuple(d)))
                     continue
                 names = [n for n, _ in entry.interfaces]
@@ -135,7 +144,7 @@ class Evaluator:
                         d = subtract(d, self._iface_cover(entry, i))
                         s2 = subtract(s, self._iface_cover(entry, o))
                         if d and s2:
-                            out.append(Crossing(entry, dev, "FORWARD", i, o, tuple(s2), tuple(d)))
+                            out.append(Crossing(entry, path, dev, "FORWARD", i, o, tuple(s2), tuple(d)))
         return out
 
     # ------------------------------------------------------------------ packet sets
@@ -189,7 +198,8 @@ class Evaluator:
         """(must, may): the packets the device surely / possibly accepts at the crossing."""
         from ..graph import hook_filters
 
-        a = self.analyses[next(p for p, d in self.devices.items() if d is c.device)]
+        assert self._analysis is not None and self._analysis[0] == c.path, "begin(device) first"
+        a = self._analysis[1]
         hook = c.reverse_hook() if reply else c.hook
         flts = hook_filters(c.device, hook)
         s = self.space
@@ -242,20 +252,58 @@ def _flow_text(src, dst, flow: FlowSpec, ports) -> str:
     return f"{'+'.join(src)} -> {'+'.join(dst)} {what}"
 
 
+@dataclass
+class _Job:
+    """One requirement's flow in one direction between role(s), and where it crosses."""
+
+    req: Requirement
+    flow: FlowSpec
+    src: tuple[str, ...]
+    dst: tuple[str, ...]
+    ports: list | None
+    crossings: list[Crossing]
+    per_device: dict = field(default_factory=dict)  # restrict: path -> (cover, accepted)
+
+
 def evaluate(packs: list[Pack], inv: Inventory, devices: dict[str, m.Device]) -> Evaluation:
+    """Every applicable requirement of the packs, device by device."""
     ev = Evaluator(inv, devices)
     out = Evaluation()
-    out.analyses = ev.analyses  # the FW checks reuse them (one packet space, outcomes computed once)
+    jobs: list[_Job] = []
     for pack in packs:
         for req in pack.requirements:
             if req.expect == "never" or not req.applies(inv.profile):
                 continue
-            if req.expect in ("allow", "unrestricted"):
-                _allow(ev, req, out)
-            elif req.expect == "unaltered":
-                _unaltered(ev, req, out)
-            elif req.expect in ("restrict", "note-if-open"):
-                _restrict(ev, req, out)
+            for flow, src, dst, ports, cs in _directions(ev, req, out):
+                jobs.append(_Job(req, flow, src, dst, ports, cs))
+    by_device: dict[str, list[tuple[_Job, Crossing]]] = {}
+    for job in jobs:
+        for c in job.crossings:
+            by_device.setdefault(c.path, []).append((job, c))
+    altered: dict[str, set] = {}
+    for path, items in by_device.items():
+        ev.begin(path)
+        try:
+            for job, c in items:
+                kind = job.req.expect
+                if kind in ("allow", "unrestricted"):
+                    _allow(ev, job, c, out)
+                elif kind == "unaltered":
+                    _unaltered(ev, job, c, out, altered.setdefault(job.req.id, set()))
+                elif kind in ("restrict", "note-if-open"):
+                    _restrict_device(ev, job, c)
+        finally:
+            ev.end()
+    allowed: dict[int, object] = {}
+    counts: dict[int, int] = {}
+    for job in jobs:
+        if job.req.expect in ("restrict", "note-if-open"):
+            key = id(job.req)
+            if key not in allowed:
+                allowed[key] = _exceptions(ev, job.req)
+            counts[key] = _restrict(ev, job, allowed[key], out, counts.get(key, 0))
+            if counts[key] >= MAX_PER_REQUIREMENT:
+                out.notes.append(f"{job.req.id}: more than {MAX_PER_REQUIREMENT} open flows; the first are reported")
     return out
 
 
@@ -310,54 +358,53 @@ def _directions(ev: Evaluator, req: Requirement, out: Evaluation):
                 yield flow, tuple(snames), tuple(dnames), ports, cs
 
 
-def _allow(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
+def _allow(ev: Evaluator, job: _Job, c: Crossing, out: Evaluation) -> None:
     s = ev.space
-    for flow, src, dst, ports, cs in _directions(ev, req, out):
-        for c in cs:
-            for reply in (False, True):
-                pk = ev.packets(c, flow, ports, reply)
-                if pk == s.false:
-                    continue
-                must, may = ev.accepted(c, reply)
-                bad = pk & ~must
-                if bad == s.false:
-                    continue
-                sure = (pk & ~may) != s.false
-                w = s.witness(bad)
-                if w is None:
-                    continue
-                w = _packet_with_state(w, reply)
-                origin, approx, what = ev.locate(c, w, reply)
-                total = s.count(pk)
-                passing = s.count(pk & must)
-                share = f"{_pct(passing, total)} of it passes" if total and passing else "none of it passes"
-                kind = "replies of the flow" if reply else "the flow"
-                text = (f"On {c.where()}, {what} drops {kind} {_flow_text(src, dst, flow, ports)} "
-                        f"({share}); for example {w}.")
-                out.findings.append(_result(req, origin, text, w, approx or not sure))
+    req, flow, src, dst, ports = job.req, job.flow, job.src, job.dst, job.ports
+    for reply in (False, True):
+        pk = ev.packets(c, flow, ports, reply)
+        if pk == s.false:
+            continue
+        must, may = ev.accepted(c, reply)
+        bad = pk & ~must
+        if bad == s.false:
+            continue
+        sure = (pk & ~may) != s.false
+        w = s.witness(bad)
+        if w is None:
+            continue
+        w = _packet_with_state(w, reply)
+        origin, approx, what = ev.locate(c, w, reply)
+        total = s.count(pk)
+        passing = s.count(pk & must)
+        share = f"{_pct(passing, total)} of it passes" if total and passing else "none of it passes"
+        kind = "replies of the flow" if reply else "the flow"
+        text = (f"On {c.where()}, {what} drops {kind} {_flow_text(src, dst, flow, ports)} "
+                f"({share}); for example {w}.")
+        out.findings.append(_result(req, origin, text, w, approx or not sure))
 
 
-def _unaltered(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
+def _unaltered(ev: Evaluator, job: _Job, c: Crossing, out: Evaluation, reported: set) -> None:
+    """One finding per altering rule (`reported`: those of the requirement so far)."""
     s = ev.space
     stages = {"FORWARD": {"PREROUTING", "FORWARD", "POSTROUTING", "in", "out"},
               "INPUT": {"PREROUTING", "INPUT", "in"}, "OUTPUT": {"OUTPUT", "POSTROUTING", "out"}}
-    reported: set = set()  # one finding per altering rule, whichever pair of roles it touches first
-    for flow, src, dst, ports, cs in _directions(ev, req, out):
-        for c in cs:
-            pk = ev.packets(c, flow, ports, False) | ev.packets(c, flow, ports, True)
-            for alt in c.device.alterations:
-                if alt.kind not in ALTERING or alt.origin in reported:
-                    continue
-                if not (set(alt.stage.split(",")) & stages[c.hook]) and alt.stage not in ("?", ""):
-                    continue
-                hit = pk & s.match(alt.match)
-                if hit == s.false:
-                    continue
-                w = s.witness(hit)
-                text = (f"On {c.where()}, {alt.table + ' ' if alt.table else ''}{alt.chain} {alt.kind.upper()} "
-                        f"alters {_flow_text(src, dst, flow, ports)}; for example {w}.")
-                reported.add(alt.origin)
-                out.findings.append(_result(req, alt.origin, text, w, s.depends_on_opaque(hit) != []))
+    pk = None
+    for alt in c.device.alterations:
+        if alt.kind not in ALTERING or alt.origin in reported:
+            continue
+        if not (set(alt.stage.split(",")) & stages[c.hook]) and alt.stage not in ("?", ""):
+            continue
+        if pk is None:
+            pk = ev.packets(c, job.flow, job.ports, False) | ev.packets(c, job.flow, job.ports, True)
+        hit = pk & s.match(alt.match)
+        if hit == s.false:
+            continue
+        w = s.witness(hit)
+        text = (f"On {c.where()}, {alt.table + ' ' if alt.table else ''}{alt.chain} {alt.kind.upper()} "
+                f"alters {_flow_text(job.src, job.dst, job.flow, job.ports)}; for example {w}.")
+        reported.add(alt.origin)
+        out.findings.append(_result(job.req, alt.origin, text, w, s.depends_on_opaque(hit) != []))
 
 
 def _header_only(ev: Evaluator, x):
@@ -368,7 +415,8 @@ def _header_only(ev: Evaluator, x):
     return s.bdd.exist(vs, x)
 
 
-def _restrict(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
+def _exceptions(ev: Evaluator, req: Requirement):
+    """The new connections a restrict requirement allows (header fields only)."""
     s = ev.space
     profile = ev.inv.profile
     allowed = s.false
@@ -381,59 +429,64 @@ def _restrict(ev: Evaluator, req: Requirement, out: Evaluation) -> None:
         for src, dst in ex.directions():
             for c in ev.crossings(src, dst):
                 allowed = allowed | _header_only(ev, ev.packets(c, ex, ports, False, client_ports=False))
-    count = 0
-    for flow, src, dst, ports, cs in _directions(ev, req, out):
-        # per device: the flow's packets that cross it, and those it accepts
-        by_dev: dict[int, list[Crossing]] = {}
-        for c in cs:
-            by_dev.setdefault(id(c.device), []).append(c)
-        covered = s.false
-        passes = s.true
-        for dcs in by_dev.values():
-            cover_d = s.false
-            acc_d = s.false
-            for c in dcs:
+    return allowed
+
+
+def _restrict_device(ev: Evaluator, job: _Job, c: Crossing) -> None:
+    """What of the flow crosses this device, and what of that it accepts (header fields)."""
+    s = ev.space
+    pk = ev.packets(c, job.flow, job.ports, False, icmp=False, client_ports=False)
+    _must, may = ev.accepted(c, False)
+    cover, acc = job.per_device.get(c.path, (s.false, s.false))
+    job.per_device[c.path] = (cover | _header_only(ev, pk), acc | _header_only(ev, pk & may))
+
+
+def _restrict(ev: Evaluator, job: _Job, allowed, out: Evaluation, count: int) -> int:
+    """Findings for the new connections that pass every device on their path and are not
+    allowed: one per accepting rule of the first device, up to MAX_PER_REQUIREMENT."""
+    s = ev.space
+    req, flow, src, dst, ports = job.req, job.flow, job.src, job.dst, job.ports
+    covered = s.false
+    passes = s.true
+    for cover_d, acc_d in job.per_device.values():
+        covered = covered | cover_d
+        passes = passes & (acc_d | ~cover_d)
+    open_ = covered & passes & ~allowed
+    by_path: dict[str, list[Crossing]] = {}
+    for c in job.crossings:
+        by_path.setdefault(c.path, []).append(c)
+    while open_ != s.false and count < MAX_PER_REQUIREMENT:
+        w = s.witness(open_)
+        if w is None:
+            break
+        places = []
+        approx = False
+        for cs in by_path.values():
+            for c in cs:
                 pk = ev.packets(c, flow, ports, False, icmp=False, client_ports=False)
-                must, may = ev.accepted(c, False)
-                cover_d = cover_d | _header_only(ev, pk)
-                acc_d = acc_d | _header_only(ev, pk & may)
-            covered = covered | cover_d
-            passes = passes & (acc_d | ~cover_d)
-        open_ = covered & passes & ~allowed
-        while open_ != s.false and count < MAX_PER_REQUIREMENT:
-            w = s.witness(open_)
-            if w is None:
+                if s.contains(_header_only(ev, pk), w) is not True:
+                    continue
+                wi = _with_ifaces(c, w)
+                origin, ap, what = ev.locate(c, wi, False)
+                approx = approx or ap
+                places.append((c, origin, what, wi))
                 break
-            # locate the accepting rule on each device the packet crosses
-            places = []
-            approx = False
-            for dcs in by_dev.values():
-                for c in dcs:
-                    pk = ev.packets(c, flow, ports, False, icmp=False, client_ports=False)
-                    if s.contains(_header_only(ev, pk), w) is not True:
-                        continue
-                    wi = _with_ifaces(ev, c, w)
-                    origin, ap, what = ev.locate(c, wi, False)
-                    approx = approx or ap
-                    places.append((c, origin, what))
-                    break
-            if not places:
-                break
-            c0, origin, what = places[0]
-            related = tuple(Related(o, f"also accepted on {c.where()} by {wh}") for c, o, wh in places[1:])
-            verb = "is open" if req.expect == "note-if-open" else "passes beyond the listed exceptions"
-            text = (f"{_flow_text(src, dst, flow, ports)} {verb}: {what} on {c0.where()} accepts, "
-                    f"for example, {w}.")
-            out.findings.append(_result(req, origin, text, w, approx or s.depends_on_opaque(open_) != [],
-                                        related))
-            count += 1
-            # the rest of what that rule accepts is the same finding
-            open_ = open_ & ~_decided_by(ev, c0, w, open_)
-    if count >= MAX_PER_REQUIREMENT:
-        out.notes.append(f"{req.id}: more than {MAX_PER_REQUIREMENT} open flows; the first are reported")
+        if not places:
+            break
+        c0, origin, what, w0 = places[0]
+        related = tuple(Related(o, f"also accepted on {c.where()} by {wh}") for c, o, wh, _ in places[1:])
+        verb = "is open" if req.expect == "note-if-open" else "passes beyond the listed exceptions"
+        text = (f"{_flow_text(src, dst, flow, ports)} {verb}: {what} on {c0.where()} accepts, "
+                f"for example, {w}.")
+        out.findings.append(_result(req, origin, text, w, approx or s.depends_on_opaque(open_) != [],
+                                    related))
+        count += 1
+        # the rest of what that rule accepts is the same finding
+        open_ = open_ & ~_decided_by(ev, c0, w0)
+    return count
 
 
-def _with_ifaces(ev: Evaluator, c: Crossing, w: m.Packet) -> m.Packet:
+def _with_ifaces(c: Crossing, w: m.Packet) -> m.Packet:
     import dataclasses
     if c.hook == "FORWARD":
         return dataclasses.replace(w, in_iface=c.in_iface or "", out_iface=c.out_iface or "", state="NEW")
@@ -442,21 +495,13 @@ def _with_ifaces(ev: Evaluator, c: Crossing, w: m.Packet) -> m.Packet:
     return dataclasses.replace(w, in_iface="", out_iface=w.out_iface or "eth0", state="NEW")
 
 
-def _decided_by(ev: Evaluator, c: Crossing, w: m.Packet, open_):
-    """The packets of `open_` that the same rule decides on the same device as w (header
-    fields only); at least w itself, so that every round makes progress."""
+def _decided_by(ev: Evaluator, c: Crossing, wi: m.Packet):
+    """Header fields of the packets the rule that accepts wi on c matches, and wi itself
+    (so that every round makes progress)."""
     s = ev.space
-    wi = _with_ifaces(ev, c, w)
     t = trace(c.device, wi, c.hook)
-    rule = t.steps[-1].rule if t.steps else None
     point = _header_only(ev, s.point(wi))
+    rule = t.steps[-1].rule if t.steps else None
     if rule is None:
         return point
-    a = ev.analyses[next(p for p, d in ev.devices.items() if d is c.device)]
-    flt = c.device.filter(t.steps[-1].filter, t.steps[-1].table or None)
-    if flt is None:
-        return point
-    for fact in a.facts(flt):
-        if fact.rule is rule:
-            return point | _header_only(ev, fact.match)
-    return point
+    return point | _header_only(ev, s.match(rule.match))
