@@ -26,7 +26,9 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_contains_grammars_and_rules(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "linter/grammars/iptables.lark" in names
-    assert any(n.startswith("linter/rules/") for n in names)
+    assert "linter/rules/exchange-2013.yaml" in names
+    assert "linter/rules/schema/pack.schema.json" in names
+    assert "linter/rules/schema/inventory.schema.json" in names
     assert "linter/data/services.tsv" in names
     assert not any(n.startswith("tests/") for n in names)
 
@@ -47,3 +49,11 @@ def test_wheel_runs_in_fresh_venv(wheel: Path, tmp_path: Path) -> None:
     where = subprocess.run([str(py), "-c", "import linter, sys; print(linter.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path).stdout
     assert str(venv) in where
+    # the built-in pack and its schemas are found from the wheel
+    for name in ("router.rules", "inventory.yaml"):
+        shutil.copy(ROOT / "examples" / "exchange-no-edge" / name, tmp_path / name)
+    res = subprocess.run([str(venv / "bin" / "fwlint"), "check", "--policy", "exchange-2013",
+                          "--inventory", "inventory.yaml", "--format", "json"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode == 1, res.stderr
+    assert '"EX102"' in res.stdout and '"not_checked"' in res.stdout
