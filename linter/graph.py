@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from . import model as m
+from .boxes import OverlapIndex
 from .space import Node, PacketSpace, order_for
 
 IPTABLES_HOOKS = ("INPUT", "FORWARD", "OUTPUT")
@@ -426,6 +427,7 @@ class Analysis:
         self._in_progress: set[tuple[str, str]] = set()
         self._rest: dict[tuple[str, str], Node | _Lazy] = {}
         self._local: dict[tuple[str, str], bool] = {}
+        self._overlaps: dict[tuple[str, str], OverlapIndex] = {}
         # per filter: (jump rule, its match, the packets that reach it), for entries()
         self._jump_reach: dict[tuple[str, str], list[tuple[m.Rule, Node, Node]]] = {}
         self._universes: dict[int | None, Node] = {}
@@ -480,7 +482,9 @@ class Analysis:
         hit = self._outcomes.get(k)
         if hit is not None:
             return hit
-        self._run(f, keep_facts=False)
+        # a local filter's per-rule sets are small: keep them for the checks, which would
+        # otherwise compute them again (the driver releases them after the checks)
+        self._run(f, keep_facts=self.is_local(f))
         return self._outcomes[k]
 
     def facts(self, f: m.Filter) -> list[RuleFacts]:
@@ -492,6 +496,7 @@ class Analysis:
     def release(self, f: m.Filter) -> None:
         """Forget f's per-rule sets (its outcome, which callers need, stays)."""
         self._facts.pop(self.key(f), None)
+        self._overlaps.pop(self.key(f), None)
 
     def _run(self, f: m.Filter, keep_facts: bool = True) -> None:
         s = self.space
@@ -512,20 +517,28 @@ class Analysis:
             jumps: list[tuple[m.Rule, Node, Node]] = []
             self._jump_reach[k] = jumps
             local = self.is_local(f)
-            # the deciding rules so far, (their match, the packets they decided), for the
-            # local way below
-            earlier: list[tuple[Node, Node]] = []
-            for rule in f.rules:
+            # for the local way below: per rule, its match and the packets it decided
+            # (None while not computed or when it decides nothing)
+            index = self.overlaps(f) if local else None
+            mts: list[Node] = []
+            dec: list[Node | None] = []
+            earlier: list[Node] = []
+            for i, rule in enumerate(f.rules):
                 mt = s.match(rule.match)
                 if local:
+                    mts.append(mt)
+                    dec.append(None)
                     # the packets that get to this rule *and match it*, from the earlier
-                    # rules whose matches meet this one only: the set of all packets that
-                    # get this far is never built
+                    # rules that can overlap it only (their boxes meet, then their matches):
+                    # the set of all packets that get this far is never built
                     hit = universe & mt
-                    for mj, dj in earlier:
+                    for j in index.before(i):
+                        dj = dec[j]
+                        if dj is None:
+                            continue
                         if hit == s.false:
                             break
-                        if (mj & mt) != s.false:
+                        if (mts[j] & mt) != s.false:
                             hit = hit & ~dj
                     reach = None
                 else:
@@ -562,7 +575,8 @@ class Analysis:
                     facts.append(RuleFacts(rule, mt, reach, decided, hit))
                 if decided != s.false:
                     if local:
-                        earlier.append((mt, decided))
+                        dec[i] = decided
+                        earlier.append(decided)
                     else:
                         rem = rem & ~decided
             # the default
@@ -571,7 +585,7 @@ class Analysis:
             else:
                 dk = "return"
             if local:
-                decided_sets = [d for _, d in earlier]
+                decided_sets = earlier
                 rest = _Lazy(lambda: universe & ~_union(s, decided_sets))
                 parts[dk].append(rest)
             else:
@@ -647,6 +661,14 @@ class Analysis:
         if isinstance(r, _Lazy):
             r = self._rest[self.key(f)] = r()
         return r
+
+    def overlaps(self, f: m.Filter) -> OverlapIndex:
+        """Which rules of f can overlap which (by their boxes)."""
+        k = self.key(f)
+        idx = self._overlaps.get(k)
+        if idx is None:
+            idx = self._overlaps[k] = OverlapIndex([r.match for r in f.rules])
+        return idx
 
     def is_local(self, f: m.Filter) -> bool:
         """Whether f's sets are computed rule by rule from the rules that overlap ("local")
@@ -795,7 +817,7 @@ class _Cycle(Exception):
     pass
 
 
-LOCAL_CALLS = 8  # a first-match filter with at least this many jumps/gotos is computed locally
+LOCAL_CALLS = 0  # a first-match filter with at least this many jumps/gotos is computed locally
 
 
 class _Lazy:

@@ -115,7 +115,10 @@ def _rest_decides_as(a, f, i, hit, kind) -> bool:
     as some of them meet another fate."""
     s = a.space
     rem = hit
-    for rule in f.rules[i + 1:]:
+    # only the later rules that can overlap rule i: no other takes any of its packets
+    later = a.overlaps(f).after(i) if a.is_local(f) else range(i + 1, len(f.rules))
+    for j in later:
+        rule = f.rules[j]
         k = rule.action.kind
         if k == "continue":
             continue
