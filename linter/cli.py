@@ -235,12 +235,7 @@ def explain(rule_id, policies):
             if title in sections:
                 click.echo(f"## {title}\n{sections[title]}\n")
         return
-    try:
-        packs = _packs(policies)
-    except api.PolicyError as e:
-        click.echo(f"fwlint: error: {e}", err=True)
-        sys.exit(2)
-    for pack in packs:
+    for pack in _packs(policies):
         reqs = pack.by_id(rid)
         if reqs:
             click.echo(explain_requirement(pack, reqs))
@@ -250,10 +245,16 @@ def explain(rule_id, policies):
 
 
 def _packs(extra=()):
+    """The packs named on the command line, then the built-in ones (a pack that cannot be
+    loaded: a one-line error, exit 2)."""
     from .policy import builtin_packs, load_pack
 
     names = list(extra) + [n for n in builtin_packs() if n not in extra]
-    return [load_pack(n) for n in names]
+    try:
+        return [load_pack(n) for n in names]
+    except api.PolicyError as e:
+        click.echo(f"fwlint: error: {e}", err=True)
+        sys.exit(2)
 
 
 def explain_requirement(pack, reqs) -> str:
@@ -299,12 +300,7 @@ def list_rules(policies):
     """List the built-in checks and the requirements of the policy packs."""
     for c in CHECKS:
         click.echo(f"{c.ID}  {c.SEVERITY:<8} {c.NAME:<22} {c.SUMMARY}")
-    try:
-        packs = _packs(policies)
-    except api.PolicyError as e:
-        click.echo(f"fwlint: error: {e}", err=True)
-        sys.exit(2)
-    for pack in packs:
+    for pack in _packs(policies):
         click.echo(f"\npack {pack.id}: {pack.title} ({len({r.id for r in pack.requirements})} requirements)")
         for r in pack.requirements:
             cond = f"  [when {', '.join(f'{k}={v}' for k, v in r.when)}]" if r.when else ""
