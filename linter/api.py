@@ -294,7 +294,14 @@ def default_hook(device: m.Device, d: dict) -> str | None:
         if o:
             return "OUTPUT"
         return "INPUT"
-    return d.get("direction") or "in"
+    if d.get("direction"):
+        return str(d["direction"])
+    # per interface and direction (pf, Cisco): through the device when both interfaces are
+    # given (inbound, then outbound), else the side that is given
+    i, o = d.get("in_iface"), d.get("out_iface")
+    if i and o:
+        return "forward"
+    return "out" if o else "in"
 
 
 @dataclass

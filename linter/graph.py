@@ -299,8 +299,14 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
         return _trace_filter(device, flt, packet, hook)
     if hook is None:
         raise TraceError("give a hook (INPUT, FORWARD, OUTPUT) or --filter NAME")
-    if hook.upper() in IPTABLES_HOOKS:
+    if hook.lower() in ("forward", "in", "out") and any(b.hook in ("in", "out") for b in device.bindings):
+        hook = hook.lower()
+        if hook == "forward":
+            return _trace_through(device, packet)
+    elif hook.upper() in IPTABLES_HOOKS:
         hook = hook.upper()
+    if hook in ("in", "out") and packet.direction != hook:
+        packet = dataclasses.replace(packet, direction=hook)
     flts = hook_filters(device, hook)
     if not flts:
         if hook in IPTABLES_HOOKS:
@@ -312,6 +318,35 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
     if altered:
         t = Trace(t.verdict, True, t.steps, t.reasons + tuple(altered), t.alternatives, t.hook, t.filter)
     return t
+
+
+def _trace_through(device: m.Device, packet: m.Packet) -> Trace:
+    """A packet through a device whose filters apply per interface and direction (pf,
+    Cisco): filtered inbound on its ingress interface, then outbound on its egress
+    interface. It passes only if both pass; the steps of both are reported."""
+    steps: list[Step] = []
+    reasons: list[str] = []
+    alternatives: set[str] = set()
+    approximate = False
+    verdict = "accept"
+    for direction in ("in", "out"):
+        p = dataclasses.replace(packet, direction=direction)
+        flts = hook_filters(device, direction)
+        if not flts:
+            continue  # nothing bound on that side: the packet passes it
+        for flt in flts:
+            t = _trace_filter(device, flt, p, direction)
+            steps.extend(t.steps)
+            reasons.extend(t.reasons)
+            alternatives.update(t.alternatives)
+            approximate = approximate or t.approximate
+            if t.verdict != "accept":
+                verdict = t.verdict
+                break
+        if verdict != "accept":
+            break
+    return Trace(verdict, approximate, tuple(steps), tuple(reasons), tuple(sorted(alternatives - {verdict})),
+                 "forward", ",".join(f.name for f in hook_filters(device, "in")))
 
 
 # Alterations that change what the filter sees, by the hook whose packets they touch first.
@@ -599,58 +634,11 @@ class Analysis:
             self._in_progress.discard(k)
 
     def _run_last(self, f: m.Filter, universe: Node, facts: list[RuleFacts]) -> None:
-        """Last match (pf). A packet is decided by rule i iff it matches i, no earlier quick
-        rule matched it, and either i is quick or no later deciding rule matches it."""
-        s = self.space
+        """Last match (pf): see `last_match_sets`."""
         k = self.key(f)
-        n = len(f.rules)
-        mts = [s.match(r.match) for r in f.rules]
-        decides = [r.action.kind not in ("continue", "unknown") for r in f.rules]
-        # before[i]: packets not taken by any quick rule before i
-        before = []
-        cur = universe
-        for i, r in enumerate(f.rules):
-            before.append(cur)
-            if r.quick and decides[i]:
-                cur = cur & ~mts[i]
-        # after[i]: packets matched by no deciding rule after i (those would override i)
-        after = [s.false] * n
-        cur = universe
-        for i in range(n - 1, -1, -1):
-            after[i] = cur
-            if decides[i]:
-                cur = cur & ~mts[i]
-        acc = drop = rej = unk = s.false
-        rest = universe
-        for i, r in enumerate(f.rules):
-            if not decides[i]:
-                if r.action.kind == "unknown":
-                    unk |= before[i] & mts[i]
-                facts.append(RuleFacts(r, mts[i], before[i], s.false, before[i] & mts[i]))
-                continue
-            if r.quick:
-                dec = before[i] & mts[i]
-            else:
-                # no quick rule anywhere matched, and no later deciding rule matched
-                dec = before[i] & mts[i] & after[i]
-            kind = r.action.kind
-            if kind == "accept":
-                acc |= dec
-            elif kind == "reject":
-                rej |= dec
-            else:
-                drop |= dec
-            rest = rest & ~dec
-            facts.append(RuleFacts(r, mts[i], before[i], dec, before[i] & mts[i]))
-        dk = f.default.kind
-        if dk == "accept":
-            acc |= rest
-        elif dk == "reject":
-            rej |= rest
-        else:
-            drop |= rest
-        self._outcomes[k] = Outcome(s, {"accept": [acc], "drop": [drop], "reject": [rej],
-                                        "return": [], "unknown": [unk]})
+        out, rest, fs = last_match_sets(self.space, f.rules, universe, f.default.kind)
+        facts.extend(fs)
+        self._outcomes[k] = Outcome(self.space, {kind: [v] for kind, v in out.items()})
         self._facts[k] = facts
         self._rest[k] = rest
 
@@ -815,6 +803,62 @@ class Analysis:
 
 class _Cycle(Exception):
     pass
+
+
+def last_match_sets(s: PacketSpace, rules, universe: Node, default_kind: str):
+    """Last match (pf). A packet is decided by rule i iff it matches i, no earlier quick
+    rule matched it, and either i is quick or no later deciding rule matches it.
+
+    Returns ({fate: set}, the packets no rule decides, per-rule facts). A function of the
+    rules alone, so that a check can ask it of the filter without one rule."""
+    rules = list(rules)
+    n = len(rules)
+    mts = [s.match(r.match) for r in rules]
+    decides = [r.action.kind not in ("continue", "unknown") for r in rules]
+    # before[i]: packets not taken by any quick rule before i
+    before = []
+    cur = universe
+    for i, r in enumerate(rules):
+        before.append(cur)
+        if r.quick and decides[i]:
+            cur = cur & ~mts[i]
+    # after[i]: packets matched by no deciding rule after i (those would override i)
+    after = [s.false] * n
+    cur = universe
+    for i in range(n - 1, -1, -1):
+        after[i] = cur
+        if decides[i]:
+            cur = cur & ~mts[i]
+    acc = drop = rej = unk = s.false
+    rest = universe
+    facts = []
+    for i, r in enumerate(rules):
+        if not decides[i]:
+            if r.action.kind == "unknown":
+                unk |= before[i] & mts[i]
+            facts.append(RuleFacts(r, mts[i], before[i], s.false, before[i] & mts[i]))
+            continue
+        if r.quick:
+            dec = before[i] & mts[i]
+        else:
+            # no quick rule anywhere matched, and no later deciding rule matched
+            dec = before[i] & mts[i] & after[i]
+        kind = r.action.kind
+        if kind == "accept":
+            acc |= dec
+        elif kind == "reject":
+            rej |= dec
+        else:
+            drop |= dec
+        rest = rest & ~dec
+        facts.append(RuleFacts(r, mts[i], before[i], dec, before[i] & mts[i]))
+    if default_kind == "accept":
+        acc |= rest
+    elif default_kind == "reject":
+        rej |= rest
+    else:
+        drop |= rest
+    return {"accept": acc, "drop": drop, "reject": rej, "return": s.false, "unknown": unk}, rest, facts
 
 
 LOCAL_CALLS = 0  # a first-match filter with at least this many jumps/gotos is computed locally

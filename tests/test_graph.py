@@ -249,3 +249,38 @@ def test_local_and_cumulative_evaluation_agree(path, monkeypatch):
             assert space.equal(x, y), (k, i)
             compared += 1
     assert compared > 0 or not any(f.rules for f in filters)
+
+
+def test_per_direction_devices_filter_in_then_out_and_fw002_under_last_match():
+    """A packet through a device whose filters apply per direction passes inbound on its
+    ingress interface, then outbound on its egress interface; FW002 under last match."""
+    from linter.checks import run_checks
+
+    o = m.Origin("pf.conf", 1)
+    tcp = m.IntCond(m.PROTO, ((6, 6),))
+    inbound = m.IntCond(m.DIRECTION, ((0, 0),))
+    outbound = m.IntCond(m.DIRECTION, ((1, 1),))
+    smtp = m.IntCond(m.DPORT, ((25, 25),))
+    on_dmz = m.IfaceCond(m.OUT_IFACE, ("em1",))
+    rules = (
+        m.Rule(m.Match((tcp, smtp)), m.Action("drop"), m.Origin("pf.conf", 1), 0),
+        m.Rule(m.Match((inbound, tcp, smtp)), m.Action("accept"), m.Origin("pf.conf", 2), 1),
+        m.Rule(m.Match((outbound, on_dmz, tcp, smtp)), m.Action("drop"), m.Origin("pf.conf", 3), 2),
+        # redundant: without it the default passes the same packets (and line 3 is redundant
+        # too: line 1 blocks smtp outbound anyway)
+        m.Rule(m.Match((tcp, m.IntCond(m.DPORT, ((443, 443),)))), m.Action("accept"), m.Origin("pf.conf", 4), 3),
+    )
+    f = m.Filter("pf", rules, m.Action("accept"), "last-match", builtin=True)
+    d = m.Device("pf", "test", ("pf.conf",), (f,), (m.Binding("pf", "in"), m.Binding("pf", "out")), family=4)
+    through_dmz = pkt({"proto": "tcp", "src": "192.0.2.9", "dst": "10.0.1.25", "dport": 25,
+                       "in_iface": "em0", "out_iface": "em1"})
+    through_lan = pkt({"proto": "tcp", "src": "192.0.2.9", "dst": "10.0.2.25", "dport": 25,
+                       "in_iface": "em0", "out_iface": "em2"})
+    t = trace(d, through_dmz, "forward")
+    assert t.verdict == "drop" and [s.rule.index for s in t.steps if s.rule] == [1, 2]
+    t = trace(d, through_lan, "forward")
+    # inbound: rule 2 passes; outbound: only rule 1 matches (block), so it is dropped there
+    assert t.verdict == "drop" and t.steps[-1].rule.index == 0
+    assert trace(d, through_lan, "in").verdict == "accept"
+    findings = run_checks(d)
+    assert sorted((x.id, x.origin.line) for x in findings if x.id == "FW002") == [("FW002", 3), ("FW002", 4)]

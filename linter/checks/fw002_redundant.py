@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Result
-from ..graph import FATES, match_packet
+from ..graph import FATES, last_match_sets, match_packet
 from ._util import related_rule, rule_ref
 
 ID = "FW002"
@@ -45,6 +45,9 @@ TAGS = ("maintainability",)
 def check_filter(ctx, f) -> Iterator[Result]:
     a = ctx.analysis
     s = a.space
+    if f.discipline == "last-match":
+        yield from _last_match(a, f)
+        return
     if f.discipline != "first-match":
         return
     facts = a.facts(f)
@@ -103,6 +106,27 @@ def check_filter(ctx, f) -> Iterator[Result]:
                      f"{rule_ref(f, rule)} is redundant: without it, {by} would decide its packets "
                      f"the same way ({what})",
                      related=tuple(related_rule(f, r, "decided the same way by") for r in takers),
+                     witness=witness, context=f.name)
+
+
+def _last_match(a, f) -> Iterator[Result]:
+    """Last match (pf): a deciding rule is redundant when the filter without it gives every
+    packet the rule decides the same verdict (a later rule, an earlier one, or the default)."""
+    s = a.space
+    facts = a.facts(f)
+    universe = a.filter_universe(f)
+    for i, fact in enumerate(facts):
+        rule = fact.rule
+        kind = rule.action.kind
+        if kind not in ("accept", "drop", "reject") or s.is_empty(fact.decided):
+            continue  # never deciding: FW001's
+        out, _rest, _ = last_match_sets(s, f.rules[:i] + f.rules[i + 1:], universe, f.default.kind)
+        if not s.subset(fact.decided, out[kind]):
+            continue
+        witness = s.witness(fact.decided)
+        yield Result(rule.origin,
+                     f"{rule_ref(f, rule)} is redundant: without it, the other rules and the default "
+                     f"({f.default.kind}) would decide its packets the same way ({kind.upper()})",
                      witness=witness, context=f.name)
 
 

@@ -58,5 +58,5 @@ def check(ctx) -> Iterator[Result]:
         rules = f"its {n} rules never apply" if n != 1 else "its rule never applies"
         yield Result(origin, f"chain {f.name}{where} is never jumped to: {rules}", context=f.name)
     for d in dev.diagnostics:
-        if d.code == "unused":
+        if d.code in ("unused", "unused-macro", "unused-table"):
             yield Result(d.origin, d.message, context=d.construct)

@@ -195,14 +195,26 @@ class Evaluator:
         return base & proto_set & state & flags & s.universe
 
     def accepted(self, c: Crossing, reply: bool) -> tuple[object, object]:
-        """(must, may): the packets the device surely / possibly accepts at the crossing."""
+        """(must, may): the packets the device surely / possibly accepts at the crossing.
+
+        iptables decides at one hook (FORWARD, INPUT, OUTPUT). Platforms whose filters apply
+        per direction (pf, Cisco) filter a forwarded packet inbound on its ingress interface
+        and outbound on its egress interface: it must pass both."""
         from ..graph import hook_filters
 
         assert self._analysis is not None and self._analysis[0] == c.path, "begin(device) first"
         a = self._analysis[1]
         hook = c.reverse_hook() if reply else c.hook
-        flts = hook_filters(c.device, hook)
         s = self.space
+        if _per_direction(c.device):
+            sides = {"FORWARD": ("in", "out"), "INPUT": ("in",), "OUTPUT": ("out",)}[hook]
+            acc = s.true
+            dvar = s.blocks[m.DIRECTION].vars[0]
+            for side in sides:
+                for f in hook_filters(c.device, side):
+                    acc = acc & s.bdd.let({dvar: side == "out"}, a.outcome(f).accept)
+            return s.must(acc), s.may(acc)
+        flts = hook_filters(c.device, hook)
         if not flts:
             return s.true, s.true  # nothing bound: iptables without a filter table accepts
         acc = s.true
@@ -213,7 +225,7 @@ class Evaluator:
     def locate(self, c: Crossing, pkt: m.Packet, reply: bool) -> tuple[m.Origin, bool, str]:
         """Where the device decides this packet: the rule (or default policy) that decides,
         whether that rests on an approximation, and a short description."""
-        hook = c.reverse_hook() if reply else c.hook
+        hook = _trace_hook(c.device, c.reverse_hook() if reply else c.hook)
         t = trace(c.device, pkt, hook)
         step = t.steps[-1] if t.steps else None
         if step is not None and step.origin is not None:
@@ -223,6 +235,17 @@ class Evaluator:
         # no filter at all, or a default without a written origin
         src = c.device.sources[0] if c.device.sources else c.device.name
         return m.Origin(src, 1, 1, ""), t.approximate, f"{hook} ({t.verdict})"
+
+
+def _per_direction(device: m.Device) -> bool:
+    """Filters bound per direction (pf, Cisco) rather than at iptables hooks."""
+    return any(b.hook in ("in", "out") for b in device.bindings)
+
+
+def _trace_hook(device: m.Device, hook: str) -> str:
+    if not _per_direction(device):
+        return hook
+    return {"FORWARD": "forward", "INPUT": "in", "OUTPUT": "out"}[hook]
 
 
 def _pct(part: int, whole: int) -> str:
@@ -499,7 +522,7 @@ def _decided_by(ev: Evaluator, c: Crossing, wi: m.Packet):
     """Header fields of the packets the rule that accepts wi on c matches, and wi itself
     (so that every round makes progress)."""
     s = ev.space
-    t = trace(c.device, wi, c.hook)
+    t = trace(c.device, wi, _trace_hook(c.device, c.hook))
     point = _header_only(ev, s.point(wi))
     rule = t.steps[-1].rule if t.steps else None
     if rule is None:
