@@ -90,7 +90,7 @@ reassemble received-on reply-to require-order return return-icmp return-icmp6 re
 round-robin route route-to rtable rule ruleset-optimization scrub set set-tos skip sloppy
 source-hash source-track state state-defaults state-policy static-port sticky-address
 syncookies synproxy table tag tagged tbrsize timeout to tos ttl upperlimit urpf-failed user
-weight
+weight dnpipe dnqueue ridentifier max-pkt-size allow-related
 """.split())
 
 _PUNCT_TYPES = {"{": "LBRACE", "}": "RBRACE", "(": "LPAREN", ")": "RPAREN", ",": "COMMA",
@@ -585,7 +585,7 @@ class _PfLexer:
                 toks.append(t)
             if not toks and not failed:
                 continue
-            lines = lines or [toks[0].line]
+            lines = lines or [toks[0].line if toks else 0]
             yield _Stmt(toks, toks[0].path if toks else path, "stmt", opens, failed, unclosed,
                         min(lines), max(lines))
 
@@ -845,12 +845,21 @@ class _Conv:
                 pass
             return
         if st.failed:
+            if st.tokens:
+                self.bad.setdefault(st.path, set()).update(range(st.first_line, st.last_line + 1))
             if st.opens_body:
                 # keep the anchor's structure so that its closing brace matches
                 self.anchor_stack.append(("#failed", None))
             return
         if len(toks) >= 2 and toks[0].type == "STRING" and not toks[0].quoted and toks[1].type == "EQ":
             self.macro_def_stmt(toks)
+            return
+        if toks[0].type == "STRING" and toks[0].value in _UNSUPPORTED_STATEMENTS:
+            self.tdiag(toks[0], "warning", "unsupported",
+                       f"{toks[0].value}: {_UNSUPPORTED_STATEMENTS[toks[0].value]} are not supported: this statement "
+                       f"is not analysed", toks[0].value)
+            if st.opens_body:
+                self.anchor_stack.append(("#failed", None))
             return
         try:
             tree = _parser().parse(toks)
@@ -1242,6 +1251,10 @@ class _Conv:
         if not self.expand(spec, toks):
             return
         self.ruleset().entries.append(spec)
+        if not no and kind in ("nat", "rdr", "binat"):
+            self.tdiag(toks[0], "note", "approximate",
+                       f"{kind}: the filter rules see the translated packet; fwlint matches them against the packet "
+                       f"as it arrives (the translation is an alteration)", "translation")
         if natpass:
             self.tdiag(toks[0], "note", "approximate",
                        f"'{kind} pass': the translated packets skip the filter rules; modelled as a quick pass "
@@ -1293,6 +1306,11 @@ class _Conv:
         if not self.expand(spec, toks):
             return
         self.ruleset().entries.append(spec)
+        if kind == "match" and (spec.redirect or spec.afto):
+            what = ", ".join(list(spec.redirect) + (["af-to"] if spec.afto else []))
+            self.tdiag(toks[0], "note", "approximate",
+                       f"match ... {what}: the rules after this one see the translated packet; fwlint matches them "
+                       f"against the packet as it arrives (the translation is an alteration)", "translation")
 
     def do_macro_def(self, node: Tree, toks: list[_Tok], st: _Stmt) -> None:  # pragma: no cover
         self.macro_def_stmt(toks)
@@ -1608,6 +1626,16 @@ class _Conv:
                     elif isinstance(c, Tree):
                         pool.append(" ".join(t.value for t in c.scan_values(lambda v: isinstance(v, Token))))
                 spec.route = (ch[0].value, hosts, " ".join(pool))
+        elif d == "dummynet":
+            spec.alters.append(("dummynet", None, (("to", _join(p)),), _join(p)))
+            self.tdiag(ptok, "note", "approximate", f"{ptok.value}: dummynet shaping (FreeBSD) is not modelled "
+                       f"(no effect on which packets pass)", ptok.value)
+        elif d == "max_pkt_size":
+            spec.conds.append(m.Opaque(f"max-pkt-size {ch[1].value}", f"max-pkt-size {ch[1].value} (packet length)"))
+            self.tdiag(ptok, "note", "approximate", "max-pkt-size: packet lengths are not modelled (an unknown condition)",
+                       "max-pkt-size")
+        elif d in ("ridentifier", "allow_related"):
+            pass  # no effect on which packets a rule matches
         elif d == "comma":
             pass
         else:  # pragma: no cover - every part of the grammar is handled above
@@ -2070,6 +2098,12 @@ class _Conv:
         self.check_queues()
         rules_specs = self.flatten("", [], set())
         filters, alterations = self.to_model(rules_specs)
+        called = {e[2] for rs in self.rulesets.values() for e in rs.entries if isinstance(e, tuple)}
+        for path, fname, origin, _tok in self.load_anchors:
+            if path not in called and self.rulesets.get(path) is not None and self.rulesets[path].filled:
+                self.diag(origin.path, origin.line, 1, "note", "unused-anchor",
+                          f"anchor {path!r} is loaded from {fname!r} but no anchor rule calls it: its rules never "
+                          f"apply", "anchor", text=origin.text)
         for name, origin in self.macro_def.items():
             if name not in self.macro_used:
                 self.diag(origin.path, origin.line, 1, "note", "unused-macro", f"macro {name} is defined and never used",
@@ -2488,6 +2522,10 @@ class _Conv:
         return m.Opaque(f"table <{name}> {which}", f"table <{name}> ({'; '.join(why)})", h.neg)
 
 
+_UNSUPPORTED_STATEMENTS = {
+    "ether": "layer-2 (ether) rules of FreeBSD's pf",
+    "dummynet": "dummynet pipes",
+}
 _KIND_WORDS = {"iface": "interface addresses", "dyn": "dynamic interface addresses", "self": "self",
                "name": "host names"}
 _TIMEOUTS = frozenset("""tcp.first tcp.opening tcp.established tcp.closing tcp.finwait tcp.closed tcp.tsdiff
