@@ -154,7 +154,8 @@ def test_family_and_protocols() -> None:
 
 def test_addresses() -> None:
     c = conds("pass from 10.0.0.0/8 to ! 10.1.2.3 no state")
-    assert c == (m.AddrCond(m.SRC, (net4("10.0.0.0/8"),)), m.AddrCond(m.DST, ((4, v4("10.1.2.3"), v4("10.1.2.3")),), True))
+    assert c == (m.AddrCond(m.SRC, (net4("10.0.0.0/8"),)),
+                 m.AddrCond(m.DST, ((4, v4("10.1.2.3"), v4("10.1.2.3")),), True))
     # pfctl's short forms, masking, ranges, IPv6, lists
     assert conds("pass from 10/8 no state") == (m.AddrCond(m.SRC, (net4("10.0.0.0/8"),)),)
     assert conds("pass from 192.168.37.29/24 no state") == (m.AddrCond(m.SRC, (net4("192.168.37.0/24"),)),)
@@ -263,7 +264,8 @@ def test_icmp_types() -> None:
 
 
 def test_user_group_tagged_and_other_opaque_options() -> None:
-    for text, key in (("pass proto tcp user bin no state", "user bin"), ("pass proto tcp group wheel no state", "group wheel"),
+    for text, key in (("pass proto tcp user bin no state", "user bin"),
+                      ("pass proto tcp group wheel no state", "group wheel"),
                       ("pass tagged FOO no state", "tagged FOO"), ("pass received-on em0 no state", "received-on em0"),
                       ("pass tos lowdelay no state", "tos 0x10")):
         c = conds(text)[-1]
@@ -431,7 +433,8 @@ def test_include(tmp_path: Path) -> None:
     d = pf.parse(str(conf), conf.read_bytes())
     assert not bad(d)
     rs = d.filters[0].rules
-    assert [(os.path.basename(r.origin.path), r.origin.line) for r in rs] == [("pf.conf", 1), ("rules.inc", 2), ("pf.conf", 3)]
+    assert [(os.path.basename(r.origin.path), r.origin.line) for r in rs] == [("pf.conf", 1), ("rules.inc", 2),
+            ("pf.conf", 3)]
     assert len(d.sources) == 2 and len(d.stats) == 2
 
 
@@ -480,7 +483,8 @@ def test_unbalanced_braces() -> None:
     assert [(x.origin.line, x.code) for x in bad(d)] == [(1, "unbalanced-brace")]
     assert [r.origin.line for r in d.filters[0].rules] == [2, 3]
     d = parse_text('anchor "a" {\n pass all no state\n')
-    assert any(x.code == "unbalanced-brace" for x in bad(d)) or len(d.filters[0].rules) == 1
+    assert [(x.origin.line, x.code) for x in bad(d)] == [(1, "unbalanced-brace")]
+    assert [r.anchor for r in d.filters[0].rules] == ["a"]
     d = parse_text("pass all no state\n}\n")
     assert [(x.origin.line, x.code) for x in bad(d)] == [(2, "unbalanced-brace")]
     d = parse_text("pass from { 10.0.0.1\n")
@@ -504,7 +508,6 @@ def test_options_are_understood() -> None:
             "set reassemble yes no-df\nset ruleset-optimization basic\nset hostid 1\nset fingerprints \"/etc/pf.os\"\n")
     d = parse_text(text)
     assert not d.diagnostics and d.stats[0].lines_understood == 11
-    assert (2, "error", "syntax") in diags("set timeout tcp.first 6, tcp.opening 6\nset limit states 1, frags 1\n") or True
     ds = diags("set timeout tcp.first 6, tcp.opening 6\nset limit states 1, frags 1\nset hostid 0\n")
     assert [(ln, s) for ln, s, _k in ds] == [(1, "error"), (2, "error"), (3, "error")]
 

@@ -788,29 +788,33 @@ class _Conv:
         target = os.path.realpath(os.path.join(base_dir, name))
         root = self.root
         if os.path.commonpath([root, target]) != root:
+            where = "repository" if os.path.exists(os.path.join(root, ".git")) else "directory"
             self.tdiag(origin_tok, "warning", "outside-repository",
-                       f"{what} {name!r} resolves to {target}, outside {root} (the configuration's "
-                       f"{'repository' if os.path.isdir(os.path.join(root, '.git')) or os.path.exists(os.path.join(root, '.git')) else 'directory'}): "
+                       f"{what} {name!r} resolves to {target}, outside {root} (the configuration's {where}): "
                        f"not read", what)
             return None
         if not os.path.isfile(target):
             self.tdiag(origin_tok, "warning", "missing-file", f"{what} {name!r}: no such file ({target})", what)
             return None
-        size = os.path.getsize(target)
-        if size > MAX_FILE_BYTES:
-            self.tdiag(origin_tok, "warning", "file-too-large",
-                       f"{what} {name!r} is {size} bytes (more than {MAX_FILE_BYTES}): not read", what)
+        try:
+            size = os.path.getsize(target)
+            if size > MAX_FILE_BYTES:
+                self.tdiag(origin_tok, "warning", "file-too-large",
+                           f"{what} {name!r} is {size} bytes (more than {MAX_FILE_BYTES}): not read", what)
+                return None
+            with open(target, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            self.tdiag(origin_tok, "warning", "missing-file", f"{what} {name!r} cannot be read: {e.strerror}", what)
             return None
-        with open(target, "rb") as fh:
-            data = fh.read()
         if b"\x00" in data:
             self.tdiag(origin_tok, "warning", "binary-file", f"{what} {name!r} is not a text file: not read", what)
             return None
         text = data.decode("utf-8", "replace")
-        if base_real and self.real:
-            shown = os.path.normpath(os.path.join(os.path.dirname(self.path), os.path.relpath(target, os.path.dirname(self.real))))
-        else:
-            shown = target
+        shown = target
+        if self.real:
+            rel = os.path.relpath(target, os.path.dirname(self.real))
+            shown = os.path.normpath(os.path.join(os.path.dirname(self.path), rel))
         return text, shown, target
 
     # -- the run
@@ -828,7 +832,20 @@ class _Conv:
                 if t is not None:
                     self.tdiag(t, "error", "internal", f"could not read this statement: {type(e).__name__}: {e}")
             self.stmt = None
+        self.unclosed_anchors()
         self.finish_loads()
+
+    def unclosed_anchors(self) -> None:
+        for path, spec in reversed(self.anchor_stack):
+            if spec is not None:
+                o = spec.origin
+                self.diag(o.path, o.line, 1, "error", "unbalanced-brace",
+                          f"anchor {spec.anchor_name!r}: its '{{' is never closed (its rules are read up to the end "
+                          f"of the file)", "anchor", text=o.text)
+            else:
+                self.diag(self.path, max(1, self.lines_read.get(self.path, 1)), 1, "error", "unbalanced-brace",
+                          "an anchor's '{' is never closed", "anchor")
+        self.anchor_stack = []
 
     def statement(self, st: _Stmt) -> None:
         toks = st.tokens
@@ -942,12 +959,14 @@ class _Conv:
         if name == "set_hostid":
             v = int(item.children[1])
             if v == 0:
-                self.tdiag(self.tok(toks, item.children[1]), "error", "invalid", "hostid must be non-zero", "set hostid")
+                self.tdiag(self.tok(toks, item.children[1]), "error", "invalid", "hostid must be non-zero",
+                           "set hostid")
             return
         if name == "set_reassemble":
             v = item.children[1].children[0]
             if v.type != "NO" and v.value not in ("yes", "no"):
-                self.tdiag(self.tok(toks, v), "error", "invalid", f"set reassemble {v.value}: yes or no", "set reassemble")
+                self.tdiag(self.tok(toks, v), "error", "invalid", f"set reassemble {v.value}: yes or no",
+                           "set reassemble")
             return
         if name == "set_require_order":
             return
@@ -963,7 +982,8 @@ class _Conv:
         if name == "set_optimization":
             v = item.children[1]
             if v.value not in ("default", "normal", "high-latency", "satellite", "aggressive", "conservative"):
-                self.tdiag(self.tok(toks, v), "warning", "invalid", f"unknown optimization {v.value!r}", "set optimization")
+                self.tdiag(self.tok(toks, v), "warning", "invalid", f"unknown optimization {v.value!r}",
+                           "set optimization")
             return
         # (counted for the empty-file check below)
         # loginterface, debug, state-policy, state-defaults, fingerprints, syncookies,
@@ -975,7 +995,8 @@ class _Conv:
         name_tok = node.children[2]
         name = name_tok.value
         if len(name) >= 32:
-            self.tdiag(self.tok(toks, name_tok), "error", "invalid", f"table name {name!r} too long (max 31 chars)", "table")
+            self.tdiag(self.tok(toks, name_tok), "error", "invalid", f"table name {name!r} too long (max 31 chars)",
+                       "table")
             return
         key = (self.anchor_path(), name)
         if key in self.tables:
@@ -1083,7 +1104,8 @@ class _Conv:
                        f"fwlint evaluates the rules after it as if the anchor were not quick", "anchor quick")
         if st.opens_body:
             if "*" in name:
-                self.tdiag(toks[0], "error", "invalid", f"anchor {name!r}: a wildcard anchor cannot have a body", "anchor")
+                self.tdiag(toks[0], "error", "invalid", f"anchor {name!r}: a wildcard anchor cannot have a body",
+                           "anchor")
             rs.filled = True
             self.anchor_stack.append((path, spec))
 
@@ -1123,9 +1145,8 @@ class _Conv:
                     if st.tokens:
                         self.tdiag(st.tokens[0], "error", "internal", f"could not read this statement: {e}")
                 self.stmt = None
-            if len(self.anchor_stack) > 1:
-                self.diag(shown, self.lines_read[shown], 1, "error", "unbalanced-brace",
-                          "an anchor's '{' is never closed", "anchor")
+            self.anchor_stack = self.anchor_stack[1:]
+            self.unclosed_anchors()
             self.anchor_stack, self.file_stack = saved
 
     def do_include(self, node: Tree, toks: list[_Tok], st: _Stmt) -> None:
@@ -1387,7 +1408,8 @@ class _Conv:
                 for p in parts:
                     if p.data != "comma" and p.data not in allow:
                         t = self.first_tok(p, toks)
-                        self.tdiag(t, "error", "syntax", f"syntax error: {t.value!r} is not valid in {kind} rules", kind)
+                        self.tdiag(t, "error", "syntax", f"syntax error: {t.value!r} is not valid in {kind} rules",
+                                   kind)
                         return None
         if kind in ("pass", "match", "block"):
             self.note_new_if_needed(spec, toks)
@@ -1434,7 +1456,8 @@ class _Conv:
         elif d == "on_rdomain":
             spec.rdomain = ch[2].value
             spec.conds.append(m.Opaque(f"rdomain {ch[2].value}", f"on rdomain {ch[2].value}"))
-            self.tdiag(ptok, "note", "approximate", f"on rdomain {ch[2].value}: routing domains are not modelled", "rdomain")
+            self.tdiag(ptok, "note", "approximate", f"on rdomain {ch[2].value}: routing domains are not modelled",
+                       "rdomain")
         elif d == "af":
             spec.af = 4 if ch[0].type == "INET" else 6
         elif d == "proto":
@@ -1472,7 +1495,8 @@ class _Conv:
                     self.tdiag(self.first_tok(c, toks), "note", "approximate",
                                "os: the passive OS fingerprint is not modelled", "os")
             if len(ch) == 1:
-                self.tdiag(ptok, "error", "syntax", f"syntax error: {ptok.value!r} without an address or port", spec.kind)
+                self.tdiag(ptok, "error", "syntax", f"syntax error: {ptok.value!r} without an address or port",
+                           spec.kind)
                 return False
             if which == "src":
                 spec.src, spec.sports = hosts, ports
@@ -1531,7 +1555,8 @@ class _Conv:
                 self.tdiag(ptok, "error", "invalid", f"illegal tos value {ch[1].value}", "tos")
                 return False
             spec.conds.append(m.Opaque(f"tos 0x{v:02x}", f"tos 0x{v:02x}"))
-            self.tdiag(ptok, "note", "approximate", "tos: the IP TOS field is not modelled (an unknown condition)", "tos")
+            self.tdiag(ptok, "note", "approximate", "tos: the IP TOS field is not modelled (an unknown condition)",
+                       "tos")
         elif d == "state_spec":
             kw = ch[0].value
             spec.state = "no" if kw == "no" else kw
@@ -1550,7 +1575,8 @@ class _Conv:
                 limits = [o for o in spec.state_opts if o.split()[0] in ("max", "max-src-nodes", "max-src-states",
                                                                          "max-src-conn", "max-src-conn-rate", "overload")]
                 if any(o.startswith("max-src-nodes") for o in spec.state_opts) and "source-track global" in spec.state_opts:
-                    self.tdiag(ptok, "error", "invalid", "'max-src-nodes' is incompatible with 'source-track global'", "state")
+                    self.tdiag(ptok, "error", "invalid", "'max-src-nodes' is incompatible with 'source-track global'",
+                               "state")
                     return False
                 if limits:
                     self.tdiag(ptok, "note", "approximate",
@@ -1560,7 +1586,8 @@ class _Conv:
             spec.fragment = True
             if spec.kind != "scrub":
                 spec.conds.append(m.Opaque("fragment", "fragment (IP fragments)"))
-                self.tdiag(ptok, "note", "approximate", "fragment: IP fragments are not modelled (an unknown condition)", "fragment")
+                self.tdiag(ptok, "note", "approximate",
+                           "fragment: IP fragments are not modelled (an unknown condition)", "fragment")
         elif d in ("allow_opts", "label", "tag", "once", "rtable", "prio", "set_prio", "set_queue",
                    "set_tos", "set_delay", "queue", "probability", "max_pkt_rate", "tagged", "received_on"):
             return self.simple_opt(spec, d, ch, toks, ptok)
@@ -1632,7 +1659,8 @@ class _Conv:
                        f"(no effect on which packets pass)", ptok.value)
         elif d == "max_pkt_size":
             spec.conds.append(m.Opaque(f"max-pkt-size {ch[1].value}", f"max-pkt-size {ch[1].value} (packet length)"))
-            self.tdiag(ptok, "note", "approximate", "max-pkt-size: packet lengths are not modelled (an unknown condition)",
+            self.tdiag(ptok, "note", "approximate",
+                       "max-pkt-size: packet lengths are not modelled (an unknown condition)",
                        "max-pkt-size")
         elif d in ("ridentifier", "allow_related"):
             pass  # no effect on which packets a rule matches
@@ -1665,10 +1693,12 @@ class _Conv:
         elif d == "received_on":
             neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
             spec.conds.append(m.Opaque(f"received-on {vals[0]}", f"received-on {vals[0]}", neg))
-            self.tdiag(ptok, "note", "approximate", "received-on: the interface a packet first arrived on is not modelled", "received-on")
+            self.tdiag(ptok, "note", "approximate",
+                       "received-on: the interface a packet first arrived on is not modelled", "received-on")
         elif d == "once":
             spec.conds.append(m.Opaque(f"once@{ptok.path}:{ptok.line}", "once (the rule is removed after its first match)"))
-            self.tdiag(ptok, "note", "approximate", "once: the rule applies to one packet only (an unknown condition)", "once")
+            self.tdiag(ptok, "note", "approximate",
+                       "once: the rule applies to one packet only (an unknown condition)", "once")
         elif d == "probability":
             spec.conds.append(m.Opaque(f"probability@{ptok.path}:{ptok.line}", f"probability {vals[0]}"))
             self.tdiag(ptok, "note", "approximate", f"probability {vals[0]}: a random condition", "probability")
@@ -1681,7 +1711,8 @@ class _Conv:
                 self.tdiag(ptok, "error", "invalid", "prio must be 0 - 7", "prio")
                 return False
             spec.conds.append(m.Opaque(f"prio {v}", f"prio {v}"))
-            self.tdiag(ptok, "note", "approximate", "prio: the packet's priority is not modelled (an unknown condition)", "prio")
+            self.tdiag(ptok, "note", "approximate",
+                       "prio: the packet's priority is not modelled (an unknown condition)", "prio")
         elif d == "set_prio":
             for v in vals:
                 if not 0 <= int(v) <= 7:
@@ -1773,7 +1804,8 @@ class _Conv:
             return [_Host("noroute", "no-route", neg)]
         if d == "xhost_urpf":
             if which == "dst":
-                self.tdiag(self.first_tok(node, toks), "error", "invalid", "urpf-failed applies only to the source", "urpf-failed")
+                self.tdiag(self.first_tok(node, toks), "error", "invalid", "urpf-failed applies only to the source",
+                           "urpf-failed")
                 return None
             return [_Host("urpf", "urpf-failed", neg)]
         if d == "xhost_route":
@@ -1967,17 +1999,20 @@ class _Conv:
             return False
         if spec.route is not None:
             if kind == "block":
-                self.tdiag(head, "error", "invalid", "route-to, reply-to and dup-to are not supported on block rules", spec.route[0])
+                self.tdiag(head, "error", "invalid", "route-to, reply-to and dup-to are not supported on block rules",
+                           spec.route[0])
                 return False
             if spec.state == "no" and kind == "pass":
                 self.tdiag(head, "error", "invalid", "route-to, reply-to and dup-to require keep state", spec.route[0])
                 return False
             if spec.afto is not None:
-                self.tdiag(head, "error", "invalid", "af-to cannot be used together with route-to, reply-to, dup-to", "af-to")
+                self.tdiag(head, "error", "invalid", "af-to cannot be used together with route-to, reply-to, dup-to",
+                           "af-to")
                 return False
         if spec.afto is not None:
             if spec.af is None:
-                self.tdiag(head, "error", "invalid", "af-to: the rule must name its address family (inet or inet6)", "af-to")
+                self.tdiag(head, "error", "invalid", "af-to: the rule must name its address family (inet or inet6)",
+                           "af-to")
                 return False
             if spec.afto[0] == spec.af:
                 self.tdiag(head, "error", "invalid", "af-to: the translation must change the address family", "af-to")
@@ -2106,7 +2141,8 @@ class _Conv:
                           f"apply", "anchor", text=origin.text)
         for name, origin in self.macro_def.items():
             if name not in self.macro_used:
-                self.diag(origin.path, origin.line, 1, "note", "unused-macro", f"macro {name} is defined and never used",
+                self.diag(origin.path, origin.line, 1, "note", "unused-macro",
+                          f"macro {name} is defined and never used",
                           "macro", text=origin.text)
         for key, t in self.tables.items():
             if key not in self.table_used and key[1] not in self.overload_tables:
@@ -2163,7 +2199,8 @@ class _Conv:
                           f"fwlint analyses as if they were empty", "anchor", text=o.text)
                 continue
             if child in active:
-                self.diag(o.path, o.line, 1, "error", "anchor-loop", f"anchor {name!r} calls itself", "anchor", text=o.text)
+                self.diag(o.path, o.line, 1, "error", "anchor-loop", f"anchor {name!r} calls itself", "anchor",
+                          text=o.text)
                 continue
             crs = self.rulesets.get(child)
             if crs is None or not crs.filled:
@@ -2191,7 +2228,8 @@ class _Conv:
                 built = self.spec_model(spec, anchors)
             except Exception as e:  # pragma: no cover - defensive
                 o = spec.origin
-                self.diag(o.path, o.line, 1, "error", "internal", f"could not convert this rule: {type(e).__name__}: {e}",
+                self.diag(o.path, o.line, 1, "error", "internal",
+                          f"could not convert this rule: {type(e).__name__}: {e}",
                           text=o.text)
                 continue
             if built is None:
@@ -2467,7 +2505,8 @@ class _Conv:
                             f"check)", h.neg)
         if h.kind == "route":
             return m.Opaque(f"{which} {h.text}", f"{kw} {h.text} (addresses routed with label {h.name})", h.neg)
-        return m.Opaque(f"{which} host {h.text}", f"{kw} {h.text} (a host name resolved when the rules are loaded)", h.neg)
+        return m.Opaque(f"{which} host {h.text}", f"{kw} {h.text} (a host name resolved when the rules are loaded)",
+                        h.neg)
 
     def table_cond(self, fieldname: str, h: _Host, spec: _Spec):
         which = "src" if fieldname == m.SRC else "dst"
