@@ -891,3 +891,26 @@ def test_corpus_rules_make_sense() -> None:
     assert [(r.origin.line, r.action.kind) for r in rs[2:]] == [(19, "reject"), (20, "accept"), (40, "reject")]
     assert rs[4].match.conds == (IN, m.IfaceCond(m.IN_IFACE, ("lo0",), True), m.IntCond(m.PROTO, ((6, 6),)),
                                  m.IntCond(m.DPORT, ((6000, 6010),)))
+
+
+def test_regress_load_anchor_chain() -> None:
+    shared_dir("corpus", "pf", "openbsd-regress")
+    p = REGRESS / "pf112.in"
+    d = pf.parse(str(p), p.read_bytes())
+    assert not d.diagnostics
+    (state, r) = d.filters[0].rules
+    assert state.match == STATE_RULE and r.anchor == "one/two" and r.origin.path.endswith("pf112.two")
+    assert r.match.conds[0] == m.AddrCond(m.SRC, ((4, v4("10.0.0.1"), v4("10.0.0.1")),))
+    assert [s.path.rsplit(".", 1)[1] for s in d.stats] == ["in", "one", "two"]
+
+
+def test_detect_on_the_corpus() -> None:
+    base = shared_dir("corpus")
+    for p in sorted((base / "pf").rglob("*")):
+        if p.is_file() and not (p.name.startswith("pfail") and p.suffix == ".ok"):
+            text = p.read_text(errors="replace")
+            has_statement = any(ln.strip() and not ln.lstrip().startswith("#") for ln in text.splitlines())
+            assert pf.detect(text) == has_statement, p
+    for p in sorted((base / "iptables").rglob("*")):
+        if p.is_file():
+            assert not pf.detect(p.read_text(errors="replace")), p

@@ -100,6 +100,8 @@ _IN_STRING = _ALNUM | frozenset(c for c in string.punctuation if c not in "(){}<
 _WORD_START = _ALNUM | frozenset(":_*")
 _NUM_END = frozenset(" \t\r\n\f\v),/}=")
 _SPACE = frozenset(" \t\r\f\v")
+_BLANKS_RE = re.compile(r"[ \t\r\f\v]*")
+_WORD_RUN_RE = re.compile("[" + re.escape("".join(sorted(c for c in _IN_STRING if c != "\\"))) + "]*")
 
 # statements a line can start with (to recover from an unclosed `{`)
 _STMT_START_RE = re.compile(
@@ -368,6 +370,12 @@ class _PfLexer:
 
     def token(self) -> _Tok:
         while True:
+            src = self.stack[-1] if self.stack else None
+            if src is not None and not src.is_macro:
+                mo = _BLANKS_RE.match(src.text, src.pos)
+                if mo.end() > src.pos:
+                    src.col += mo.end() - src.pos
+                    src.pos = mo.end()
             while self.peek() in _SPACE and self.peek() != "":
                 self.getc()
             self._skip_continuations()
@@ -449,7 +457,7 @@ class _PfLexer:
                     buf += self.getc()
                 return self._word(buf, path, line, col, macro)
             if c in _WORD_START:
-                buf = c
+                buf = c + self._word_run()
                 while self.peek() in _IN_STRING and self.peek() != "":
                     buf += self.getc()
                 return self._word(buf, path, line, col, macro)
@@ -458,6 +466,18 @@ class _PfLexer:
                 continue
             t = _PUNCT_TYPES.get(c, "CHAR")
             return _Tok(t, c, path, line, col, macro=macro)
+
+    def _word_run(self) -> str:
+        """The rest of a word in the current source, fast (no backslash, no end of source)."""
+        src = self.stack[-1]
+        mo = _WORD_RUN_RE.match(src.text, src.pos)
+        n = mo.end() - src.pos
+        if n == 0:
+            return ""
+        if not src.is_macro:
+            src.col += n
+        src.pos = mo.end()
+        return mo.group()
 
     def _skip_continuations(self) -> None:
         s = self.stack[-1] if self.stack else None
