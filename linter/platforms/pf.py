@@ -878,8 +878,6 @@ class _Conv:
         if st.unclosed is not None:
             self.tdiag(st.unclosed, "error", "unbalanced-brace",
                        "'{' is never closed: this statement is not read", "list")
-            if st.opens_body:
-                pass
             return
         if st.failed:
             if st.tokens:
