@@ -24,6 +24,7 @@ from .policy.pack import PolicyError, builtin_packs  # noqa: F401 - PolicyError 
 # platform name -> module with detect(text) -> bool and parse(path, data, ...) -> Device
 PLATFORMS: dict[str, str] = {
     "iptables": "linter.platforms.iptables",
+    "pf": "linter.platforms.pf",
 }
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
