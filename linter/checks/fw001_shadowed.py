@@ -64,7 +64,8 @@ def check_filter(ctx, f) -> Iterator[Result]:
                 for j, other in enumerate(facts):
                     if j == i or other.rule.action.kind in ("continue", "unknown"):
                         continue
-                    if (j > i or other.rule.quick) and not s.is_empty(other.match & fact.match):
+                    # the rules that decide the packets this one matches
+                    if (j > i or other.rule.quick) and not s.is_empty(other.decided & fact.hit):
                         over.append(other.rule)
                 names = ", ".join(f"line {r.origin.line}" for r in over[:5]) or "other rules"
                 yield Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "

@@ -40,14 +40,19 @@ SEVERITY = "warning"
 SUMMARY = "Rule accepts every new connection (any source, destination, protocol and port)"
 TAGS = ("security",)
 
-_LOOPBACK = ("lo", "lo0")
+_LOOPBACK = ("lo", "lo0", "lo+")  # (pf: `on lo` is the group of the lo driver's interfaces)
 
 
 def check_filter(ctx, f) -> Iterator[Result]:
     a = ctx.analysis
     s = a.space
     entries = None
-    new = s.cond(m.IntCond(m.STATE, ((m.STATE_NUMBER["NEW"],) * 2,)))
+    # the first packets of new connections: NEW, and for TCP a SYN without ACK, RST or FIN
+    # (pf's `pass` keeps state with `flags S/SA`: it admits exactly those)
+    tcp = s.cond(m.IntCond(m.PROTO, ((m.PROTO_TCP, m.PROTO_TCP),)))
+    syn = m.TCP_FLAG_BITS["SYN"]
+    first = ~tcp | s.cond(m.FlagsCond(syn | m.TCP_FLAG_BITS["ACK"] | m.TCP_FLAG_BITS["RST"] | m.TCP_FLAG_BITS["FIN"], syn))
+    new = s.cond(m.IntCond(m.STATE, ((m.STATE_NUMBER["NEW"],) * 2,))) & first
     iface_vars = list(s.blocks[m.IN_IFACE].vars) + list(s.blocks[m.OUT_IFACE].vars) + \
         list(s.blocks[m.DIRECTION].vars)
     for fact in a.facts(f):
@@ -69,6 +74,15 @@ def check_filter(ctx, f) -> Iterator[Result]:
         proj = s.bdd.exist(iface_vars, accepted)
         everything = s.bdd.exist(iface_vars, new & a.family_set(f) & s.universe)
         if s.subset(everything, proj):
+            if _outbound_only(rule.match):
+                # pf `pass out`: filtering is left to the inbound rules (the common style);
+                # the host's own connections are open, as with an iptables OUTPUT policy
+                yield Result(rule.origin,
+                             f"{rule_ref(f, rule)} accepts every new connection leaving the interface: "
+                             "only the inbound rules restrict forwarded traffic, and the firewall's own "
+                             "connections are not restricted",
+                             witness=s.witness(accepted & new), context=f.name, severity="note")
+                continue
             yield Result(rule.origin,
                          f"{rule_ref(f, rule)} accepts every new connection: any source, "
                          "destination, protocol and port",
@@ -96,4 +110,12 @@ def _loopback_only(match: m.Match) -> bool:
     for c in match.conds:
         if isinstance(c, m.IfaceCond) and not c.negated and c.names and all(n in _LOOPBACK for n in c.names):
             return True
+        if isinstance(c, m.AnyCond) and not c.negated and c.alternatives \
+                and all(_loopback_only(alt) for alt in c.alternatives):
+            return True  # pf `set skip on lo`, `pass on lo`: in on lo, or out on lo
     return False
+
+
+def _outbound_only(match: m.Match) -> bool:
+    return any(isinstance(c, m.IntCond) and c.field == m.DIRECTION and not c.negated and c.ranges == ((1, 1),)
+               for c in match.conds)
