@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .. import model as m
 from ..findings import Finding, Related, Result, stamp
-from ..graph import Analysis, trace
+from ..graph import Analysis, Trace, trace
 from ..space import PacketSpace, order_for
 from .inventory import DeviceEntry, Inventory, intersect, normalise, subtract
 from .pack import PROTOCOLS, FlowSpec, Pack, Requirement, flow_applies
@@ -227,6 +227,12 @@ class Evaluator:
         whether that rests on an approximation, and a short description."""
         hook = _trace_hook(c.device, c.reverse_hook() if reply else c.hook)
         t = trace(c.device, pkt, hook)
+        if hook == "forward" and t.verdict == "accept":
+            # through a per-direction device, an accepted packet passed both sides: the
+            # inbound decision is the one a reader looks for (outbound is often `pass out`)
+            inbound = trace(c.device, pkt, "in")
+            if inbound.steps:
+                t = Trace(t.verdict, t.approximate, inbound.steps, t.reasons, t.alternatives, t.hook, t.filter)
         step = t.steps[-1] if t.steps else None
         if step is not None and step.origin is not None:
             what = (f"{step.filter} policy {t.verdict.upper()}" if step.rule is None
@@ -522,7 +528,10 @@ def _decided_by(ev: Evaluator, c: Crossing, wi: m.Packet):
     """Header fields of the packets the rule that accepts wi on c matches, and wi itself
     (so that every round makes progress)."""
     s = ev.space
-    t = trace(c.device, wi, _trace_hook(c.device, c.hook))
+    hook = _trace_hook(c.device, c.hook)
+    t = trace(c.device, wi, hook)
+    if hook == "forward" and t.verdict == "accept":
+        t = trace(c.device, wi, "in")  # the inbound decision, as `locate` reports it
     point = _header_only(ev, s.point(wi))
     rule = t.steps[-1].rule if t.steps else None
     if rule is None:
