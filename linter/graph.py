@@ -336,7 +336,8 @@ def _trace_through(device: m.Device, packet: m.Packet) -> Trace:
             continue  # nothing bound on that side: the packet passes it
         for flt in flts:
             t = _trace_filter(device, flt, p, direction)
-            steps.extend(t.steps)
+            # name the side in each step: "pf in rule 11", "pf out rule 4"
+            steps.extend(dataclasses.replace(st, filter=f"{st.filter} {direction}") for st in t.steps)
             reasons.extend(t.reasons)
             alternatives.update(t.alternatives)
             approximate = approximate or t.approximate

@@ -44,3 +44,19 @@ def test_exchange_no_edge_findings():
     assert sorted({x["requirement"] for x in report.not_checked}) == ["EX101", "EX103", "EX207"]
     ex303 = next(f for f in report.findings if f.id == "EX303")
     assert ex303.witness is not None and ex303.witness.proto == 6 and ex303.witness.dport == 53
+
+
+def test_exchange_edge_pf_findings():
+    d = ROOT / "exchange-edge-pf"
+    report = api.lint([], api.LintOptions(policies=["exchange-2013"], inventory=str(d / "inventory.yaml")))
+    got = sorted((f.origin.line, f.id, f.severity) for f in report.findings)
+    assert got == [
+        (15, "FW007", "note"),
+        (18, "EX405", "error"),
+        (19, "FW003", "note"),
+        (32, "EX407", "warning"),
+        (34, "EX409", "warning"),
+        (36, "EX408", "warning"),
+    ]
+    assert sorted({x["requirement"] for x in report.not_checked}) == ["EX100", "EX101", "EX102", "EX103", "EX207"]
+    assert not [x for x in report.diagnostics if x.severity != "note"]

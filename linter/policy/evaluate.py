@@ -325,6 +325,11 @@ def evaluate(packs: list[Pack], inv: Inventory, devices: dict[str, m.Device]) ->
             ev.end()
     allowed: dict[int, object] = {}
     counts: dict[int, int] = {}
+    # both directions of a flow between the same roles name the same pairs: list each once
+    unique: dict[tuple, dict] = {}
+    for x in out.not_checked:
+        unique.setdefault((x["requirement"], x["flow"], x["reason"]), x)
+    out.not_checked = list(unique.values())
     for job in jobs:
         if job.req.expect in ("restrict", "note-if-open"):
             key = id(job.req)
