@@ -321,7 +321,9 @@ class TraceAnswer:
         out["approximate"] = t.approximate
         out["rules"] = [{"path": s.origin.path, "line": s.origin.line, "chain": s.filter,
                          "table": s.table, "action": s.action,
-                         "text": s.origin.text.strip()} for s in t.steps if s.origin is not None]
+                         "text": s.origin.text.strip(),
+                         **({"anchor": s.rule.anchor} if s.rule is not None and s.rule.anchor else {})}
+                        for s in t.steps if s.origin is not None]
         if t.hook:
             out.setdefault("hook", t.hook)
         if t.reasons:

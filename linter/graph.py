@@ -103,7 +103,8 @@ class Step:
         where = f"{self.origin}" if self.origin else "?"
         if self.rule is None:
             return f"{where} {self.filter} policy: {self.action.replace('default ', '').upper()}"
-        return f"{where} {self.filter} rule {self.rule.index + 1}: {self.action}"
+        anchor = f" (anchor {self.rule.anchor})" if self.rule.anchor else ""
+        return f"{where} {self.filter} rule {self.rule.index + 1}{anchor}: {self.action}"
 
 
 @dataclass(frozen=True)

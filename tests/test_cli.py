@@ -147,3 +147,19 @@ def test_nothing_but_the_report_is_printed(tmp_path):
     assert res.stderr == ""
     data = json.loads(res.stdout)
     assert any(f["id"] == "FW001" and f.get("witness") for f in data["findings"])
+
+
+def test_trace_pf_names_anchor_path_and_both_directions(tmp_path):
+    conf = tmp_path / "pf.conf"
+    conf.write_text('block all\npass out keep state\nanchor "web" {\n  anchor "admin" {\n'
+                    '    pass in quick proto tcp to 10.0.1.10 port 22\n  }\n}\n'
+                    'block out on em2 proto tcp to 10.0.1.10 port 22\n')
+    res = run("trace", str(conf), "tcp 192.0.2.1:40000 -> 10.0.1.10:22 in em0", "--json")
+    rec = json.loads(res.output)
+    assert rec["verdict"] == "accept" and rec["rules"][-1]["anchor"] == "web/admin" and rec["hook"] == "in"
+    # through the firewall: passes inbound (the anchor's quick rule), dropped outbound on em2
+    res = run("trace", str(conf), "tcp 192.0.2.1:40000 -> 10.0.1.10:22 in em0 out em2")
+    assert "DROP" in res.output and "pf in rule" in res.output and "pf out rule" in res.output
+    assert "(anchor web/admin)" in res.output
+    res = run("trace", str(conf), "tcp 192.0.2.1:40000 -> 10.0.1.10:22 in em0 out em1")
+    assert "ACCEPT" in res.output
