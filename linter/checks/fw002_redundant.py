@@ -4,8 +4,10 @@
 Finds rules that do match packets, but where every packet they decide would be decided the
 same way by the rules after them (or by the chain's default policy) if the rule were gone.
 A final `-j ACCEPT` in a chain whose policy is ACCEPT, a `RETURN` at the end of a user chain,
-a narrow DROP before a broader DROP: each is redundant. Rules that only log or mark are not
-reported. Shadowed rules are reported by FW001 instead.
+a narrow DROP before a broader DROP: each is redundant. Under pf's last match, a rule is
+redundant when the ruleset without it (the other rules, earlier `quick` ones, the default
+pass) gives every packet the rule decides the same verdict. Rules that only log or mark are
+not reported. Shadowed rules are reported by FW001 instead.
 
 ## Why is this bad?
 Redundant rules make a ruleset longer than its meaning, slow every packet down, and hide the
@@ -25,6 +27,7 @@ silently starts to matter again.
 
 ## References
 - iptables(8): first match within a chain; built-in chain policies.
+- pf.conf(5): the last matching rule decides unless `quick`; packets no rule matches pass.
 """
 
 from __future__ import annotations
