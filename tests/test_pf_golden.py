@@ -54,7 +54,7 @@ def test_pf_corpus_golden(request) -> None:
         # parsed where it is (includes and table files resolve next to it); the goldens name
         # it by its place in the corpus, whatever the directory ../shared is in
         device = pf.parse(str(path), path.read_bytes())
-        text = device_json(device).replace(str(root) + "/", "pf/") + "\n"
+        text = device_json(device).replace(str(root.resolve()) + "/", "pf/").replace(str(root) + "/", "pf/") + "\n"
         name = rel.replace("/", "__") + ".json"
         seen.add(name)
         licence = licences.get(rel, "")
