@@ -282,10 +282,14 @@ def deciding(f: m.Filter) -> bool:
     return f.table in ("", "filter")
 
 
-def hook_filters(device: m.Device, hook: str) -> list[m.Filter]:
-    """The deciding filters bound at a hook."""
-    names = {b.filter for b in device.bindings if b.hook == hook}
-    return [f for f in device.filters if f.name in names and deciding(f)]
+def hook_filters(device: m.Device, hook: str, iface: str | None = None) -> list[m.Filter]:
+    """The deciding filters bound at a hook: an iptables hook, or a direction ("in", "out")
+    on the interface `iface` (bindings without an interface apply on every interface; with
+    iface None, every binding of the hook counts)."""
+    names = [b.filter for b in device.bindings
+             if b.hook == hook and (iface is None or b.interface is None or b.interface == iface)]
+    by_name = {f.name: f for f in device.filters if deciding(f)}
+    return [by_name[n] for n in dict.fromkeys(names) if n in by_name]
 
 
 def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
@@ -308,8 +312,13 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
         hook = hook.upper()
     if hook in ("in", "out") and packet.direction != hook:
         packet = dataclasses.replace(packet, direction=hook)
-    flts = hook_filters(device, hook)
+    side_iface = {"in": packet.in_iface, "out": packet.out_iface}.get(hook)
+    flts = hook_filters(device, hook, side_iface)
     if not flts:
+        if hook in ("in", "out"):
+            # nothing bound on that interface and side: the packet passes it
+            return Trace("accept", False, (), (f"no filter bound {hook} on {side_iface or 'the interface'}",),
+                         (), hook, "")
         if hook in IPTABLES_HOOKS:
             # no filter table: netfilter accepts everything
             return Trace("accept", False, (), ("no filter table: every packet is accepted",), (), hook, "")
@@ -332,7 +341,7 @@ def _trace_through(device: m.Device, packet: m.Packet) -> Trace:
     verdict = "accept"
     for direction in ("in", "out"):
         p = dataclasses.replace(packet, direction=direction)
-        flts = hook_filters(device, direction)
+        flts = hook_filters(device, direction, packet.in_iface if direction == "in" else packet.out_iface)
         if not flts:
             continue  # nothing bound on that side: the packet passes it
         for flt in flts:
@@ -348,7 +357,7 @@ def _trace_through(device: m.Device, packet: m.Packet) -> Trace:
         if verdict != "accept":
             break
     return Trace(verdict, approximate, tuple(steps), tuple(reasons), tuple(sorted(alternatives - {verdict})),
-                 "forward", ",".join(f.name for f in hook_filters(device, "in")))
+                 "forward", ",".join(f.name for f in hook_filters(device, "in", packet.in_iface)))
 
 
 # Alterations that change what the filter sees, by the hook whose packets they touch first.

@@ -284,3 +284,27 @@ def test_per_direction_devices_filter_in_then_out_and_fw002_under_last_match():
     assert trace(d, through_lan, "in").verdict == "accept"
     findings = run_checks(d)
     assert sorted((x.id, x.origin.line) for x in findings if x.id == "FW002") == [("FW002", 3), ("FW002", 4)]
+
+
+def test_bindings_per_interface_choose_the_filter():
+    """Cisco-style: an ACL bound `in` on one interface applies to packets arriving there
+    only; an interface without a filter on a side passes the packet on that side."""
+    o = m.Origin("r1.cfg", 1)
+    web = m.IntCond(m.DPORT, ((443, 443),))
+    outside = m.Filter("OUTSIDE_IN", (m.Rule(m.Match((web,)), m.Action("accept"), o, 0),), m.Action("drop"),
+                       "first-match")
+    inside = m.Filter("INSIDE_IN", (m.Rule(m.Match(()), m.Action("accept"), o, 0),), m.Action("drop"),
+                      "first-match")
+    d = m.Device("r1", "test", ("r1.cfg",), (outside, inside),
+                 (m.Binding("OUTSIDE_IN", "in", "Gi0/0"), m.Binding("INSIDE_IN", "in", "Gi0/1")), family=4)
+    ssh_in = pkt({"proto": "tcp", "src": "192.0.2.9", "dst": "10.0.1.10", "dport": 22,
+                  "in_iface": "Gi0/0", "out_iface": "Gi0/1"})
+    ssh_out = pkt({"proto": "tcp", "src": "10.0.1.10", "dst": "192.0.2.9", "dport": 22,
+                   "in_iface": "Gi0/1", "out_iface": "Gi0/0"})
+    t = trace(d, ssh_in, "forward")
+    assert t.verdict == "drop" and t.steps[-1].filter == "OUTSIDE_IN in"
+    t = trace(d, ssh_out, "forward")
+    assert t.verdict == "accept" and [s.filter for s in t.steps] == ["INSIDE_IN in"]
+    # on an interface nothing is bound to, the packet passes
+    other = pkt({"proto": "tcp", "src": "10.9.0.1", "dst": "10.0.1.10", "dport": 22, "in_iface": "Gi0/2"})
+    assert trace(d, other, "in").verdict == "accept"

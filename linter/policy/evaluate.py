@@ -211,7 +211,9 @@ class Evaluator:
             acc = s.true
             dvar = s.blocks[m.DIRECTION].vars[0]
             for side in sides:
-                for f in hook_filters(c.device, side):
+                # the filters bound on that side's interface (pf: on every interface)
+                iface = (c.out_iface if reply else c.in_iface) if side == "in" else (c.in_iface if reply else c.out_iface)
+                for f in hook_filters(c.device, side, iface):
                     acc = acc & s.bdd.let({dvar: side == "out"}, a.outcome(f).accept)
             return s.must(acc), s.may(acc)
         flts = hook_filters(c.device, hook)
