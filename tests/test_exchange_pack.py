@@ -14,10 +14,11 @@ import pytest
 import yaml
 
 from linter.api import LintOptions, lint
-from linter.policy import load_pack
 
-CAS, MBX, LYNC, DC, EDGE = "10.0.1.10", "10.0.4.20", "10.0.5.30", "10.0.3.5", "192.0.2.25"
-DNS, PROXY = "198.51.100.53", "198.51.100.80"
+from .exchange_cases import (CAS, DNS, EDGE, EDGE_P, MBX, NO_EDGE, PROFILES, PROXY,
+                             assert_broken_and_kept, ex_ids, profile_id)
+from .exchange_cases import inventory as _inventory
+from .exchange_cases import run as _run
 INTERNAL_IFACES = ("eth1", "eth4", "eth5", "eth3")
 
 
@@ -75,30 +76,17 @@ def ruleset(profile: dict, drop: list[str] = (), accept: list[str] = (), mangle:
                       *body, "COMMIT", ""])
 
 
+NAMES = {"internet": "eth0", "cas": "eth1", "clients": "eth2", "dcs": "eth3", "mbx": "eth4", "lync": "eth5",
+         "edge": "eth6"}
+
+
 def inventory(profile: dict) -> dict:
-    return {
-        "internal": ["10.0.0.0/8"],
-        "roles": {"client_access": [CAS], "mailbox": [MBX], "lync": [LYNC], "domain_controllers": [DC],
-                  "edge_transport": [EDGE], "dns": [DNS], "sender_reputation_proxy": [PROXY],
-                  "internal_clients": ["10.0.2.0/24"]},
-        "profile": profile,
-        "devices": [{"path": "router.rules",
-                     "interfaces": {"eth0": ["internet", "dns", "sender_reputation_proxy"],
-                                    "eth1": ["10.0.1.0/24"], "eth2": ["internal_clients"],
-                                    "eth3": ["10.0.3.0/24"], "eth4": ["10.0.4.0/24"],
-                                    "eth5": ["10.0.5.0/24"], "eth6": ["edge_transport"]}}],
-    }
+    return _inventory(profile, "router.rules", NAMES)
 
 
 def run(tmp_path: Path, profile: dict, **mods):
-    (tmp_path / "router.rules").write_text(ruleset(profile, **mods))
-    (tmp_path / "inv.yaml").write_text(yaml.safe_dump(inventory(profile)))
-    return lint([], LintOptions(policies=["exchange-2013"], inventory=str(tmp_path / "inv.yaml"),
-                                select=set(ex_ids())))
+    return _run(tmp_path, "router.rules", ruleset(profile, **mods), inventory(profile))
 
-
-NO_EDGE: dict = {"edge_transport": False}
-EDGE_P: dict = {"edge_transport": True, "sender_reputation_proxy_port": 8080}
 
 # id -> (profile, modification that breaks it, severity of the finding)
 CASES = {
@@ -134,14 +122,6 @@ CASES = {
     "EX500": (NO_EDGE, {"accept": [f"-A FORWARD -i eth0 -d {CAS} -p tcp --dport 3389 -j ACCEPT"]}, "warning"),
 }
 
-PROFILES = [NO_EDGE, EDGE_P, {**NO_EDGE, "imap4": True, "pop3": True, "http": True},
-            {**NO_EDGE, "frontend_proxy": True}]
-
-
-def ex_ids() -> list[str]:
-    return sorted({r.id for r in load_pack("exchange-2013").requirements})
-
-
 def test_fw_checks_can_be_left_out(tmp_path):
     """(select= keeps the tests on the pack; the FW checks run in test_checks_annotated)"""
     rep = run(tmp_path, NO_EDGE, accept=[f"-A FORWARD -i eth0 -d {CAS} -p tcp --dport 3389 -j ACCEPT"])
@@ -152,7 +132,7 @@ def test_every_requirement_has_a_case():
     assert set(ex_ids()) - {"EX501"} == set(CASES)
 
 
-@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()))
+@pytest.mark.parametrize("profile", PROFILES, ids=profile_id)
 def test_good_configurations_keep_every_requirement(tmp_path, profile):
     rep = run(tmp_path, profile)
     ex = [f for f in rep.findings if f.id.startswith("EX")]
@@ -163,18 +143,8 @@ def test_good_configurations_keep_every_requirement(tmp_path, profile):
 @pytest.mark.parametrize("rid", sorted(CASES))
 def test_requirement_broken_and_kept(tmp_path, rid):
     profile, mods, severity = CASES[rid]
-    kept = run(tmp_path, profile)
-    assert not [f for f in kept.findings if f.id == rid]
-    broken = run(tmp_path, profile, **mods)
-    hits = [f for f in broken.findings if f.id == rid]
-    assert hits, f"{rid} not reported; got {[f.id for f in broken.findings]}"
-    assert any(f.severity == severity for f in hits), [(f.severity, f.message) for f in hits]
-    for f in hits:
-        assert f.origin.path.endswith("router.rules") and f.origin.line > 0
-        assert f.witness is not None or rid == "EX103"
-    # the finding points at the rule that breaks it (the one the modification added)
     added = [*mods.get("drop", ()), *mods.get("accept", ()), *mods.get("mangle", ())]
-    assert any(f.origin.text.strip() in added for f in hits), [f.origin.text for f in hits]
+    assert_broken_and_kept(rid, run(tmp_path, profile), run(tmp_path, profile, **mods), severity, added)
 
 
 def test_ex501_restricting_clients_is_never_a_finding(tmp_path):
