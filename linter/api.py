@@ -176,6 +176,7 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
                                                  if any(p in e.paths for e in inventory.devices)})
         report.findings.extend(f for f in evaluation.findings if _wanted(opts, f.id))
         report.not_checked.extend(evaluation.not_checked)
+        report.notes.extend(evaluation.notes)
         report.policies.extend(pk.id for pk in packs)
     for device in seen.values():
         # each device with a packet space of its own: its memory is let go before the next

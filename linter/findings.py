@@ -87,6 +87,7 @@ class Report:
     # policy evaluation: requirement flows that no device of the inventory judges
     not_checked: list[dict] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)  # the packs evaluated
+    notes: list[str] = field(default_factory=list)  # how the evaluation read the inventory
 
     def sorted(self) -> "Report":
         seen = set()

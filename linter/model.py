@@ -269,6 +269,17 @@ class Interface:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A static route: the destination prefix, and where it leads (an interface, a next hop
+    or both). Used to infer which addresses lie behind which interface."""
+
+    prefix: str  # "10.0.0.0/8", "0.0.0.0/0", "2001:db8::/32"
+    interface: str | None = None
+    next_hop: str | None = None
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
 class FileStats:
     path: str
     lines_read: int
@@ -287,6 +298,7 @@ class Device:
     diagnostics: tuple[Diagnostic, ...] = ()
     stats: tuple[FileStats, ...] = ()
     family: int | None = None  # for single-family configurations (iptables vs ip6tables)
+    routes: tuple[Route, ...] = ()
 
     def filter(self, name: str, table: str | None = None) -> Filter | None:
         """The filter called `name` (in `table`, where the platform has tables)."""

@@ -128,3 +128,33 @@ def test_opaque_conditions_make_findings_approximate(tmp_path):
                    "COMMIT\n")
     [f] = run(tmp_path, {"fw.rules": text}, [ROUTER]).findings
     assert f.id == "SV001" and f.approximate
+
+
+def test_interface_mapping_inferred_from_addresses_and_routes(tmp_path):
+    """A device without an interface mapping in the inventory: connected networks and static
+    routes say which addresses lie behind which interface (longest prefix wins), and the
+    report says so."""
+    from linter import model as m
+    from linter.policy import load_inventory, load_pack
+    from linter.policy.evaluate import evaluate, infer_interfaces
+    from linter.platforms.iptables import parse
+
+    dev = parse("fw.rules", (HEAD + "-A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT\n"
+                             "COMMIT\n").encode())
+    dev = m.Device(dev.name, "test", dev.sources, dev.filters, dev.bindings,
+                   (m.Interface("eth0", ("198.51.100.2 255.255.255.252",)), m.Interface("eth1", ("10.0.1.1/24",))),
+                   dev.alterations, dev.diagnostics, dev.stats, 4,
+                   routes=(m.Route("0.0.0.0/0", next_hop="198.51.100.1"), m.Route("10.0.0.0/8", interface="eth1")))
+    covers, how = infer_interfaces(dev)
+    assert covers["eth1"] == [(4, 0x0A000000, 0x0AFFFFFF)]
+    assert any(lo <= 0xC6336401 <= hi for _, lo, hi in covers["eth0"])  # 198.51.100.1: the default route
+    assert "2 interface address(es) and 2 static route(s)" in how
+    (tmp_path / "pack.yaml").write_text(yaml.safe_dump(PACK))
+    (tmp_path / "fw.rules").write_text("")
+    (tmp_path / "inv.yaml").write_text(yaml.safe_dump({"internal": ["10.0.0.0/8"], "roles": {"web": ["10.0.1.10"]},
+                                                       "devices": [{"path": "fw.rules"}]}))
+    inv = load_inventory(str(tmp_path / "inv.yaml"), [load_pack(str(tmp_path / "pack.yaml"))])
+    ev = evaluate([load_pack(str(tmp_path / "pack.yaml"))], inv, {inv.devices[0].paths[0]: dev})
+    # nothing is accepted toward the web server: SV001 is reported, through eth0 -> eth1
+    assert [f.id for f in ev.findings] == ["SV001"] and "eth0 -> eth1" in ev.findings[0].message
+    assert any("no interface mapping in the inventory" in n for n in ev.notes)

@@ -36,6 +36,7 @@ def summary(report: Report) -> dict:
         "errors": list(report.errors),
         "policies": list(report.policies),
         "not_checked": list(report.not_checked),
+        "notes": list(report.notes),
     }
 
 

@@ -24,6 +24,8 @@ def render(report: Report, verbose: bool = False) -> str:
     if report.policies:
         lines.append(f"policy: {', '.join(report.policies)}; "
                      f"{len(report.not_checked)} flow{'s' if len(report.not_checked) != 1 else ''} not checked")
+        for note in report.notes:
+            lines.append(f"  note: {note}")
         for nc in report.not_checked:
             lines.append(f"  not checked: {nc['requirement']} {nc['flow']}: {nc['reason']}")
     counts = report.counts()

@@ -77,7 +77,8 @@ class Evaluator:
         first = next(iter(devices.values()), None)
         self.space = PacketSpace(sorted(names), order=order_for(first) if first else None)
         self._analysis: tuple[str, Analysis] | None = None  # the device being evaluated
-        self._cover: dict[tuple[str, str], list] = {}
+        self._cover: dict[tuple[str, str], dict[str, list]] = {}
+        self.notes: list[str] = []
 
     def begin(self, path: str) -> None:
         """Evaluate one device at a time: its sets live while its crossings are judged, and
@@ -90,21 +91,33 @@ class Evaluator:
 
     # ------------------------------------------------------------------ where flows cross
 
-    def _iface_cover(self, entry: DeviceEntry, iface: str) -> list:
-        key = (entry.pattern, iface)
-        if key not in self._cover:
-            from .inventory import parse_address
-            out = []
-            for item in dict(entry.interfaces)[iface]:
-                if item in ("internet", "internal") or item in self.inv.roles:
-                    out.extend(self.inv.addresses(item))
-                else:
-                    try:
-                        out.append(parse_address(item))
-                    except ValueError:
-                        pass  # a role of the pack the inventory gives no address: covers nothing
-            self._cover[key] = normalise(out)
-        return self._cover[key]
+    def _covers(self, entry: DeviceEntry, path: str, dev: m.Device) -> dict[str, list]:
+        """Interface -> the addresses behind it: from the inventory's mapping, or, where the
+        inventory gives none, inferred from the device's interface addresses and static
+        routes (and the report says so)."""
+        key = (entry.pattern, path if not entry.interfaces else "")
+        hit = self._cover.get(key)
+        if hit is not None:
+            return hit
+        from .inventory import parse_address
+        covers: dict[str, list] = {}
+        if entry.interfaces:
+            for iface, items in entry.interfaces:
+                out = []
+                for item in items:
+                    if item in ("internet", "internal") or item in self.inv.roles:
+                        out.extend(self.inv.addresses(item))
+                    else:
+                        try:
+                            out.append(parse_address(item))
+                        except ValueError:
+                            pass  # a role of the pack the inventory gives no address: covers nothing
+                covers[iface] = normalise(out)
+        else:
+            covers, how = infer_interfaces(dev)
+            self.notes.append(f"{path}: no interface mapping in the inventory; " + how)
+        self._cover[key] = covers
+        return covers
 
     def crossings(self, src_roles, dst_roles) -> list[Crossing]:
         src = normalise(r for role in src_roles for r in self.inv.addresses(role))
@@ -131,18 +144,18 @@ class Evaluator:
                             out.append(Crossing(entry, path, dev, "OUTPUT", None, None,
                                                 tuple(r for r in own if r[0] in fams), tuple(d)))
                     continue
-                names = [n for n, _ in entry.interfaces]
-                for i in names:
-                    s = intersect(s_f, self._iface_cover(entry, i))
+                covers = self._covers(entry, path, dev)
+                for i in covers:
+                    s = intersect(s_f, covers[i])
                     if not s:
                         continue
-                    for o in names:
+                    for o in covers:
                         if o == i:
                             continue
-                        d = intersect(d_f, self._iface_cover(entry, o))
+                        d = intersect(d_f, covers[o])
                         # addresses reachable through both interfaces are not a flow of this pair
-                        d = subtract(d, self._iface_cover(entry, i))
-                        s2 = subtract(s, self._iface_cover(entry, o))
+                        d = subtract(d, covers[i])
+                        s2 = subtract(s, covers[o])
                         if d and s2:
                             out.append(Crossing(entry, path, dev, "FORWARD", i, o, tuple(s2), tuple(d)))
         return out
@@ -245,6 +258,55 @@ class Evaluator:
         return m.Origin(src, 1, 1, ""), t.approximate, f"{hook} ({t.verdict})"
 
 
+def infer_interfaces(dev: m.Device) -> tuple[dict[str, list], str]:
+    """Which addresses lie behind which interface, from the interfaces' own addresses
+    (their connected networks) and the static routes (a route leads to its interface, or to
+    the interface whose network holds its next hop): every address goes to the interface of
+    its longest matching prefix, as the router forwards it. Returns the mapping and a
+    sentence saying how it was found."""
+    import ipaddress
+
+    prefixes: list[tuple[int, tuple, str]] = []  # (prefix length, range, interface)
+    nets: list[tuple[object, str]] = []
+    for itf in dev.interfaces:
+        for a in itf.addresses:
+            try:
+                text = a.strip().replace(" ", "/", 1) if "/" not in a else a.strip()
+                net = ipaddress.ip_interface(text).network
+            except ValueError:
+                continue
+            nets.append((net, itf.name))
+            prefixes.append((net.prefixlen, (net.version, int(net.network_address), int(net.broadcast_address)),
+                             itf.name))
+    routes = 0
+    for r in dev.routes:
+        try:
+            net = ipaddress.ip_network(r.prefix, strict=False)
+        except ValueError:
+            continue
+        iface = r.interface
+        if iface is None and r.next_hop:
+            try:
+                hop = ipaddress.ip_address(r.next_hop)
+            except ValueError:
+                hop = None
+            iface = next((n for nt, n in nets if hop is not None and hop.version == nt.version and hop in nt), None)
+        if iface is None:
+            continue
+        routes += 1
+        prefixes.append((net.prefixlen, (net.version, int(net.network_address), int(net.broadcast_address)), iface))
+    covers: dict[str, list] = {}
+    taken: list = []
+    for _plen, rng, iface in sorted(prefixes, key=lambda x: -x[0]):
+        piece = subtract([rng], taken)
+        if piece:
+            covers[iface] = normalise(covers.get(iface, []) + piece)
+            taken = normalise(taken + piece)
+    how = (f"inferred from {len(nets)} interface address(es) and {routes} static route(s): "
+           + ("; ".join(f"{i}: {len(c)} range(s)" for i, c in covers.items()) or "nothing could be inferred"))
+    return covers, how
+
+
 def _per_direction(device: m.Device) -> bool:
     """Filters bound per direction (pf, Cisco) rather than at iptables hooks."""
     return any(b.hook in ("in", "out") for b in device.bindings)
@@ -332,6 +394,7 @@ def evaluate(packs: list[Pack], inv: Inventory, devices: dict[str, m.Device]) ->
     for x in out.not_checked:
         unique.setdefault((x["requirement"], x["flow"], x["reason"]), x)
     out.not_checked = list(unique.values())
+    out.notes.extend(dict.fromkeys(ev.notes))
     for job in jobs:
         if job.req.expect in ("restrict", "note-if-open"):
             key = id(job.req)

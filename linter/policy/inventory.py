@@ -208,8 +208,7 @@ def load_inventory(path: str, packs: list[Pack]) -> Inventory:
         host = d.get("host")
         if host is not None and host not in roles and host not in known_roles:
             raise PolicyError(f"{path}: devices/{i}/host: unknown role {host!r}")
-        if host is None and not ifaces:
-            raise PolicyError(f"{path}: devices/{i}: give `interfaces` (a firewall between networks) "
-                              "or `host` (a host of a role)")
+        # neither interfaces nor host: the mapping is inferred from the configuration's own
+        # interface addresses and static routes (Cisco), where it has them
         devices.append(DeviceEntry(tuple(matched), pattern, d.get("platform"), tuple(ifaces), host))
     return Inventory(str(p), normalise(internal), roles, profile, devices)
