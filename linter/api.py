@@ -29,6 +29,9 @@ PLATFORMS: dict[str, str] = {
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
+# in a directory walk, files that are documentation or data, never a firewall configuration
+# (a file named on the command line is always read)
+_SKIP_SUFFIXES = {".md", ".rst", ".yaml", ".yml", ".json", ".jsonl", ".py", ".sarif", ".html", ".csv"}
 
 
 class InputError(Exception):
@@ -91,14 +94,15 @@ def load(path: str | Path, platform: str | None = None) -> m.Device:
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
-    """(file, named explicitly). Directories are walked; hidden and VCS folders skipped."""
+    """(file, named explicitly). Directories are walked; hidden and VCS folders, and
+    documentation and data files (by suffix), are skipped."""
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
                 for fname in sorted(files):
-                    if not fname.startswith("."):
+                    if not fname.startswith(".") and Path(fname).suffix.lower() not in _SKIP_SUFFIXES:
                         yield Path(root) / fname, False
         else:
             yield p, True

@@ -58,10 +58,11 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 
 _IPTABLES_RE = re.compile(
     r"^(?:\*(?:filter|nat|mangle|raw|security)\s*$|:[^\s:]+\s+(?:ACCEPT|DROP|-)\b|-A\s+\S|COMMIT\s*$)", re.M)
+# a statement keyword followed by a blank or the end of the line (prose such as "pass: ..."
+# or "set to" in a README is not pf); a macro definition alone is not enough either
 _PF_LINE_RE = re.compile(
-    r"^[ \t]*(?:(?:pass|block|match|anchor|table|set|scrub|nat|rdr|binat|antispoof|altq|queue|"
-    r"nat-anchor|rdr-anchor|binat-anchor|load[ \t]+anchor|include)\b"
-    r"|[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*\S)", re.M)
+    r"^[ \t]*(?:pass|block|match|anchor|table|set|scrub|nat|rdr|binat|antispoof|altq|queue|"
+    r"nat-anchor|rdr-anchor|binat-anchor|load[ \t]+anchor|include)(?=[ \t]|$)", re.M)
 
 
 def detect(text: str) -> bool:
@@ -71,7 +72,14 @@ def detect(text: str) -> bool:
         return False
     if _IPTABLES_RE.search(head):
         return False
-    return _PF_LINE_RE.search(head) is not None
+    if _PF_LINE_RE.search(head) is not None:
+        return True
+    # a file of macro definitions only (pfctl's regress has some)
+    lines = [ln.strip() for ln in head.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    return bool(lines) and all(_MACRO_RE.match(ln) for ln in lines)
+
+
+_MACRO_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*\S")
 
 
 # --------------------------------------------------------------------------- vocabulary
