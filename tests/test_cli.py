@@ -163,3 +163,13 @@ def test_trace_pf_names_anchor_path_and_both_directions(tmp_path):
     assert "(anchor web/admin)" in res.output
     res = run("trace", str(conf), "tcp 192.0.2.1:40000 -> 10.0.1.10:22 in em0 out em1")
     assert "ACCEPT" in res.output
+
+
+def test_directory_walk_reads_configurations_not_documentation(tmp_path):
+    (tmp_path / "pf.conf").write_text("block all\npass in on em0 proto tcp to 10.0.1.10 port 443\n")
+    (tmp_path / "README.md").write_text("The firewall\npass: every rule below\nset to block\n")
+    (tmp_path / "notes.txt").write_text("pass: a note that looks like pf\nset to block\n")
+    (tmp_path / "inventory.yaml").write_text("roles: {}\n")
+    res = run("check", str(tmp_path), "--format", "json")
+    files = json.loads(res.output)["summary"]["files"]
+    assert files == [str(tmp_path / "pf.conf")]
