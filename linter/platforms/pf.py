@@ -58,11 +58,20 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 
 _IPTABLES_RE = re.compile(
     r"^(?:\*(?:filter|nat|mangle|raw|security)\s*$|:[^\s:]+\s+(?:ACCEPT|DROP|-)\b|-A\s+\S|COMMIT\s*$)", re.M)
-# a statement keyword followed by a blank or the end of the line (prose such as "pass: ..."
-# or "set to" in a README is not pf); a macro definition alone is not enough either
+# the start of a pf statement: a keyword and what pf expects after it (prose such as
+# "pass: ..." or "set to block" in a README is not pf); a macro definition alone is not enough
 _PF_LINE_RE = re.compile(
-    r"^[ \t]*(?:pass|block|match|anchor|table|set|scrub|nat|rdr|binat|antispoof|altq|queue|"
-    r"nat-anchor|rdr-anchor|binat-anchor|load[ \t]+anchor|include)(?=[ \t]|$)", re.M)
+    r"^[ \t]*(?:"
+    r"(?:pass|block|match)[ \t]*$"
+    r"|table[ \t]+<"
+    r"|set[ \t]+(?:skip|block-policy|state-policy|optimization|limit|timeout|loginterface|hostid|require-order"
+    r"|fingerprints|debug|reassemble|ruleset-optimization|syncookies|state-defaults|prio|keepcounters)\b"
+    r"|anchor[ \t]+[\"']?[\w/*-]"
+    r"|scrub[ \t]+(?:in|out|on|all|log)\b"
+    r"|(?:nat|rdr|binat)[ \t]+(?:pass[ \t]+)?(?:on|from|inet6?|log|proto)\b"
+    r"|antispoof[ \t]|altq[ \t]+on\b|queue[ \t]+\S"
+    r"|(?:nat|rdr|binat)-anchor[ \t]|load[ \t]+anchor\b|include[ \t]+[\"']"
+    r")", re.M)
 
 
 def detect(text: str) -> bool:
@@ -74,11 +83,16 @@ def detect(text: str) -> bool:
         return False
     if _PF_LINE_RE.search(head) is not None:
         return True
+    # pass / block / match followed by a word of pf's vocabulary
+    for mt in _RULE_START_RE.finditer(head):
+        if mt.group(1).split("(")[0] in _KEYWORDS:
+            return True
     # a file of macro definitions only (pfctl's regress has some)
     lines = [ln.strip() for ln in head.splitlines() if ln.strip() and not ln.strip().startswith("#")]
     return bool(lines) and all(_MACRO_RE.match(ln) for ln in lines)
 
 
+_RULE_START_RE = re.compile(r"^[ \t]*(?:pass|block|match)[ \t]+([a-z][a-z0-9-]*)", re.M)
 _MACRO_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*\S")
 
 
