@@ -664,7 +664,8 @@ def test_nat() -> None:
         ("nat", "in", 10), ("nat", "out", 10), ("nat", "out", 11)]
     dyn = alts[0]
     assert dict(dyn.params) == {"side": "inside", "translates": "source", "inside_interfaces": "Gi0/0",
-                                "outside_interfaces": "Gi0/1", "list": "10", "pool": "P", "overload": "yes"}
+                                "outside_interfaces": "Gi0/1", "list": "10", "pool": "P",
+                                "pool_range": "203.0.113.10-203.0.113.20", "overload": "yes"}
     assert dyn.match.conds == (m.IntCond(m.FAMILY, ((4, 4),)), m.AddrCond(m.SRC, (net4("10.0.0.0/8"),)),
                                m.IfaceCond(m.IN_IFACE, ("Gi0/0",)), m.IfaceCond(m.OUT_IFACE, ("Gi0/1",)))
     st = alts[1]
@@ -766,6 +767,26 @@ def test_zone_based_firewall() -> None:
     d2 = parse_text(ZBF + "interface GigabitEthernet0/4\n zone-member security inside\n")
     assert zbf_verdict(d2, out_iface="GigabitEthernet0/4", dport=22) == "accept"
     assert [x.code for x in bad(d)] == []
+
+
+def test_class_map_predicates() -> None:
+    text = ("ip access-list extended A\n deny tcp any any eq 23\n permit tcp any any\n"
+            "class-map type inspect match-all C\n match access-group name A\n match not protocol udp\n"
+            "class-map type inspect match-any D\n match class-map C\n match protocol icmp\n"
+            "policy-map type inspect P\n class type inspect D\n  pass\n"
+            "zone security a\nzone security b\nzone-pair security ab source a destination b\n"
+            " service-policy type inspect P\ninterface e0\n zone-member security a\ninterface e1\n"
+            " zone-member security b\n")
+    d = parse_text(text)
+    assert not bad(d)
+
+    def through(**kw) -> str:
+        return trace(d, packet(in_iface="e0", out_iface="e1", **kw), "forward").verdict
+
+    assert through(dport=80) == "accept"
+    assert through(dport=23) == "drop"  # denied by the ACL: not in the class
+    assert through(proto="udp", dport=53) == "drop"
+    assert through(proto="icmp", icmp_type=8, sport=None, dport=None) == "accept"
 
 
 def test_zone_based_firewall_errors() -> None:

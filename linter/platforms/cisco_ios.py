@@ -2133,14 +2133,14 @@ class _Conv:
             base_params.append(("inside_interfaces", ",".join(inside)))
         if outside:
             base_params.append(("outside_interfaces", ",".join(outside)))
+        # translation happens between an inside and an outside interface only (with none of
+        # either, the interface conditions match nothing, as NAT then does nothing)
         if stage == "out":
-            ifc = ((m.IfaceCond(m.IN_IFACE, inside),) if inside else ()) + \
-                  ((m.IfaceCond(m.OUT_IFACE, outside),) if outside else ())
-            back = (m.IfaceCond(m.IN_IFACE, outside),) if outside else ()
+            ifc = (m.IfaceCond(m.IN_IFACE, inside), m.IfaceCond(m.OUT_IFACE, outside))
+            back = (m.IfaceCond(m.IN_IFACE, outside), m.IfaceCond(m.OUT_IFACE, inside))
         else:
-            ifc = (m.IfaceCond(m.IN_IFACE, outside),) if outside else ()
-            back = ((m.IfaceCond(m.IN_IFACE, inside),) if inside else ()) + \
-                   ((m.IfaceCond(m.OUT_IFACE, outside),) if outside else ())
+            ifc = (m.IfaceCond(m.IN_IFACE, outside), m.IfaceCond(m.OUT_IFACE, inside))
+            back = (m.IfaceCond(m.IN_IFACE, inside), m.IfaceCond(m.OUT_IFACE, outside))
         k = lw[4]
         if k in ("list", "route-map"):
             name, ncol = ws[5][0], ws[5][1]
@@ -2167,9 +2167,12 @@ class _Conv:
                 w = rest[i][0].lower()
                 if w in ("pool", "interface", "vrf") and i + 1 < len(rest):
                     params.append((w, rest[i + 1][0]))
-                    if w == "pool" and rest[i + 1][0] not in self.nat_pools:
+                    pool = self.nat_pools.get(rest[i + 1][0]) if w == "pool" else None
+                    if w == "pool" and pool is None:
                         self.diag(ln, rest[i + 1][1], "error", "undefined-reference",
                                   f"NAT pool {rest[i + 1][0]} is not defined", "ip nat")
+                    elif pool is not None and pool["start"]:
+                        params.append(("pool_range", f"{pool['start']}-{pool['end']}"))
                     i += 2
                     continue
                 if w in ("overload", "reversible", "no-payload", "oer", "redundancy", "mapping-id"):
