@@ -2299,10 +2299,10 @@ class _Zbf:
       class-default (drop unless it says otherwise). Packets that do not leave through Z2 are
       not its business: default accept. When a zone-pair Z2 -> Z1 inspects, a first rule lets
       the packets of established sessions through (the replies of inspected sessions).
-    - `zone Z`, bound on Z's members: traffic to Z's own members (intra-zone) and to zones Z
-      has a zone-pair to passes on; replies of sessions inspected towards Z pass; traffic to
-      every other interface (another zone without a zone-pair, or an interface in no zone)
-      is dropped. Packets to the router itself (no egress interface) are not decided here.
+    - `zone Z`, bound on Z's members: replies of sessions inspected towards Z pass; traffic to
+      every interface that is neither in Z (intra-zone) nor in a zone Z has a zone-pair to
+      (another zone without a zone-pair, or an interface in no zone) is dropped; the rest
+      passes on by default (to the zone-pair's filter, intra-zone, or to the router itself).
     - `zone (none)`, bound on interfaces in no zone: traffic to a zone member is dropped.
     """
 
@@ -2386,10 +2386,10 @@ class _Zbf:
             replies = [i for zp in pairs if zp.dst == z and (zp.src, z) in inspected for i in members[zp.src]
                        if i not in allowed]
             others = [i for i in all_ifaces if i not in allowed]
-            rules = [m.Rule(m.Match((m.IfaceCond(m.OUT_IFACE, tuple(allowed)),)), m.Action("accept"), origin, 0,
-                            comment=f"zone {z}: its own members and the zones it has a zone-pair to "
-                                    "(the zone-pair decides)")]
-            if replies:
+            # no accept rule for the allowed interfaces: the default passes them on (to the
+            # zone-pair's filter, or intra-zone), and traffic to the router itself
+            rules: list[m.Rule] = []
+            if replies and others:
                 rules.append(m.Rule(m.Match((est, m.IfaceCond(m.OUT_IFACE, tuple(dict.fromkeys(replies))))),
                                     m.Action("accept"), origin, len(rules),
                                     comment=f"zone {z}: replies of inspected sessions"))
