@@ -660,7 +660,6 @@ class _Conv:
         self.cat: list[str] = []
         self.hostname: str | None = None
         self.acls: dict[int, dict[str, _Acl]] = {4: {}, 6: {}}
-        self.dead_acls: list[_Acl] = []  # deleted by `no ip access-list` (for nothing but order)
         self.groups: dict[str, _Group] = {}
         self.group_used: set[str] = set()
         self.ifaces: dict[str, _Iface] = {}
@@ -679,8 +678,6 @@ class _Conv:
         self.block = None  # the handler of the open block: fn(lineno, line)
         self.block_line = -1  # its header (0-based)
         self.acl_mode: _Acl | None = None  # ACL whose mode is open (flush-left entries belong to it)
-        self.seen_asa = False
-        self.relevant_unmodelled = 0
         self._conds_cache: dict = {}
         self._reported: set = set()
         self.early: list = []
@@ -691,7 +688,8 @@ class _Conv:
     def diag(self, line: int, col: int, severity: str, code: str, message: str, construct: str = "",
              understood: bool | None = None) -> None:
         text = self.lines[line - 1].strip() if 1 <= line <= len(self.lines) else ""
-        self.diags.append(m.Diagnostic(m.Origin(self.path, line, col, text), severity, code, message, construct))  # type: ignore[arg-type]
+        origin = m.Origin(self.path, line, col, text)
+        self.diags.append(m.Diagnostic(origin, severity, code, message, construct))  # type: ignore[arg-type]
         if understood is None:
             understood = severity == "note"
         if 1 <= line <= len(self.lines):
@@ -834,8 +832,6 @@ class _Conv:
                       "mac access-list")
             self.open_block(lineno, self._unmodelled_block)
             return
-        if k0 == "object-group":
-            return
         if k0 in ("access-group", "object", "nameif", "same-security-traffic", "nat") or (
                 k0 in ("asa", "pix") and k1 == "version"):
             self.asa_line(lineno, ws)
@@ -860,7 +856,6 @@ class _Conv:
         self.open_block(lineno, self._irrelevant_block)
 
     def asa_line(self, lineno: int, ws) -> None:
-        self.seen_asa = True
         self.diag(lineno, ws[0][1], "warning", "asa-syntax",
                   "this is Cisco ASA syntax, not IOS: IOS rejects it; the line is not read", "ASA command in IOS")
 
@@ -897,9 +892,7 @@ class _Conv:
         self.other_refs.update(_scan_refs(" ".join(w for w, _ in ws)))
 
     def delete_acl(self, fam: int, name: str) -> None:
-        acl = self.acls[fam].pop(name, None)
-        if acl is not None:
-            self.dead_acls.append(acl)
+        self.acls[fam].pop(name, None)
 
     # -- access lists
 
@@ -1328,8 +1321,8 @@ class _Conv:
         elif rest and protos is not None and protos[0] in (1, 58):
             ic = _icmp_cond([x for x, _ in rest], protos[0] == 58)
             if ic is None:
-                self.diag(lineno, rest[0][1], "error", "invalid", f"unknown ICMP message `{' '.join(x for x, _ in rest)}`",
-                          "object-group service")
+                self.diag(lineno, rest[0][1], "error", "invalid",
+                          f"unknown ICMP message `{' '.join(x for x, _ in rest)}`", "object-group service")
                 return
             conds.append(ic)
             rest = []
@@ -1491,6 +1484,9 @@ class _Conv:
             itf.mss = [x for x in itf.mss if x[0] != fam]
             if not neg and len(body) > 3:
                 itf.mss.append((fam, body[3][0], lineno))
+            return
+        if bl[0] in ("nameif", "security-level") and not neg:
+            self.asa_line(lineno, ws)
             return
         for rx, construct, msg in _IFACE_UNSUPPORTED:
             if rx.match(" ".join(bl)):
@@ -1730,8 +1726,8 @@ class _Conv:
             # IPv6 access lists end with implicit permits for neighbour discovery before the deny
             for nd in ("nd-na", "nd-ns"):
                 t = IOS_ICMP6[nd][0]
-                rules.append(m.Rule(m.Match((m.IntCond(m.PROTO, ((58, 58),)), m.IntCond(m.ICMP, ((t << 8, (t << 8) | 255),)))),
-                                    m.Action("accept"), origin, len(rules),
+                nd_match = m.Match((m.IntCond(m.PROTO, ((58, 58),)), m.IntCond(m.ICMP, ((t << 8, (t << 8) | 255),))))
+                rules.append(m.Rule(nd_match, m.Action("accept"), origin, len(rules),
                                     comment=f"implicit: permit icmp any any {nd}"))
         default = m.Action("drop")
         if not rules:
@@ -1924,7 +1920,8 @@ class _Conv:
                 c = _icmp_cond(words, fam == 6)
                 if c is None:
                     self.diag(ln, icmp_vals[0][1], "error", "invalid",
-                              f"unknown ICMP{'v6' if fam == 6 else ''} message `{' '.join(words)}`; IOS rejects this entry",
+                              f"unknown ICMP{'v6' if fam == 6 else ''} message `{' '.join(words)}`; "
+                              "IOS rejects this entry",
                               "icmp type")
                     return False
                 conds.append(c)
@@ -1955,8 +1952,8 @@ class _Conv:
         if kind == "wild":
             a_text, w_text, col, wcol = side[1], side[2], side[3], side[4]
             if fam == 6:
-                self.diag(ln, col, "error", "syntax", "IPv6 access lists take prefixes (`2001:db8::/32`), not wildcards",
-                          "address")
+                self.diag(ln, col, "error", "syntax",
+                          "IPv6 access lists take prefixes (`2001:db8::/32`), not wildcards", "address")
                 return None
             a = _ipv4(a_text)
             if a is None:
@@ -2494,7 +2491,8 @@ class _Zbf:
                            "class-map match class-map")
                     p = (m.Opaque(f"ios:class-map {value}", f"class-map {value} (undefined)"),)
                 elif value in seen or value == cm.name:
-                    c.diag(ln, col, "error", "invalid", f"class-map {value} contains itself", "class-map match class-map")
+                    c.diag(ln, col, "error", "invalid", f"class-map {value} contains itself",
+                           "class-map match class-map")
                     p = NOTHING
                 else:
                     p = self.class_conds(sub, seen + (cm.name,))
@@ -2521,8 +2519,9 @@ class _Zbf:
         if v in _PAM:
             protos, port = _PAM[v]
             self.c.diag(ln, col, "note", "approximate",
-                        f"match protocol {value}: modelled by its default port ({'/'.join(names.proto_name(p) for p in protos)} "
-                        f"{port}); ip port-map and application inspection are not modelled", "match protocol")
+                        f"match protocol {value}: modelled by its default port "
+                        f"({'/'.join(names.proto_name(p) for p in protos)} {port}); ip port-map and application "
+                        "inspection are not modelled", "match protocol")
             return (m.IntCond(m.PROTO, _merge((p, p) for p in protos)), m.IntCond(m.DPORT, ((port, port),)))
         self.c.diag(ln, col, "note", "approximate",
                     f"match protocol {value}: an application fwlint does not know: an unknown condition",
