@@ -162,6 +162,10 @@ IOS_ICMP6 = {
     "router-renumbering": (138, None), "router-solicitation": (133, None), "time-exceeded": (3, None),
     "unreachable": (1, None),
 }
+# IPv6 entry options (name -> takes an argument)
+_V6_OPTIONS = {"routing": False, "routing-type": True, "hbh": False, "dest-option": False, "dest-option-type": True,
+               "mobility": False, "mobility-type": True, "flow-label": True, "undetermined-transport": False,
+               "authen": False, "doh": False}
 _FLAG_BITS = {"fin": 0x01, "syn": 0x02, "rst": 0x04, "psh": 0x08, "ack": 0x10, "urg": 0x20}
 
 # Default Port-to-Application Mapping for `match protocol` in inspect class-maps
@@ -1913,6 +1917,8 @@ class _Conv:
                           "several TCP flag keywords without match-any/match-all: read as any of them set",
                           "tcp flags")
                 conds.extend(_any_of([(m.FlagsCond(_FLAG_BITS[f], _FLAG_BITS[f]),) for f, _c in flags]))
+        if icmp_vals and fam == 6:
+            icmp_vals = self.ipv6_options(icmp_vals, ln, conds)
         if icmp_vals:
             icmp_proto = 58 if fam == 6 else 1
             words = [v for v, _ in icmp_vals]
@@ -1936,6 +1942,27 @@ class _Conv:
                           f"unexpected `{words[0]}` in this entry", "access-list entry")
                 return False
         return True
+
+    def ipv6_options(self, vals: list, ln: int, conds: list) -> list:
+        """IPv6 extension-header and flow tests (`routing`, `hbh`, `flow-label N`, ...): unknown
+        conditions with a note; the other words are returned."""
+        rest = []
+        i = 0
+        while i < len(vals):
+            w, col = vals[i]
+            lw = w.lower()
+            if lw in _V6_OPTIONS:
+                arg = ""
+                if _V6_OPTIONS[lw] and i + 1 < len(vals):
+                    arg = " " + vals[i + 1][0]
+                    i += 1
+                self.diag(ln, col, "note", "approximate",
+                          f"`{w}{arg}` tests an IPv6 header fwlint does not model: an unknown condition", "ipv6 option")
+                conds.append(m.Opaque(f"ios:ipv6 {lw}{arg.lower()}", f"IPv6 {w}{arg}"))
+            else:
+                rest.append((w, col))
+            i += 1
+        return rest
 
     def addr_conds(self, side: tuple, fieldname: str, fam: int, ln: int) -> list | None:
         kind = side[0]
