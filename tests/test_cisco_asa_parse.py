@@ -205,6 +205,18 @@ def test_addresses() -> None:
         TCP, m.Opaque("dst interface outside", "destination is an address of interface outside"), dport((22, 22)))
 
 
+def test_any_before_asa_9_is_ipv4() -> None:
+    """ASA 9.0 unified the IPv4 and IPv6 access lists; before it (and on PIX, FWSM) an
+    access-list is IPv4 only, and `any` means any IPv4 address."""
+    four = m.IntCond(m.FAMILY, ((4, 4),))
+    for version, want in (("ASA Version 8.2(5)", (four,)), ("PIX Version 6.3(5)", (four,)),
+                          ("FWSM Version 4.1(5)", (four,)), ("ASA Version 9.1(7)", ()), ("", ())):
+        assert conds(f"{version}\naccess-list A extended permit ip any any\n") == want, version
+    assert conds("ASA Version 8.4(2)\naccess-list A extended permit tcp any host 10.0.0.1\n") == (
+        TCP, m.AddrCond(m.DST, (h4("10.0.0.1"),)))
+    assert conds("ASA Version 8.4(2)\nipv6 access-list A permit ip any any\n") == (m.IntCond(m.FAMILY, ((6, 6),)),)
+
+
 def test_masks_are_netmasks() -> None:
     # a wildcard, a non-contiguous mask, host bits outside the mask: the ASA refuses the entry
     for body, word in (("permit ip 10.0.0.0 0.0.0.255 any", "wildcard"),
@@ -500,6 +512,19 @@ def test_interfaces() -> None:
     assert (2, "error", "redefined") in diags("nameif e0 outside security0\nnameif e1 outside security10\n")
 
 
+def test_static_routes() -> None:
+    d = parse_text(FW + "route outside 0.0.0.0 0.0.0.0 203.0.113.254 1\nroute inside 10.8.0.0 255.255.0.0 10.0.0.2\n"
+                        "route outside 0 0 203.0.113.253 2\nipv6 route inside 2001:db8:8::/48 fe80::1\n"
+                        "route dmz 10.9.0.0 255.0.255.0 10.1.0.2\n")
+    assert [(r.prefix, r.interface, r.next_hop, r.origin.line) for r in d.routes] == [
+        ("0.0.0.0/0", "outside", "203.0.113.254", 18), ("10.8.0.0/16", "inside", "10.0.0.2", 19),
+        ("0.0.0.0/0", "outside", "203.0.113.253", 20), ("2001:db8:8::/48", "inside", "fe80::1", 21)]
+    # routes do not concern filtering: understood, not relevant
+    base = cisco_asa.relevance("x", FW.encode())
+    more = cisco_asa.relevance("x", (FW + "route outside 0 0 1.1.1.1\n").encode())
+    assert not bad(d) and more["not_relevant"] == base["not_relevant"] + 1 and more["relevant"] == base["relevant"]
+
+
 def test_effective_inbound_filters() -> None:
     text = FW + ("same-security-traffic permit inter-interface\n"
                  "access-list OUT_IN extended permit tcp any host 10.1.0.10 eq 443\n"
@@ -516,7 +541,7 @@ def test_effective_inbound_filters() -> None:
     out = d.filter("in:outside")
     assert out.default == m.Action("drop") and out.origin.line == 22
     assert [(r.index, r.origin.line) for r in out.rules] == [(0, 22), (1, 19), (2, 20)]
-    assert out.rules[0].match == STATE_RULE and out.rules[1].match == d.filter("OUT_IN").rules[1].match
+    assert out.rules[0].match == STATE_RULE and out.rules[1] is d.filter("OUT_IN").rules[1]  # the same rule
     dmz = d.filter("in:dmz")
     # no inbound access-group: the global rules, then the security levels, then the deny
     assert [(r.origin.line, r.action.kind, r.match.conds) for r in dmz.rules[1:]] == [

@@ -680,6 +680,8 @@ class _Conv:
         self.other_words: set[str] = set()
         self.last_block: tuple[str, Callable[[_Line], None]] | None = None
         self.show_output = False
+        self.any_is_ipv4 = False  # `any` before ASA 9.0 (and on PIX, FWSM)
+        self.routes: list[m.Route] = []
         self._memo: dict[tuple, object] = {}
         self._busy: set[tuple] = set()
         self.acl_rules: dict[str, list[m.Rule]] = {}
@@ -719,14 +721,15 @@ class _Conv:
     def unknown(self, line: _Line, message: str, code: str = "unknown-command", construct: str = "") -> None:
         self.cat[line.no] = "unknown"
         self.diag(line, line.indent + 1, "warning", code, message, construct)
+        self._not_read(line, "unknown")
+
+    def _not_read(self, line: _Line, cat: str) -> None:
+        """The block of a command that is not read: its lines are not understood."""
         for c in line.children:
             if not _is_comment(c.text):
-                self.cat[c.no] = "unknown"
+                self.cat[c.no] = cat
                 self.bad.add(c.no)
-                for g in c.children:
-                    if not _is_comment(g.text):
-                        self.cat[g.no] = "unknown"
-                        self.bad.add(g.no)
+                self._not_read(c, cat)
 
     # -- the walk
 
@@ -762,9 +765,16 @@ class _Conv:
         elif k in _UNSUPPORTED:
             self.rel(node)
             self.diag(node, node.indent + 1, "warning", "unsupported", _UNSUPPORTED[k], k)
-            for c in node.children:
-                self.top(c) if c.words and c.words[0].lower() in _TOP_COMMANDS else self.rel(c)
-        elif k in _NOT_RELEVANT or k in ("asa", "pix", "fwsm", "x-banner-line"):
+            self._not_read(node, "relevant")
+        elif k in ("asa", "pix", "fwsm") and node.head(2).endswith(" version") and len(w) > 2:
+            self.other(node, collect=False)
+            mo = re.match(r"(\d+)", w[2])
+            # before ASA 9.0, IPv4 and IPv6 access lists are separate: `any` is IPv4
+            self.any_is_ipv4 = k != "asa" or (mo is not None and int(mo.group(1)) < 9)
+        elif k == "route":
+            self.other(node)
+            self._route(w, node)
+        elif k in _NOT_RELEVANT or k in ("asa", "pix", "fwsm"):
             self.other(node)
         elif node.head(2) in _IOS_ONLY or node.head(3) in _IOS_ONLY:
             self.unknown(node, f"`{node.head(3)}` is an IOS command, not an ASA one: ignored", "ios-command")
@@ -872,11 +882,34 @@ class _Conv:
         w = node.words
         if node.head(2) == "ipv6 access-list" and len(w) >= 4:
             self.cmd_access_list(node, 2, "ipv6")
+        elif node.head(2) == "ipv6 route":
+            self.other(node)
+            self._route(w[1:], node)
         elif node.head(2) in ("ipv6 access-list", "ipv6 traffic-filter"):
             self.unknown(node, f"`{node.head(2)}` in this form is an IOS command, not an ASA one: ignored",
                          "ios-command")
         else:
             self.other(node)
+
+    def _route(self, w: list[str], node: _Line) -> None:
+        """`route IF NETWORK MASK GATEWAY [METRIC] ...` (PIX: `0 0` for 0.0.0.0 0.0.0.0),
+        `ipv6 route IF PREFIX GATEWAY ...`: a static route of the model (not filtering)."""
+        try:
+            if len(w) >= 4 and "/" in w[2]:
+                prefix = str(ipaddress.IPv6Network(w[2], strict=False))
+                hop = str(ipaddress.ip_address(w[3]))
+            elif len(w) >= 5:
+                a, mask = ("0.0.0.0" if w[2] == "0" else w[2]), ("0.0.0.0" if w[3] == "0" else w[3])
+                bits = _mask_bits(mask)
+                if bits is None:
+                    return
+                prefix = str(ipaddress.IPv4Network(f"{a}/{bits}", strict=False))
+                hop = str(ipaddress.ip_address(w[4]))
+            else:
+                return
+        except ValueError:
+            return
+        self.routes.append(m.Route(prefix, w[1], None if hop in ("0.0.0.0", "::") else hop, self.origin(node)))
 
     def cmd_clear(self, node: _Line) -> None:
         """`clear configure X [NAME]` in a CLI script: empties what is configured so far."""
@@ -899,9 +932,10 @@ class _Conv:
         elif what == "object-group":
             self.rel(node)
             kinds = {"network", "service", "protocol", "icmp-type", "user", "security"}
-            for name in [n for n, g in self.groups.items() if arg is None or arg.lower() not in kinds
-                         or g.kind == arg.lower() or (arg.lower() == "service" and g.kind == "port")]:
-                if arg is None or arg.lower() in kinds or name == arg:
+            a = arg.lower() if arg else None
+            for name, g in list(self.groups.items()):
+                kind = "service" if g.kind == "port" else g.kind
+                if a is None or (a in kinds and kind == a) or name == arg:
                     del self.groups[name]
         elif what == "object":
             self.rel(node)
@@ -915,7 +949,7 @@ class _Conv:
             if what == "global":
                 self.globals_ = []
             else:
-                keep = {"nat": ("static",), "static": ("twice", "object", "nat")}[what]
+                keep = {"nat": ("static",), "static": ("twice", "object", "legacy")}[what]
                 self.nats = [n for n in self.nats if n[0] in keep]
         elif what in ("policy-map", "class-map", "service-policy"):
             self.rel(node)
@@ -1254,10 +1288,7 @@ class _Conv:
             self.children(node, lambda c: self._svc_object_child(sobj, c), "object service")
 
     def _swallow(self, node: _Line) -> None:
-        for c in node.children:
-            if not _is_comment(c.text):
-                self.rel(c)
-                self.bad.add(c.no)
+        self._not_read(node, "relevant")
 
     def _net_object_child(self, obj: _NetObj, c: _Line) -> None:
         self.rel(c)
@@ -1992,7 +2023,7 @@ class _Entries(_Resolver):
             conds.append(m.IntCond(m.FAMILY, ((6, 6),)))
         if tree.data == "standard":
             addr = items[1]
-            conds.extend(self._ace_addr(addr, m.DST, notes))
+            conds.extend(self._ace_addr(addr, m.DST, notes, typ == "ipv6"))
             rest = items[2:]
         else:
             proto = self._ace_proto(items[1], line)
@@ -2003,7 +2034,7 @@ class _Entries(_Resolver):
                 if d.startswith("ident_"):
                     body.append(self._ace_ident(t, notes))
                 elif d.startswith("addr_"):
-                    body.extend(self._ace_addr(t, m.SRC if addrs == 0 else m.DST, notes))
+                    body.extend(self._ace_addr(t, m.SRC if addrs == 0 else m.DST, notes, typ == "ipv6"))
                     addrs += 1
                 elif d.startswith("port_"):
                     body.append(self._ace_port(t, m.SPORT if addrs == 1 else m.DPORT, proto, line))
@@ -2030,6 +2061,9 @@ class _Entries(_Resolver):
                 notes.append((tok.column, "approximate",
                               f"time-range {tok.value}: the entry applies only while the time range is active; "
                               f"matched as an unknown condition"))
+        if self.any_is_ipv4 and typ != "ipv6" and not any(isinstance(c, m.AddrCond) for c in conds):
+            # before ASA 9.0 an access-list is IPv4 only (IPv6 has `ipv6 access-list`)
+            conds.insert(0, m.IntCond(m.FAMILY, ((4, 4),)))
         return ("accept" if action == "permit" else "drop"), tuple(conds), inactive, notes
 
     def _ace_proto(self, t: Tree, line: _Line) -> _Proto:
@@ -2063,7 +2097,7 @@ class _Entries(_Resolver):
                       f"matched as an unknown condition"))
         return m.Opaque(what, f"the packet belongs to {what}")
 
-    def _ace_addr(self, t: Tree, fieldname: str, notes: list) -> tuple:
+    def _ace_addr(self, t: Tree, fieldname: str, notes: list, ipv6: bool = False) -> tuple:
         d = t.data
         toks = _toks(t)
         if d == "addr_any":
@@ -2817,6 +2851,7 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
         diagnostics=tuple(diags),
         stats=(m.FileStats(path, n, n - len(bad)),),
         family=None,
+        routes=tuple(conv.routes),
     )
 
 
