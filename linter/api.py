@@ -25,6 +25,8 @@ from .policy.pack import PolicyError, builtin_packs  # noqa: F401 - PolicyError 
 PLATFORMS: dict[str, str] = {
     "iptables": "linter.platforms.iptables",
     "pf": "linter.platforms.pf",
+    "cisco-ios": "linter.platforms.cisco_ios",
+    "cisco-asa": "linter.platforms.cisco_asa",
 }
 
 MAX_FILE_BYTES = 64 * 1024 * 1024

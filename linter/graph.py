@@ -282,12 +282,15 @@ def deciding(f: m.Filter) -> bool:
     return f.table in ("", "filter")
 
 
-def hook_filters(device: m.Device, hook: str, iface: str | None = None) -> list[m.Filter]:
+def hook_filters(device: m.Device, hook: str, iface: str | None = None,
+                 family: int | None = None) -> list[m.Filter]:
     """The deciding filters bound at a hook: an iptables hook, or a direction ("in", "out")
     on the interface `iface` (bindings without an interface apply on every interface; with
-    iface None, every binding of the hook counts)."""
+    iface None, every binding of the hook counts), for packets of `family` (a binding for
+    one family, such as IOS `ipv6 traffic-filter`, does not see the other's packets)."""
     names = [b.filter for b in device.bindings
-             if b.hook == hook and (iface is None or b.interface is None or b.interface == iface)]
+             if b.hook == hook and (iface is None or b.interface is None or b.interface == iface)
+             and (family is None or b.family is None or b.family == family)]
     by_name = {f.name: f for f in device.filters if deciding(f)}
     return [by_name[n] for n in dict.fromkeys(names) if n in by_name]
 
@@ -313,7 +316,9 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
     if hook in ("in", "out") and packet.direction != hook:
         packet = dataclasses.replace(packet, direction=hook)
     side_iface = {"in": packet.in_iface, "out": packet.out_iface}.get(hook)
-    flts = hook_filters(device, hook, side_iface)
+    # (a per-direction binding may be for one family only; an iptables file holds one family
+    # and says so when asked about the other)
+    flts = hook_filters(device, hook, side_iface, packet.family if side_iface is not None else None)
     if not flts:
         if hook in ("in", "out"):
             # nothing bound on that interface and side: the packet passes it
@@ -341,7 +346,8 @@ def _trace_through(device: m.Device, packet: m.Packet) -> Trace:
     verdict = "accept"
     for direction in ("in", "out"):
         p = dataclasses.replace(packet, direction=direction)
-        flts = hook_filters(device, direction, packet.in_iface if direction == "in" else packet.out_iface)
+        flts = hook_filters(device, direction, packet.in_iface if direction == "in" else packet.out_iface,
+                            packet.family)
         if not flts:
             continue  # nothing bound on that side: the packet passes it
         for flt in flts:

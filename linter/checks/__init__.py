@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Iterable
 
-from ..findings import Finding, stamp
+from ..findings import Finding, Result, stamp
 from ..graph import Analysis, deciding
 from ..model import Device, Filter
 from . import (
@@ -72,7 +72,7 @@ def run_checks(device: Device, enabled: Iterable[str] | None = None,
     out: list[Finding] = []
     # filter by filter: each filter's per-rule sets are forgotten once its checks are done,
     # so the manager holds one filter's worth of them, not the whole device's
-    by_check: dict[str, list[Finding]] = {c.ID: [] for c in active}
+    by_check: dict[str, list[Result]] = {c.ID: [] for c in active}
     if per_filter:
         # called chains before their callers: a chain's per-rule sets are computed once,
         # with its checks, and its callers then reuse the outcome kept from that run
@@ -80,13 +80,28 @@ def run_checks(device: Device, enabled: Iterable[str] | None = None,
         order = [f for f in reversed(ctx.analysis.topological()) if (f.table, f.name) in deciding_keys]
         for f in order:
             for check in per_filter:
-                by_check[check.ID].extend(stamp(check.ID, check.SEVERITY, r) for r in check.check_filter(ctx, f))
+                by_check[check.ID].extend(check.check_filter(ctx, f))
             ctx.analysis.release(f)
     for check in active:
         if check not in per_filter:
-            by_check[check.ID].extend(stamp(check.ID, check.SEVERITY, r) for r in check.check(ctx))
-        out.extend(by_check[check.ID])
+            by_check[check.ID].extend(check.check(ctx))
+        out.extend(stamp(check.ID, check.SEVERITY, r) for r in _once_per_rule(device, by_check[check.ID]))
     return out
+
+
+def _once_per_rule(device: Device, results: list[Result]) -> list[Result]:
+    """One result of a check per place: a rule that stands in several filters (an ASA
+    interface ACL inside the interface's effective inbound filter) is reported once, from
+    the filter that comes first in the device."""
+    order = {f.name: i for i, f in reversed(list(enumerate(device.filters)))}
+    best: dict[tuple, tuple[int, int]] = {}
+    for n, r in enumerate(results):
+        key = (r.origin.path, r.origin.line, r.origin.column, r.origin.text)
+        rank = order.get(r.context, len(order))
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, n)
+    keep = {n for _, n in best.values()}
+    return [r for n, r in enumerate(results) if n in keep]
 
 
 def doc_sections(check: ModuleType) -> dict[str, str]:

@@ -50,7 +50,9 @@ def check(ctx) -> Iterator[Result]:
                 referenced.add((f.table, rule.action.target))
     bound = {b.filter for b in dev.bindings}
     for f in dev.filters:
-        if f.builtin or f.name in bound or (f.table, f.name) in referenced:
+        # chains of tables (iptables) are used by jumps; platforms whose filters are used by
+        # other commands too (Cisco ACLs in NAT, route-maps, ...) report unused ones themselves
+        if f.builtin or f.name in bound or (f.table, f.name) in referenced or not f.table:
             continue
         origin = f.origin or Origin(dev.sources[0] if dev.sources else dev.name, 1, 1, "")
         where = f" in table {f.table}" if f.table else ""

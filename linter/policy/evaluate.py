@@ -221,13 +221,19 @@ class Evaluator:
         s = self.space
         if _per_direction(c.device):
             sides = {"FORWARD": ("in", "out"), "INPUT": ("in",), "OUTPUT": ("out",)}[hook]
-            acc = s.true
             dvar = s.blocks[m.DIRECTION].vars[0]
-            for side in sides:
-                # the filters bound on that side's interface (pf: on every interface)
-                iface = (c.out_iface if reply else c.in_iface) if side == "in" else (c.in_iface if reply else c.out_iface)
-                for f in hook_filters(c.device, side, iface):
-                    acc = acc & s.bdd.let({dvar: side == "out"}, a.outcome(f).accept)
+            acc = s.false
+            # per address family: a binding for one family (IOS ipv6 traffic-filter) does not
+            # filter the other's packets
+            for fam in (4, 6):
+                acc_f = s.family(fam)
+                for side in sides:
+                    # the filters bound on that side's interface (pf: on every interface)
+                    iface = (c.out_iface if reply else c.in_iface) if side == "in" \
+                        else (c.in_iface if reply else c.out_iface)
+                    for f in hook_filters(c.device, side, iface, fam):
+                        acc_f = acc_f & s.bdd.let({dvar: side == "out"}, a.outcome(f).accept)
+                acc = acc | acc_f
             return s.must(acc), s.may(acc)
         flts = hook_filters(c.device, hook)
         if not flts:
