@@ -158,3 +158,18 @@ def test_interface_mapping_inferred_from_addresses_and_routes(tmp_path):
     # nothing is accepted toward the web server: SV001 is reported, through eth0 -> eth1
     assert [f.id for f in ev.findings] == ["SV001"] and "eth0 -> eth1" in ev.findings[0].message
     assert any("no interface mapping in the inventory" in n for n in ev.notes)
+
+
+def test_cisco_ios_router_without_a_mapping(tmp_path):
+    """IOS: no interface map in the inventory; it is inferred from the interface addresses
+    and static routes, and the ACL bound inbound on the outside interface decides."""
+    cfg = ("hostname r1\ninterface GigabitEthernet0/0\n ip address 198.51.100.2 255.255.255.252\n"
+           " ip access-group OUTSIDE_IN in\ninterface GigabitEthernet0/1\n ip address 10.0.1.1 255.255.255.0\n"
+           "ip access-list extended OUTSIDE_IN\n permit tcp any host 10.0.1.10 eq 443\n{extra}"
+           "ip route 0.0.0.0 0.0.0.0 198.51.100.1\n")
+    dev = {"path": "r1.cfg"}
+    rep = run(tmp_path, {"r1.cfg": cfg.format(extra="")}, [dev])
+    assert ids(rep) == [] and any("inferred from 2 interface address(es) and 1 static route(s)" in n
+                                  for n in rep.notes)
+    rep = run(tmp_path, {"r1.cfg": cfg.format(extra=" permit tcp any host 10.0.1.10 eq 22\n")}, [dev])
+    assert ids(rep) == [("SV002", 9), ("SV003", 9)]

@@ -2758,7 +2758,49 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
         diagnostics=tuple(diags),
         stats=(m.FileStats(path, n, n - len(bad)),),
         family=None,
+        routes=_static_routes(conv),
     )
+
+
+_ROUTE_RE = re.compile(r"^ip route (?:vrf \S+ )?(\d+\.\d+\.\d+\.\d+) (\d+\.\d+\.\d+\.\d+) (\S+)(?: (\S+))?")
+_ROUTE6_RE = re.compile(r"^ipv6 route (?:vrf \S+ )?([0-9A-Fa-f:]+/\d+) (\S+)(?: (\S+))?")
+
+
+def _static_routes(conv) -> tuple:
+    """`ip route A M NEXTHOP|IFACE [NEXTHOP]` and `ipv6 route P/L IFACE|NEXTHOP`: where the
+    router sends what (used to infer which addresses lie behind which interface)."""
+    import ipaddress
+
+    out = []
+    for n, raw in enumerate(conv.lines, 1):
+        mt = _ROUTE_RE.match(raw)
+        if mt:
+            try:
+                prefix = str(ipaddress.ip_network(f"{mt.group(1)}/{mt.group(2)}", strict=False))
+            except ValueError:
+                continue
+            hops = [x for x in mt.groups()[2:] if x]
+        else:
+            mt = _ROUTE6_RE.match(raw)
+            if not mt:
+                continue
+            try:
+                prefix = str(ipaddress.ip_network(mt.group(1), strict=False))
+            except ValueError:
+                continue
+            hops = [x for x in mt.groups()[1:] if x]
+        iface = next_hop = None
+        for h in hops:
+            try:
+                ipaddress.ip_address(h)
+                next_hop = next_hop or h
+            except ValueError:
+                if h[0].isalpha() and iface is None and next_hop is None and h not in ("name", "tag", "track",
+                                                                                       "permanent"):
+                    iface = h
+        if iface or next_hop:
+            out.append(m.Route(prefix, iface, next_hop, conv.origin(n)))
+    return tuple(out)
 
 
 def relevance(path: str, data: bytes) -> dict:
