@@ -56,6 +56,7 @@ from lark.exceptions import LarkError, UnexpectedEOF, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
+from ._ranges import merge, merge3
 from .. import names
 from ..resources import grammar_text
 
@@ -557,28 +558,10 @@ class _Proto:
     text: str = ""
 
 
-def _merge(rs) -> tuple[tuple[int, int], ...]:
-    out: list[list[int]] = []
-    for lo, hi in sorted(rs):
-        if out and lo <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], hi)
-        else:
-            out.append([lo, hi])
-    return tuple((a, b) for a, b in out)
-
-
-def _merge3(rs) -> tuple[tuple[int, int, int], ...]:
-    out: list[list[int]] = []
-    for fam, lo, hi in sorted(rs):
-        if out and fam == out[-1][0] and lo <= out[-1][2] + 1:
-            out[-1][2] = max(out[-1][2], hi)
-        else:
-            out.append([fam, lo, hi])
-    return tuple((a, b, c) for a, b, c in out)
 
 
 def _proto_cond(protos) -> m.IntCond:
-    return m.IntCond(m.PROTO, _merge((p, p) for p in protos))
+    return m.IntCond(m.PROTO, merge((p, p) for p in protos))
 
 
 def _mask_bits(mask: str) -> int | None:
@@ -625,9 +608,9 @@ def _merge_alternatives(alts: list[tuple]) -> list[tuple]:
                 merged.append(members[0])
                 continue
             if kind is m.IntCond:
-                cond = m.IntCond(fieldname, _merge(r for a in members for r in a[k].ranges))
+                cond = m.IntCond(fieldname, merge(r for a in members for r in a[k].ranges))
             else:
-                cond = m.AddrCond(fieldname, _merge3(r for a in members for r in a[k].ranges))
+                cond = m.AddrCond(fieldname, merge3(r for a in members for r in a[k].ranges))
             merged.append(before + (cond,) + after)
         alts = merged + rest_alts
     return alts
@@ -1589,7 +1572,7 @@ class _Resolver(_Conv):
     def _addr_conds(self, fieldname: str, ranges, opq) -> tuple:
         side = "source" if fieldname == m.SRC else "destination"
         ops = [m.Opaque(f"{fieldname} {k}", f"{side} is {d}") for k, d in opq]
-        ranges = _merge3(ranges)
+        ranges = merge3(ranges)
         if not ops:
             return (m.AddrCond(fieldname, ranges),)
         alts = ([m.Match((m.AddrCond(fieldname, ranges),))] if ranges else []) + [m.Match((o,)) for o in ops]
@@ -1678,7 +1661,7 @@ class _Resolver(_Conv):
             for r, o in self._members(g, one):
                 ranges.extend(r)
                 opq.extend(o)
-            return _merge3(ranges), tuple(dict.fromkeys(opq))
+            return merge3(ranges), tuple(dict.fromkeys(opq))
 
         return self._memoized(("net", name), col, compute)  # type: ignore[return-value]
 
@@ -1879,7 +1862,7 @@ class _Resolver(_Conv):
             raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a port object-group")
 
         return self._memoized(("port", name), col,  # type: ignore[return-value]
-                              lambda: _merge(r for part in self._members(g, one) for r in part))
+                              lambda: merge(r for part in self._members(g, one) for r in part))
 
     def _proto_group(self, name: str, col: int = 1) -> tuple[int, ...] | None:
         g = self.groups[name]
@@ -1921,7 +1904,7 @@ class _Resolver(_Conv):
             raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of an icmp-type object-group")
 
         return self._memoized(("icmp", name, v6), col,  # type: ignore[return-value]
-                              lambda: _merge(r for part in self._members(g, one) for r in part))
+                              lambda: merge(r for part in self._members(g, one) for r in part))
 
     def _validate_group(self, g: _Group) -> None:
         """Resolve a group once so that its members' problems are reported, used or not."""

@@ -52,6 +52,7 @@ from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
+from ._ranges import merge, merge3
 from .. import names
 from ..resources import grammar_text
 
@@ -424,24 +425,6 @@ def _words(text: str, offset: int = 0) -> list[tuple[str, int]]:
     return [(mm.group(), mm.start() + 1 + offset) for mm in _WORD_RE.finditer(text)]
 
 
-def _merge(rs) -> tuple[tuple[int, int], ...]:
-    out: list[list[int]] = []
-    for lo, hi in sorted(rs):
-        if out and lo <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], hi)
-        else:
-            out.append([lo, hi])
-    return tuple((a, b) for a, b in out)
-
-
-def _merge3(rs) -> tuple[tuple[int, int, int], ...]:
-    out: list[list[int]] = []
-    for fam, lo, hi in sorted(rs):
-        if out and out[-1][0] == fam and lo <= out[-1][2] + 1:
-            out[-1][2] = max(out[-1][2], hi)
-        else:
-            out.append([fam, lo, hi])
-    return tuple((a, b, c) for a, b, c in out)
 
 
 def _ipv4(text: str) -> int | None:
@@ -495,7 +478,7 @@ def wildcard_ranges(addr: int, wild: int, limit: int = MAX_WILDCARD_RANGES) -> l
                 s |= b
         lo = base | s
         out.append((lo, lo | low))
-    return list(_merge(out))
+    return list(merge(out))
 
 
 def _neg(match_conds: tuple) -> m.Cond:
@@ -1304,7 +1287,7 @@ class _Conv:
             protos = None if p is None else (p,)
         conds: list = []
         if protos is not None:
-            conds.append(m.IntCond(m.PROTO, _merge((p, p) for p in protos)))
+            conds.append(m.IntCond(m.PROTO, merge((p, p) for p in protos)))
         rest = ws[1:]
         if rest and protos is not None and set(protos) <= _PORT_PROTOS:
             proto_text = "udp" if protos == (17,) else "tcp"
@@ -1370,9 +1353,9 @@ class _Conv:
             self.diag(lineno, ops[0][1], "error", "syntax", f"`{op}` needs a port", construct)
             return None
         if op == "eq":
-            return _merge((v, v) for v, _ in vals)
+            return merge((v, v) for v, _ in vals)
         if op == "neq":
-            inside = _merge((v, v) for v, _ in vals)
+            inside = merge((v, v) for v, _ in vals)
             return _complement(inside, 65535)
         if op in ("lt", "gt"):
             if len(vals) != 1:
@@ -1771,7 +1754,7 @@ class _Conv:
                     ps = self.flat_protocols(g)
                     if ps is not None:
                         protos = tuple(ps)
-                        conds.append(m.IntCond(m.PROTO, _merge((p, p) for p in ps)))
+                        conds.append(m.IntCond(m.PROTO, merge((p, p) for p in ps)))
                         if not ps:
                             self.diag(ln, col, "note", "approximate",
                                       f"object-group {text} is empty: this entry matches nothing", "object-group")
@@ -2021,7 +2004,7 @@ class _Conv:
             if not rs:
                 self.diag(ln, col, "note", "approximate",
                           f"object-group {name} has no IPv{fam} address: this entry matches nothing", "object-group")
-            return [m.AddrCond(fieldname, _merge3(rs))]
+            return [m.AddrCond(fieldname, merge3(rs))]
         raise ValueError(kind)  # pragma: no cover
 
     # -- object-group resolution
@@ -2549,7 +2532,7 @@ class _Zbf:
                         f"match protocol {value}: modelled by its default port "
                         f"({'/'.join(names.proto_name(p) for p in protos)} {port}); ip port-map and application "
                         "inspection are not modelled", "match protocol")
-            return (m.IntCond(m.PROTO, _merge((p, p) for p in protos)), m.IntCond(m.DPORT, ((port, port),)))
+            return (m.IntCond(m.PROTO, merge((p, p) for p in protos)), m.IntCond(m.DPORT, ((port, port),)))
         self.c.diag(ln, col, "note", "approximate",
                     f"match protocol {value}: an application fwlint does not know: an unknown condition",
                     "match protocol")
