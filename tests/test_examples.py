@@ -60,3 +60,19 @@ def test_exchange_edge_pf_findings():
     ]
     assert sorted({x["requirement"] for x in report.not_checked}) == ["EX100", "EX101", "EX102", "EX103", "EX207"]
     assert not [x for x in report.diagnostics if x.severity != "note"]
+
+
+def test_exchange_ios_findings():
+    d = ROOT / "exchange-ios"
+    report = api.lint([], api.LintOptions(policies=["exchange-2013"], inventory=str(d / "inventory.yaml")))
+    got = sorted((f.origin.line, f.id, f.severity) for f in report.findings)
+    assert got == [
+        (17, "EX103", "error"),
+        (38, "EX201", "note"),
+        (40, "EX500", "warning"),
+        (42, "EX303", "error"),
+        (49, "FW002", "warning"),
+    ]
+    assert sorted({x["requirement"] for x in report.not_checked}) == ["EX101", "EX103", "EX207"]
+    assert any("inferred from 4 interface address(es) and 1 static route(s)" in n for n in report.notes)
+    assert not report.diagnostics
