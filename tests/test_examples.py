@@ -76,3 +76,20 @@ def test_exchange_ios_findings():
     assert sorted({x["requirement"] for x in report.not_checked}) == ["EX101", "EX103", "EX207"]
     assert any("inferred from 4 interface address(es) and 1 static route(s)" in n for n in report.notes)
     assert not report.diagnostics
+
+
+def test_exchange_asa_findings():
+    d = ROOT / "exchange-asa"
+    report = api.lint([], api.LintOptions(policies=["exchange-2013"], inventory=str(d / "inventory.yaml")))
+    got = sorted((f.origin.line, f.id, f.severity) for f in report.findings)
+    assert got == [
+        (45, "EX407", "warning"),
+        (46, "FW002", "warning"),
+        (47, "EX408", "warning"),
+        (50, "FW002", "warning"),
+        (61, "EX103", "error"),
+        (67, "EX103", "error"),
+        (68, "EX103", "error"),
+    ]
+    assert sorted({x["requirement"] for x in report.not_checked}) == ["EX100", "EX101", "EX103", "EX207"]
+    assert not [x for x in report.diagnostics if x.severity != "note"]
