@@ -113,3 +113,15 @@ def test_requirement_broken_and_kept_on_pf(tmp_path, rid):
     profile, mods, severity = CASES[rid]
     added = [*mods.get("drop", ()), *mods.get("accept", ()), *mods.get("scrub", ())]
     assert_broken_and_kept(rid, run(tmp_path, profile), run(tmp_path, profile, **mods), severity, added)
+
+
+def test_a_translation_on_the_path_makes_the_finding_approximate(tmp_path):
+    """pf redirects before filtering; fwlint reads roles in their real addresses and does not
+    apply the redirection, so a finding about packets it may touch is approximate."""
+    profile, mods, _ = CASES["EX200"]
+    rep = run(tmp_path, profile, **mods)
+    assert all(not f.approximate for f in rep.findings if f.id == "EX200")
+    rdr = [f"pass in on em0 proto tcp to 198.51.100.10 port 443 rdr-to {CAS}"]
+    rep = run(tmp_path, profile, scrub=rdr, **mods)
+    hits = [f for f in rep.findings if f.id == "EX200"]
+    assert hits and all(f.approximate and "translates" in f.message for f in hits)

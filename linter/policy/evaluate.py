@@ -33,6 +33,7 @@ from .pack import PROTOCOLS, FlowSpec, Pack, Requirement, flow_applies
 ALTERING = {"snat", "dnat", "masquerade", "redirect", "netmap", "mangle", "mss", "scrub", "inspect",
             "nat", "rdr", "binat", "af-to", "snpt", "dnpt", "tproxy"}
 CLIENT_PORTS = (1024, 65535)
+TRANSLATING = {"nat", "rdr", "binat", "af-to", "snat", "dnat", "masquerade", "redirect", "netmap"}
 MAX_PER_REQUIREMENT = 20  # findings of one restrict/note-if-open requirement (then a summary)
 
 
@@ -242,6 +243,28 @@ class Evaluator:
         for f in flts:
             acc = acc & a.outcome(f).accept
         return s.must(acc), s.may(acc)
+
+    def translated(self, c: Crossing, packets) -> str:
+        """Which address translations of the device may touch these packets before or after
+        its filters ('' for none). fwlint reads roles in their real addresses: exact on
+        iptables (FORWARD sees them after DNAT, before SNAT) and on the ASA (8.3+ access
+        lists use real addresses); on pf and IOS a translation on the path is not applied,
+        so a finding that rests on such packets is approximate (decision 11)."""
+        if c.device.platform in ("iptables", "cisco-asa"):
+            return ""
+        s = self.space
+        hits = []
+        alts = [alt for alt in c.device.alterations if alt.kind in TRANSLATING]
+        if not alts:
+            return ""
+        # the flow is given in real addresses, a redirection matches the public ones: ask
+        # about the protocol, ports and interfaces only
+        addr_vars = [v for b in ("src4", "dst4", "src6", "dst6") for v in s.blocks[b].vars]
+        packets = s.bdd.exist(addr_vars, packets)
+        for alt in alts:
+            if (packets & s.match(alt.match)) != s.false:
+                hits.append(f"{alt.kind} at line {alt.origin.line}")
+        return ", ".join(dict.fromkeys(hits))
 
     def locate(self, c: Crossing, pkt: m.Packet, reply: bool) -> tuple[m.Origin, bool, str]:
         """Where the device decides this packet: the rule (or default policy) that decides,
@@ -486,7 +509,10 @@ def _allow(ev: Evaluator, job: _Job, c: Crossing, out: Evaluation) -> None:
         kind = "replies of the flow" if reply else "the flow"
         text = (f"On {c.where()}, {what} drops {kind} {_flow_text(src, dst, flow, ports)} "
                 f"({share}); for example {w}.")
-        out.findings.append(_result(req, origin, text, w, approx or not sure))
+        translated = ev.translated(c, pk)
+        if translated:
+            text += f" (the device translates these packets ({translated}); fwlint does not apply it)"
+        out.findings.append(_result(req, origin, text, w, approx or not sure or bool(translated)))
 
 
 def _unaltered(ev: Evaluator, job: _Job, c: Crossing, out: Evaluation, reported: set) -> None:
@@ -578,6 +604,9 @@ def _restrict(ev: Evaluator, job: _Job, allowed, out: Evaluation, count: int) ->
                 break
         if not places:
             break
+        for c, _o, _w, wi in places:
+            if ev.translated(c, _header_only(ev, ev.space.point(wi))):
+                approx = True
         c0, origin, what, w0 = places[0]
         related = tuple(Related(o, f"also accepted on {c.where()} by {wh}") for c, o, wh, _ in places[1:])
         verb = "is open" if req.expect == "note-if-open" else "passes beyond the listed exceptions"
