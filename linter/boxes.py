@@ -76,12 +76,27 @@ def boxes_meet(a: Box, b: Box) -> bool:
             if not (va & vb):
                 return False
             continue
-        for lo, hi in va:
-            if any(lo <= hi2 and lo2 <= hi for lo2, hi2 in vb):
-                break
-        else:
+        if not _intervals_meet(va, vb):
             return False
     return True
+
+
+def _intervals_meet(a, b) -> bool:
+    """Whether two sorted interval tuples share a value: one walk over both (object-groups
+    make lists of hundreds of intervals)."""
+    if len(a) == 1 and len(b) == 1:
+        return a[0][0] <= b[0][1] and b[0][0] <= a[0][1]
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = a[i]
+        lo2, hi2 = b[j]
+        if lo <= hi2 and lo2 <= hi:
+            return True
+        if hi < hi2:
+            i += 1
+        else:
+            j += 1
+    return False
 
 
 class OverlapIndex:

@@ -17,7 +17,7 @@ from typing import Iterable
 
 from ..findings import Finding, Result, stamp
 from ..graph import Analysis, deciding
-from ..model import Device, Filter
+from ..model import STATE, Device, Filter, IntCond, Match
 from . import (
     fw001_shadowed,
     fw002_redundant,
@@ -76,7 +76,7 @@ def run_checks(device: Device, enabled: Iterable[str] | None = None,
     if per_filter:
         # called chains before their callers: a chain's per-rule sets are computed once,
         # with its checks, and its callers then reuse the outcome kept from that run
-        deciding_keys = {(f.table, f.name) for f in ctx.decision_filters()}
+        deciding_keys = {(f.table, f.name) for f in ctx.decision_filters() if not _contained(device, f)}
         order = [f for f in reversed(ctx.analysis.topological()) if (f.table, f.name) in deciding_keys]
         for f in order:
             for check in per_filter:
@@ -87,6 +87,28 @@ def run_checks(device: Device, enabled: Iterable[str] | None = None,
             by_check[check.ID].extend(check.check(ctx))
         out.extend(stamp(check.ID, check.SEVERITY, r) for r in _once_per_rule(device, by_check[check.ID]))
     return out
+
+
+_STATE_ONLY = Match((IntCond(STATE, ((1, 2),)),))
+
+
+def _contained(device: Device, f: Filter) -> bool:
+    """An unbound filter whose rules all stand, in order, in a bound filter (an ASA interface
+    ACL inside the interface's effective inbound filter): checking the bound one covers it."""
+    if not f.rules or any(b.filter == f.name for b in device.bindings):
+        return False
+    # (a connection-table rule each filter has of its own does not count)
+    mine = [id(r) for r in f.rules if r.match != _STATE_ONLY]
+    if not mine:
+        return False
+    for g in device.filters:
+        if g is f or len(g.rules) < len(f.rules) or not any(b.filter == g.name for b in device.bindings):
+            continue
+        pos = {id(r): i for i, r in enumerate(g.rules)}
+        idx = [pos.get(k) for k in mine]
+        if None not in idx and idx == sorted(idx):
+            return True
+    return False
 
 
 def _once_per_rule(device: Device, results: list[Result]) -> list[Result]:
