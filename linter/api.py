@@ -312,11 +312,31 @@ def default_hook(device: m.Device, d: dict) -> str | None:
     return "out" if o else "in"
 
 
+def acl_entries(device: m.Device) -> dict[int, tuple[str, int]]:
+    """For Cisco devices: each rule (by identity) -> (access list, entry number), as the
+    ASA's packet-tracer names them (`access-list OUTSIDE_IN line 3`), counting the list's
+    own entries only (not the rules fwlint adds for the connection table or the security
+    levels). The first filter holding the rule names it."""
+    if not device.platform.startswith("cisco"):
+        return {}
+    out: dict[int, tuple[str, int]] = {}
+    for f in device.filters:
+        n = 0
+        for r in f.rules:
+            if r.origin is None or not r.origin.text or r.action.detail == "implicit permit" \
+                    or r.match == m.Match((m.IntCond(m.STATE, ((1, 2),)),)):
+                continue
+            n += 1
+            out.setdefault(id(r), (f.name, n))
+    return out
+
+
 @dataclass
 class TraceAnswer:
     record: dict
     trace: Trace | None
     error: str | None = None
+    acl: dict = field(default_factory=dict)  # acl_entries() of the device
 
     def to_json(self) -> dict:
         out = dict(self.record)
@@ -329,7 +349,9 @@ class TraceAnswer:
         out["rules"] = [{"path": s.origin.path, "line": s.origin.line, "chain": s.filter,
                          "table": s.table, "action": s.action,
                          "text": s.origin.text.strip(),
-                         **({"anchor": s.rule.anchor} if s.rule is not None and s.rule.anchor else {})}
+                         **({"anchor": s.rule.anchor} if s.rule is not None and s.rule.anchor else {}),
+                         **({"acl": self.acl[id(s.rule)][0], "entry": self.acl[id(s.rule)][1]}
+                            if s.rule is not None and id(s.rule) in self.acl else {})}
                         for s in t.steps if s.origin is not None]
         if t.hook:
             out.setdefault("hook", t.hook)
@@ -341,12 +363,13 @@ class TraceAnswer:
 
 
 def trace_records(device: m.Device, records: Iterable[dict], filter_name: str | None = None) -> Iterator[TraceAnswer]:
+    acls = acl_entries(device)
     for rec in records:
         try:
             pkt, _ = packet_from_dict(rec)
             fname = filter_name or rec.get("filter")
             hook = None if fname else default_hook(device, rec)
-            yield TraceAnswer(rec, trace(device, pkt, hook, fname))
+            yield TraceAnswer(rec, trace(device, pkt, hook, fname), acl=acls)
         except (ValueError, TraceError) as e:
             yield TraceAnswer(rec, None, str(e))
 

@@ -211,7 +211,12 @@ def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, spor
         approx = " (approximate)" if t.approximate else ""
         click.echo(f"{pkt} at {where}: {t.verdict.upper()}{approx}")
         for s in t.steps:
-            click.echo(f"  {s.describe()}" + (f"  | {s.origin.text.strip()}" if s.origin and s.rule else ""))
+            where = s.describe()
+            if s.rule is not None and id(s.rule) in ans.acl:
+                acl, n = ans.acl[id(s.rule)]
+                side = s.filter.rsplit(" ", 1)[-1] if s.filter.endswith((" in", " out")) else ""
+                where = f"{s.origin} access-list {acl} line {n}{' (' + side + ')' if side else ''}: {s.action}"
+            click.echo(f"  {where}" + (f"  | {s.origin.text.strip()}" if s.origin and s.rule else ""))
         for r in t.reasons:
             click.echo(f"  approximate: {r}")
         if t.alternatives:

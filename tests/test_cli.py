@@ -173,3 +173,12 @@ def test_directory_walk_reads_configurations_not_documentation(tmp_path):
     res = run("check", str(tmp_path), "--format", "json")
     files = json.loads(res.output)["summary"]["files"]
     assert files == [str(tmp_path / "pf.conf")]
+
+
+def test_trace_names_cisco_entries_like_packet_tracer():
+    asa = Path(__file__).resolve().parents[1] / "examples" / "exchange-asa" / "asa1.cfg"
+    res = run("trace", str(asa), "tcp 203.0.113.5:40000 -> 192.0.2.25:3389 in outside out dmz")
+    assert "access-list OUTSIDE_IN line 4 (in): accept" in res.output and "ACCEPT" in res.output
+    res = run("trace", str(asa), "tcp 203.0.113.5:40000 -> 192.0.2.25:22 in outside out dmz", "--json")
+    rec = json.loads(res.output)
+    assert rec["verdict"] == "drop" and rec["hook"] == "forward"
