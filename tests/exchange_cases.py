@@ -62,3 +62,14 @@ def assert_broken_and_kept(rid: str, kept, broken, severity: str, added: list[st
         assert f.origin.line > 0
         assert f.witness is not None or rid == "EX103"
     assert any(f.origin.text.strip() in added for f in hits), [f.origin.text for f in hits]
+
+
+def assert_keeps_everything(rep) -> None:
+    """A good configuration: read without errors, and no EX finding at all."""
+    assert not [d for d in rep.diagnostics if d.severity == "error"], rep.diagnostics
+    ex = [f for f in rep.findings if f.id.startswith("EX")]
+    assert ex == [], [f"{f.id} {f.message}" for f in ex]
+
+
+def assert_cases_cover_the_pack(cases: dict) -> None:
+    assert set(ex_ids()) - {"EX501"} == set(cases)
