@@ -5,9 +5,10 @@ Layer: output. Reads findings and the report only.
 
 from __future__ import annotations
 
-from . import json_format, text
+from . import json_format, sarif, text
 
 FORMATS = {
     "text": text.render,
     "json": json_format.render,
+    "sarif": sarif.render,
 }

@@ -1,0 +1,139 @@
+"""SARIF 2.1.0: one run, the metadata of every check and requirement, the findings as
+results, parse diagnostics as tool execution notifications. Deterministic: identical input
+gives byte-identical output (no timestamps, sorted keys)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .. import __version__
+from ..findings import Finding, Report
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFO_URI = "https://github.com/fwlint/fwlint"
+_LEVEL = {"error": "error", "warning": "warning", "note": "note"}
+# GitHub code scanning reads security-severity (0.0-10.0) for results tagged `security`
+_SECURITY_SEVERITY = {"error": "8.0", "warning": "5.5", "note": "2.0"}
+
+
+def _uri(path: str) -> str:
+    """Repository-relative, forward slashes (relative to the working directory when the file
+    is under it)."""
+    p = Path(path)
+    try:
+        p = p.resolve().relative_to(Path(os.getcwd()).resolve())
+    except ValueError:
+        pass
+    return p.as_posix()
+
+
+def _region(origin) -> dict:
+    col = max(1, origin.column)
+    end = col + max(1, len(origin.text.strip())) if origin.text else col + 1
+    return {"startLine": max(1, origin.line), "startColumn": col, "endLine": max(1, origin.line), "endColumn": end}
+
+
+def _location(origin, message: str | None = None) -> dict:
+    loc = {"physicalLocation": {"artifactLocation": {"uri": _uri(origin.path), "uriBaseId": "%SRCROOT%"},
+                                "region": _region(origin)}}
+    if message:
+        loc["message"] = {"text": message}
+    return loc
+
+
+def _rules(report: Report) -> list[dict]:
+    from ..checks import CHECKS, doc_sections
+
+    rules = []
+    for c in CHECKS:
+        sections = doc_sections(c)
+        help_md = "\n\n".join(f"## {k}\n{v}" for k, v in sections.items())
+        rules.append({
+            "id": c.ID, "name": c.NAME,
+            "shortDescription": {"text": c.SUMMARY},
+            "fullDescription": {"text": sections.get("What it does", c.SUMMARY).replace("\n", " ")},
+            "help": {"text": help_md, "markdown": help_md},
+            "helpUri": f"{INFO_URI}/blob/main/docs/checks/{c.ID}.md",
+            "defaultConfiguration": {"level": _LEVEL[c.SEVERITY]},
+            "properties": {"tags": list(c.TAGS), "security-severity": _SECURITY_SEVERITY[c.SEVERITY]},
+        })
+    seen = set()
+    for pack in _packs(report):
+        for r in pack.requirements:
+            if r.id in seen:
+                continue
+            seen.add(r.id)
+            explain = dict(r.explain)
+            help_md = f"{r.message}\n\n" + (f"## Why\n{explain['why']}\n\n" if explain.get("why") else "") \
+                + (f"## Source\n{r.source}\n{r.url}\n" if r.source else "")
+            rules.append({
+                "id": r.id, "name": r.title.replace(" ", "-").lower(),
+                "shortDescription": {"text": r.title},
+                "fullDescription": {"text": r.message},
+                "help": {"text": help_md, "markdown": help_md},
+                "helpUri": r.url or INFO_URI,
+                "defaultConfiguration": {"level": _LEVEL[r.severity]},
+                "properties": {"tags": ["security", "requirement", pack.id],
+                               "security-severity": _SECURITY_SEVERITY[r.severity]},
+            })
+    return rules
+
+
+def _packs(report: Report):
+    """The packs evaluated, and the built-in ones (every EX id is described)."""
+    from ..policy import builtin_packs, load_pack
+
+    names = list(report.policies) + [n for n in builtin_packs() if n not in report.policies]
+    out = []
+    for n in names:
+        try:
+            out.append(load_pack(n))
+        except Exception:  # noqa: BLE001 - a pack that cannot be read has no metadata to give
+            continue
+    return out
+
+
+def _result(f: Finding, index: dict[str, int]) -> dict:
+    res = {
+        "ruleId": f.id,
+        "level": _LEVEL[f.severity],
+        "message": {"text": f.message},
+        "locations": [_location(f.origin)],
+        "partialFingerprints": {"fwlint/v1": f.fingerprint},
+        "properties": {"approximate": f.approximate},
+    }
+    if f.id in index:
+        res["ruleIndex"] = index[f.id]
+    if f.related:
+        res["relatedLocations"] = [dict(_location(r.origin, r.message), id=i) for i, r in enumerate(f.related)]
+    if f.witness is not None:
+        res["properties"]["witness"] = f.witness.to_json()
+    return res
+
+
+def render(report: Report, verbose: bool = False) -> str:
+    rules = _rules(report)
+    index = {r["id"]: i for i, r in enumerate(rules)}
+    notifications = [{
+        "level": "error" if d.severity == "error" else "warning" if d.severity == "warning" else "note",
+        "message": {"text": f"{d.code}: {d.message}"},
+        "locations": [_location(d.origin)],
+        "descriptor": {"id": d.code},
+    } for d in report.diagnostics]
+    errors = [{"level": "error", "message": {"text": e}, "descriptor": {"id": "input"}} for e in report.errors]
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "fwlint", "version": __version__, "semanticVersion": __version__,
+                                "informationUri": INFO_URI, "rules": rules}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).resolve().as_uri() + "/"}},
+            "invocations": [{"executionSuccessful": not (report.errors and not report.devices),
+                             "toolExecutionNotifications": notifications + errors}],
+            "results": [_result(f, index) for f in report.findings],
+            "properties": {"policies": list(report.policies), "notChecked": list(report.not_checked)},
+        }],
+    }
+    return json.dumps(log, indent=2, sort_keys=True) + "\n"
