@@ -79,8 +79,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None,
+              help="Output format [default: github when GITHUB_ACTIONS=true, else text].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default="warning",
               show_default=True, help="Lowest severity that makes the exit code 1.")
@@ -108,6 +108,8 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
     except api.PolicyError as e:
         click.echo(f"fwlint: error: {e}", err=True)
         sys.exit(2)
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     write_output(FORMATS[fmt](report, verbose=verbose), output)
     for e in report.errors:
         click.echo(f"fwlint: error: {e}", err=True)

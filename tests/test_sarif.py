@@ -69,3 +69,20 @@ def test_sarif_when_clean_and_with_diagnostics(tmp_path):
     log, _ = _sarif(str(empty), cwd=tmp_path)
     jsonschema.validate(log, schema)
     assert log["runs"][0]["results"] == []
+
+
+def test_github_annotations_escape_and_default_in_actions(tmp_path, monkeypatch):
+    cfg = tmp_path / "fw.rules"
+    cfg.write_text("*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n"
+                   "-A INPUT -j ACCEPT\n-A INPUT -m comment --comment \"100%, a:b\" -p tcp --dport 22 -j ACCEPT\n"
+                   "COMMIT\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    res = CliRunner().invoke(main, ["check", "fw.rules"])
+    lines = res.output.splitlines()
+    assert res.exit_code == 1 and lines and all(ln.startswith("::") for ln in lines)
+    fw001 = next(ln for ln in lines if "title=fwlint FW001" in ln)
+    assert fw001.startswith("::warning file=fw.rules,line=6,col=1,endLine=6,title=fwlint FW001::")
+    assert "\n" not in fw001 and "%25" not in fw001.split("::", 2)[1]
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    assert CliRunner().invoke(main, ["check", "fw.rules"]).output.startswith("fw.rules:")
