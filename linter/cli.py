@@ -92,7 +92,12 @@ def main() -> None:
               help="Evaluate a policy pack (built-in by name, e.g. exchange-2013, or a YAML file); repeatable.")
 @click.option("--inventory", type=click.Path(dir_okay=False),
               help="Inventory (YAML): where the pack's roles live and which configurations stand between them.")
-def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory):
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report (and fail on) only the findings that are not in this baseline.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False),
+              help="Write today's findings to FILE as a baseline and exit 0.")
+def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
+          baseline_file, write_baseline):
     """Check firewall configurations: files, or directories to walk (optional with --inventory,
     whose devices are read)."""
     try:
@@ -108,6 +113,23 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
     except api.PolicyError as e:
         click.echo(f"fwlint: error: {e}", err=True)
         sys.exit(2)
+    from . import baseline as bl
+
+    if baseline_file and write_baseline:
+        raise click.UsageError("--baseline and --write-baseline do not go together")
+    if write_baseline:
+        write_output(bl.render(report), write_baseline)
+        click.echo(f"fwlint: wrote a baseline of {len(report.findings)} findings to {write_baseline}", err=True)
+        sys.exit(0)
+    if baseline_file:
+        try:
+            known = bl.load(baseline_file)
+        except bl.BaselineError as e:
+            click.echo(f"fwlint: error: {e}", err=True)
+            sys.exit(2)
+        dropped = bl.apply(report, known)
+        if dropped:
+            click.echo(f"fwlint: {dropped} findings are in the baseline {baseline_file}", err=True)
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     write_output(FORMATS[fmt](report, verbose=verbose), output)
