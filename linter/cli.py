@@ -286,8 +286,9 @@ def _packs(extra=()):
         sys.exit(2)
 
 
-def explain_requirement(pack, reqs) -> str:
-    """A requirement as `fwlint explain` prints it: what it demands, why, and examples."""
+def explain_requirement(pack, reqs, markdown: bool = False) -> str:
+    """A requirement as `fwlint explain` prints it: what it demands, why, and examples
+    (with `markdown`, the examples are fenced code blocks)."""
     from .policy.evaluate import _flow_text
 
     r0 = reqs[0]
@@ -299,10 +300,14 @@ def explain_requirement(pack, reqs) -> str:
         verb = {"allow": "must pass (first packets and replies)", "unrestricted": "must pass, every protocol and port",
                 "unaltered": "must not be translated or rewritten", "restrict": "is restricted to the exceptions below",
                 "note-if-open": "is reported where open", "never": "is never a finding"}[r.expect]
+        shown = set()
         for f in r.flows:
             ports = f.port_ranges({k: (d if d is not None else 0) for k, _, d, _ in pack.profile})
             for src, dst in f.directions():
-                lines.append(f"  - {_flow_text(src, dst, f, ports if ports != [] else None)} {verb}")
+                line = f"  - {_flow_text(src, dst, f, ports if ports != [] else None)} {verb}"
+                if line not in shown:  # (both ways between the same roles: once)
+                    shown.add(line)
+                    lines.append(line)
         for f in r.excepts:
             ports = f.port_ranges({k: (d if d is not None else 0) for k, _, d, _ in pack.profile})
             for src, dst in f.directions():
@@ -314,10 +319,11 @@ def explain_requirement(pack, reqs) -> str:
             explain.setdefault(k, v)
     if explain.get("why"):
         lines += ["## Why", explain["why"].strip(), ""]
+    fence = (["```"], ["```"]) if markdown else ([], [])
     if explain.get("breaks"):
-        lines += ["## Example that breaks it", explain["breaks"].rstrip(), ""]
+        lines += ["## Example that breaks it", *fence[0], explain["breaks"].rstrip(), *fence[1], ""]
     if explain.get("keeps"):
-        lines += ["## Example that keeps it", explain["keeps"].rstrip(), ""]
+        lines += ["## Example that keeps it", *fence[0], explain["keeps"].rstrip(), *fence[1], ""]
     if r0.source:
         lines += ["## Source", r0.source + (f"\n{r0.url}" if r0.url else ""), ""]
     return "\n".join(lines)

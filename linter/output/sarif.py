@@ -73,12 +73,19 @@ def _rules(report: Report) -> list[dict]:
                 "shortDescription": {"text": r.title},
                 "fullDescription": {"text": r.message},
                 "help": {"text": help_md, "markdown": help_md},
-                "helpUri": r.url or INFO_URI,
+                "helpUri": (f"{INFO_URI}/blob/main/docs/requirements/{r.id}.md" if _builtin(pack)
+                            else r.url or INFO_URI),
                 "defaultConfiguration": {"level": _LEVEL[r.severity]},
                 "properties": {"tags": ["security", "requirement", pack.id],
                                "security-severity": _SECURITY_SEVERITY[r.severity]},
             })
     return rules
+
+
+def _builtin(pack) -> bool:
+    from ..policy import builtin_packs
+
+    return pack.id in builtin_packs() and pack.path == str(builtin_packs()[pack.id])
 
 
 def _packs(report: Report):
