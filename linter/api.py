@@ -159,7 +159,8 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
                 report.errors.append(f"{path}: cannot read: {e.strerror}")
                 return
             if platform is None and detect(head) is None:
-                return  # not a firewall configuration
+                report.skipped.append(str(path))  # not a firewall configuration
+                return
         try:
             device = load(path, platform)
         except InputError as e:

@@ -87,7 +87,8 @@ def main() -> None:
 @click.option("--select", help="Run only these checks (comma-separated ids).")
 @click.option("--ignore", help="Skip these checks (comma-separated ids).")
 @click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)), help="Read every file as this platform.")
-@click.option("-v", "--verbose", is_flag=True, help="More related locations in text output.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="More related locations in text output; list the files a directory walk skips.")
 @click.option("--policy", "policies", multiple=True, metavar="NAME|FILE",
               help="Evaluate a policy pack (built-in by name, e.g. exchange-2013, or a YAML file); repeatable.")
 @click.option("--inventory", type=click.Path(dir_okay=False),
@@ -114,6 +115,10 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
         click.echo(f"fwlint: error: {e}", err=True)
         sys.exit(2)
     from . import baseline as bl
+
+    if verbose:
+        for path in report.skipped:
+            click.echo(f"fwlint: skipped {path}: not a firewall configuration fwlint reads", err=True)
 
     if baseline_file and write_baseline:
         raise click.UsageError("--baseline and --write-baseline do not go together")

@@ -88,6 +88,7 @@ class Report:
     not_checked: list[dict] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)  # the packs evaluated
     notes: list[str] = field(default_factory=list)  # how the evaluation read the inventory
+    skipped: list[str] = field(default_factory=list)  # files of a walk that are no configuration
 
     def sorted(self) -> "Report":
         seen = set()

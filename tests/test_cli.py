@@ -182,3 +182,11 @@ def test_trace_names_cisco_entries_like_packet_tracer():
     res = run("trace", str(asa), "tcp 203.0.113.5:40000 -> 192.0.2.25:22 in outside out dmz", "--json")
     rec = json.loads(res.output)
     assert rec["verdict"] == "drop" and rec["hook"] == "forward"
+
+
+def test_verbose_lists_skipped_files(tmp_path):
+    (tmp_path / "pf.conf").write_text("block all\npass in on em0 proto tcp to 10.0.1.10 port 443\n")
+    (tmp_path / "notes.txt").write_text("nothing to see here\n")
+    res = run("check", str(tmp_path), "-v")
+    assert f"skipped {tmp_path / 'notes.txt'}: not a firewall configuration" in res.stderr
+    assert "skipped" not in run("check", str(tmp_path)).stderr
