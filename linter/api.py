@@ -324,8 +324,7 @@ def acl_entries(device: m.Device) -> dict[int, tuple[str, int]]:
     for f in device.filters:
         n = 0
         for r in f.rules:
-            if r.origin is None or not r.origin.text or r.action.detail == "implicit permit" \
-                    or r.match == m.Match((m.IntCond(m.STATE, ((1, 2),)),)):
+            if r.synthetic or r.origin is None or not r.origin.text:
                 continue
             n += 1
             out.setdefault(id(r), (f.name, n))

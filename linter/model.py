@@ -225,6 +225,10 @@ class Rule:
     quick: bool = False  # pf: the rule ends evaluation when it matches
     comment: str = ""
     anchor: str = ""  # pf anchor path
+    # added by the platform to express its semantics (a state or connection table, the ASA's
+    # security-level permits), not written by the user: never a finding of its own, never
+    # named as an access-list entry
+    synthetic: bool = False
 
 
 Discipline = Literal["first-match", "last-match"]

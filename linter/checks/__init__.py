@@ -17,7 +17,7 @@ from typing import Iterable
 
 from ..findings import Finding, Result, stamp
 from ..graph import Analysis, deciding
-from ..model import STATE, Device, Filter, IntCond, Match
+from ..model import Device, Filter
 from . import (
     fw001_shadowed,
     fw002_redundant,
@@ -89,16 +89,13 @@ def run_checks(device: Device, enabled: Iterable[str] | None = None,
     return out
 
 
-_STATE_ONLY = Match((IntCond(STATE, ((1, 2),)),))
-
-
 def _contained(device: Device, f: Filter) -> bool:
     """An unbound filter whose rules all stand, in order, in a bound filter (an ASA interface
     ACL inside the interface's effective inbound filter): checking the bound one covers it."""
     if not f.rules or any(b.filter == f.name for b in device.bindings):
         return False
-    # (a connection-table rule each filter has of its own does not count)
-    mine = [id(r) for r in f.rules if r.match != _STATE_ONLY]
+    # (the rules the platform adds, such as a connection-table rule of its own, do not count)
+    mine = [id(r) for r in f.rules if not r.synthetic]
     if not mine:
         return False
     for g in device.filters:

@@ -14,11 +14,3 @@ def rule_ref(f: Filter, rule: Rule) -> str:
 def related_rule(f: Filter, rule: Rule, what: str) -> Related:
     return Related(rule.origin, f"{what}: {rule_ref(f, rule)}: {rule.origin.text.strip()}")
 
-
-# the rules platforms add for a state or connection table (pf `keep state`, the ASA): not
-# written by the user, so never a finding of their own
-_TABLE_COMMENTS = ("state table:", "connection table:")
-
-
-def synthetic(rule) -> bool:
-    return rule.comment.startswith(_TABLE_COMMENTS)

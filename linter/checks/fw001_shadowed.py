@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Related, Result
-from ._util import related_rule, rule_ref, synthetic
+from ._util import related_rule, rule_ref
 
 ID = "FW001"
 NAME = "shadowed-rule"
@@ -51,7 +51,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
     base = s.universe & a.family_set(f)
     for i, fact in enumerate(facts):
         rule = fact.rule
-        if synthetic(rule):
+        if rule.synthetic:
             continue
         # (an empty set stays empty whatever the opaque conditions: no `may` needed)
         if (fact.match & base) == s.false:

@@ -36,7 +36,7 @@ from typing import Iterator
 
 from ..findings import Result
 from ..graph import FATES, last_match_sets, match_packet
-from ._util import related_rule, rule_ref, synthetic
+from ._util import related_rule, rule_ref
 
 ID = "FW002"
 NAME = "redundant-rule"
@@ -55,7 +55,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         return
     facts = a.facts(f)
     live = [i for i, fact in enumerate(facts) if fact.rule.action.kind not in ("continue", "unknown")
-            and not synthetic(fact.rule) and not s.is_empty(fact.hit)]  # shadowed rules are FW001's
+            and not fact.rule.synthetic and not s.is_empty(fact.hit)]  # shadowed rules are FW001's
     if not live:
         return
     # Two exact ways to ask "would the rest decide these packets the same way": the fate
@@ -121,7 +121,7 @@ def _last_match(a, f) -> Iterator[Result]:
     for i, fact in enumerate(facts):
         rule = fact.rule
         kind = rule.action.kind
-        if kind not in ("accept", "drop", "reject") or synthetic(rule) or s.is_empty(fact.decided):
+        if kind not in ("accept", "drop", "reject") or rule.synthetic or s.is_empty(fact.decided):
             continue  # never deciding: FW001's
         out, _rest, _ = last_match_sets(s, f.rules[:i] + f.rules[i + 1:], universe, f.default.kind)
         if not s.subset(fact.decided, out[kind]):

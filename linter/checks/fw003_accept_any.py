@@ -32,7 +32,7 @@ from typing import Iterator
 
 from .. import model as m
 from ..findings import Result
-from ._util import rule_ref, synthetic
+from ._util import rule_ref
 
 ID = "FW003"
 NAME = "accept-any-any"
@@ -57,7 +57,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         list(s.blocks[m.DIRECTION].vars)
     for fact in a.facts(f):
         rule = fact.rule
-        if rule.action.kind != "accept" or synthetic(rule):
+        if rule.action.kind != "accept":
             continue
         if _loopback_only(rule.match) or not _could_be_any(rule.match):
             continue

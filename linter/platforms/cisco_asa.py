@@ -2154,7 +2154,7 @@ class _Entries(_Resolver):
     # -- one filter per access-list
 
     def _acl_filter(self, acl: _Acl) -> m.Filter:
-        rules: list[m.Rule] = [m.Rule(STATE_MATCH, m.Action("accept"), acl.origin, 0, comment=STATE_COMMENT)]
+        rules: list[m.Rule] = [m.Rule(STATE_MATCH, m.Action("accept"), acl.origin, 0, comment=STATE_COMMENT, synthetic=True)]
         remarks: list[str] = []
         for e in acl.entries:
             line = e.line
@@ -2311,7 +2311,7 @@ class _Device(_Entries):
             else:
                 origin = (iface.nameif_origin if iface and iface.nameif_origin else iface.origin) if iface \
                     else m.Origin(self.path, 1, 1, "")
-            rules = [m.Rule(STATE_MATCH, m.Action("accept"), origin, 0, comment=STATE_COMMENT)]
+            rules = [m.Rule(STATE_MATCH, m.Action("accept"), origin, 0, comment=STATE_COMMENT, synthetic=True)]
             for ag in ins:
                 rules.extend(self.acl_rules.get(ag.acl, []))
             rules.extend(glob_rules)
@@ -2336,18 +2336,19 @@ class _Device(_Entries):
         if lower:
             out.append(m.Rule(m.Match((m.IfaceCond(m.OUT_IFACE, lower),)), m.Action("accept", detail="implicit permit"),
                               origin, comment=f"security levels: from {iface.nameif} ({level}) to interfaces of "
-                                              f"lower security level (no inbound access-group)"))
+                                              f"lower security level (no inbound access-group)", synthetic=True))
         if self.same_inter is not None:
             equal = tuple(i.nameif for i in ifaces if i.level == level and i is not iface)  # type: ignore[misc]
             if equal:
                 out.append(m.Rule(m.Match((m.IfaceCond(m.OUT_IFACE, equal),)),
                                   m.Action("accept", detail="implicit permit"), self.same_inter,
                                   comment=f"same-security-traffic permit inter-interface: from {iface.nameif} to "
-                                          f"interfaces of the same security level ({level})"))
+                                          f"interfaces of the same security level ({level})", synthetic=True))
         if self.same_intra is not None:
             out.append(m.Rule(m.Match((m.IfaceCond(m.OUT_IFACE, (iface.nameif,)),)),  # type: ignore[arg-type]
                               m.Action("accept", detail="implicit permit"), self.same_intra,
-                              comment=f"same-security-traffic permit intra-interface: back out of {iface.nameif}"))
+                              comment=f"same-security-traffic permit intra-interface: back out of {iface.nameif}",
+                              synthetic=True))
         return out
 
     # -- NAT

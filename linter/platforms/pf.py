@@ -33,6 +33,7 @@ Conventions (docs/pf-support.md has the support table):
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
@@ -2290,7 +2291,7 @@ class _Conv:
         head: list[m.Rule] = []
         if first_state is not None:
             head.append(m.Rule(m.Match((m.IntCond(m.STATE, ((1, 2),)),)), m.Action("accept"), first_state, quick=True,
-                               comment="state table: packets of connections a pass rule admitted"))
+                               comment="state table: packets of connections a pass rule admitted", synthetic=True))
         allrules = head + front + natpass + rules
         allrules = [_reindex(r, i) for i, r in enumerate(allrules)]
         filt = m.Filter(name="pf", rules=tuple(allrules), default=m.Action("accept"), discipline="last-match",
@@ -2649,7 +2650,7 @@ def _confinement_root(real: str | None) -> str:
 
 
 def _reindex(r: m.Rule, i: int) -> m.Rule:
-    return m.Rule(r.match, r.action, r.origin, i, r.quick, r.comment, r.anchor)
+    return dataclasses.replace(r, index=i)
 
 
 def _merge(rs: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
