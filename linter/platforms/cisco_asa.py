@@ -56,7 +56,7 @@ from lark.exceptions import LarkError, UnexpectedEOF, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
-from ._ranges import merge, merge3
+from ..ranges import merge, merge3
 from .. import names
 from ..resources import grammar_text
 

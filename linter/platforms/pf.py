@@ -47,6 +47,7 @@ from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
+from ..ranges import merge, merge3
 from .. import names
 from ..resources import grammar_text
 
@@ -2435,7 +2436,7 @@ class _Conv:
                 rs = []
                 for t, code in icmps:
                     rs.append((t << 8, (t << 8) | 255) if code is None else ((t << 8) | code, (t << 8) | code))
-                gc.append(m.IntCond(m.ICMP, _merge(rs)))
+                gc.append(m.IntCond(m.ICMP, merge(rs)))
             alts.append(gc)
         alts = _merge_alternatives(alts)
         if len(alts) == 1:
@@ -2519,7 +2520,7 @@ class _Conv:
                 atoms.append(got)
         out: list = []
         if has_pos and (pos_ranges or not atoms):
-            out.append(m.AddrCond(fieldname, _merge3(pos_ranges)))
+            out.append(m.AddrCond(fieldname, merge3(pos_ranges)))
         out.extend(atoms)
         if len(out) <= 1:
             return out
@@ -2582,7 +2583,7 @@ class _Conv:
             rs = []
             for x in t["hosts"]:
                 rs.extend(x.ranges)
-            return m.AddrCond(fieldname, _merge3(rs), h.neg)
+            return m.AddrCond(fieldname, merge3(rs), h.neg)
         why = []
         if t["opaque"]:
             why.extend(t["opaque"])
@@ -2653,24 +2654,6 @@ def _reindex(r: m.Rule, i: int) -> m.Rule:
     return dataclasses.replace(r, index=i)
 
 
-def _merge(rs: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    out: list[list[int]] = []
-    for lo, hi in sorted(rs):
-        if out and lo <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], hi)
-        else:
-            out.append([lo, hi])
-    return tuple((a, b) for a, b in out)
-
-
-def _merge3(rs: list[tuple[int, int, int]]) -> tuple[tuple[int, int, int], ...]:
-    out = []
-    for fam in (4, 6):
-        for lo, hi in _merge([(lo, hi) for f, lo, hi in rs if f == fam]):
-            out.append((fam, lo, hi))
-    return tuple(out)
-
-
 def _merge_alternatives(alts: list[list]) -> list[list]:
     """Union of conjunctions: two that differ in one condition on the same field, both
     positive ranges (protocol, addresses), become one with the union of the ranges."""
@@ -2690,9 +2673,9 @@ def _merge_alternatives(alts: list[list]) -> list[list]:
                 if type(x) is not type(y) or x.field != y.field or getattr(x, "negated", True) or y.negated:
                     continue
                 if isinstance(x, m.IntCond):
-                    a[diff[0]] = m.IntCond(x.field, _merge(list(x.ranges) + list(y.ranges)))
+                    a[diff[0]] = m.IntCond(x.field, merge(list(x.ranges) + list(y.ranges)))
                 elif isinstance(x, m.AddrCond):
-                    a[diff[0]] = m.AddrCond(x.field, _merge3(list(x.ranges) + list(y.ranges)))
+                    a[diff[0]] = m.AddrCond(x.field, merge3(list(x.ranges) + list(y.ranges)))
                 else:
                     continue
                 del alts[j]
@@ -2714,7 +2697,7 @@ def _port_conds(fieldname: str, ports: list) -> list:
     rs: list = []
     for s in ps:
         rs.extend(objs[s].ranges())
-    return [m.IntCond(fieldname, _merge(rs))]
+    return [m.IntCond(fieldname, merge(rs))]
 
 
 def _flag_bits(text: str) -> int | None:

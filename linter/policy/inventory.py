@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import resources
+from ..ranges import merge3
 from .pack import PSEUDO_ROLES, Pack, PolicyError
 from .yamlsafe import YamlError, load_yaml, schema_errors
 
@@ -49,14 +50,8 @@ def parse_address(text: str) -> Range:
 
 
 def normalise(ranges) -> list[Range]:
-    out: list[Range] = []
-    for fam, lo, hi in sorted(ranges):
-        if out and out[-1][0] == fam and lo <= out[-1][2] + 1:
-            if hi > out[-1][2]:
-                out[-1] = (fam, out[-1][1], hi)
-        else:
-            out.append((fam, lo, hi))
-    return out
+    """Sorted, merged (family, first, last) ranges."""
+    return list(merge3(ranges))
 
 
 def subtract(a, b) -> list[Range]:

@@ -1,4 +1,6 @@
-"""Range arithmetic shared by the platforms: merging the unions that conditions hold."""
+"""Range arithmetic shared by the platforms and the inventory: merging unions of ranges.
+
+Layer: vocabulary (beside names): imports nothing of fwlint."""
 
 from __future__ import annotations
 
