@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from .findings import Finding, Report, normalise_text
-from .output.sarif import _uri
+from .output.sarif import repo_uri
 
 VERSION = 1
 
@@ -21,7 +21,7 @@ class BaselineError(ValueError):
 
 
 def key(f: Finding) -> tuple[str, str, str]:
-    return (f.id, _uri(f.origin.path), normalise_text(f.origin.text))
+    return (f.id, repo_uri(f.origin.path), normalise_text(f.origin.text))
 
 
 def render(report: Report) -> str:

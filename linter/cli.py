@@ -294,7 +294,7 @@ def _packs(extra=()):
 def explain_requirement(pack, reqs, markdown: bool = False) -> str:
     """A requirement as `fwlint explain` prints it: what it demands, why, and examples
     (with `markdown`, the examples are fenced code blocks)."""
-    from .policy.evaluate import _flow_text
+    from .policy.evaluate import flow_text
 
     r0 = reqs[0]
     lines = [f"{r0.id} {r0.title} (pack {pack.id}: {pack.title})", ""]
@@ -309,14 +309,14 @@ def explain_requirement(pack, reqs, markdown: bool = False) -> str:
         for f in r.flows:
             ports = f.port_ranges({k: (d if d is not None else 0) for k, _, d, _ in pack.profile})
             for src, dst in f.directions():
-                line = f"  - {_flow_text(src, dst, f, ports if ports != [] else None)} {verb}"
+                line = f"  - {flow_text(src, dst, f, ports if ports != [] else None)} {verb}"
                 if line not in shown:  # (both ways between the same roles: once)
                     shown.add(line)
                     lines.append(line)
         for f in r.excepts:
             ports = f.port_ranges({k: (d if d is not None else 0) for k, _, d, _ in pack.profile})
             for src, dst in f.directions():
-                lines.append(f"  - except {_flow_text(src, dst, f, ports if ports != [] else None)}")
+                lines.append(f"  - except {flow_text(src, dst, f, ports if ports != [] else None)}")
         lines.append("")
     explain = dict(r0.explain)
     for r in reqs[1:]:

@@ -18,7 +18,7 @@ _LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 _SECURITY_SEVERITY = {"error": "8.0", "warning": "5.5", "note": "2.0"}
 
 
-def _uri(path: str) -> str:
+def repo_uri(path: str) -> str:
     """Repository-relative, forward slashes (relative to the working directory when the file
     is under it)."""
     p = Path(path)
@@ -36,7 +36,7 @@ def _region(origin) -> dict:
 
 
 def _location(origin, message: str | None = None) -> dict:
-    loc = {"physicalLocation": {"artifactLocation": {"uri": _uri(origin.path), "uriBaseId": "%SRCROOT%"},
+    loc = {"physicalLocation": {"artifactLocation": {"uri": repo_uri(origin.path), "uriBaseId": "%SRCROOT%"},
                                 "region": _region(origin)}}
     if message:
         loc["message"] = {"text": message}

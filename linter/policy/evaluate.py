@@ -20,13 +20,15 @@ A direction that crosses no device is "not checked" (never a pass).
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 
 from .. import model as m
 from ..findings import Finding, Related, Result, stamp
-from ..graph import Analysis, Trace, trace
+from ..graph import Analysis, Trace, hook_filters, trace
 from ..space import PacketSpace, order_for
-from .inventory import DeviceEntry, Inventory, intersect, normalise, subtract
+from .inventory import DeviceEntry, Inventory, intersect, normalise, parse_address, subtract
 from .pack import PROTOCOLS, FlowSpec, Pack, Requirement, flow_applies
 
 # what counts as altering the wire (decision 5): NAT, header rewriting, normalisation, inspection
@@ -100,7 +102,6 @@ class Evaluator:
         hit = self._cover.get(key)
         if hit is not None:
             return hit
-        from .inventory import parse_address
         covers: dict[str, list] = {}
         if entry.interfaces:
             for iface, items in entry.interfaces:
@@ -214,8 +215,6 @@ class Evaluator:
         iptables decides at one hook (FORWARD, INPUT, OUTPUT). Platforms whose filters apply
         per direction (pf, Cisco) filter a forwarded packet inbound on its ingress interface
         and outbound on its egress interface: it must pass both."""
-        from ..graph import hook_filters
-
         assert self._analysis is not None and self._analysis[0] == c.path, "begin(device) first"
         a = self._analysis[1]
         hook = c.reverse_hook() if reply else c.hook
@@ -358,12 +357,11 @@ def _pct(part: int, whole: int) -> str:
 
 
 def _packet_with_state(p: m.Packet, reply: bool) -> m.Packet:
-    import dataclasses
     state = "ESTABLISHED" if reply else "NEW"
     return dataclasses.replace(p, state=state)
 
 
-def _flow_text(src, dst, flow: FlowSpec, ports) -> str:
+def flow_text(src, dst, flow: FlowSpec, ports) -> str:
     protos = "/".join(flow.protocols) if flow.protocols else "any"
     if ports is None:
         pt = "any port" if protos != "any" else "any protocol"
@@ -464,7 +462,7 @@ def _directions(ev: Evaluator, req: Requirement, out: Evaluation):
                         key = (req.id, missing[0])
                         if key not in noted:
                             noted.add(key)
-                            out.not_checked.append({"requirement": req.id, "flow": _flow_text((src,), (dst,), flow, ports),
+                            out.not_checked.append({"requirement": req.id, "flow": flow_text((src,), (dst,), flow, ports),
                                                     "reason": f"the inventory gives no address for role {missing[0]}"})
                         continue
                     sa = tuple(normalise(ev.inv.addresses(src)))
@@ -480,7 +478,7 @@ def _directions(ev: Evaluator, req: Requirement, out: Evaluation):
                 cs = ev.crossings(tuple(snames), tuple(dnames))
                 if not cs:
                     out.not_checked.append({"requirement": req.id,
-                                            "flow": _flow_text(snames, dnames, flow, ports),
+                                            "flow": flow_text(snames, dnames, flow, ports),
                                             "reason": "no device of the inventory stands between these roles"})
                     continue
                 yield flow, tuple(snames), tuple(dnames), ports, cs
@@ -507,7 +505,7 @@ def _allow(ev: Evaluator, job: _Job, c: Crossing, out: Evaluation) -> None:
         passing = s.count(pk & must)
         share = f"{_pct(passing, total)} of it passes" if total and passing else "none of it passes"
         kind = "replies of the flow" if reply else "the flow"
-        text = (f"On {c.where()}, {what} drops {kind} {_flow_text(src, dst, flow, ports)} "
+        text = (f"On {c.where()}, {what} drops {kind} {flow_text(src, dst, flow, ports)} "
                 f"({share}); for example {w}.")
         translated = ev.translated(c, pk)
         if translated:
@@ -533,7 +531,7 @@ def _unaltered(ev: Evaluator, job: _Job, c: Crossing, out: Evaluation, reported:
             continue
         w = s.witness(hit)
         text = (f"On {c.where()}, {alt.table + ' ' if alt.table else ''}{alt.chain} {alt.kind.upper()} "
-                f"alters {_flow_text(job.src, job.dst, job.flow, job.ports)}; for example {w}.")
+                f"alters {flow_text(job.src, job.dst, job.flow, job.ports)}; for example {w}.")
         reported.add(alt.origin)
         out.findings.append(_result(job.req, alt.origin, text, w, s.depends_on_opaque(hit) != []))
 
@@ -610,7 +608,7 @@ def _restrict(ev: Evaluator, job: _Job, allowed, out: Evaluation, count: int) ->
         c0, origin, what, w0 = places[0]
         related = tuple(Related(o, f"also accepted on {c.where()} by {wh}") for c, o, wh, _ in places[1:])
         verb = "is open" if req.expect == "note-if-open" else "passes beyond the listed exceptions"
-        text = (f"{_flow_text(src, dst, flow, ports)} {verb}: {what} on {c0.where()} accepts, "
+        text = (f"{flow_text(src, dst, flow, ports)} {verb}: {what} on {c0.where()} accepts, "
                 f"for example, {w}.")
         out.findings.append(_result(req, origin, text, w, approx or s.depends_on_opaque(open_) != [],
                                     related))
@@ -621,7 +619,6 @@ def _restrict(ev: Evaluator, job: _Job, allowed, out: Evaluation, count: int) ->
 
 
 def _with_ifaces(c: Crossing, w: m.Packet) -> m.Packet:
-    import dataclasses
     if c.hook == "FORWARD":
         return dataclasses.replace(w, in_iface=c.in_iface or "", out_iface=c.out_iface or "", state="NEW")
     if c.hook == "INPUT":
