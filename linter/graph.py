@@ -496,15 +496,16 @@ class Analysis:
         return self.space.family(fam) if fam else self.space.true
 
     def filter_universe(self, f: m.Filter) -> Node:
-        """Every packet of the filter's address family.
+        """Every valid packet (the space's universe) of the filter's address family.
 
-        The per-filter sets are computed over every assignment of the engine's bits, valid
-        packet or not (dropping the universe's constraints keeps the BDDs smaller); every
-        question asked of them (emptiness, equality, witnesses) applies the universe."""
+        Every per-rule set of a filter starts from it and only meets or loses other sets,
+        so it stays inside the universe: such a set is empty iff it is `false`, and the
+        checks ask that directly instead of `is_empty`, which intersects with the universe
+        every time (a quarter of the checks' time at 30,000 rules)."""
         fam = f.family or self.device.family
         u = self._universes.get(fam)
         if u is None:
-            u = self._universes[fam] = self.family_set(f)
+            u = self._universes[fam] = self.family_set(f) & self.space.universe
         return u
 
     def hook_set(self, hook: str) -> Node:

@@ -76,7 +76,9 @@ def check_filter(ctx, f) -> Iterator[Result]:
                              witness=s.witness(fact.hit), context=f.name)
             continue
         hit = fact.hit
-        if s.is_empty(hit):
+        # (the facts lie inside the universe, so `== false` is emptiness: see
+        # Analysis.filter_universe)
+        if hit == s.false:
             covering = []
             covered = s.false
             todo = fact.match & base
@@ -87,7 +89,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
                 if part != s.false:
                     covering.append(other.rule)
                     todo = todo & ~part
-                    if s.is_empty(todo):
+                    if todo == s.false:
                         break
             names = ", ".join(f"line {r.origin.line}" for r in covering[:5])
             if len(covering) > 5:
@@ -103,9 +105,9 @@ def check_filter(ctx, f) -> Iterator[Result]:
             if entries is None:
                 entries = a.entries()
             entry = entries.get(a.key(f))
-            if entry is None or s.is_empty(entry):
+            if entry is None or entry == s.false:
                 continue  # never entered at all: FW006's business
-            if s.is_empty(hit & entry):
+            if (hit & entry) == s.false:
                 callers = a.callers(f)
                 yield Result(rule.origin,
                              f"{rule_ref(f, rule)} can never match: no packet it matches is ever "
