@@ -334,3 +334,52 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(repo):
     res = run("fw", "--format", "json")
     assert res.exit_code == 1 and len(json.loads(res.stdout)["summary"]["files"]) == 26
     assert res.stderr == ""
+
+
+def test_readme_examples_are_valid_configurations(tmp_path):
+    """The README's .fwlint.yaml and [tool.fwlint] examples read without error and say the same."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    yaml_text = re.search(r"```yaml\n# \.fwlint\.yaml\n(.*?)```", readme, re.S).group(1)
+    toml_text = re.search(r"```toml\n# pyproject\.toml\n(.*?)```", readme, re.S).group(1)
+    (tmp_path / ".fwlint.yaml").write_text(yaml_text)
+    (tmp_path / "pyproject.toml").write_text(toml_text)
+    y, t = cf.load(tmp_path / ".fwlint.yaml"), cf.load(tmp_path / "pyproject.toml")
+    assert y.severity == {"FW006": "note", "EX401": "off"} and t.severity == {"FW006": "note"}
+    assert y.platforms == t.platforms == [("cisco/*.cfg", "cisco-ios")]
+    assert y.disable == t.disable == {"FW002"} and y.fail_on == t.fail_on == "error"
+    assert y.inventory == t.inventory == str(tmp_path / "inventory.yaml")
+    # the hooks' file pattern matches the names the README lists, and not others
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    rx = re.compile(hooks["fwlint"]["files"])
+    for name in ("border.rules", "etc/iptables/rules.v4", "rules.v6", "iptables.conf", "ip6tables-save",
+                 "pf.conf", "fw/pf.conf.local", "edge.pf", "running-config", "startup-config.txt",
+                 "r1-confg", "core.ios", "fw/asa1.asa"):
+        assert rx.search(name), name
+    for name in ("setup.cfg", "nginx.conf", "README.md", "x.rules.bak", "pyproject.toml", "rules.v4.md"):
+        assert not rx.search(name), name
+    assert hooks["fwlint"]["pass_filenames"] is True
+    sarif = hooks["fwlint-sarif"]
+    assert (sarif["pass_filenames"], sarif["require_serial"], sarif["stages"]) == (False, True, ["manual"])
+
+
+def test_published_schema_agrees_with_the_reader(tmp_path):
+    import jsonschema
+    import yaml
+
+    schema = json.loads((ROOT / "rules" / "schema" / "config.schema.json").read_text())
+    assert sorted(schema["properties"]) == sorted(cf.KEYS)
+    assert sorted(schema["properties"]["platforms"]["additionalProperties"]["enum"]) == sorted(api.PLATFORMS)
+    import re
+
+    text = re.search(r"```yaml\n# \.fwlint\.yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    jsonschema.validate(yaml.safe_load(text), schema)
+    jsonschema.validate(yaml.safe_load("severity: {FW003: off}\n"), schema)
+    for bad in ("severty: {}\n", "fail-on: sometimes\n", "exclude: legacy\n", "platforms: {'*.cfg': juniper}\n"):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(yaml.safe_load(bad), schema)
+        with pytest.raises(cf.ConfigError):
+            cf.from_data(yaml.safe_load(bad), tmp_path, ".fwlint.yaml")
