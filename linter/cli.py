@@ -209,13 +209,11 @@ class _progress:
         self.stream = stream if stream is not None else sys.stderr
         self.min_files = min_files
         self.bar = None
-        self.done = 0
 
     def __enter__(self):
         return self if _isatty(self.stream) else None
 
     def __call__(self, path: str, total: int) -> None:
-        self.done += 1
         if self.bar is None and total >= self.min_files:
             self.bar = click.progressbar(length=total, label="fwlint", file=self.stream,
                                          show_pos=True, item_show_func=lambda p: p)
