@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from . import model as m
 from .checks import run_checks
@@ -95,16 +95,20 @@ def load(path: str | Path, platform: str | None = None) -> m.Device:
     return platform_module(name).parse(display_path(p), data)
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
+def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | None = None
+               ) -> Iterator[tuple[Path, bool]]:
     """(file, named explicitly). Directories are walked; hidden and VCS folders, and
-    documentation and data files (by suffix), are skipped."""
+    documentation and data files (by suffix), are skipped, and so is what `excluded` says
+    (files and folders of the walk only: a file named explicitly is always yielded)."""
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")
+                                 and not (excluded and excluded(Path(root) / d)))
                 for fname in sorted(files):
-                    if not fname.startswith(".") and Path(fname).suffix.lower() not in _SKIP_SUFFIXES:
+                    if not fname.startswith(".") and Path(fname).suffix.lower() not in _SKIP_SUFFIXES \
+                            and not (excluded and excluded(Path(root) / fname)):
                         yield Path(root) / fname, False
         else:
             yield p, True
@@ -117,6 +121,36 @@ class LintOptions:
     ignore: set[str] = field(default_factory=set)
     policies: list[str] = field(default_factory=list)  # pack ids or files (--policy)
     inventory: str | None = None  # --inventory FILE
+    # project configuration (linter/config.py): severity overrides (id -> error|warning|note),
+    # platform per glob and globs excluded from directory walks, relative to `root` (default:
+    # the working directory)
+    severity: dict[str, str] = field(default_factory=dict)
+    platforms: list[tuple[str, str]] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    root: str | Path | None = None
+    # called once per file of the run (walked, named or from the inventory) when it is done
+    # with: progress(path, total files)
+    progress: Callable[[str, int], None] | None = None
+
+    def _rel(self, path: Path) -> str | None:
+        from .config import relative_to_root
+
+        return relative_to_root(path, Path(self.root) if self.root is not None else Path.cwd())
+
+    def excluded(self, path: Path) -> bool:
+        from .config import glob_matches
+
+        rel = self._rel(path) if self.exclude else None
+        return rel is not None and any(glob_matches(rel, g) for g in self.exclude)
+
+    def platform_for(self, path: Path) -> str | None:
+        """--platform, else the first `platforms` glob that matches, else None (detect)."""
+        if self.platform or not self.platforms:
+            return self.platform
+        from .config import glob_matches
+
+        rel = self._rel(path)
+        return next((name for g, name in self.platforms if rel is not None and glob_matches(rel, g)), None)
 
 
 def _wanted(opts: LintOptions, rid: str) -> bool:
@@ -144,38 +178,46 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
 
     enabled = [c.ID for c in CHECKS if _wanted(opts, c.ID)]
     seen: dict[str, m.Device] = {}
+    todo = [(path, explicit, opts.platform_for(path))
+            for path, explicit in iter_files(paths, opts.excluded if opts.exclude else None)]
+    if inventory is not None:
+        todo += [(Path(p), True, entry.platform or opts.platform_for(Path(p)))
+                 for entry in inventory.devices for p in entry.paths]
 
-    def read(path: Path, explicit: bool, platform: str | None):
+    def tick(path) -> None:
+        if opts.progress is not None:
+            opts.progress(str(path), len(todo))
+
+    def read(path: Path, explicit: bool, platform: str | None) -> bool:
+        """Read one file; False when it gives no (new) device."""
         key = str(path)
         if key in seen:
-            return
+            return False
         if not path.exists():
             report.errors.append(f"{path}: no such file or directory")
-            return
+            return False
         if not explicit:
             try:
                 head = path.open("rb").read(65536).decode("utf-8", "replace")
             except OSError as e:
                 report.errors.append(f"{path}: cannot read: {e.strerror}")
-                return
+                return False
             if platform is None and detect(head) is None:
                 report.skipped.append(str(path))  # not a firewall configuration
-                return
+                return False
         try:
             device = load(path, platform)
         except InputError as e:
             report.errors.append(str(e))
-            return
+            return False
         seen[key] = device
         report.devices.append(device)
         report.diagnostics.extend(device.diagnostics)
+        return True
 
-    for path, explicit in iter_files(paths):
-        read(path, explicit, opts.platform)
-    if inventory is not None:
-        for entry in inventory.devices:
-            for p in entry.paths:
-                read(Path(p), True, entry.platform or opts.platform)
+    for path, explicit, platform in todo:
+        if not read(path, explicit, platform):
+            tick(path)  # (a device's file is done when its checks have run)
     if inventory is not None:
         from .policy.evaluate import evaluate
 
@@ -185,9 +227,13 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
         report.not_checked.extend(evaluation.not_checked)
         report.notes.extend(evaluation.notes)
         report.policies.extend(pk.id for pk in packs)
-    for device in seen.values():
+    for key, device in seen.items():
         # each device with a packet space of its own: its memory is let go before the next
         report.findings.extend(run_checks(device, enabled))
+        tick(key)
+    if opts.severity:  # the project's severity overrides, after every finding is made
+        report.findings = [f if opts.severity.get(f.id, f.severity) == f.severity
+                           else dataclasses.replace(f, severity=opts.severity[f.id]) for f in report.findings]
     return report.sorted()
 
 

@@ -82,8 +82,8 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None,
               help="Output format [default: github when GITHUB_ACTIONS=true, else text].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default="warning",
-              show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default=None,
+              help="Lowest severity that makes the exit code 1 [default: fail-on of the configuration, else warning].")
 @click.option("--select", help="Run only these checks (comma-separated ids).")
 @click.option("--ignore", help="Skip these checks (comma-separated ids).")
 @click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)), help="Read every file as this platform.")
@@ -97,20 +97,32 @@ def main() -> None:
               help="Report (and fail on) only the findings that are not in this baseline.")
 @click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False),
               help="Write today's findings to FILE as a baseline and exit 0.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Read this configuration (.fwlint.yaml or a pyproject.toml) instead of discovering one.")
+@click.option("--no-config", is_flag=True, help="Read no configuration file.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply the configuration's exclude also to files named on the command line (pre-commit).")
 def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
-          baseline_file, write_baseline):
+          baseline_file, write_baseline, config_file, no_config, force_exclude):
     """Check firewall configurations: files, or directories to walk (optional with --inventory,
-    whose devices are read)."""
+    whose devices are read). Settings come from .fwlint.yaml or [tool.fwlint] in pyproject.toml
+    (see README: Configuration); flags win."""
     try:
         sel = _ids(select)
         ign = _ids(ignore) or set()
     except click.BadParameter as e:
         raise click.UsageError(str(e)) from None
-    if not paths and not inventory:
+    opts, fail_on, paths = _configured(paths, fail_on, sel, ign, platform, policies, inventory,
+                                       config_file, no_config, force_exclude)
+    if paths is None:  # every file named is excluded by the configuration (--force-exclude)
+        if verbose:
+            click.echo("fwlint: every file given is excluded by the configuration", err=True)
+        sys.exit(0)
+    if not paths and not opts.inventory:
         raise click.UsageError("give configuration files or directories, or --inventory FILE")
     try:
-        report = api.lint(paths, api.LintOptions(platform=platform, select=sel, ignore=ign,
-                                                 policies=list(policies), inventory=inventory))
+        with _progress() as opts.progress:
+            report = api.lint(paths, opts)
     except api.PolicyError as e:
         click.echo(f"fwlint: error: {e}", err=True)
         sys.exit(2)
@@ -143,13 +155,83 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
     if not report.devices and report.errors:
         sys.exit(2)
     if not report.devices:
-        click.echo("fwlint: error: no firewall configuration found in " + " ".join(paths), err=True)
+        click.echo("fwlint: error: no firewall configuration found in " + " ".join(map(str, paths)), err=True)
         sys.exit(2)
     if all(not d.filters for d in report.devices):
         click.echo("fwlint: error: nothing could be read: no table, chain or rule in "
                    + ", ".join(s.path for d in report.devices for s in d.stats), err=True)
         sys.exit(2)
     sys.exit(report.exit_code(fail_on))
+
+
+def _configured(paths, fail_on, sel, ign, platform, policies, inventory, config_file, no_config, force_exclude):
+    """The project configuration merged with the flags (flags win): LintOptions, the
+    --fail-on threshold, and the paths (None when --force-exclude excludes every one)."""
+    from . import config as cf
+
+    def fail(msg: str):  # one line, exit 2
+        click.echo(f"fwlint: error: {msg}", err=True)
+        sys.exit(2)
+
+    if config_file and no_config:
+        fail("--config and --no-config do not go together")
+    both = sorted((sel or set()) & ign)
+    if both:
+        fail(f"--select and --ignore both name {', '.join(both)}")
+    try:
+        cfg = cf.find(config_file, no_config)
+    except cf.ConfigError as e:
+        fail(str(e))
+    for w in cfg.warnings:
+        click.echo(f"fwlint: warning: {w}", err=True)
+    off = {i for i, level in cfg.severity.items() if level == "off"}
+    opts = api.LintOptions(
+        platform=platform, select=sel,
+        # the file's disabled checks, except those --select asks for by name, and --ignore
+        ignore=((cfg.disable | off) - (sel or set())) | ign,
+        policies=list(policies) or cfg.policies, inventory=inventory or cfg.inventory,
+        severity={i: level for i, level in cfg.severity.items() if level != "off"},
+        platforms=cfg.platforms, exclude=cfg.exclude, root=cfg.root)
+    if force_exclude and cfg.exclude and paths:
+        kept = tuple(p for p in paths if not opts.excluded(Path(p)))
+        paths = kept if kept or opts.inventory else None
+    return opts, fail_on or cfg.fail_on or "warning", paths
+
+
+PROGRESS_MIN_FILES = 20  # fewer files than this: no progress bar
+
+
+class _progress:
+    """A progress bar on stderr while `api.lint` works through many files, only when stderr
+    is a terminal (never in CI, pre-commit or tests); the callback for LintOptions.progress."""
+
+    def __init__(self, stream=None, min_files: int = PROGRESS_MIN_FILES):
+        self.stream = stream if stream is not None else sys.stderr
+        self.min_files = min_files
+        self.bar = None
+
+    def __enter__(self):
+        return self if _isatty(self.stream) else None
+
+    def __call__(self, path: str, total: int) -> None:
+        if self.bar is None and total >= self.min_files:
+            self.bar = click.progressbar(length=total, label="fwlint", file=self.stream,
+                                         show_pos=True, item_show_func=lambda p: p)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(1, path)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 @main.command()

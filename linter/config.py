@@ -1,0 +1,275 @@
+"""Project configuration: `.fwlint.yaml` or `[tool.fwlint]` in pyproject.toml.
+
+Layer: config (read by the cli, between it and the api). Finds the file, reads it strictly
+(an unknown key or a wrong type is an error naming the file and the key), and holds what it
+says; the cli merges it with the command line (flags win) into `api.LintOptions`.
+
+Discovery: from the working directory upwards, the first directory that holds `.fwlint.yaml`
+or a pyproject.toml with a `[tool.fwlint]` table; the search stops at a directory holding
+`.git` (the repository root) and at the filesystem root. Where both files are in the same
+directory, `.fwlint.yaml` is read and the pyproject table is ignored (with a warning).
+Relative paths in the file (inventory, policy files) and every glob are relative to the
+directory of the file read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+YAML_NAME = ".fwlint.yaml"
+PYPROJECT = "pyproject.toml"
+SEVERITY_VALUES = ("error", "warning", "note", "off")
+FAIL_ON_VALUES = ("error", "warning", "note", "never")
+# the keys, in one spelling (kebab-case, as in pyproject.toml tables)
+KEYS = ("disable", "exclude", "fail-on", "inventory", "platforms", "policies", "severity")
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the file (and the key)."""
+
+
+@dataclass
+class Config:
+    path: Path | None = None  # the file read; None: no configuration
+    root: Path = field(default_factory=Path.cwd)  # where paths and globs are relative to
+    inventory: str | None = None  # resolved against root
+    policies: list[str] = field(default_factory=list)  # names, or files resolved against root
+    severity: dict[str, str] = field(default_factory=dict)  # id -> error|warning|note|off
+    disable: set[str] = field(default_factory=set)
+    platforms: list[tuple[str, str]] = field(default_factory=list)  # (glob, platform), first match wins
+    exclude: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- globs
+
+
+@lru_cache(maxsize=512)
+def _glob_regex(pattern: str) -> re.Pattern:
+    out, i, n = [], 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[" and "]" in pattern[i + 2:]:
+            j = pattern.index("]", i + 2)
+            body = pattern[i + 1:j]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = j + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return re.compile("".join(out))
+
+
+def glob_matches(rel: str, pattern: str) -> bool:
+    """gitignore-like matching of a root-relative '/'-separated path: a pattern without '/'
+    matches a file or directory name at any depth; one with '/' matches from the root; a
+    matching directory matches everything below it. `*` and `?` stay within a name, `**`
+    crosses directories. Case-sensitive."""
+    pat = pattern[2:] if pattern.startswith("./") else pattern
+    pat = pat.rstrip("/")
+    if not pat or not rel:
+        return False
+    parts = rel.split("/")
+    if "/" not in pat:
+        rx = _glob_regex(pat)
+        return any(rx.fullmatch(p) for p in parts)
+    rx = _glob_regex(pat.lstrip("/"))
+    return any(rx.fullmatch("/".join(parts[:k])) for k in range(1, len(parts) + 1))
+
+
+def relative_to_root(path: Path, root: Path) -> str | None:
+    """`path` relative to `root` with '/', or None when it lies outside."""
+    try:
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return None
+    if rel == ".." or rel.startswith(".." + os.sep):
+        return None
+    return rel.replace(os.sep, "/")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # pragma: no cover
+        return str(path)
+    return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def _read_toml(path: Path) -> dict:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{_display(path)}: cannot read: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{_display(path)}: not UTF-8 (byte {e.start})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{_display(path)}: not TOML: {e}") from None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if b"fwlint" not in data:  # cheap: do not parse every pyproject.toml on the way up
+        return False
+    return "fwlint" in (_read_toml(path).get("tool") or {})
+
+
+def discover(start: Path | None = None) -> tuple[Path | None, list[str]]:
+    """The configuration file that applies in `start` (default: the working directory), or
+    None; and warnings (a pyproject table shadowed by .fwlint.yaml)."""
+    d = (start or Path.cwd()).resolve()
+    while True:
+        yml, pyp = d / YAML_NAME, d / PYPROJECT
+        has_yaml = yml.is_file()
+        has_pyp = pyp.is_file() and _has_tool_table(pyp)
+        if has_yaml:
+            warn = [f"{_display(pyp)}: [tool.fwlint] ignored: {_display(yml)} takes precedence"] if has_pyp else []
+            return yml, warn
+        if has_pyp:
+            return pyp, []
+        if (d / ".git").exists() or d.parent == d:
+            return None, []
+        d = d.parent
+
+
+def load(path: str | Path) -> Config:
+    """Read one configuration file: `.fwlint.yaml` (or any .yaml/.yml) or a TOML file with
+    a `[tool.fwlint]` table."""
+    p = Path(path)
+    where = _display(p)
+    if not p.is_file():
+        raise ConfigError(f"{where}: no such configuration file")
+    if p.suffix == ".toml":
+        table = (_read_toml(p).get("tool") or {}).get("fwlint")
+        if table is None:
+            raise ConfigError(f"{where}: no [tool.fwlint] table")
+        where_key = f"{where}: [tool.fwlint]"
+    else:
+        from .policy.yamlsafe import YamlError, load_yaml
+
+        try:
+            table = load_yaml(p)
+        except YamlError as e:
+            raise ConfigError(f"{where}: {e}") from None
+        if table is None:
+            table = {}
+        where_key = where
+    return from_data(table, p.resolve().parent, where_key, p)
+
+
+def find(config_file: str | None = None, no_config: bool = False) -> Config:
+    """The configuration for this run: `--config FILE`, else the one discovered, else none."""
+    if no_config:
+        return Config()
+    if config_file:
+        return load(config_file)
+    found, warnings = discover()
+    if found is None:
+        return Config()
+    cfg = load(found)
+    cfg.warnings.extend(warnings)
+    return cfg
+
+
+def from_data(data, root: Path, where: str, path: Path | None = None) -> Config:
+    """Validate the table and build a Config; every error names `where` and the key."""
+    from .api import PLATFORMS
+    from .checks import BY_ID
+
+    def fail(msg: str):
+        raise ConfigError(f"{where}: {msg}")
+
+    def kind(v) -> str:
+        return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+                float: "a number"}.get(type(v), type(v).__name__)
+
+    def want_str(key: str, v) -> str:
+        if not isinstance(v, str) or not v.strip():
+            fail(f"{key}: expected a non-empty string, got {kind(v)}")
+        return v
+
+    def want_list(key: str, v) -> list[str]:
+        if not isinstance(v, list):
+            fail(f"{key}: expected a list of strings, got {kind(v)}")
+        return [want_str(f"{key}[{i}]", x) for i, x in enumerate(v)]
+
+    def want_map(key: str, v) -> dict:
+        if not isinstance(v, dict):
+            fail(f"{key}: expected a mapping, got {kind(v)}")
+        for k in v:
+            if not isinstance(k, str):
+                fail(f"{key}: key {k!r} is not a string")
+        return v
+
+    def check_id(key: str, rid: str) -> str:
+        u = rid.strip().upper()
+        if u in BY_ID or (re.fullmatch(r"[A-Z]{2,8}[0-9]{3}", u) and not u.startswith("FW")):
+            return u
+        fail(f"{key}: unknown check id {rid!r} (known: {', '.join(sorted(BY_ID))}, "
+             "and the requirement ids of the packs: fwlint rules)")
+
+    if not isinstance(data, dict):
+        fail(f"expected a mapping of settings, got {kind(data)}")
+    for k in data:
+        if k not in KEYS:
+            fail(f"unknown key {k!r} (known: {', '.join(KEYS)})")
+    cfg = Config(path=path, root=root)
+    if "inventory" in data:
+        cfg.inventory = str(root / want_str("inventory", data["inventory"]))
+    if "policies" in data:
+        for name in want_list("policies", data["policies"]):
+            f = root / name
+            cfg.policies.append(str(f) if f.exists() else name)
+    if "severity" in data:
+        for rid, level in want_map("severity", data["severity"]).items():
+            u = check_id(f"severity.{rid}", rid)
+            if level is False:  # YAML 1.1 reads a bare `off` as false
+                level = "off"
+            if level not in SEVERITY_VALUES:
+                fail(f"severity.{rid}: expected one of {', '.join(SEVERITY_VALUES)}, got {level!r}")
+            cfg.severity[u] = level
+    if "disable" in data:
+        cfg.disable = {check_id(f"disable[{i}]", x) for i, x in enumerate(want_list("disable", data["disable"]))}
+    if "platforms" in data:
+        for glob, name in want_map("platforms", data["platforms"]).items():
+            if name not in PLATFORMS:
+                fail(f"platforms.{glob}: unknown platform {name!r} (known: {', '.join(sorted(PLATFORMS))})")
+            cfg.platforms.append((glob, name))
+    if "exclude" in data:
+        cfg.exclude = want_list("exclude", data["exclude"])
+    if "fail-on" in data:
+        v = data["fail-on"]
+        if v not in FAIL_ON_VALUES:
+            fail(f"fail-on: expected one of {', '.join(FAIL_ON_VALUES)}, got {v!r}")
+        cfg.fail_on = v
+    return cfg
