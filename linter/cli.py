@@ -97,8 +97,11 @@ def main() -> None:
               help="Report (and fail on) only the findings that are not in this baseline.")
 @click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False),
               help="Write today's findings to FILE as a baseline and exit 0.")
+@click.option("--sarif-include-suppressed", "sarif_include_suppressed", is_flag=True,
+              help="With --format sarif: also the findings inline `fwlint: disable` directives suppress, "
+                   "as results with their suppression and justification.")
 def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
-          baseline_file, write_baseline):
+          baseline_file, write_baseline, sarif_include_suppressed):
     """Check firewall configurations: files, or directories to walk (optional with --inventory,
     whose devices are read)."""
     try:
@@ -108,6 +111,9 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
         raise click.UsageError(str(e)) from None
     if not paths and not inventory:
         raise click.UsageError("give configuration files or directories, or --inventory FILE")
+    if sarif_include_suppressed and fmt != "sarif":
+        click.echo("fwlint: error: --sarif-include-suppressed goes with --format sarif", err=True)
+        sys.exit(2)
     try:
         report = api.lint(paths, api.LintOptions(platform=platform, select=sel, ignore=ign,
                                                  policies=list(policies), inventory=inventory))
@@ -137,7 +143,12 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
             click.echo(f"fwlint: {dropped} findings are in the baseline {baseline_file}", err=True)
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    write_output(FORMATS[fmt](report, verbose=verbose), output)
+    if sarif_include_suppressed:
+        from .output import sarif
+
+        write_output(sarif.render(report, verbose=verbose, include_suppressed=True), output)
+    else:
+        write_output(FORMATS[fmt](report, verbose=verbose), output)
     for e in report.errors:
         click.echo(f"fwlint: error: {e}", err=True)
     if not report.devices and report.errors:

@@ -180,7 +180,7 @@ def scan(path: str, lines: list[str], platform: str) -> tuple[list[Directive], l
     def add(n: int, col: int, text: str, target: Callable[[], int | None]) -> None:
         if not text.startswith(PREFIX):
             return
-        origin = Origin(path, n, col, lines[n - 1])
+        origin = Origin(path, n, col, lines[n - 1][col - 1:])  # from the directive's comment on
         parsed = parse_directive(text[len(PREFIX):].strip())
         if isinstance(parsed, str):
             problems.append(fw008.malformed(origin, parsed))
