@@ -44,6 +44,8 @@ _ACL_REMARK = re.compile(r"\s*access-list\s+(\S+)\s+(?:line\s+\d+\s+)?remark(?:\
 _ACL_ENTRY = re.compile(r"\s*access-list\s+(\S+)\s+(?:line\s+\d+\s+)?(\S+)", re.I)
 # a remark inside a named IOS ACL: ` remark ...` or ` 15 remark ...`
 _BLOCK_REMARK = re.compile(r"\s*(?:\d+\s+)?remark(?:\s+(.*))?$", re.I)
+# an iptables-save rule, with or without its `[packets:bytes]` counters
+_RULE = re.compile(r"\s*(?:\[\d+:\d+\]\s*)?(?:-A|-I|--append|--insert)\s")
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def _remark(line: str) -> tuple[str | None, str] | None:
 
 def _iptables_comments(line: str) -> Iterator[tuple[str, int]]:
     """(comment text, column) of each `--comment` of an iptables rule."""
-    if not line.lstrip().startswith(("-A", "-I", "--append", "--insert")) or "--comment" not in line:
+    if "--comment" not in line or not _RULE.match(line):
         return
     try:
         words = shlex.split(line, comments=False, posix=True)

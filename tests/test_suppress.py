@@ -352,3 +352,13 @@ def test_odd_bytes_and_quotes_never_crash(tmp_path, monkeypatch):
     code, data = check(tmp_path, monkeypatch, "fw.rules", text)
     assert code == 1 and data["suppressed"] == []
     assert [(f["id"], f["location"]["line"]) for f in data["findings"]] == [("FW007", 6)]
+
+
+def test_comment_directive_on_a_rule_with_counters(tmp_path, monkeypatch):
+    """iptables-save -c writes `[packets:bytes]` before each rule."""
+    text = fill(IPTABLES, c='-m comment --comment "fwlint: disable=FW001 -- counted" ').replace(
+        "-A INPUT", "[12:720] -A INPUT")
+    code, data = check(tmp_path, monkeypatch, "fw.rules", text)
+    assert code == 0 and data["findings"] == []
+    assert [(f["id"], f["location"]["line"], f["suppression"]["justification"]) for f in data["suppressed"]] == [
+        ("FW001", 6, "counted")]
