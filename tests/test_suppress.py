@@ -362,3 +362,15 @@ def test_comment_directive_on_a_rule_with_counters(tmp_path, monkeypatch):
     assert code == 0 and data["findings"] == []
     assert [(f["id"], f["location"]["line"], f["suppression"]["justification"]) for f in data["suppressed"]] == [
         ("FW001", 6, "counted")]
+
+
+def test_bang_directive_inside_an_interface_block(tmp_path, monkeypatch):
+    """The ASA's security-level permit (FW003 at `security-level 100`) is suppressed by a `!`
+    line inside the interface block, which stays read as before."""
+    plain = ASA.replace("{d}\n", "").replace("access-group INSIDE_IN in interface inside\n", "")
+    text = plain.replace(" security-level 100\n", " ! fwlint: disable=FW003 -- by design\n security-level 100\n")
+    code, data = check(tmp_path, monkeypatch, "asa1.cfg", plain, "--select", "FW003,FW008")
+    assert ids_at(data) == [("FW003", 11)]
+    code, data = check(tmp_path, monkeypatch, "asa1.cfg", text, "--select", "FW003,FW008")
+    assert code == 0 and data["findings"] == [] and ids_at(data, "suppressed") == [("FW003", 12)]
+    assert data["summary"]["lines_read"] == data["summary"]["lines_understood"]
