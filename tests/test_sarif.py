@@ -160,7 +160,7 @@ def _json_summary(*args: str, cwd: Path) -> dict:
         res = CliRunner().invoke(main, ["check", "--format", "json", *args])
     finally:
         os.chdir(old)
-    return json.loads(res.stdout)["summary"]
+    return json.loads(res.output)["summary"]
 
 
 def test_sarif_tools_reads_back_the_counts(tmp_path):

@@ -16,6 +16,14 @@ from linter.suppress import parse_directive
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+def runner() -> CliRunner:
+    """stdout and stderr apart (click 8.1 mixes them unless told; 8.2 keeps them apart)."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
+
 # each configuration's only finding is FW001 on the line marked SHADOWED; {d} is where a
 # directive goes (a line of its own, or nothing)
 IPTABLES = """*filter
@@ -95,7 +103,7 @@ def fill(template: str, d: str = "", c: str = "") -> str:
 def check(tmp_path: Path, monkeypatch, name: str, text: str, *args: str) -> tuple[int, dict]:
     (tmp_path / name).write_text(text)
     monkeypatch.chdir(tmp_path)
-    res = CliRunner().invoke(main, ["check", name, "--format", "json", *args])
+    res = runner().invoke(main, ["check", name, "--format", "json", *args])
     assert "Traceback" not in res.output
     return res.exit_code, json.loads(res.stdout)
 
@@ -298,23 +306,23 @@ def test_text_summary_and_baseline_after_suppressions(tmp_path, monkeypatch):
     text = fill(IPTABLES, "# fwlint: disable=FW001 -- kept")
     (tmp_path / "fw.rules").write_text(text)
     monkeypatch.chdir(tmp_path)
-    res = CliRunner().invoke(main, ["check", "fw.rules"])
+    res = runner().invoke(main, ["check", "fw.rules"])
     assert res.exit_code == 0 and "FW001" not in res.stdout
     assert "0 errors, 0 warnings, 0 notes, 1 suppressed in 1 file" in res.stdout
     # a baseline written with the directive in place does not hold the suppressed finding ...
-    res = CliRunner().invoke(main, ["check", "fw.rules", "--write-baseline", "base.json"])
+    res = runner().invoke(main, ["check", "fw.rules", "--write-baseline", "base.json"])
     assert json.loads((tmp_path / "base.json").read_text())["findings"] == []
     # ... so removing the directive makes the finding new
     (tmp_path / "fw.rules").write_text(fill(IPTABLES))
-    res = CliRunner().invoke(main, ["check", "fw.rules", "--baseline", "base.json"])
+    res = runner().invoke(main, ["check", "fw.rules", "--baseline", "base.json"])
     assert res.exit_code == 1 and "FW001" in res.stdout
     # and a baseline applies to what suppressions leave
     (tmp_path / "fw.rules").write_text(text.replace("-A INPUT -p tcp --dport 22 -j ACCEPT\n",
                                                     "-A INPUT -p tcp --dport 22 -j ACCEPT\n"
                                                     "-A INPUT -p tcp --dport 22 -s 198.51.100.0/24 -j ACCEPT\n"))
-    res = CliRunner().invoke(main, ["check", "fw.rules", "--write-baseline", "base.json"])
+    res = runner().invoke(main, ["check", "fw.rules", "--write-baseline", "base.json"])
     assert len(json.loads((tmp_path / "base.json").read_text())["findings"]) == 1
-    res = CliRunner().invoke(main, ["check", "fw.rules", "--baseline", "base.json", "--format", "json"])
+    res = runner().invoke(main, ["check", "fw.rules", "--baseline", "base.json", "--format", "json"])
     data = json.loads(res.stdout)
     assert res.exit_code == 0 and data["findings"] == [] and len(data["suppressed"]) == 1
 
@@ -323,7 +331,7 @@ def test_sarif_include_suppressed_needs_sarif(tmp_path, monkeypatch):
     (tmp_path / "fw.rules").write_text(fill(IPTABLES, "# fwlint: disable=FW001 -- kept"))
     monkeypatch.chdir(tmp_path)
     for fmt in ([], ["--format", "json"], ["--format", "text"], ["--format", "github"]):
-        res = CliRunner().invoke(main, ["check", "fw.rules", "--sarif-include-suppressed", *fmt])
+        res = runner().invoke(main, ["check", "fw.rules", "--sarif-include-suppressed", *fmt])
         assert res.exit_code == 2 and res.stdout == ""
         assert res.stderr == "fwlint: error: --sarif-include-suppressed goes with --format sarif\n"
 
@@ -343,7 +351,7 @@ def test_odd_bytes_and_quotes_never_crash(tmp_path, monkeypatch):
     text = fill(IPTABLES, "# fwlint: disable=FW001 -- caf\xe9 ok")
     (tmp_path / "fw.rules").write_bytes(text.encode("latin-1"))
     monkeypatch.chdir(tmp_path)
-    res = CliRunner().invoke(main, ["check", "fw.rules", "--format", "json"])
+    res = runner().invoke(main, ["check", "fw.rules", "--format", "json"])
     data = json.loads(res.stdout)
     assert [(f["id"], f["suppression"]["justification"]) for f in data["suppressed"]] == [("FW001", "caf\xe9 ok")]
     # an unterminated quote in a rule's comment: the parser reports the line, the directive
