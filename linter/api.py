@@ -7,6 +7,7 @@ Layer: api. Knows the platforms by name (imported lazily) and the checks; the co
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
 import os
@@ -19,7 +20,7 @@ from .checks import run_checks
 from .findings import Report
 from .graph import Trace, TraceError, trace
 from .names import proto_number
-from .policy.pack import PolicyError, builtin_packs  # noqa: F401 - PolicyError is re-exported for the CLI
+from .policy.pack import PolicyError, builtin_packs, load_pack  # noqa: F401 - PolicyError is re-exported for the CLI
 
 # platform name -> module with detect(text) -> bool and parse(path, data, ...) -> Device
 PLATFORMS: dict[str, str] = {
@@ -218,11 +219,13 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
     for path, explicit, platform in todo:
         if not read(path, explicit, platform):
             tick(path)  # (a device's file is done when its checks have run)
+    evaluated_paths: set[str] = set()
     if inventory is not None:
         from .policy.evaluate import evaluate
 
-        evaluation = evaluate(packs, inventory, {p: d for p, d in seen.items()
-                                                 if any(p in e.paths for e in inventory.devices)})
+        evaluated = {p: d for p, d in seen.items() if any(p in e.paths for e in inventory.devices)}
+        evaluated_paths = {s.path for d in evaluated.values() for s in d.stats}
+        evaluation = evaluate(packs, inventory, evaluated)
         report.findings.extend(f for f in evaluation.findings if _wanted(opts, f.id))
         report.not_checked.extend(evaluation.not_checked)
         report.notes.extend(evaluation.notes)
@@ -234,7 +237,34 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
     if opts.severity:  # the project's severity overrides, after every finding is made
         report.findings = [f if opts.severity.get(f.id, f.severity) == f.severity
                            else dataclasses.replace(f, severity=opts.severity[f.id]) for f in report.findings]
+    report.sorted()
+    _suppress(report, opts, packs, enabled, evaluated_paths)
     return report.sorted()
+
+
+def _suppress(report: Report, opts: LintOptions, packs: list, enabled: list[str], evaluated_paths: set[str]) -> None:
+    """Inline `fwlint: disable=...` directives (linter/suppress.py), after every finding is known."""
+    from . import suppress
+    from .checks import BY_ID
+
+    def known_requirements() -> frozenset[str]:
+        ids = {r.id for pk in packs for r in pk.requirements}
+        for name in builtin_packs():
+            try:
+                ids.update(r.id for r in load_pack(name).requirements)
+            except PolicyError:  # pragma: no cover - a built-in pack is validated by its tests
+                continue
+        return frozenset(ids)
+
+    suppress.apply(report, suppress.Scope(
+        check_ids=frozenset(BY_ID),
+        checks_run=frozenset(enabled),
+        requirements_run=frozenset(r.id for pk in packs for r in pk.requirements if _wanted(opts, r.id)),
+        evaluated_paths=frozenset(evaluated_paths),
+        packs_evaluated=bool(packs),
+        known_requirements=functools.cache(known_requirements),
+        report_fw008=_wanted(opts, "FW008"),
+    ))
 
 
 # --------------------------------------------------------------------------- packets

@@ -102,8 +102,11 @@ def main() -> None:
 @click.option("--no-config", is_flag=True, help="Read no configuration file.")
 @click.option("--force-exclude", is_flag=True,
               help="Apply the configuration's exclude also to files named on the command line (pre-commit).")
+@click.option("--sarif-include-suppressed", "sarif_include_suppressed", is_flag=True,
+              help="With --format sarif: also the findings inline `fwlint: disable` directives suppress, "
+                   "as results with their suppression and justification.")
 def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
-          baseline_file, write_baseline, config_file, no_config, force_exclude):
+          baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed):
     """Check firewall configurations: files, or directories to walk (optional with --inventory,
     whose devices are read). Settings come from .fwlint.yaml or [tool.fwlint] in pyproject.toml
     (see README: Configuration); flags win."""
@@ -120,6 +123,11 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
         sys.exit(0)
     if not paths and not opts.inventory:
         raise click.UsageError("give configuration files or directories, or --inventory FILE")
+    if baseline_file and write_baseline:
+        raise click.UsageError("--baseline and --write-baseline do not go together")
+    if sarif_include_suppressed and fmt != "sarif":
+        click.echo("fwlint: error: --sarif-include-suppressed goes with --format sarif", err=True)
+        sys.exit(2)
     try:
         with _progress() as opts.progress:
             report = api.lint(paths, opts)
@@ -132,8 +140,6 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
         for path in report.skipped:
             click.echo(f"fwlint: skipped {path}: not a firewall configuration fwlint reads", err=True)
 
-    if baseline_file and write_baseline:
-        raise click.UsageError("--baseline and --write-baseline do not go together")
     if write_baseline:
         write_output(bl.render(report), write_baseline)
         click.echo(f"fwlint: wrote a baseline of {len(report.findings)} findings to {write_baseline}", err=True)
@@ -149,7 +155,12 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
             click.echo(f"fwlint: {dropped} findings are in the baseline {baseline_file}", err=True)
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    write_output(FORMATS[fmt](report, verbose=verbose), output)
+    if sarif_include_suppressed:
+        from .output import sarif
+
+        write_output(sarif.render(report, verbose=verbose, include_suppressed=True), output)
+    else:
+        write_output(FORMATS[fmt](report, verbose=verbose), output)
     for e in report.errors:
         click.echo(f"fwlint: error: {e}", err=True)
     if not report.devices and report.errors:

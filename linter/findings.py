@@ -50,6 +50,16 @@ class Finding:
         return (self.origin.path, self.origin.line, self.origin.column, self.id, self.message)
 
 
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is not reported: an inline `fwlint: disable=...` directive (SARIF's
+    `inSource` suppression), its reason and where it stands."""
+
+    justification: str
+    origin: Origin  # the directive's line
+    kind: str = "inSource"
+
+
 def normalise_text(text: str) -> str:
     """Rule text with counters and runs of blanks removed: stable under cosmetic edits."""
     t = re.sub(r"^\[\d+:\d+\]\s*", "", text.strip())
@@ -89,6 +99,9 @@ class Report:
     policies: list[str] = field(default_factory=list)  # the packs evaluated
     notes: list[str] = field(default_factory=list)  # how the evaluation read the inventory
     skipped: list[str] = field(default_factory=list)  # files of a walk that are no configuration
+    # findings an inline directive suppresses (linter/suppress.py): not counted, not reported
+    # except by `--sarif-include-suppressed` and the JSON report's "suppressed" list
+    suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
 
     def sorted(self) -> "Report":
         seen = set()
@@ -99,6 +112,7 @@ class Report:
                 seen.add(k)
                 unique.append(f)
         self.findings = unique
+        self.suppressed.sort(key=lambda fs: fs[0].sort_key())
         self.diagnostics.sort(key=lambda d: (d.origin.path, d.origin.line, d.origin.column, d.code))
         return self
 

@@ -30,7 +30,7 @@ def test_check_text_and_exit_codes():
 def test_check_json_shape():
     r = run("check", EXAMPLE, "--format", "json")
     data = json.loads(r.output)
-    assert set(data) == {"findings", "diagnostics", "summary"}
+    assert set(data) == {"findings", "suppressed", "diagnostics", "summary"}
     f = next(x for x in data["findings"] if x["id"] == "FW001")
     assert f["severity"] == "warning" and f["location"]["line"] > 0 and f["location"]["column"] >= 1
     assert f["witness"]["proto"] == "tcp"
@@ -123,7 +123,7 @@ def test_parse_json_reports_lines():
     assert data["files"][0]["lines_read"] == data["files"][0]["lines_understood"] > 20
 
 
-@pytest.mark.parametrize("check_id", ["FW001", "FW002", "FW003", "FW004", "FW005", "FW006", "FW007"])
+@pytest.mark.parametrize("check_id", ["FW001", "FW002", "FW003", "FW004", "FW005", "FW006", "FW007", "FW008"])
 def test_every_check_documents_its_sections(check_id):
     from linter.checks import BY_ID, SECTIONS, doc_sections
 

@@ -86,3 +86,113 @@ def test_github_annotations_escape_and_default_in_actions(tmp_path, monkeypatch)
     assert "\n" not in fw001 and "%25" not in fw001.split("::", 2)[1]
     monkeypatch.delenv("GITHUB_ACTIONS")
     assert CliRunner().invoke(main, ["check", "fw.rules"]).output.startswith("fw.rules:")
+
+
+SUPPRESSED_RULES = ("*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                    "-A INPUT -p tcp --dport 22 -j ACCEPT\n"
+                    "# fwlint: disable=FW001 -- kept for the audit trail (CHG-1)\n"
+                    "-A INPUT -p tcp --dport 22 -s 192.0.2.0/24 -j ACCEPT\n"
+                    "-A INPUT -p tcp --dport 80 -j ACCEPT\n"
+                    "-A INPUT -p tcp --dport 80 -s 192.0.2.0/24 "
+                    "-m comment --comment \"fwlint: disable=FW001 -- legacy monitoring\" -j ACCEPT\n"
+                    "-A INPUT -p tcp --dport 443 -j ACCEPT\n"
+                    "-A INPUT -p tcp --dport 443 -s 192.0.2.0/24 -j ACCEPT\n"
+                    "COMMIT\n")
+
+
+def test_sarif_include_suppressed(tmp_path):
+    schema = _schema()
+    (tmp_path / "fw.rules").write_text(SUPPRESSED_RULES)
+    plain, _ = _sarif("fw.rules", cwd=tmp_path)
+    jsonschema.validate(plain, schema)
+    results = plain["runs"][0]["results"]
+    # without the flag: only what is not suppressed, and no suppressions property at all
+    assert sorted((r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results) \
+        == [("FW001", 11), ("FW004", 4)]
+    assert all("suppressions" not in r for r in results)
+
+    log, text = _sarif("fw.rules", "--sarif-include-suppressed", cwd=tmp_path)
+    jsonschema.validate(log, schema)
+    results = log["runs"][0]["results"]
+    lines = [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results]
+    assert lines == [("FW004", 4), ("FW001", 7), ("FW001", 9), ("FW001", 11)]
+    sup = {ln: r["suppressions"] for (_, ln), r in zip(lines, results)}
+    assert sup[4] == [] and sup[11] == []
+    assert [(s["kind"], s["justification"]) for s in sup[7]] == [("inSource", "kept for the audit trail (CHG-1)")]
+    assert [(s["kind"], s["justification"]) for s in sup[9]] == [("inSource", "legacy monitoring")]
+    where = sup[7][0]["location"]["physicalLocation"]
+    assert where["artifactLocation"]["uri"] == "fw.rules" and where["region"]["startLine"] == 6
+    where = sup[9][0]["location"]["physicalLocation"]["region"]
+    assert where["startLine"] == 9 and where["startColumn"] == SUPPRESSED_RULES.split("\n")[8].index("--comment") + 1
+    # deterministic
+    assert _sarif("fw.rules", "--sarif-include-suppressed", cwd=tmp_path)[1] == text
+
+
+def test_fw008_is_described_in_the_sarif_rules(tmp_path):
+    (tmp_path / "fw.rules").write_text(SUPPRESSED_RULES.replace("-- legacy monitoring", ""))
+    log, _ = _sarif("fw.rules", cwd=tmp_path)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    fw008 = next(r for r in rules if r["id"] == "FW008")
+    assert fw008["name"] == "bad-suppression" and fw008["defaultConfiguration"]["level"] == "warning"
+    res = [r for r in log["runs"][0]["results"] if r["ruleId"] == "FW008"]
+    assert len(res) == 1 and rules[res[0]["ruleIndex"]]["id"] == "FW008"
+    assert "malformed suppression" in res[0]["message"]["text"]
+
+
+def _sarif_tools_counts(path: Path, *args: str) -> dict[str, int]:
+    """`sarif summary` (sarif-tools, an independent SARIF consumer): the count per level."""
+    import re
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "sarif", "summary", *args, str(path)], capture_output=True,
+                         text=True, check=True).stdout
+    counts = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(error|warning|note): (\d+)$", out, re.M)}
+    assert set(counts) == {"error", "warning", "note"}, out
+    return counts
+
+
+def _json_summary(*args: str, cwd: Path) -> dict:
+    import os
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        res = CliRunner().invoke(main, ["check", "--format", "json", *args])
+    finally:
+        os.chdir(old)
+    return json.loads(res.output)["summary"]
+
+
+def test_sarif_tools_reads_back_the_counts(tmp_path):
+    """sarif-tools' `sarif summary` counts fwlint's SARIF results by level; its counts equal
+    fwlint's own JSON summary, on bundled examples and on a file with suppressions (with
+    --sarif-include-suppressed its counts include the suppressed results, and a sarif-tools
+    filter that excludes inSource suppressions brings them back to fwlint's counts)."""
+    (tmp_path / "fw.rules").write_text(SUPPRESSED_RULES)
+    cases = [
+        ([str(ROOT / "examples/linux-router/router.rules")], ROOT),
+        (["--policy", "exchange-2013", "--inventory", "examples/exchange-no-edge/inventory.yaml"], ROOT),
+        ([str(ROOT / "examples/exchange-ios/r1.cfg")], ROOT),
+        (["fw.rules"], tmp_path),
+    ]
+    seen_nonzero = set()
+    for n, (args, cwd) in enumerate(cases):
+        summary = _json_summary(*args, cwd=cwd)
+        _, text = _sarif(*args, cwd=cwd)
+        out = tmp_path / f"case{n}.sarif"
+        out.write_text(text)
+        assert _sarif_tools_counts(out) == summary["findings"], args
+        seen_nonzero |= {k for k, v in summary["findings"].items() if v}
+    assert seen_nonzero == {"error", "warning", "note"}
+
+    summary = _json_summary("fw.rules", cwd=tmp_path)
+    assert summary["suppressed"] == 2
+    _, text = _sarif("fw.rules", "--sarif-include-suppressed", cwd=tmp_path)
+    out = tmp_path / "with-suppressed.sarif"
+    out.write_text(text)
+    counts = _sarif_tools_counts(out)
+    assert counts == dict(summary["findings"], warning=summary["findings"]["warning"] + 2)
+    flt = tmp_path / "unsuppressed.yaml"
+    flt.write_text("description: not suppressed\nconfiguration:\n  default-include: false\n"
+                   "  check-line-number: false\nexclude:\n  - suppression: inSource\n")
+    assert _sarif_tools_counts(out, "--filter", str(flt)) == summary["findings"]

@@ -26,6 +26,7 @@ from . import (
     fw005_undefined_reference,
     fw006_unused,
     fw007_not_understood,
+    fw008_bad_suppression,
 )
 
 CHECKS: tuple[ModuleType, ...] = (
@@ -36,6 +37,7 @@ CHECKS: tuple[ModuleType, ...] = (
     fw005_undefined_reference,
     fw006_unused,
     fw007_not_understood,
+    fw008_bad_suppression,
 )
 
 BY_ID = {c.ID: c for c in CHECKS}

@@ -1,4 +1,7 @@
-"""JSON: `{"findings": [...], "diagnostics": [...], "summary": {...}}`, stable key order."""
+"""JSON: `{"findings": [...], "suppressed": [...], "diagnostics": [...], "summary": {...}}`, stable
+key order. `suppressed` holds the findings inline directives suppress, each with its
+`suppression` (kind, justification, location of the directive); they are not counted in
+`summary.findings` (`summary.suppressed` counts them)."""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ def summary(report: Report) -> dict:
         "lines_read": sum(s.lines_read for d in report.devices for s in d.stats),
         "lines_understood": sum(s.lines_understood for d in report.devices for s in d.stats),
         "findings": report.counts(),
+        "suppressed": len(report.suppressed),
         "diagnostics": len(report.diagnostics),
         "errors": list(report.errors),
         "policies": list(report.policies),
@@ -43,6 +47,10 @@ def summary(report: Report) -> dict:
 def render(report: Report, verbose: bool = False) -> str:
     data = {
         "findings": [finding_data(f) for f in report.findings],
+        "suppressed": [dict(finding_data(f), suppression={
+            "kind": s.kind, "justification": s.justification,
+            "location": {"path": s.origin.path, "line": s.origin.line, "column": s.origin.column,
+                         "text": s.origin.text}}) for f, s in report.suppressed],
         "diagnostics": [{"path": d.origin.path, "line": d.origin.line, "column": d.origin.column,
                          "text": d.origin.text, "severity": d.severity, "code": d.code,
                          "construct": d.construct, "message": d.message} for d in report.diagnostics],

@@ -1,6 +1,9 @@
 """SARIF 2.1.0: one run, the metadata of every check and requirement, the findings as
 results, parse diagnostics as tool execution notifications. Deterministic: identical input
-gives byte-identical output (no timestamps, sorted keys)."""
+gives byte-identical output (no timestamps, sorted keys). With `include_suppressed`
+(`--sarif-include-suppressed`) the findings inline directives suppress are results too, each
+with `suppressions: [{"kind": "inSource", "justification": ..., "location": ...}]`, and every
+other result carries `suppressions: []` (SARIF: evaluated, not suppressed)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import os
 from pathlib import Path
 
 from .. import __version__
-from ..findings import Finding, Report
+from ..findings import Finding, Report, Suppression
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/fwlint/fwlint"
@@ -102,6 +105,10 @@ def _packs(report: Report):
     return out
 
 
+def _suppressions(s: Suppression) -> list[dict]:
+    return [{"kind": s.kind, "justification": s.justification, "location": _location(s.origin)}]
+
+
 def _result(f: Finding, index: dict[str, int]) -> dict:
     res = {
         "ruleId": f.id,
@@ -120,7 +127,7 @@ def _result(f: Finding, index: dict[str, int]) -> dict:
     return res
 
 
-def render(report: Report, verbose: bool = False) -> str:
+def render(report: Report, verbose: bool = False, include_suppressed: bool = False) -> str:
     rules = _rules(report)
     index = {r["id"]: i for i, r in enumerate(rules)}
     notifications = [{
@@ -139,8 +146,16 @@ def render(report: Report, verbose: bool = False) -> str:
             "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).resolve().as_uri() + "/"}},
             "invocations": [{"executionSuccessful": not (report.errors and not report.devices),
                              "toolExecutionNotifications": notifications + errors}],
-            "results": [_result(f, index) for f in report.findings],
+            "results": _results(report, index, include_suppressed),
             "properties": {"policies": list(report.policies), "notChecked": list(report.not_checked)},
         }],
     }
     return json.dumps(log, indent=2, sort_keys=True) + "\n"
+
+
+def _results(report: Report, index: dict[str, int], include_suppressed: bool) -> list[dict]:
+    if not include_suppressed:
+        return [_result(f, index) for f in report.findings]
+    both = [(f, None) for f in report.findings] + list(report.suppressed)
+    both.sort(key=lambda fs: (fs[0].sort_key(), fs[1] is not None))
+    return [dict(_result(f, index), suppressions=_suppressions(s) if s is not None else []) for f, s in both]

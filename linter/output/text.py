@@ -34,6 +34,8 @@ def render(report: Report, verbose: bool = False) -> str:
     read = sum(s.lines_read for d in report.devices for s in d.stats)
     understood = sum(s.lines_understood for d in report.devices for s in d.stats)
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note")]
+    if report.suppressed:
+        parts.append(f"{len(report.suppressed)} suppressed")
     lines.append(f"{', '.join(parts)} in {nfiles} file{'s' if nfiles != 1 else ''} "
                  f"({rules} rules; {understood} of {read} lines understood)")
     return "\n".join(lines).lstrip("\n") + "\n"
