@@ -44,6 +44,10 @@ def test_output_file_is_written_atomically(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
     r = run("check", EXAMPLE, "-o", str(tmp_path / "missing" / "r.json"))
     assert r.exit_code == 2 and "does not exist" in r.output
+    # a SARIF log into a directory that does not exist: one line, exit 2, nothing written
+    r = run("check", EXAMPLE, "--format", "sarif", "-o", str(tmp_path / "missing" / "fwlint.sarif"))
+    assert r.exit_code == 2 and r.output.count("\n") == 1 and r.output.startswith("fwlint: error: cannot write")
+    assert not (tmp_path / "missing").exists()
 
 
 def test_unknown_check_id_is_a_usage_error():
