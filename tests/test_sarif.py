@@ -20,15 +20,20 @@ def _schema() -> dict:
     return json.loads((shared_dir("schemas") / "sarif-schema-2.1.0.json").read_text())
 
 
-def _sarif(*args: str, cwd: Path = ROOT) -> tuple[dict, str]:
+def _check_output(fmt: str, *args: str, cwd: Path = ROOT) -> str:
+    """`fwlint check --format FMT ARGS` run in `cwd` (paths in the report are relative to it)."""
     import os
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        res = CliRunner().invoke(main, ["check", "--format", "sarif", *args])
+        return CliRunner().invoke(main, ["check", "--format", fmt, *args]).output
     finally:
         os.chdir(old)
-    return json.loads(res.output), res.output
+
+
+def _sarif(*args: str, cwd: Path = ROOT) -> tuple[dict, str]:
+    out = _check_output("sarif", *args, cwd=cwd)
+    return json.loads(out), out
 
 
 def test_sarif_validates_and_describes_every_id(tmp_path):
@@ -153,14 +158,7 @@ def _sarif_tools_counts(path: Path, *args: str) -> dict[str, int]:
 
 
 def _json_summary(*args: str, cwd: Path) -> dict:
-    import os
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        res = CliRunner().invoke(main, ["check", "--format", "json", *args])
-    finally:
-        os.chdir(old)
-    return json.loads(res.output)["summary"]
+    return json.loads(_check_output("json", *args, cwd=cwd))["summary"]
 
 
 def test_sarif_tools_reads_back_the_counts(tmp_path):
