@@ -191,6 +191,8 @@ def scan(path: str, lines: list[str], platform: str) -> tuple[list[Directive], l
         directives.append(Directive(origin, scope, ids, reason, target() if scope == "line" else None))
 
     for i, line in enumerate(lines):
+        if PREFIX not in line:
+            continue  # (every directive has it: most lines are passed over here)
         n = i + 1
         col = len(line) - len(line.lstrip()) + 1
         if hashes:
