@@ -53,7 +53,7 @@ class CheckContext:
     @property
     def analysis(self) -> Analysis:
         if self._analysis is None:
-            self._analysis = Analysis(self.device)
+            self._analysis = Analysis(self.device, valid_only=True)
         return self._analysis
 
     @property

@@ -76,9 +76,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
                              witness=s.witness(fact.hit), context=f.name)
             continue
         hit = fact.hit
-        # (the facts lie inside the universe, so `== false` is emptiness: see
-        # Analysis.filter_universe)
-        if hit == s.false:
+        if fact.hit_empty(a):
             covering = []
             covered = s.false
             todo = fact.match & base
@@ -89,7 +87,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
                 if part != s.false:
                     covering.append(other.rule)
                     todo = todo & ~part
-                    if todo == s.false:
+                    if todo == s.false:  # (todo lies inside the universe: base)
                         break
             names = ", ".join(f"line {r.origin.line}" for r in covering[:5])
             if len(covering) > 5:
@@ -107,6 +105,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
             entry = entries.get(a.key(f))
             if entry is None or entry == s.false:
                 continue  # never entered at all: FW006's business
+            # (the entries lie inside the universe: `== false` is emptiness)
             if (hit & entry) == s.false:
                 callers = a.callers(f)
                 yield Result(rule.origin,

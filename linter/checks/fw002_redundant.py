@@ -55,7 +55,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         return
     facts = a.facts(f)
     live = [i for i, fact in enumerate(facts) if fact.rule.action.kind not in ("continue", "unknown")
-            and not fact.rule.synthetic and fact.hit != s.false]  # shadowed rules are FW001's
+            and not fact.rule.synthetic and not fact.hit_empty(a)]  # shadowed rules are FW001's
     if not live:
         return
     # Two exact ways to ask "would the rest decide these packets the same way": the fate
