@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import pathspec
+
 YAML_NAME = ".fwlint.yaml"
 PYPROJECT = "pyproject.toml"
 SEVERITY_VALUES = ("error", "warning", "note", "off")
@@ -51,50 +53,19 @@ class Config:
 
 
 @lru_cache(maxsize=512)
-def _glob_regex(pattern: str) -> re.Pattern:
-    out, i, n = [], 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "[" and "]" in pattern[i + 2:]:
-            j = pattern.index("]", i + 2)
-            body = pattern[i + 1:j]
-            if body.startswith("!"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
-            i = j + 1
-        else:
-            out.append(re.escape(c))
-            i += 1
-    return re.compile("".join(out))
+def _spec(pattern: str) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 
 def glob_matches(rel: str, pattern: str) -> bool:
-    """gitignore-like matching of a root-relative '/'-separated path: a pattern without '/'
-    matches a file or directory name at any depth; one with '/' matches from the root; a
-    matching directory matches everything below it. `*` and `?` stay within a name, `**`
-    crosses directories. Case-sensitive."""
+    """gitignore matching (pathspec's) of a root-relative '/'-separated path: a pattern
+    without '/' matches a file or directory name at any depth; one with '/' matches from the
+    root; a matching directory matches everything below it. `*` and `?` stay within a name,
+    `**` crosses directories. Case-sensitive. A leading `./` is allowed."""
     pat = pattern[2:] if pattern.startswith("./") else pattern
-    pat = pat.rstrip("/")
-    if not pat or not rel:
+    if not pat.strip("/") or not rel:
         return False
-    parts = rel.split("/")
-    if "/" not in pat:
-        rx = _glob_regex(pat)
-        return any(rx.fullmatch(p) for p in parts)
-    rx = _glob_regex(pat.lstrip("/"))
-    return any(rx.fullmatch("/".join(parts[:k])) for k in range(1, len(parts) + 1))
+    return _spec(pat).match_file(rel)
 
 
 def relative_to_root(path: Path, root: Path) -> str | None:
