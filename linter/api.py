@@ -142,6 +142,8 @@ class LintOptions:
         from .config import glob_matches
 
         rel = self._rel(path) if self.exclude else None
+        if rel is not None and path.is_dir():
+            rel += "/"  # (as git: `legacy/` names folders only, and a walk prunes them whole)
         return rel is not None and any(glob_matches(rel, g) for g in self.exclude)
 
     def platform_for(self, path: Path) -> str | None:
@@ -179,8 +181,14 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
 
     enabled = [c.ID for c in CHECKS if _wanted(opts, c.ID)]
     seen: dict[str, m.Device] = {}
+    def excluded(path: Path) -> bool:
+        if opts.excluded(path):
+            report.excluded.append(str(path))  # (said with -v)
+            return True
+        return False
+
     todo = [(path, explicit, opts.platform_for(path))
-            for path, explicit in iter_files(paths, opts.excluded if opts.exclude else None)]
+            for path, explicit in iter_files(paths, excluded if opts.exclude else None)]
     if inventory is not None:
         todo += [(Path(p), True, entry.platform or opts.platform_for(Path(p)))
                  for entry in inventory.devices for p in entry.paths]

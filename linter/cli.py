@@ -139,6 +139,8 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
     if verbose:
         for path in report.skipped:
             click.echo(f"fwlint: skipped {path}: not a firewall configuration fwlint reads", err=True)
+        for path in report.excluded:
+            click.echo(f"fwlint: skipped {path}: excluded by the configuration", err=True)
 
     if write_baseline:
         write_output(bl.render(report), write_baseline)

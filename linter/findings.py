@@ -99,6 +99,7 @@ class Report:
     policies: list[str] = field(default_factory=list)  # the packs evaluated
     notes: list[str] = field(default_factory=list)  # how the evaluation read the inventory
     skipped: list[str] = field(default_factory=list)  # files of a walk that are no configuration
+    excluded: list[str] = field(default_factory=list)  # files and folders the configuration excludes
     # findings an inline directive suppresses (linter/suppress.py): not counted, not reported
     # except by `--sarif-include-suppressed` and the JSON report's "suppressed" list
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)

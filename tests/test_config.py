@@ -186,6 +186,10 @@ def test_exclude_skips_files_and_folders_of_a_walk(repo):
     (repo / ".fwlint.yaml").write_text("exclude: [legacy/, 'fw/tmp.*']\n")
     files = json.loads(run(".", "--format", "json").stdout)["summary"]["files"]
     assert files == ["fw/edge.rules"]
+    # -v says what the configuration excluded (a folder once, not each file in it)
+    said = [ln for ln in run(".", "-v").stderr.splitlines() if "excluded by the configuration" in ln]
+    assert said == ["fwlint: skipped fw/legacy: excluded by the configuration",
+                    "fwlint: skipped fw/tmp.rules: excluded by the configuration"], said
     # a file named on the command line is read, unless --force-exclude
     res = run("fw/legacy/old.rules", "--format", "json")
     assert res.exit_code == 1 and ids(res) == ["FW003"]
@@ -287,6 +291,8 @@ def test_conflicting_flags_are_one_line_exit_2(repo, args, words):
     ("fw/legacy/old.rules", "./fw/legacy", True),
     ("fw/legacy/old.rules", "Legacy", False),  # case-sensitive
     ("edge.rules", "edge", False),
+    ("fw/legacy/", "legacy/", True),  # a folder (the walk asks with a trailing '/')
+    ("fw/legacy", "legacy/", False),  # `legacy/` names folders only, as in git
 ])
 def test_glob_matches(rel, pattern, hit):
     assert cf.glob_matches(rel, pattern) is hit
