@@ -7,7 +7,9 @@ Where a directive is read, and what it covers:
 
 - iptables-save, pf: a comment line `# fwlint: disable=...` covers the next line that is not
   blank and not a comment (consecutive directive lines stack); on iptables also
-  `-m comment --comment "fwlint: disable=..."`, which covers its own rule.
+  `-m comment --comment "fwlint: disable=..."`, which covers its own rule; on pf also a
+  comment at the end of a statement (`pass ... # fwlint: disable=...`), which covers that
+  statement (from its first line, when it is continued with a backslash).
 - Cisco IOS, ASA: a comment line `! fwlint: disable=...` covers the next line that is not
   blank, a comment or an ACL remark; an ACL remark `remark fwlint: disable=...` (inside a
   named IOS ACL) covers the next line that is not a remark or comment, and
@@ -89,6 +91,28 @@ def read_lines(path: str) -> list[str] | None:
 def _hash_comment(line: str) -> str | None:
     s = line.lstrip()
     return s[1:].strip() if s.startswith("#") else None
+
+
+def _trailing_comment(line: str) -> tuple[str, int] | None:
+    """pf: (text, column) of a `#` comment that follows a statement on its line (a `#`
+    inside a quoted string is no comment)."""
+    if not line.strip() or line.lstrip().startswith("#"):
+        return None
+    quoted = False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "#" and not quoted:
+            return line[i + 1:].strip(), i + 1
+    return None
+
+
+def _statement_start(lines: list[str], i: int) -> int:
+    """pf: the 1-based line where the statement on line index i begins (a line ending in
+    a backslash continues on the next)."""
+    while i > 0 and lines[i - 1].rstrip().endswith("\\"):
+        i -= 1
+    return i + 1
 
 
 def _bang_comment(line: str) -> str | None:
@@ -202,6 +226,10 @@ def scan(path: str, lines: list[str], platform: str) -> tuple[list[Directive], l
             elif platform == "iptables":
                 for text, ccol in _iptables_comments(line):
                     add(n, ccol, text, lambda: n)
+            elif platform == "pf":
+                trailing = _trailing_comment(line)
+                if trailing is not None:  # covers the statement it ends
+                    add(n, trailing[1], trailing[0], lambda: _statement_start(lines, i))
             continue
         c = _bang_comment(line)
         if c is not None:

@@ -38,7 +38,7 @@ COMMIT
 PF = """block all
 pass in quick proto tcp to port 22
 {d}
-pass in quick proto tcp from 192.0.2.0/24 to port 22
+pass in quick proto tcp from 192.0.2.0/24 to port 22{c}
 """
 IOS_NAMED = """hostname r1
 !
@@ -121,6 +121,7 @@ CASES = [
     ("fw.rules", IPTABLES, "# fwlint: disable=FW001 -- kept for the audit trail\n# an ordinary comment\n", ""),
     ("fw.rules", IPTABLES, "", '-m comment --comment "fwlint: disable=FW001 -- kept for the audit trail" '),
     ("pf.conf", PF, "# fwlint: disable=FW001 -- kept for the audit trail", ""),
+    ("pf.conf", PF, "", "  # fwlint: disable=FW001 -- kept for the audit trail"),
     ("r1.cfg", IOS_NAMED, " remark fwlint: disable=FW001 -- kept for the audit trail", ""),
     ("r1.cfg", IOS_NAMED, "! fwlint: disable=FW001 -- kept for the audit trail", ""),
     ("r1.cfg", IOS_NUMBERED, "access-list 101 remark fwlint: disable=FW001 -- kept for the audit trail", ""),
@@ -382,3 +383,20 @@ def test_bang_directive_inside_an_interface_block(tmp_path, monkeypatch):
     code, data = check(tmp_path, monkeypatch, "asa1.cfg", text, "--select", "FW003,FW008")
     assert code == 0 and data["findings"] == [] and ids_at(data, "suppressed") == [("FW003", 12)]
     assert data["summary"]["lines_read"] == data["summary"]["lines_understood"]
+
+
+def test_pf_trailing_directive_on_a_continued_statement(tmp_path, monkeypatch):
+    """A comment at the end of a pf statement continued over lines covers the statement
+    (whose findings stand at its first line); a `#` inside a quoted string is no comment."""
+    text = ("block all\n"
+            "pass in quick proto tcp to port 22\n"
+            "pass in quick proto tcp \\\n"
+            "  from 192.0.2.0/24 to port 22  # fwlint: disable=FW001 -- kept for the audit trail\n")
+    code, data = check(tmp_path, monkeypatch, "pf.conf", text)
+    assert code == 0 and data["findings"] == [], data["findings"]
+    assert ids_at(data, "suppressed") == [("FW001", 3)]
+    assert data["suppressed"][0]["suppression"]["location"]["line"] == 4
+    quoted = ('block all\npass in quick proto tcp to port 22\n'
+              'pass in quick proto tcp from 192.0.2.0/24 to port 22 label "x # fwlint: disable=FW001 -- no"\n')
+    code, data = check(tmp_path, monkeypatch, "pf.conf", quoted)
+    assert code == 1 and ids_at(data) == [("FW001", 3)] and data["suppressed"] == []
