@@ -57,6 +57,7 @@ from lark.lexer import Lexer
 
 from .. import model as m
 from ..ranges import merge, merge3
+from ._text import decode_utf8
 from .. import names
 from ..resources import grammar_text
 
@@ -2778,24 +2779,13 @@ def _decode(data: bytes, conv: _Device) -> str | None:
         conv.lines = [""]
         conv.diag(1, 1, "error", "binary", "this is not a text file (it contains NUL bytes): nothing is read", "file")
         return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    out = []
-    bad: list[tuple[int, int, int]] = []
-    for i, raw in enumerate(data.split(b"\n"), 1):
-        try:
-            out.append(raw.decode("utf-8"))
-        except UnicodeDecodeError as e:
-            col = len(raw[:e.start].decode("utf-8", "replace")) + 1
-            out.append(raw.decode("utf-8", "replace"))
-            bad.append((i, col, raw[e.start]))
-    text = "\n".join(out)
+    text, bad = decode_utf8(data)
+    if not bad:
+        return text
     conv.lines = [t.rstrip("\r") for t in text.split("\n")]
-    for i, col, byte in bad:
-        conv.diag(i, col, "warning", "encoding", f"byte 0x{byte:02x} is not UTF-8 (read as U+FFFD)", "file",
-                  understood=True)
+    for b in bad:
+        conv.diag(b.line, b.column, "warning", "encoding", f"byte 0x{b.byte:02x} is not UTF-8 (read as U+FFFD)",
+                  "file", understood=True)
     return text
 
 

@@ -53,6 +53,7 @@ from lark.lexer import Lexer
 
 from .. import model as m
 from ..ranges import merge, merge3
+from ._text import decode_utf8
 from .. import names
 from ..resources import grammar_text
 
@@ -2657,18 +2658,10 @@ def _decode(path: str, data: bytes, conv: _Conv) -> str | None:
         return data[: len(data) - (len(data) % 2)].decode(enc, "replace")
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    out = []
-    for i, raw in enumerate(data.split(b"\n"), 1):
-        try:
-            out.append(raw.decode("utf-8"))
-        except UnicodeDecodeError as e:
-            out.append(raw.decode("utf-8", "replace"))
-            conv.early.append((i, "warning", "encoding", f"byte 0x{raw[e.start]:02x} is not UTF-8 (read as U+FFFD)"))
-    return "\n".join(out)
+    text, bad = decode_utf8(data)
+    for b in bad:
+        conv.early.append((b.line, "warning", "encoding", f"byte 0x{b.byte:02x} is not UTF-8 (read as U+FFFD)"))
+    return text
 
 
 def _split_lines(text: str) -> list[str]:

@@ -48,6 +48,7 @@ from lark.lexer import Lexer
 
 from .. import model as m
 from ..ranges import merge, merge3
+from ._text import decode_utf8
 from .. import names
 from ..resources import grammar_text
 
@@ -2836,21 +2837,11 @@ def _decode(path: str, data: bytes, conv: _Conv) -> str | None:
         conv.diag(path, 1, 1, "error", "binary", "this is not a text file (it contains NUL bytes): nothing is read",
                   "file", text="")
         return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    out = []
-    for i, raw in enumerate(data.split(b"\n"), 1):
-        try:
-            out.append(raw.decode("utf-8"))
-        except UnicodeDecodeError as e:
-            col = len(raw[:e.start].decode("utf-8", "replace")) + 1
-            s = raw.decode("utf-8", "replace")
-            out.append(s)
-            conv.diag(path, i, col, "warning", "encoding", f"byte 0x{raw[e.start]:02x} is not UTF-8", "file",
-                      understood=True, text=s.rstrip("\r"))
-    return "\n".join(out)
+    text, bad = decode_utf8(data)
+    for b in bad:
+        conv.diag(path, b.line, b.column, "warning", "encoding", f"byte 0x{b.byte:02x} is not UTF-8", "file",
+                  understood=True, text=b.text.rstrip("\r"))
+    return text
 
 
 def _run(path: str, data: bytes) -> tuple[_Conv, list, list]:
