@@ -17,7 +17,6 @@ import click
 
 from . import __version__, api
 from .checks import BY_ID, CHECKS, SECTIONS, doc_sections
-from .graph import TraceError
 from .output import FORMATS
 from .serialize import to_data
 

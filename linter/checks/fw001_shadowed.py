@@ -78,7 +78,6 @@ def check_filter(ctx, f) -> Iterator[Result]:
         hit = fact.hit
         if fact.hit_empty(a):
             covering = []
-            covered = s.false
             todo = fact.match & base
             for other in facts[:i]:
                 if other.decided == s.false or (other.match & todo) == s.false:
