@@ -121,6 +121,9 @@ weight dnpipe dnqueue ridentifier max-pkt-size allow-related
 _PUNCT_TYPES = {"{": "LBRACE", "}": "RBRACE", "(": "LPAREN", ")": "RPAREN", ",": "COMMA",
                 "/": "SLASH", "=": "EQ"}
 _ALNUM = frozenset(string.ascii_letters + string.digits)
+# operators: two characters first (`!=` before `!`); `-` alone starts a word or number
+_PAIR_OPS = {"!=": "NE", "<>": "XRANGE", "<=": "LE", "><": "RANGE", ">=": "GE", "->": "ARROW"}
+_SINGLE_OPS = {"!": "BANG", "<": "LT", ">": "GT"}
 _IN_STRING = _ALNUM | frozenset(c for c in string.punctuation if c not in "(){}<>!=/#,")
 _WORD_START = _ALNUM | frozenset(":_*")
 _NUM_END = frozenset(" \t\r\n\f\v),/}=")
@@ -442,30 +445,13 @@ class _PfLexer:
                 continue
             if c in "\"'":
                 return self._quoted(c, path, line, col, macro)
-            if c == "!":
-                if self.peek() == "=":
+            if c in "!<>-":
+                pair = c + (self.peek() or "")
+                if pair in _PAIR_OPS:
                     self.getc()
-                    return _Tok("NE", "!=", path, line, col, macro=macro)
-                return _Tok("BANG", "!", path, line, col, macro=macro)
-            if c == "<":
-                if self.peek() == ">":
-                    self.getc()
-                    return _Tok("XRANGE", "<>", path, line, col, macro=macro)
-                if self.peek() == "=":
-                    self.getc()
-                    return _Tok("LE", "<=", path, line, col, macro=macro)
-                return _Tok("LT", "<", path, line, col, macro=macro)
-            if c == ">":
-                if self.peek() == "<":
-                    self.getc()
-                    return _Tok("RANGE", "><", path, line, col, macro=macro)
-                if self.peek() == "=":
-                    self.getc()
-                    return _Tok("GE", ">=", path, line, col, macro=macro)
-                return _Tok("GT", ">", path, line, col, macro=macro)
-            if c == "-" and self.peek() == ">":
-                self.getc()
-                return _Tok("ARROW", "->", path, line, col, macro=macro)
+                    return _Tok(_PAIR_OPS[pair], pair, path, line, col, macro=macro)
+                if c in _SINGLE_OPS:
+                    return _Tok(_SINGLE_OPS[c], c, path, line, col, macro=macro)
             if c == "-" or c.isdigit() and c in _ALNUM:
                 buf = c
                 while self.peek() in string.digits and self.peek() != "":
