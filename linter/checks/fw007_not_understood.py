@@ -11,6 +11,12 @@ A linter that skips what it does not understand would call a ruleset clean when 
 fwlint never drops input silently: each such line is listed, so that you know which parts
 of the answer are exact and which are bounds.
 
+Some lines are errors, not approximations: a configuration the platform itself would refuse
+(an iptables jump loop, which `iptables-restore` rejects) or input past one of fwlint's
+bounds (`expansion-limit`, `nesting-limit`: a macro or list that expands past the limit,
+anchors or object-groups nested too deep; see SECURITY.md). These are reported as errors at
+the line that closes the loop or crosses the bound, and the rest of the file is analysed.
+
 ## Example
 ```
 -A INPUT -p tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 -j DROP
@@ -37,6 +43,9 @@ SEVERITY = "warning"
 SUMMARY = "Construct not understood, or modelled only approximately"
 TAGS = ("coverage",)
 
+# the platform refuses such a configuration, or fwlint refused to expand it (linter/limits.py):
+# an error, whatever the parser's severity
+ERROR_CODES = frozenset({"jump-loop", "expansion-limit", "nesting-limit"})
 # reported by FW005 / FW006
 _SKIP = {"undefined-reference", "undefined-macro", "undefined-table", "unused", "unused-macro", "unused-table"}
 
@@ -45,6 +54,6 @@ def check(ctx) -> Iterator[Result]:
     for d in ctx.device.diagnostics:
         if d.code in _SKIP:
             continue
-        sev = "note" if d.severity == "note" else "warning"
+        sev = "error" if d.code in ERROR_CODES else "note" if d.severity == "note" else "warning"
         yield Result(d.origin, d.message, severity=sev, approximate=d.severity == "note",
                      context=d.construct or d.code)
