@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from . import files
 from . import model as m
 from .checks import run_checks
+from .files import InputError  # noqa: F401 - re-exported: the error of every file fwlint cannot or may not read
 from .findings import Report
 from .graph import Trace, TraceError, trace
 from .names import proto_number
@@ -30,15 +32,10 @@ PLATFORMS: dict[str, str] = {
     "cisco-asa": "linter.platforms.cisco_asa",
 }
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 # in a directory walk, files that are documentation or data, never a firewall configuration
 # (a file named on the command line is always read)
 _SKIP_SUFFIXES = {".md", ".rst", ".yaml", ".yml", ".json", ".jsonl", ".py", ".sarif", ".html", ".csv"}
-
-
-class InputError(Exception):
-    """A file that cannot be read at all (missing, a directory of nothing, too large)."""
 
 
 def platform_module(name: str):
@@ -59,55 +56,50 @@ def detect(text: str) -> str | None:
     return None
 
 
-def display_path(path: Path) -> str:
-    """Paths in findings: relative to the working directory where possible, with '/'."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - another drive on Windows
-        rel = str(path)
-    if rel.startswith(".."):
-        rel = str(path)
-    return rel.replace(os.sep, "/")
+def display_path(path: str | Path) -> str:
+    """Paths in findings: relative to the repository root (linter/files.py), with '/'."""
+    return files.display(path)
 
 
-def read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"{path}: {size} bytes is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB fwlint reads")
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
-
-
-def load(path: str | Path, platform: str | None = None) -> m.Device:
-    """Parse one configuration file into the normalized model."""
+def load(path: str | Path, platform: str | None = None, *, named: bool = True,
+         max_bytes: int | None = None) -> m.Device:
+    """Parse one configuration file into the normalized model. `named`: the user gave this
+    path (a path that a file of the checkout or a walk found is confined to the root)."""
     p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory (give a file, or use `fwlint check DIR`)")
-    data = read_bytes(p)
+    if p.is_dir() and not p.is_symlink():
+        raise InputError(f"{display_path(p)}: is a directory (give a file, or use `fwlint check DIR`)")
+    data = files.read_file(p, limit=max_bytes, named=named, what="configuration")
+    shown = display_path(p)
+    try:
+        data, decoded = files.transcode(data)
+    except InputError as e:
+        raise InputError(f"{shown}: {e}") from None
     name = platform or detect(data[:65536].decode("utf-8", "replace"))
     if name is None:
         # not recognised: let the most likely parser report located diagnostics
         name = "iptables"
-    return platform_module(name).parse(display_path(p), data)
+    device = platform_module(name).parse(shown, data)
+    if decoded:
+        note = m.Diagnostic(m.Origin(shown, 1, 1), "note", "encoding", f"{decoded}; read as UTF-8 text", "file")
+        device = dataclasses.replace(device, diagnostics=(note, *device.diagnostics))
+    return device
 
 
 def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | None = None
                ) -> Iterator[tuple[Path, bool]]:
-    """(file, named explicitly). Directories are walked; hidden and VCS folders, and
-    documentation and data files (by suffix), are skipped, and so is what `excluded` says
-    (files and folders of the walk only: a file named explicitly is always yielded)."""
+    """(file, named explicitly). Directories are walked without following symbolic links to
+    folders (a link to a folder is yielded as it is, for the caller to refuse or skip);
+    hidden and VCS folders, and documentation and data files (by suffix), are skipped, and
+    so is what `excluded` says (files and folders of the walk only: a file named explicitly
+    is always yielded)."""
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")
+        if p.is_dir() and not p.is_symlink():
+            for root, dirs, names in os.walk(p):
+                links = sorted(d for d in dirs if os.path.islink(os.path.join(root, d)))
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".") and d not in links
                                  and not (excluded and excluded(Path(root) / d)))
-                for fname in sorted(files):
+                for fname in sorted(names + links):
                     if not fname.startswith(".") and Path(fname).suffix.lower() not in _SKIP_SUFFIXES \
                             and not (excluded and excluded(Path(root) / fname)):
                         yield Path(root) / fname, False
@@ -129,6 +121,8 @@ class LintOptions:
     platforms: list[tuple[str, str]] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     root: str | Path | None = None
+    # the largest configuration read (--max-file-size; default limits.MAX_FILE_BYTES)
+    max_file_bytes: int | None = None
     # called once per file of the run (walked, named or from the inventory) when it is done
     # with: progress(path, total files)
     progress: Callable[[str, int], None] | None = None
@@ -198,24 +192,22 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
             opts.progress(str(path), len(todo))
 
     def read(path: Path, explicit: bool, platform: str | None) -> bool:
-        """Read one file; False when it gives no (new) device."""
+        """Read one file; False when it gives no (new) device. Every file that cannot or may
+        not be read is an error of the report (exit 2), the others are still read."""
         key = str(path)
         if key in seen:
             return False
-        if not path.exists():
-            report.errors.append(f"{path}: no such file or directory")
-            return False
-        if not explicit:
-            try:
-                head = path.open("rb").read(65536).decode("utf-8", "replace")
-            except OSError as e:
-                report.errors.append(f"{path}: cannot read: {e.strerror}")
-                return False
-            if platform is None and detect(head) is None:
-                report.skipped.append(str(path))  # not a firewall configuration
-                return False
         try:
-            device = load(path, platform)
+            if not explicit:
+                if path.is_symlink() and path.is_dir():
+                    files.current().resolve(path, what="symbolic link")  # refused when it leads outside
+                    report.skipped.append(display_path(path))  # (its folder is walked where it lies)
+                    return False
+                head = files.open_head(path).decode("utf-8", "replace")
+                if platform is None and detect(head) is None:
+                    report.skipped.append(display_path(path))  # not a firewall configuration
+                    return False
+            device = load(path, platform, named=explicit, max_bytes=opts.max_file_bytes)
         except InputError as e:
             report.errors.append(str(e))
             return False
@@ -289,8 +281,8 @@ def parse_packet_spec(text: str) -> dict:
     arrow = words.index("->")
     if arrow != 2 or len(words) < 4:
         raise ValueError(f"cannot read packet {text!r}: expected 'PROTO SRC[:PORT] -> DST[:PORT]'")
-    out["src"], out["sport"] = _addr_port(words[1])
-    out["dst"], out["dport"] = _addr_port(words[3])
+    out["src"], out["sport"] = _addr_port(words[1], "source")
+    out["dst"], out["dport"] = _addr_port(words[3], "destination")
     rest = words[4:]
     keys = {"in": "in_iface", "out": "out_iface", "hook": "hook", "type": "icmp_type", "code": "icmp_code",
             "flags": "tcp_flags", "state": "state", "dir": "direction", "direction": "direction"}
@@ -299,30 +291,54 @@ def parse_packet_spec(text: str) -> dict:
         if k not in keys or not rest:
             raise ValueError(f"cannot read packet {text!r}: unexpected {k!r}")
         v = rest.pop(0)
+        if keys[k] in ("icmp_type", "icmp_code") and not v.isdigit():
+            raise ValueError(f"cannot read packet {text!r}: {k} {v!r} is not a number")
         out[keys[k]] = int(v) if keys[k] in ("icmp_type", "icmp_code") else v
     return out
 
 
-def _addr_port(text: str) -> tuple[str, int | None]:
+def _addr_port(text: str, side: str = "source") -> tuple[str, int | None]:
     if text.startswith("["):
         addr, _, port = text[1:].partition("]")
         port = port.lstrip(":")
-        return addr, int(port) if port else None
+        return addr, _port(port, side) if port else None
     if text.count(":") == 1:
         addr, port = text.split(":")
-        return addr, int(port)
+        return addr, _port(port, side)
     return text, None
+
+
+def _port(text: str, side: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise ValueError(f"{side} port {text!r}: expected a number from 0 to 65535")
+    return int(text)
+
+
+def _address(value, key: str):
+    """An IPv4 or IPv6 host address of a packet; a zone id (fe80::1%eth0) names an interface,
+    not part of the packet, and is refused rather than dropped."""
+    import ipaddress
+
+    text = str(value)
+    if "%" in text:
+        raise ValueError(f"{key} {text!r}: a zone id (%{text.split('%', 1)[1]}) is no part of a packet; "
+                         "give the address alone and the interface with `in`/`out`")
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise ValueError(f"{key} {text!r}: not an IPv4 or IPv6 address") from None
 
 
 def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
     """A JSON-lines record -> (packet, state given explicitly)."""
-    import ipaddress
-
-    try:
-        src = ipaddress.ip_address(str(d["src"]))
-        dst = ipaddress.ip_address(str(d["dst"]))
-    except KeyError as e:
-        raise ValueError(f"missing field {e.args[0]!r}") from None
+    for key in ("src", "dst"):
+        if key not in d or d[key] is None:
+            raise ValueError(f"missing field {key!r}")
+    for key, value in d.items():
+        if isinstance(value, (dict, list)):
+            raise ValueError(f"field {key!r}: expected a number or a string, got {type(value).__name__}")
+    src = _address(d["src"], "src")
+    dst = _address(d["dst"], "dst")
     if src.version != dst.version:
         raise ValueError("source and destination are of different address families")
     proto_raw = d.get("proto", "tcp")
@@ -341,6 +357,8 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
                     raise ValueError(f"unknown TCP flag {name!r}")
                 bits |= m.TCP_FLAG_BITS[name]
         flags = bits
+    elif flags is not None and (isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags <= 255):
+        raise ValueError(f"tcp_flags {flags!r}: expected names (SYN,ACK) or a number from 0 to 255")
     ports = proto in m.PORT_PROTOCOLS
     icmp = proto in (m.PROTO_ICMP, m.PROTO_ICMPV6)
 
@@ -348,6 +366,8 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
         v = d.get(key)
         if v is None:
             return None
+        if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit())):
+            raise ValueError(f"{key} {v!r}: expected a whole number from 0 to {hi}")
         v = int(v)
         if not 0 <= v <= hi:
             raise ValueError(f"{key} {v} out of range")
@@ -363,9 +383,9 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
         icmp_type=(_int("icmp_type", 255) if d.get("icmp_type") is not None else 8) if icmp else None,
         icmp_code=(_int("icmp_code", 255) or 0) if icmp else None,
         tcp_flags=flags if proto == m.PROTO_TCP else None,
-        in_iface=d.get("in_iface") or "",
-        out_iface=d.get("out_iface") or "",
-        direction=d.get("direction") or "in",
+        in_iface=str(d.get("in_iface") or ""),
+        out_iface=str(d.get("out_iface") or ""),
+        direction=str(d.get("direction") or "in"),
     )
     state = d.get("state")
     if state:
@@ -459,13 +479,27 @@ def trace_records(device: m.Device, records: Iterable[dict], filter_name: str | 
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict]:
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise InputError(f"{path}:{n}: not JSON: {e.msg}") from None
-                if not isinstance(rec, dict):
-                    raise InputError(f"{path}:{n}: expected a JSON object")
-                yield rec
+    """The packets of a JSON Lines file (a regular file named on the command line, bounded
+    like a configuration); every record a JSON object, with its line number under "_line"
+    for error messages."""
+    shown = display_path(path)
+    data = files.read_file(path, named=True, what="packets file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{shown}: not UTF-8 (byte {e.start})") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{shown}:{n}: not JSON: {e.msg}") from None
+            except RecursionError:
+                raise InputError(f"{shown}:{n}: nested too deeply to be a packet") from None
+            if not isinstance(rec, dict):
+                raise InputError(f"{shown}:{n}: expected a JSON object, got {type(rec).__name__}")
+            for key, value in rec.items():
+                if isinstance(value, (dict, list)):
+                    raise InputError(f"{shown}:{n}: field {key!r}: expected a number or a string, "
+                                     f"got {'a list' if isinstance(value, list) else 'an object'}")
+            yield rec

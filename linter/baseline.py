@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
+from . import files, limits
 from .findings import Finding, Report, normalise_text
-from .output.sarif import repo_uri
 
 VERSION = 1
 
@@ -21,7 +20,9 @@ class BaselineError(ValueError):
 
 
 def key(f: Finding) -> tuple[str, str, str]:
-    return (f.id, repo_uri(f.origin.path), normalise_text(f.origin.text))
+    # the path as every output shows it: relative to the repository root, whatever the
+    # working directory (a baseline written at the root matches from a subfolder)
+    return (f.id, f.origin.path, normalise_text(f.origin.text))
 
 
 def render(report: Report) -> str:
@@ -32,19 +33,27 @@ def render(report: Report) -> str:
 
 
 def load(path: str) -> Counter:
+    """A baseline file named on the command line (a regular file of at most
+    limits.MAX_SIDE_FILE_BYTES)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as e:
-        raise BaselineError(f"{path}: cannot read the baseline: {e.strerror}") from None
+        data = json.loads(files.read_file(path, limit=limits.MAX_SIDE_FILE_BYTES, named=True,
+                                          what="baseline").decode("utf-8-sig"))
+    except files.InputError as e:
+        raise BaselineError(f"cannot read the baseline: {e}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise BaselineError(f"{path}: the baseline is not JSON ({e})") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: the baseline is nested too deeply to be a baseline") from None
     if not isinstance(data, dict) or data.get("fwlint_baseline") != VERSION or not isinstance(data.get("findings"), list):
         raise BaselineError(f"{path}: not an fwlint baseline (expected {{\"fwlint_baseline\": {VERSION}, \"findings\": [...]}})")
     out: Counter = Counter()
     for i, e in enumerate(data["findings"]):
         if not isinstance(e, dict) or not all(isinstance(e.get(k), str) for k in ("id", "path", "text")):
             raise BaselineError(f"{path}: findings/{i}: expected id, path and text")
-        out[(e["id"], e["path"], e["text"])] += int(e.get("count", 1))
+        count = e.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise BaselineError(f"{path}: findings/{i}/count: expected a whole number of at least 1")
+        out[(e["id"], e["path"], e["text"])] += count
     return out
 
 

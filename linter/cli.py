@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
-from . import __version__, api
+from . import __version__, api, files, limits
 from .checks import BY_ID, CHECKS, SECTIONS, doc_sections
 from .output import FORMATS
 from .serialize import to_data
@@ -26,8 +25,48 @@ class _Group(click.Group):
         try:
             return super().main(*args, **kwargs)
         except api.InputError as e:
-            click.echo(f"fwlint: error: {e}", err=True)
+            click.echo(f"fwlint: error: {files.printable(str(e))}", err=True)
             sys.exit(2)
+        except RecursionError:  # a bug (every walk over input is meant to be iterative)
+            if os.environ.get("FWLINT_DEBUG"):
+                raise
+            click.echo("fwlint: internal error: RecursionError: input nested deeper than fwlint could follow "
+                       "(please report it; FWLINT_DEBUG=1 shows where)", err=True)
+            sys.exit(2)
+        except Exception as e:  # a bug: one line that says so, exit 2 (FWLINT_DEBUG=1 shows the traceback)
+            if os.environ.get("FWLINT_DEBUG"):
+                raise
+            tb = e.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}" if tb is not None else ""
+            click.echo(f"fwlint: internal error: {type(e).__name__}{where} (please report it; "
+                       "FWLINT_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(2)
+
+
+def _confinement_options(command):
+    """--allow-outside-root and --max-file-size: the two flags that widen what fwlint reads
+    (a flag, never a file of the checkout: linter/files.py)."""
+    command = click.option("--max-file-size", "max_file_size", metavar="SIZE", default=None,
+                           help=f"Largest configuration file read (e.g. 512K, 64M) [default: "
+                                f"{files.human_size(limits.MAX_FILE_BYTES).replace(' ', '')}].")(command)
+    return click.option("--allow-outside-root", is_flag=True,
+                        help="Read files outside the repository root that the checkout's files or links "
+                             "name (never on untrusted pull requests: SECURITY.md).")(command)
+
+
+def _max_bytes(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return files.parse_size(value)
+    except ValueError as e:
+        raise click.UsageError(f"--max-file-size: {e}") from None
+
+
+def _confined(allow_outside_root: bool):
+    return files.confined(files.Confinement(files.find_root(), allow_outside_root))
 
 
 def _ids(value: str | None) -> set[str] | None:
@@ -50,24 +89,12 @@ def _is_requirement_id(rid: str) -> bool:
 
 
 def write_output(text: str, output: str | None) -> None:
-    """Write to stdout, or to a file atomically (a temporary file renamed into place)."""
+    """Write to stdout, or to a file in full or not at all (linter/files.py: through a link
+    as `>` would, never replacing a device; a one-line error when it cannot be written)."""
     if not output or output == "-":
         sys.stdout.write(text)
         return
-    target = Path(output)
-    if not target.parent.exists():
-        raise api.InputError(f"cannot write {output}: directory {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    files.write_file(output, text)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,11 +131,22 @@ def main() -> None:
 @click.option("--sarif-include-suppressed", "sarif_include_suppressed", is_flag=True,
               help="With --format sarif: also the findings inline `fwlint: disable` directives suppress, "
                    "as results with their suppression and justification.")
+@_confinement_options
 def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
-          baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed):
+          baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed,
+          allow_outside_root, max_file_size):
     """Check firewall configurations: files, or directories to walk (optional with --inventory,
     whose devices are read). Settings come from .fwlint.yaml or [tool.fwlint] in pyproject.toml
-    (see README: Configuration); flags win."""
+    (see README: Configuration); flags win. Reads only inside the repository root and what
+    is named here (SECURITY.md)."""
+    with _confined(allow_outside_root):
+        _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
+               baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed,
+               _max_bytes(max_file_size))
+
+
+def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
+           baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed, max_bytes):
     try:
         sel = _ids(select)
         ign = _ids(ignore) or set()
@@ -127,6 +165,7 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
     if sarif_include_suppressed and fmt != "sarif":
         click.echo("fwlint: error: --sarif-include-suppressed goes with --format sarif", err=True)
         sys.exit(2)
+    opts.max_file_bytes = max_bytes
     try:
         with _progress() as opts.progress:
             report = api.lint(paths, opts)
@@ -163,8 +202,8 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
     else:
         write_output(FORMATS[fmt](report, verbose=verbose), output)
     for e in report.errors:
-        click.echo(f"fwlint: error: {e}", err=True)
-    if not report.devices and report.errors:
+        click.echo(f"fwlint: error: {files.printable(e)}", err=True)
+    if report.errors:  # a file that could not or may not be read: the answer is incomplete
         sys.exit(2)
     if not report.devices:
         click.echo("fwlint: error: no firewall configuration found in " + " ".join(map(str, paths)), err=True)
@@ -250,9 +289,11 @@ def _isatty(stream) -> bool:
 @click.argument("config", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the normalized model as JSON.")
 @click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)))
-def parse(config, as_json, platform):
+@_confinement_options
+def parse(config, as_json, platform, allow_outside_root, max_file_size):
     """Print the normalized model of CONFIG and, per file, lines read and understood."""
-    device = api.load(config, platform)
+    with _confined(allow_outside_root):
+        device = api.load(config, platform, max_bytes=_max_bytes(max_file_size))
     if as_json:
         data = to_data(device)
         data["files"] = [{"path": s.path, "lines_read": s.lines_read, "lines_understood": s.lines_understood,
@@ -291,16 +332,18 @@ def parse(config, as_json, platform):
 @click.option("--direction", type=click.Choice(["in", "out"]))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per packet.")
 @click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)))
+@_confinement_options
 def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, sport, dport, in_iface, out_iface,
-          icmp_type, icmp_code, tcp_flags, state, direction, as_json, platform):
+          icmp_type, icmp_code, tcp_flags, state, direction, as_json, platform, allow_outside_root, max_file_size):
     """Decide what CONFIG does to a packet.
 
     PACKET in compact form: tcp 203.0.113.5:40000 -> 10.0.1.10:443 in eth0
     """
-    device = api.load(config, platform)
-    records: list[dict] = []
-    if packets_file:
-        records.extend(api.read_jsonl(packets_file))
+    with _confined(allow_outside_root):
+        device = api.load(config, platform, max_bytes=_max_bytes(max_file_size))
+        records: list[dict] = []
+        if packets_file:
+            records.extend(api.read_jsonl(packets_file))
     if packet:
         try:
             records.append(api.parse_packet_spec(" ".join(packet)))

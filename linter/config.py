@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pathspec
 
+from . import files, limits
+
 YAML_NAME = ".fwlint.yaml"
 PYPROJECT = "pyproject.toml"
 SEVERITY_VALUES = ("error", "warning", "note", "off")
@@ -83,33 +85,47 @@ def relative_to_root(path: Path, root: Path) -> str | None:
 
 
 def _display(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover
-        return str(path)
-    return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
+    return files.display(path)
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path, named: bool = False) -> dict:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except OSError as e:
-        raise ConfigError(f"{_display(path)}: cannot read: {e.strerror or e}") from None
+        data = tomllib.loads(files.read_file(path, limit=limits.MAX_SIDE_FILE_BYTES, named=named).decode("utf-8"))
+    except files.InputError as e:
+        raise ConfigError(str(e)) from None
     except UnicodeDecodeError as e:
         raise ConfigError(f"{_display(path)}: not UTF-8 (byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{_display(path)}: not TOML: {e}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(f"{_display(path)}: nested deeper than fwlint reads") from None
+    if _depth(data) > limits.MAX_DOCUMENT_DEPTH:
+        raise ConfigError(f"{_display(path)}: nested deeper than {limits.MAX_DOCUMENT_DEPTH} levels")
+    return data
+
+
+def _depth(value) -> int:
+    """How deeply lists and tables nest in a parsed document (iteratively)."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        v, d = todo.pop()
+        deepest = max(deepest, d)
+        if isinstance(v, dict):
+            todo.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            todo.extend((x, d + 1) for x in v)
+    return deepest
 
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        data = path.read_bytes()
-    except OSError:
-        return False
+        data = files.read_file(path, limit=limits.MAX_SIDE_FILE_BYTES)
+    except files.InputError as e:
+        raise ConfigError(str(e)) from None
     if b"fwlint" not in data:  # cheap: do not parse every pyproject.toml on the way up
         return False
     return "fwlint" in (_read_toml(path).get("tool") or {})
@@ -133,15 +149,20 @@ def discover(start: Path | None = None) -> tuple[Path | None, list[str]]:
         d = d.parent
 
 
-def load(path: str | Path) -> Config:
+def load(path: str | Path, named: bool = True) -> Config:
     """Read one configuration file: `.fwlint.yaml` (or any .yaml/.yml) or a TOML file with
-    a `[tool.fwlint]` table."""
+    a `[tool.fwlint]` table. `named`: given with --config (a discovered one is confined to
+    the repository root like any file of the checkout)."""
     p = Path(path)
     where = _display(p)
     if not p.is_file():
         raise ConfigError(f"{where}: no such configuration file")
+    try:  # a link out of the checkout, a FIFO: refused before anything is parsed
+        files.current().resolve(p, named=named, what="configuration file")
+    except files.InputError as e:
+        raise ConfigError(str(e)) from None
     if p.suffix == ".toml":
-        table = (_read_toml(p).get("tool") or {}).get("fwlint")
+        table = (_read_toml(p, named=True).get("tool") or {}).get("fwlint")
         if table is None:
             raise ConfigError(f"{where}: no [tool.fwlint] table")
         where_key = f"{where}: [tool.fwlint]"
@@ -167,7 +188,7 @@ def find(config_file: str | None = None, no_config: bool = False) -> Config:
     found, warnings = discover()
     if found is None:
         return Config()
-    cfg = load(found)
+    cfg = load(found, named=False)
     cfg.warnings.extend(warnings)
     return cfg
 
@@ -215,12 +236,34 @@ def from_data(data, root: Path, where: str, path: Path | None = None) -> Config:
         if k not in KEYS:
             fail(f"unknown key {k!r} (known: {', '.join(KEYS)})")
     cfg = Config(path=path, root=root)
+    # the files it names are confined to the repository root, or to the file's own folder
+    # when it was named outside any repository (linter/files.py)
+    confinement = files.current().for_file(path if path is not None else root / YAML_NAME)
+
+    def confined(key: str, name: str) -> str:
+        f = root / name
+        try:
+            confinement.resolve(f, what=key)
+        except files.InputError as e:
+            fail(f"{key}: {str(e).split(': ', 1)[-1]}")
+        return str(f)
+
+    def glob_of(key: str, pattern: str) -> str:
+        try:
+            _spec(pattern[2:] if pattern.startswith("./") else pattern)
+        except Exception as e:  # noqa: BLE001 - pathspec raises several kinds for a bad pattern
+            fail(f"{key}: not a glob pathspec reads: {pattern!r} ({type(e).__name__})")
+        return pattern
+
     if "inventory" in data:
-        cfg.inventory = str(root / want_str("inventory", data["inventory"]))
+        cfg.inventory = confined("inventory", want_str("inventory", data["inventory"]))
     if "policies" in data:
-        for name in want_list("policies", data["policies"]):
-            f = root / name
-            cfg.policies.append(str(f) if f.exists() else name)
+        from .policy.pack import builtin_packs, is_pack_name
+
+        for i, name in enumerate(want_list("policies", data["policies"])):
+            # a built-in pack's name is the built-in pack, whatever files the checkout holds
+            builtin = is_pack_name(name) and name in builtin_packs()
+            cfg.policies.append(name if builtin or not (root / name).exists() else confined(f"policies[{i}]", name))
     if "severity" in data:
         for rid, level in want_map("severity", data["severity"]).items():
             u = check_id(f"severity.{rid}", rid)
@@ -233,11 +276,12 @@ def from_data(data, root: Path, where: str, path: Path | None = None) -> Config:
         cfg.disable = {check_id(f"disable[{i}]", x) for i, x in enumerate(want_list("disable", data["disable"]))}
     if "platforms" in data:
         for glob, name in want_map("platforms", data["platforms"]).items():
+            glob_of(f"platforms.{glob}", glob)
             if name not in PLATFORMS:
                 fail(f"platforms.{glob}: unknown platform {name!r} (known: {', '.join(sorted(PLATFORMS))})")
             cfg.platforms.append((glob, name))
     if "exclude" in data:
-        cfg.exclude = want_list("exclude", data["exclude"])
+        cfg.exclude = [glob_of(f"exclude[{i}]", g) for i, g in enumerate(want_list("exclude", data["exclude"]))]
     if "fail-on" in data:
         v = data["fail-on"]
         if v not in FAIL_ON_VALUES:

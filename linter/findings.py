@@ -93,7 +93,7 @@ class Report:
     devices: list[Device] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # files that could not be read at all
+    errors: list[str] = field(default_factory=list)  # files that could not or may not be read (exit 2)
     # policy evaluation: requirement flows that no device of the inventory judges
     not_checked: list[dict] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)  # the packs evaluated
@@ -124,7 +124,7 @@ class Report:
         return c
 
     def exit_code(self, fail_on: str = "warning") -> int:
-        if self.errors and not any(d.stats for d in self.devices):
+        if self.errors:  # a file that could not or may not be read: the answer is incomplete
             return 2
         if fail_on == "never":
             return 0

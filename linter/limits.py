@@ -19,6 +19,8 @@ MAX_FILE_BYTES = 64 * MiB
 # files fwlint reads for itself: .fwlint.yaml, pyproject.toml, inventories, packs,
 # baselines, --packets files, pf `include` and table `file` targets
 MAX_SIDE_FILE_BYTES = 4 * MiB
+# files one glob of an inventory may match
+MAX_GLOB_FILES = 10_000
 # nesting of YAML, TOML and JSON documents (mappings and lists inside each other)
 MAX_DOCUMENT_DEPTH = 64
 

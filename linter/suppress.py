@@ -29,9 +29,9 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterator
 
+from . import files
 from .checks import fw008_bad_suppression as fw008
 from .findings import Finding, Report, Result, Suppression, stamp
 from .model import Origin
@@ -77,9 +77,11 @@ class Scope:
 
 
 def read_lines(path: str) -> list[str] | None:
+    """The lines of a configuration already read for its findings (`path` as findings show
+    it), with the same checks and bounds (linter/files.py)."""
     try:
-        data = Path(path).read_bytes()
-    except OSError:
+        data, _ = files.transcode(files.read_file(files.locate(path), named=True))
+    except files.InputError:
         return None
     try:
         text = data.decode("utf-8")

@@ -4,7 +4,6 @@ finding, so that findings appear as annotations on the pull request."""
 from __future__ import annotations
 
 from ..findings import Report
-from .sarif import repo_uri
 
 _LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -21,7 +20,7 @@ def render(report: Report, verbose: bool = False) -> str:
     lines = []
     for f in report.findings:
         o = f.origin
-        props = (f"file={_prop(repo_uri(o.path))},line={max(1, o.line)},col={max(1, o.column)},"
+        props = (f"file={_prop(o.path)},line={max(1, o.line)},col={max(1, o.column)},"
                  f"endLine={max(1, o.line)},title={_prop('fwlint ' + f.id)}")
         msg = f.message + (f" Witness: {f.witness}." if f.witness is not None else "")
         lines.append(f"::{_LEVEL[f.severity]} {props}::{_data(msg)}")
@@ -29,7 +28,7 @@ def render(report: Report, verbose: bool = False) -> str:
         if d.severity == "note":
             continue
         o = d.origin
-        lines.append(f"::{_LEVEL[d.severity]} file={_prop(repo_uri(o.path))},line={max(1, o.line)},"
+        lines.append(f"::{_LEVEL[d.severity]} file={_prop(o.path)},line={max(1, o.line)},"
                      f"col={max(1, o.column)},title={_prop('fwlint ' + d.code)}::{_data(d.message)}")
     for e in report.errors:
         lines.append(f"::error title=fwlint::{_data(e)}")

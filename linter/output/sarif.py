@@ -8,10 +8,9 @@ other result carries `suppressions: []` (SARIF: evaluated, not suppressed)."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
+from urllib.parse import quote
 
-from .. import __version__
+from .. import __version__, files
 from ..findings import Finding, Report, Suppression
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -21,15 +20,14 @@ _LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 _SECURITY_SEVERITY = {"error": "8.0", "warning": "5.5", "note": "2.0"}
 
 
-def repo_uri(path: str) -> str:
-    """Repository-relative, forward slashes (relative to the working directory when the file
-    is under it)."""
-    p = Path(path)
-    try:
-        p = p.resolve().relative_to(Path(os.getcwd()).resolve())
-    except ValueError:
-        pass
-    return p.as_posix()
+def artifact_location(path: str) -> dict:
+    """A finding's file as SARIF wants it: a percent-encoded URI reference relative to
+    %SRCROOT% (the repository root; paths in findings are already root-relative), or an
+    absolute file URI for a file named outside the root."""
+    raw = path.encode("utf-8", "surrogateescape")
+    if path.startswith("/"):
+        return {"uri": "file://" + quote(raw, safe="/")}
+    return {"uri": quote(raw, safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
 def _region(origin) -> dict:
@@ -39,7 +37,7 @@ def _region(origin) -> dict:
 
 
 def _location(origin, message: str | None = None) -> dict:
-    loc = {"physicalLocation": {"artifactLocation": {"uri": repo_uri(origin.path), "uriBaseId": "%SRCROOT%"},
+    loc = {"physicalLocation": {"artifactLocation": artifact_location(origin.path),
                                 "region": _region(origin)}}
     if message:
         loc["message"] = {"text": message}
@@ -143,8 +141,9 @@ def render(report: Report, verbose: bool = False, include_suppressed: bool = Fal
         "runs": [{
             "tool": {"driver": {"name": "fwlint", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": INFO_URI, "rules": rules}},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).resolve().as_uri() + "/"}},
-            "invocations": [{"executionSuccessful": not (report.errors and not report.devices),
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": files.current().root.as_uri() + "/"}},
+            # a file that could not or may not be read: the run did not do all it was asked
+            "invocations": [{"executionSuccessful": not report.errors,
                              "toolExecutionNotifications": notifications + errors}],
             "results": _results(report, index, include_suppressed),
             "properties": {"policies": list(report.policies), "notChecked": list(report.not_checked)},

@@ -46,6 +46,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
+from .. import files, limits
 from .. import model as m
 from ..ranges import merge, merge3
 from ._text import decode_utf8
@@ -55,7 +56,6 @@ from ..resources import grammar_text
 __all__ = ["PLATFORM", "detect", "parse", "expansions"]
 
 PLATFORM = "pf"
-MAX_FILE_BYTES = 4 * 1024 * 1024
 
 # --------------------------------------------------------------------------- detection
 
@@ -774,7 +774,8 @@ class _Conv:
         self.sources: list[str] = [path]
         self.lines_read: dict[str, int] = {}
         self.file_stack: list[str] = []
-        self.root = _confinement_root(real)
+        # where the files it names may lie: the repository of this configuration
+        self.confinement = files.current().for_file(real) if real else files.current()
         self.anon = 0
         self.lexer = _PfLexer(self)
         self.stmt: _Stmt | None = None
@@ -813,40 +814,30 @@ class _Conv:
     # -- files
 
     def read_file(self, name: str, origin_tok: _Tok, what: str) -> tuple[str, str, str] | None:
-        """(text, display path, real path) of a file named in the configuration, or None."""
+        """(text, display path, real path) of a file named in the configuration, or None
+        after a located warning. Confined (linter/files.py) to the repository of the
+        configuration (its own folder when it is in none): an `include` of a file outside,
+        directly or through a link, is refused and nothing of it is read."""
         base_real = self.file_stack[-1] if self.file_stack else self.real
         base_dir = os.path.dirname(base_real) if base_real else os.getcwd()
-        target = os.path.realpath(os.path.join(base_dir, name))
-        root = self.root
-        if os.path.commonpath([root, target]) != root:
-            where = "repository" if os.path.exists(os.path.join(root, ".git")) else "directory"
-            self.tdiag(origin_tok, "warning", "outside-repository",
-                       f"{what} {name!r} resolves to {target}, outside {root} (the configuration's {where}): "
-                       f"not read", what)
-            return None
-        if not os.path.isfile(target):
-            self.tdiag(origin_tok, "warning", "missing-file", f"{what} {name!r}: no such file ({target})", what)
+        target = os.path.join(base_dir, name)
+        try:
+            real = str(self.confinement.resolve(target, what=what))
+        except files.InputError as e:
+            code = "outside-repository" if "refused" in str(e) else "missing-file"
+            self.tdiag(origin_tok, "warning", code, f"{what} {name!r}: {str(e).split(': ', 1)[-1]}: not read", what)
             return None
         try:
-            size = os.path.getsize(target)
-            if size > MAX_FILE_BYTES:
-                self.tdiag(origin_tok, "warning", "file-too-large",
-                           f"{what} {name!r} is {size} bytes (more than {MAX_FILE_BYTES}): not read", what)
-                return None
-            with open(target, "rb") as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as e:
-            self.tdiag(origin_tok, "warning", "missing-file", f"{what} {name!r} cannot be read: {e.strerror}", what)
+            data = files.read_file(real, limit=limits.MAX_SIDE_FILE_BYTES, named=True, what=what)
+        except files.InputError as e:
+            code = "file-too-large" if "larger than" in str(e) else "missing-file"
+            self.tdiag(origin_tok, "warning", code, f"{what} {name!r}: {str(e).split(': ', 1)[-1]}: not read", what)
             return None
         if b"\x00" in data:
             self.tdiag(origin_tok, "warning", "binary-file", f"{what} {name!r} is not a text file: not read", what)
             return None
         text = data.decode("utf-8", "replace")
-        shown = target
-        if self.real:
-            rel = os.path.relpath(target, os.path.dirname(self.real))
-            shown = os.path.normpath(os.path.join(os.path.dirname(self.path), rel))
-        return text, shown, target
+        return text, files.display(real), real
 
     # -- the run
 
@@ -2625,18 +2616,6 @@ def _count_lines(text: str) -> int:
     return n if text.endswith("\n") else n + 1
 
 
-def _confinement_root(real: str | None) -> str:
-    base = os.path.dirname(real) if real else os.getcwd()
-    d = base
-    while True:
-        if os.path.exists(os.path.join(d, ".git")):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return base
-        d = parent
-
-
 def _reindex(r: m.Rule, i: int) -> m.Rule:
     return dataclasses.replace(r, index=i)
 
@@ -2831,7 +2810,7 @@ def _decode(path: str, data: bytes, conv: _Conv) -> str | None:
 
 
 def _run(path: str, data: bytes) -> tuple[_Conv, list, list]:
-    real = os.path.realpath(path) if path else None
+    real = str(files.locate(path)) if path else None
     conv = _Conv(path, real)
     text = _decode(path, data, conv)
     filters: list = []

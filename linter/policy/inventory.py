@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import glob
 import ipaddress
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import resources
+from .. import files, resources
 from ..ranges import merge3
 from .pack import PSEUDO_ROLES, Pack, PolicyError
 from .yamlsafe import YamlError, load_yaml, schema_errors
@@ -132,12 +131,16 @@ def load_inventory(path: str, packs: list[Pack]) -> Inventory:
     """Read and check an inventory against the packs it is used with. Every error names
     the file and the key; nothing is half-applied (the caller gets an Inventory or an error)."""
     p = Path(path)
+    path = files.display(p)
     if not p.is_file():
         raise PolicyError(f"{path}: no such inventory file")
     try:
         data = load_yaml(p)
     except YamlError as e:
         raise PolicyError(f"{path}: {e}") from None
+    # the devices' paths are confined like the inventory: to the repository root, or to the
+    # inventory's own folder when it was named outside any repository
+    confinement = files.current().for_file(p)
     errs = schema_errors(data, inventory_schema())
     if errs:
         raise PolicyError(f"{path}: {errs[0]}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""))
@@ -186,8 +189,10 @@ def load_inventory(path: str, packs: list[Pack]) -> Inventory:
     base = p.parent
     for i, d in enumerate(data.get("devices") or []):
         pattern = d["path"]
-        full = pattern if Path(pattern).is_absolute() else str(base / pattern)
-        matched = sorted(x for x in glob.glob(full, recursive=True) if Path(x).is_file())
+        try:
+            matched = files.glob_files(base, pattern, "device path", confinement)
+        except files.InputError as e:
+            raise PolicyError(f"{path}: devices/{i}/path: {e}") from None
         if not matched:
             raise PolicyError(f"{path}: devices/{i}/path: {pattern!r} matches no file")
         ifaces = []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import resources
+from .. import files, resources
 from .yamlsafe import YamlError, load_yaml, schema_errors
 
 PSEUDO_ROLES = ("internet", "internal")
@@ -136,22 +137,27 @@ def builtin_packs() -> dict[str, Path]:
     return {p.stem: p for p in sorted(resources.rules_dir().glob("*.yaml"))}
 
 
+def is_pack_name(text: str) -> bool:
+    """A pack id (`exchange-2013`), as opposed to a file path (`packs/web.yaml`)."""
+    return re.fullmatch(r"[a-z0-9][a-z0-9-]*", text) is not None
+
+
 def load_pack(name_or_path: str) -> Pack:
-    """A built-in pack by id (`exchange-2013`) or a pack file by path."""
+    """A built-in pack by id (`exchange-2013`; a file of that name in the checkout does not
+    replace it) or a pack file by path."""
     p = Path(name_or_path)
-    if not p.exists():
-        packs = builtin_packs()
-        if name_or_path in packs:
-            p = packs[name_or_path]
-        else:
-            known = ", ".join(sorted(packs)) or "none"
-            raise PolicyError(f"{name_or_path}: no such pack file and no built-in pack of that name "
-                              f"(built-in: {known})")
+    packs = builtin_packs()
+    if is_pack_name(name_or_path) and name_or_path in packs:
+        p = packs[name_or_path]
+    elif not p.exists():
+        known = ", ".join(sorted(packs)) or "none"
+        raise PolicyError(f"{name_or_path}: no such pack file and no built-in pack of that name "
+                          f"(built-in: {known})")
     try:
         data = load_yaml(p)
     except YamlError as e:
-        raise PolicyError(f"{p}: {e}") from None
-    return pack_from_data(data, str(p))
+        raise PolicyError(f"{files.display(p)}: {e}") from None
+    return pack_from_data(data, files.display(p))
 
 
 def pack_from_data(data, path: str) -> Pack:
