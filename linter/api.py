@@ -62,13 +62,13 @@ def display_path(path: str | Path) -> str:
 
 
 def load(path: str | Path, platform: str | None = None, *, named: bool = True,
-         max_bytes: int | None = None) -> m.Device:
+         max_bytes: int | None = None, confinement: files.Confinement | None = None) -> m.Device:
     """Parse one configuration file into the normalized model. `named`: the user gave this
     path (a path that a file of the checkout or a walk found is confined to the root)."""
     p = Path(path)
     if p.is_dir() and not p.is_symlink():
         raise InputError(f"{display_path(p)}: is a directory (give a file, or use `fwlint check DIR`)")
-    data = files.read_file(p, limit=max_bytes, named=named, what="configuration")
+    data = files.read_file(p, limit=max_bytes, named=named, what="configuration", confinement=confinement)
     shown = display_path(p)
     try:
         data, decoded = files.transcode(data)
@@ -86,8 +86,9 @@ def load(path: str | Path, platform: str | None = None, *, named: bool = True,
 
 
 def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | None = None
-               ) -> Iterator[tuple[Path, bool]]:
-    """(file, named explicitly). Directories are walked without following symbolic links to
+               ) -> Iterator[tuple[Path, bool, files.Confinement]]:
+    """(file, named explicitly, where its reads are confined). A directory named outside the
+    repository root confines its walk to its own repository, or to itself. Directories are walked without following symbolic links to
     folders (a link to a folder is yielded as it is, for the caller to refuse or skip);
     hidden and VCS folders, and documentation and data files (by suffix), are skipped, and
     so is what `excluded` says (files and folders of the walk only: a file named explicitly
@@ -95,6 +96,7 @@ def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | N
     for raw in paths:
         p = Path(raw)
         if p.is_dir() and not p.is_symlink():
+            confinement = files.current().for_file(p / ".")
             for root, dirs, names in os.walk(p):
                 links = sorted(d for d in dirs if os.path.islink(os.path.join(root, d)))
                 dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".") and d not in links
@@ -102,9 +104,9 @@ def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | N
                 for fname in sorted(names + links):
                     if not fname.startswith(".") and Path(fname).suffix.lower() not in _SKIP_SUFFIXES \
                             and not (excluded and excluded(Path(root) / fname)):
-                        yield Path(root) / fname, False
+                        yield Path(root) / fname, False, confinement
         else:
-            yield p, True
+            yield p, True, files.current()
 
 
 @dataclass
@@ -181,17 +183,17 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
             return True
         return False
 
-    todo = [(path, explicit, opts.platform_for(path))
-            for path, explicit in iter_files(paths, excluded if opts.exclude else None)]
-    if inventory is not None:
-        todo += [(Path(p), True, entry.platform or opts.platform_for(Path(p)))
+    todo = [(path, explicit, opts.platform_for(path), confinement)
+            for path, explicit, confinement in iter_files(paths, excluded if opts.exclude else None)]
+    if inventory is not None:  # (its paths were confined when it was read)
+        todo += [(Path(p), True, entry.platform or opts.platform_for(Path(p)), files.current())
                  for entry in inventory.devices for p in entry.paths]
 
     def tick(path) -> None:
         if opts.progress is not None:
             opts.progress(str(path), len(todo))
 
-    def read(path: Path, explicit: bool, platform: str | None) -> bool:
+    def read(path: Path, explicit: bool, platform: str | None, confinement: files.Confinement) -> bool:
         """Read one file; False when it gives no (new) device. Every file that cannot or may
         not be read is an error of the report (exit 2), the others are still read."""
         key = str(path)
@@ -200,14 +202,14 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
         try:
             if not explicit:
                 if path.is_symlink() and path.is_dir():
-                    files.current().resolve(path, what="symbolic link")  # refused when it leads outside
+                    confinement.resolve(path, what="symbolic link")  # refused when it leads outside
                     report.skipped.append(display_path(path))  # (its folder is walked where it lies)
                     return False
-                head = files.open_head(path).decode("utf-8", "replace")
+                head = files.open_head(path, confinement=confinement).decode("utf-8", "replace")
                 if platform is None and detect(head) is None:
                     report.skipped.append(display_path(path))  # not a firewall configuration
                     return False
-            device = load(path, platform, named=explicit, max_bytes=opts.max_file_bytes)
+            device = load(path, platform, named=explicit, max_bytes=opts.max_file_bytes, confinement=confinement)
         except InputError as e:
             report.errors.append(str(e))
             return False
@@ -216,8 +218,8 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
         report.diagnostics.extend(device.diagnostics)
         return True
 
-    for path, explicit, platform in todo:
-        if not read(path, explicit, platform):
+    for path, explicit, platform, confinement in todo:
+        if not read(path, explicit, platform, confinement):
             tick(path)  # (a device's file is done when its checks have run)
     evaluated_paths: set[str] = set()
     if inventory is not None:

@@ -87,8 +87,13 @@ class Confinement:
         file named there and lying outside the root is the user's to read). Raises
         InputError naming `path` and, on refusal, the rule (never the target)."""
         shown = display(path)
+        # outside first, existing or not: a refusal must not tell whether a file out there exists
+        if not self.allows(Path(os.path.realpath(path)), path, named):
+            raise InputError(f"{shown}: refused: the {what} resolves outside the repository root "
+                             f"{display(self.root)} (fwlint reads only files inside it and files named on the "
+                             "command line; --allow-outside-root lifts this)")
         try:
-            real = Path(os.path.realpath(path, strict=True))
+            return Path(os.path.realpath(path, strict=True))
         except FileNotFoundError:
             if os.path.islink(path):
                 raise InputError(f"{shown}: a symbolic link to a file that does not exist") from None
@@ -97,13 +102,9 @@ class Confinement:
             if e.errno == errno.ELOOP:
                 raise InputError(f"{shown}: a loop of symbolic links") from None
             raise InputError(f"{shown}: cannot read: {e.strerror or e}") from None
-        if self.allow_outside or _within(real, self.root):
-            return real
-        if named and not self.contains(path):
-            return real
-        raise InputError(f"{shown}: refused: the {what} resolves outside the repository root {display(self.root)} "
-                         "(fwlint reads only files inside it and files named on the command line; "
-                         "--allow-outside-root lifts this)")
+
+    def allows(self, real: Path, path: str | Path, named: bool) -> bool:
+        return self.allow_outside or _within(real, self.root) or (named and not self.contains(path))
 
 
 _CURRENT: contextvars.ContextVar[Confinement | None] = contextvars.ContextVar("fwlint_confinement", default=None)

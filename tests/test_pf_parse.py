@@ -10,6 +10,7 @@ import re
 import time
 from pathlib import Path
 
+from linter import limits
 from linter import model as m
 from linter import names
 from linter.platforms import pf
@@ -415,7 +416,7 @@ def test_table_file_outside_the_directory_without_a_repository(tmp_path: Path) -
 def test_large_table_file_is_refused(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     with open(repo / "etc" / "big.txt", "wb") as fh:
-        fh.truncate(pf.MAX_FILE_BYTES + 1)
+        fh.truncate(limits.MAX_SIDE_FILE_BYTES + 1)
     conf = repo / "etc" / "pf.conf"
     conf.write_text('table <t> file "big.txt"\npass from <t> no state\n')
     d = pf.parse(str(conf), conf.read_bytes())
