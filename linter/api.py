@@ -71,18 +71,14 @@ def load(path: str | Path, platform: str | None = None, *, named: bool = True,
     data = files.read_file(p, limit=max_bytes, named=named, what="configuration", confinement=confinement)
     shown = display_path(p)
     try:
-        data, decoded = files.transcode(data)
+        data = files.transcode(data)  # (UTF-16 with its byte order mark is read exactly)
     except InputError as e:
         raise InputError(f"{shown}: {e}") from None
     name = platform or detect(data[:65536].decode("utf-8", "replace"))
     if name is None:
         # not recognised: let the most likely parser report located diagnostics
         name = "iptables"
-    device = platform_module(name).parse(shown, data)
-    if decoded:
-        note = m.Diagnostic(m.Origin(shown, 1, 1), "note", "encoding", f"{decoded}; read as UTF-8 text", "file")
-        device = dataclasses.replace(device, diagnostics=(note, *device.diagnostics))
-    return device
+    return platform_module(name).parse(shown, data)
 
 
 def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | None = None

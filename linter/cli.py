@@ -91,6 +91,7 @@ def _is_requirement_id(rid: str) -> bool:
 def write_output(text: str, output: str | None) -> None:
     """Write to stdout, or to a file in full or not at all (linter/files.py: through a link
     as `>` would, never replacing a device; a one-line error when it cannot be written)."""
+    text = files.printable(text)  # (a file name that is not UTF-8: \xNN, not an encoding error)
     if not output or output == "-":
         sys.stdout.write(text)
         return
@@ -176,9 +177,9 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
 
     if verbose:
         for path in report.skipped:
-            click.echo(f"fwlint: skipped {path}: not a firewall configuration fwlint reads", err=True)
+            click.echo(files.printable(f"fwlint: skipped {path}: not a firewall configuration fwlint reads"), err=True)
         for path in report.excluded:
-            click.echo(f"fwlint: skipped {path}: excluded by the configuration", err=True)
+            click.echo(files.printable(f"fwlint: skipped {path}: excluded by the configuration"), err=True)
 
     if write_baseline:
         write_output(bl.render(report), write_baseline)

@@ -146,6 +146,7 @@ def read_file(path: str | Path, *, limit: int | None = None, named: bool = False
 
 
 def _read_regular(real: Path, shown: str, limit: int) -> bytes:
+    _refuse_special(real, shown)  # (opening a socket fails, a device may have effects)
     # O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then refuses it);
     # O_NOFOLLOW: `real` has no link left, and none may appear between the check and the open
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NOFOLLOW", 0)
@@ -179,6 +180,15 @@ def _read_regular(real: Path, shown: str, limit: int) -> bytes:
         os.close(fd)
 
 
+def _refuse_special(real: Path, shown: str) -> None:
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return  # (said by the open that follows)
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{shown}: not read: {kind_of(mode)}, not a regular file")
+
+
 def _too_large(shown: str, size: int, limit: int) -> str:
     return (f"{shown}: {size} bytes is larger than the {human_size(limit)} fwlint reads "
             "(--max-file-size raises the limit for configurations)")
@@ -206,6 +216,7 @@ def open_head(path: Path, size: int = 65536, named: bool = False, confinement: C
     read_file but the size limit."""
     conf = confinement or current()
     real = conf.resolve(path, named=named)
+    _refuse_special(real, display(path))
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(real, flags)
@@ -298,23 +309,24 @@ def _glob_regex(pattern: str) -> re.Pattern:
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
-def transcode(data: bytes) -> tuple[bytes, str | None]:
-    """A configuration's bytes as UTF-8 without a byte order mark, and what was done (None,
-    or a sentence for a note). UTF-16 with a BOM is decoded (Windows tools write it); UTF-8
-    with a BOM loses the BOM; anything else is left to the platform's own decoder."""
+def transcode(data: bytes) -> bytes:
+    """A configuration's bytes as UTF-8 without a byte order mark. UTF-16 with a BOM is
+    decoded (Windows tools write it; exactly, so nothing to report); UTF-8 with a BOM loses
+    the BOM; UTF-16 without a BOM is one clear error (not one per line); anything else is
+    left to the platform's own decoder."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
             if codec == "utf-8":
-                return data[len(bom):], None
+                return data[len(bom):]
             try:
                 text = data[len(bom):].decode(codec)
             except UnicodeDecodeError as e:
                 raise InputError(f"starts with a {codec.upper()} byte order mark but is not {codec.upper()} "
                                  f"(byte {e.start + len(bom)})") from None
-            return text.encode("utf-8"), f"decoded from {codec.upper()} (byte order mark)"
+            return text.encode("utf-8")
     if len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:4:2] != b"\x00\x00":
         raise InputError("looks like UTF-16 without a byte order mark: save it as UTF-8")
-    return data, None
+    return data
 
 
 # --------------------------------------------------------------------------- display
@@ -322,8 +334,9 @@ def transcode(data: bytes) -> tuple[bytes, str | None]:
 
 def display(path: str | Path, confinement: Confinement | None = None) -> str:
     """A path as every output shows it: relative to the repository root with '/' when it
-    lies under it (whatever the working directory), else absolute; bytes that are not UTF-8
-    in a file name are shown escaped (\\xNN), never passed on to break an encoder."""
+    lies under it (whatever the working directory), else absolute. Bytes of a file name that
+    are not UTF-8 stay surrogate escapes (os.fsdecode) until an output shows them:
+    `printable` for text, percent-encoding for SARIF URIs."""
     root = (confinement or current()).root
     p = Path(os.path.abspath(path))
     if _within(p, root):
@@ -331,7 +344,7 @@ def display(path: str | Path, confinement: Confinement | None = None) -> str:
     else:
         real_parent = Path(os.path.realpath(p.parent))
         text = (real_parent / p.name).relative_to(root).as_posix() if _within(real_parent, root) else p.as_posix()
-    return printable(text)
+    return text
 
 
 def locate(shown: str, confinement: Confinement | None = None) -> Path:

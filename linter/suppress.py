@@ -80,7 +80,7 @@ def read_lines(path: str) -> list[str] | None:
     """The lines of a configuration already read for its findings (`path` as findings show
     it), with the same checks and bounds (linter/files.py)."""
     try:
-        data, _ = files.transcode(files.read_file(files.locate(path), named=True))
+        data = files.transcode(files.read_file(files.locate(path), named=True))
     except files.InputError:
         return None
     try:

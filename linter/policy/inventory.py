@@ -26,6 +26,9 @@ NOT_A_HOST = ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.
 def parse_address(text: str) -> Range:
     """A host, a prefix or a range `A-B`, IPv4 or IPv6 -> (family, first, last)."""
     t = str(text).strip()
+    if "%" in t:  # (ipaddress accepts fe80::1%eth0 and drops the zone from the number)
+        raise ValueError(f"{t!r}: a zone id (%{t.split('%', 1)[1]}) names an interface, not addresses: "
+                         "give the address alone")
     try:
         if "-" in t:
             a, b = (ipaddress.ip_address(x.strip()) for x in t.split("-", 1))
