@@ -32,7 +32,7 @@ def _repository(tmp_path: Path) -> Path:
     """A repository as the workflow expects it: firewalls/ and inventory.yaml at the root
     (the exchange-no-edge example, whose router drops mail from the internet: EX errors)."""
     src = ROOT / "examples" / "exchange-no-edge"
-    (tmp_path / "firewalls").mkdir()
+    (tmp_path / "firewalls").mkdir(parents=True)
     shutil.copy(src / "router.rules", tmp_path / "firewalls" / "router.rules")
     inv = yaml.safe_load((src / "inventory.yaml").read_text())
     for d in inv["devices"]:
@@ -42,11 +42,15 @@ def _repository(tmp_path: Path) -> Path:
 
 
 def test_workflow_commands_run_as_written(tmp_path, monkeypatch):
-    repo = _repository(tmp_path)
+    repo = _repository(tmp_path / "checkout")
+    runner_temp = tmp_path / "runner-temp"  # (the report is written outside the checkout)
+    runner_temp.mkdir()
     monkeypatch.chdir(repo)
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     steps = _steps()
-    commands = [s["run"] for s in steps if s.get("run", "").startswith("fwlint ")]
+    assert steps[0]["uses"].startswith("actions/checkout@") and steps[0]["with"]["persist-credentials"] is False
+    commands = [s["run"].replace("${{ runner.temp }}", str(runner_temp))
+                for s in steps if s.get("run", "").startswith("fwlint ")]
     assert len(commands) == 2
     annotate, sarif = (shlex.split(c) for c in commands)
     # the annotation step: GitHub workflow commands (the default under Actions), failing the
@@ -60,7 +64,7 @@ def test_workflow_commands_run_as_written(tmp_path, monkeypatch):
     res = CliRunner().invoke(main, sarif[1:])
     assert res.exit_code == 0, res.output
     upload = next(s for s in steps if "upload-sarif" in s.get("uses", ""))
-    out = repo / upload["with"]["sarif_file"]
+    out = Path(upload["with"]["sarif_file"].replace("${{ runner.temp }}", str(runner_temp)))
     log = json.loads(out.read_text())
     jsonschema.validate(log, json.loads((shared_dir("schemas") / "sarif-schema-2.1.0.json").read_text()))
     results = log["runs"][0]["results"]
