@@ -155,10 +155,10 @@ def load(path: str | Path, named: bool = True) -> Config:
     the repository root like any file of the checkout)."""
     p = Path(path)
     where = _display(p)
-    if not p.is_file():
+    if not os.path.lexists(p):
         raise ConfigError(f"{where}: no such configuration file")
     try:  # a link out of the checkout, a FIFO: refused before anything is parsed
-        files.current().resolve(p, named=named, what="configuration file")
+        files.read_file(p, limit=limits.MAX_SIDE_FILE_BYTES, named=named, what="configuration file")
     except files.InputError as e:
         raise ConfigError(str(e)) from None
     if p.suffix == ".toml":

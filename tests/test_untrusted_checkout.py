@@ -199,6 +199,19 @@ def test_fifo_named_or_walked_is_refused_without_waiting(layout):
     assert "fw/gw.rules" in proc.stdout  # the rest of the walk
 
 
+def test_side_files_that_are_fifos_are_refused(layout):
+    """An inventory, a configuration or a baseline that is a FIFO: one line, no wait."""
+    repo, _ = layout
+    os.mkfifo(repo / "pipe")
+    for args in (["check", "fw", "--policy", "exchange-2013", "--inventory", "pipe"], ["check", "fw", "--config", "pipe"],
+                 ["check", "fw", "--baseline", "pipe"], ["check", "fw", "--policy", "./pipe", "--inventory", "pipe"],
+                 ["trace", "fw/gw.rules", "--packets", "pipe"]):
+        proc = subprocess.run([sys.executable, "-m", "linter", *args], cwd=repo, capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 2 and "pipe" in proc.stderr and "named pipe (FIFO)" in proc.stderr, (args, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
 def test_devices_and_sockets_are_refused(layout):
     repo, _ = layout
     code, _, err = run("check", "/dev/zero", cwd=repo)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +136,7 @@ def load_inventory(path: str, packs: list[Pack]) -> Inventory:
     the file and the key; nothing is half-applied (the caller gets an Inventory or an error)."""
     p = Path(path)
     path = files.display(p)
-    if not p.is_file():
+    if not os.path.lexists(p):
         raise PolicyError(f"{path}: no such inventory file")
     try:
         data = load_yaml(p)
