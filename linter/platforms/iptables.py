@@ -958,6 +958,7 @@ class _Converter:
                       f"end of file before COMMIT of table {self.table.name}: its rules are analysed as read")
         filters: list[m.Filter] = []
         alterations: list[m.Alteration] = []
+        pending: dict[int, _PendingRule] = {}  # id of each rule -> what it was read from
         for t in self.tables:
             self.add_builtins(t)
             built = {}
@@ -970,7 +971,9 @@ class _Converter:
                         self.diag(pr.origin.line, pr.origin.column, pr.origin.text, "error", "internal",
                                   f"could not read this rule's target: {type(e).__name__}: {e}")
                         action, alt = _act("unknown", detail=pr.target_text), None
-                    rules.append(m.Rule(pr.match, action, pr.origin, i, comment=pr.comment))
+                    rule = m.Rule(pr.match, action, pr.origin, i, comment=pr.comment)
+                    rules.append(rule)
+                    pending[id(rule)] = pr
                     if alt is not None:
                         alterations.append(alt)
                 built[ch.name] = rules
@@ -995,6 +998,7 @@ class _Converter:
                 else:
                     filters.append(m.Filter(ch.name, tuple(built[ch.name]), m.Action("return"), table=t.name,
                                             builtin=False, family=self.family, origin=ch.origin))
+        self.report_jump_loops(filters, pending)
         table_order = {t.name: i for i, t in enumerate(self.tables)}
         alterations.sort(key=lambda a: (table_order.get(a.table, 99), a.origin.line,
                                         HOOK_ORDER.index(a.stage) if a.stage in HOOK_ORDER else 9))
@@ -1003,6 +1007,26 @@ class _Converter:
             for hook in ("INPUT", "FORWARD", "OUTPUT"):
                 bindings.append(m.Binding(hook, hook, family=self.family))
         return filters, alterations, bindings
+
+    def report_jump_loops(self, filters: list[m.Filter], pending: dict[int, _PendingRule]) -> None:
+        """An error at the jump that closes each loop of chains a built-in chain reaches
+        (`model.jump_loops` says which jump: the first edge back to a chain on the path of
+        a depth-first walk from the built-in chains, in file order). The kernel refuses
+        such a table: iptables-nft-restore at that rule ("Too many links"), the legacy
+        iptables-restore at COMMIT (ELOOP, "Too many levels of symbolic links"). A loop no
+        built-in chain reaches is loaded and never runs: FW006 reports its chains."""
+        for loop in m.jump_loops(filters):
+            if not loop.reachable:
+                continue
+            o = loop.rule.origin
+            pr = pending.get(id(loop.rule))
+            col = _split_words(o.text).column(pr.target_word - 1) if pr is not None and pr.target_word else o.column
+            opt = "-g" if loop.rule.action.kind == "goto" else "-j"
+            cycle = " -> ".join(_shown(c) for c in loop.cycle)
+            self.diag(o.line, col, o.text, "error", "jump-loop",
+                      f"{opt} {_shown(loop.cycle[0])} closes the jump loop {cycle} in table {loop.table}: "
+                      "iptables-restore refuses the table (ELOOP); fwlint does not follow this jump, "
+                      "and answers that depend on it are approximate", construct="jump loop")
 
     def action(self, t: _Table, pr: _PendingRule) -> tuple[m.Action, m.Alteration | None]:
         name = pr.target
@@ -1067,6 +1091,11 @@ class _Converter:
 
     def chain_of(self, t: _Table, pr: _PendingRule) -> str:
         return pr.chain
+
+
+def _shown(name: str, limit: int = 40) -> str:
+    """A name as messages show it: a hostile 100,000-character chain name is cut."""
+    return name if len(name) <= limit else name[:limit - 3] + "..."
 
 
 def _replace_stage(alt: m.Alteration, stage: str) -> m.Alteration:
