@@ -45,6 +45,7 @@ from lark.lexer import Lexer
 
 from .. import model as m
 from .. import names
+from ..limits import MAX_IPTABLES_LINE_LENGTH, MAX_IPTABLES_LINE_WORDS
 from ..resources import grammar_text
 
 __all__ = ["detect", "parse", "PLATFORM", "BUILTIN_CHAINS"]
@@ -368,7 +369,7 @@ def _plan(sig: tuple[str, ...]) -> tuple:
         plan = ("zero",)
     else:  # other_command
         plan = ("other", _idx(t[0]), _items(t[-1]))
-    if len(_plan_cache) < 20000:
+    if len(_plan_cache) < 20000 and len(sig) <= 512:  # (a long line's sequence is its own)
         _plan_cache[sig] = plan
     return plan
 
@@ -693,6 +694,9 @@ class _Table:
     implicit: bool = False
 
 
+_MAX_MESSAGE = 400
+
+
 class _Converter:
     def __init__(self, path: str, family: int) -> None:
         self.path = path
@@ -709,6 +713,10 @@ class _Converter:
 
     def diag(self, line: int, col: int, text: str, severity: str, code: str, message: str,
              construct: str = "") -> None:
+        if len(message) > _MAX_MESSAGE:  # (a message quoting a megabyte word stays short)
+            message = message[:_MAX_MESSAGE - 3] + "..."
+        if len(construct) > _MAX_MESSAGE:
+            construct = construct[:_MAX_MESSAGE - 3] + "..."
         self.diags.append(m.Diagnostic(m.Origin(self.path, line, col, text), severity, code, message,
                                        construct))  # type: ignore[arg-type]
         if severity != "note":
@@ -728,18 +736,71 @@ class _Converter:
                 if stripped == "COMMIT":
                     self.unknown_table = False
                 return
+        if len(text) > MAX_IPTABLES_LINE_LENGTH:
+            self.too_long(lineno, text)
+            return
         ws = _split_words(text)
         if ws.error is not None:
             col, msg = ws.error
             self.diag(lineno, col, text, "error", "syntax", msg)
+            self.keep_unreadable_rule(lineno, text, ws, _classify(ws))
             return
         sig = _classify(ws)
+        if self.repeated_option(lineno, text, ws, sig):
+            return
+        if len(sig) > MAX_IPTABLES_LINE_WORDS:
+            text = _cut(text)
+            self.diag(lineno, 1, text, "error", "syntax",
+                      f"line of {len(sig)} words: more than fwlint parses (linter/limits.py "
+                      f"MAX_IPTABLES_LINE_WORDS = {MAX_IPTABLES_LINE_WORDS}; iptables-restore itself takes "
+                      "at most 255): not read")
+            self.keep_unreadable_rule(lineno, text, ws, sig)
+            return
         try:
             plan = _plan(sig)
         except _SyntaxFailure as e:
             self.syntax_error(lineno, text, ws, sig, e)
             return
         getattr(self, "do_" + plan[0])(lineno, text, ws, plan)
+
+    def too_long(self, lineno: int, text: str) -> None:
+        """A line too long to read: reported, not split into words; a rule it appends to a
+        chain is kept as not understood (its first words say which chain). Their origins
+        hold the line's beginning only: reports and fingerprints stay small."""
+        length = len(text)
+        text = _cut(text)
+        self.diag(lineno, 1, text, "error", "syntax",
+                  f"line of {length} characters: longer than fwlint reads (linter/limits.py "
+                  f"MAX_IPTABLES_LINE_LENGTH = {MAX_IPTABLES_LINE_LENGTH}; iptables-restore itself reads "
+                  "at most 10239 bytes per line): not read")
+        head = text.lstrip()[:256].split()[:3]
+        ws = _Words(head, None, None, text)
+        self.keep_unreadable_rule(lineno, text, ws, _classify(ws))
+
+    # generic options iptables takes once per rule ("multiple -s flags not allowed"); -j and
+    # -g name one target between them
+    _ONCE = {"PROTO": "PROTO", "SRC": "SRC", "DST": "DST", "IN": "IN", "OUT": "OUT", "FRAG": "FRAG",
+             "JUMP": "TARGET", "GOTO": "TARGET"}
+
+    def repeated_option(self, lineno: int, text: str, ws: _Words, sig: tuple[str, ...]) -> bool:
+        """A generic option given twice: iptables-restore refuses the line, and so does
+        fwlint, before parsing it (one scan of the words: a line that repeats `-s` a
+        million times costs one pass, and one diagnostic)."""
+        once = self._ONCE
+        seen: set[str] = set()
+        for i, t in enumerate(sig):
+            kind = once.get(t)
+            if kind is None:
+                continue
+            if kind in seen:
+                what = "-j/-g" if kind == "TARGET" else ws.words[i]
+                self.diag(lineno, ws.column(i), text, "error", "invalid",
+                          f"multiple {what} options are not allowed: iptables-restore refuses this line; "
+                          "its rule is not analysed")
+                self.keep_unreadable_rule(lineno, text, ws, sig)
+                return True
+            seen.add(kind)
+        return False
 
     def syntax_error(self, lineno: int, text: str, ws: _Words, sig: tuple[str, ...],
                      e: _SyntaxFailure) -> None:
@@ -753,7 +814,12 @@ class _Converter:
         else:
             msg = "unexpected end of line"
         self.diag(lineno, ws.column(i), text, "error", "syntax", msg)
-        # keep a rule that cannot be read as an unknown action, so evaluation stays sound
+        self.keep_unreadable_rule(lineno, text, ws, sig)
+
+    def keep_unreadable_rule(self, lineno: int, text: str, ws: _Words, sig: tuple[str, ...]) -> None:
+        """Keep the rule of an -A/-I line that cannot be read as an unknown action, so that
+        evaluation stays sound (every answer through it is approximate) and the indices of
+        the rules after it stay those of the kernel."""
         k = 1 if sig and sig[0] == "COUNTER" else 0
         if len(sig) > k + 1 and sig[k] in ("APPEND", "INSERT") and sig[k + 1] == "WORD":
             chain = self.chain_for_rule(lineno, text, ws, ws.words[k + 1], k)
@@ -1093,6 +1159,11 @@ class _Converter:
         return pr.chain
 
 
+def _cut(text: str, limit: int = 1000) -> str:
+    """The beginning of a line too long to read, as its origins quote it."""
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
 def _shown(name: str, limit: int = 40) -> str:
     """A name as messages show it: a hostile 100,000-character chain name is cut."""
     return name if len(name) <= limit else name[:limit - 3] + "..."
@@ -1158,8 +1229,6 @@ class _RuleBuilder:
         target_i = -1
         target_opts: list = []
         section = None  # None, "target" or a module record
-        seen_generic: set[str] = set()
-        repeated: set[str] = set()
         for kind, neg, oi, args in items:
             if kind == "option":
                 opt = words[oi]
@@ -1202,8 +1271,7 @@ class _RuleBuilder:
                 modules.append(rec)
                 section = rec
             elif kind in ("jump", "goto"):
-                if target is not None:
-                    self.diag(oi, "warning", "invalid", "more than one target")
+                # (a second target never gets here: `_Converter.repeated_option`)
                 target = words[args[0][1]]
                 goto = kind == "goto"
                 target_i = oi
@@ -1211,11 +1279,7 @@ class _RuleBuilder:
             elif kind == "set_counters":
                 continue
             else:
-                if kind in seen_generic and kind != "family":
-                    if kind not in repeated:
-                        repeated.add(kind)
-                        self.diag(oi, "warning", "invalid", f"multiple {words[oi]} options are not allowed")
-                seen_generic.add(kind)
+                # (each generic option comes once: `_Converter.repeated_option`)
                 self.generic(kind, neg, oi, args, fam)
         # the implicit protocol match
         if implicit:
