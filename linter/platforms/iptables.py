@@ -510,6 +510,9 @@ def _addr_ranges(text: str, family: int) -> tuple[tuple[int, int, int], ...] | s
         if not part:
             raise _Bad(f"empty address in {text!r}")
         addr, slash, mask = part.partition("/")
+        if "%" in addr:
+            # (Python's ipaddress would read `fe80::1%eth0`; `-s` strips zone ids before)
+            raise _Bad(f"zone id in {part!r}: ip6tables refuses it here")
         if family == 4 and (not slash or mask.isdigit()):
             octets = addr.split(".")
             if len(octets) == 4 and all(o.isdigit() and len(o) <= 3 and int(o) <= 255 for o in octets):
@@ -695,6 +698,9 @@ class _Table:
 
 
 _MAX_MESSAGE = 400
+# an IPv6 zone id after an address (before a prefix length or the next address of a list)
+_ZONE_RE = re.compile(r"%([^%/,\s]+)(?=$|[/,])")
+_MAX_CHAIN_NAME = 28  # iptables: XT_EXTENSION_MAXNAMELEN (29) less the NUL
 
 
 class _Converter:
@@ -897,6 +903,7 @@ class _Converter:
         builtin = name in BUILTIN_CHAINS[t.name]
         ch = t.chains.get(name)
         if ch is None:
+            self.check_chain_name(lineno, 2, text, name)
             ch = _Chain(name, builtin, origin)
             t.chains[name] = ch
         else:
@@ -927,9 +934,20 @@ class _Converter:
         t = self.ensure_table(lineno, text)
         name = ws.words[plan[1]]
         if name in t.chains:
-            self.diag(lineno, ws.column(plan[1]), text, "warning", "duplicate-chain", f"chain {name} already exists")
+            self.diag(lineno, ws.column(plan[1]), text, "warning", "duplicate-chain",
+                      f"chain {_shown(name)} already exists")
             return
+        self.check_chain_name(lineno, ws.column(plan[1]), text, name)
         t.chains[name] = _Chain(name, False, m.Origin(self.path, lineno, ws.column(plan[1] - 1), text))
+
+    def check_chain_name(self, lineno: int, col: int, text: str, name: str) -> None:
+        """iptables refuses a chain name longer than 28 characters (XT_EXTENSION_MAXNAMELEN
+        less its NUL): "chain name too long (must be under 29 chars)". Reported once, where
+        the chain is declared; the chain is still analysed."""
+        if len(name) > _MAX_CHAIN_NAME:
+            self.diag(lineno, col, text, "warning", "invalid",
+                      f"chain name of {len(name)} characters ({_shown(name)}): iptables allows at most "
+                      f"{_MAX_CHAIN_NAME} and refuses this line")
 
     def do_policy(self, lineno, text, ws, plan) -> None:
         t = self.ensure_table(lineno, text)
@@ -981,7 +999,7 @@ class _Converter:
             else:
                 origin = m.Origin(self.path, lineno, ws.column(cmd_i), text)
                 self.diag(lineno, ws.column(cmd_i + 1), text, "error", "undeclared-chain",
-                          f"chain {name} is not declared in table {t.name} (created to analyse it)")
+                          f"chain {_shown(name)} is not declared in table {t.name} (created to analyse it)")
                 ch = _Chain(name, False, origin)
             t.chains[name] = ch
         return ch
@@ -1338,6 +1356,8 @@ class _RuleBuilder:
             self.conds.append(_cached(m.IntCond, m.PROTO, ((n, n),), neg))
         elif kind in ("source", "destination"):
             field_ = m.SRC if kind == "source" else m.DST
+            if "%" in val and fam == 6:
+                val = self.without_zone_ids(val_i, val)
             try:
                 r = _addr_ranges(val, fam)
             except _Bad as e:
@@ -1364,6 +1384,22 @@ class _RuleBuilder:
             want = 4 if words[oi] in ("-4", "--ipv4") else 6
             if want != fam:
                 self.conds.append(m.IntCond(m.FAMILY, ((want, want),), False))
+
+    def without_zone_ids(self, val_i: int, val: str) -> str:
+        """`fe80::1%eth0` -> `fe80::1`, said aloud. ip6tables resolves the address with
+        getaddrinfo on the machine that loads the rules: it refuses the line there when no
+        interface has that name, and otherwise drops the zone (ip6tables-save prints
+        `fe80::1/128`: the rule matches the address on every interface). fwlint reads the
+        rule as loaded, and warns, since where it loads is not in the file."""
+        zones = _ZONE_RE.findall(val)
+        if not zones:
+            return val  # (a `%` that is not a zone id: the address is reported as bad)
+        names_ = ", ".join(dict.fromkeys(f"%{z}" for z in zones))
+        self.diag(val_i, "warning", "zone-id",
+                  f"{val}: ip6tables drops the zone id {names_} (the rule then matches the address on every "
+                  "interface), and refuses the line on a machine without such an interface; read without it",
+                  construct="zone id")
+        return _ZONE_RE.sub("", val)
 
     # ----------------------------------------------------------------- modules
 
@@ -1641,8 +1677,17 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
     conv = _Converter(path, family)
     n = 0
     last_text = ""
+    nul_lines = 0
     for text, enc in _decode_lines(data):
         n += 1
+        if "\0" in text:
+            # iptables-restore reads a line as a C string: up to its first NUL byte. So does
+            # fwlint, and it says so once for the file (a UTF-16 file has NULs on every line)
+            cut = text.index("\0")
+            text = text[:cut]
+            nul_lines += 1
+            if nul_lines == 1:
+                nul_at = (n, cut + 1, text)
         last_text = text
         if enc is not None:
             conv.diag(n, enc[0], text, "warning", "encoding", enc[1])
@@ -1650,6 +1695,12 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
             conv.line(n, text)
         except Exception as e:  # never raise on input: report it at the line
             conv.diag(n, 1, text, "error", "internal", f"could not read this line: {type(e).__name__}: {e}")
+    if nul_lines:
+        line, col, text = nul_at
+        more = f" (and on {nul_lines - 1} more line{'s' if nul_lines > 2 else ''})" if nul_lines > 1 else ""
+        conv.diag(line, col, text, "warning", "encoding",
+                  f"NUL byte{more}: iptables-restore reads each line only up to its first NUL byte, and so "
+                  "does fwlint (is this file UTF-16, or binary?)", construct="NUL")
     filters, alterations, bindings = conv.finish(n, last_text)
     if not filters and not conv.diags:
         # an empty file (or only comments): say so, rather than report a clean ruleset
