@@ -36,7 +36,7 @@ from typing import Iterator
 
 from ..findings import Result
 from ..graph import FATES, last_match_sets, match_packet
-from ._util import related_rule, rule_ref
+from ._util import related_rule, rule_ref, shown
 
 ID = "FW002"
 NAME = "redundant-rule"
@@ -104,7 +104,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         by = (f"line {takers[0].origin.line}" if takers else
               f"the default policy ({f.default.kind.upper()})" if f.builtin else "the end of the chain")
         what = rule.action.kind.upper() if rule.action.kind in ("accept", "drop", "reject", "return") \
-            else f"{rule.action.kind} {rule.action.target}"
+            else f"{rule.action.kind} {shown(rule.action.target or '')}"
         yield Result(rule.origin,
                      f"{rule_ref(f, rule)} is redundant: without it, {by} would decide its packets "
                      f"the same way ({what})",
