@@ -1,8 +1,10 @@
 """FW006 unused definition: a user chain (or object) that nothing refers to.
 
 ## What it does
-Finds user-defined chains that no rule jumps or goes to, and, on platforms that have them,
-objects, object groups, tables, macros and ACLs that are defined and never used.
+Finds user-defined chains that no rule jumps or goes to, and chains only jumped to from a
+loop of chains that nothing else enters (`-A X -j Y`, `-A Y -j X`: iptables loads such a
+loop, and it never runs), and, on platforms that have them, objects, object groups, tables,
+macros and ACLs that are defined and never used.
 
 ## Why is this bad?
 An unused chain is either dead weight or, worse, a rule set somebody believes is active:

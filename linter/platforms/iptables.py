@@ -26,6 +26,11 @@ Conventions (see docs/iptables-support.md for the full support table):
   per address; the union is the same packet set).
 - Alterations: one `Alteration` per built-in chain of the table from which the rule is
   reachable (following jumps and gotos); stage "" when it is reachable from none.
+- A jump that closes a loop of chains a built-in chain reaches (iptables-restore refuses
+  the table): `error jump-loop` at it (`model.jump_loops` says which jump closes a loop).
+- Bounded work: a line longer than MAX_IPTABLES_LINE_LENGTH, or of more than
+  MAX_IPTABLES_LINE_WORDS words (linter/limits.py), is one diagnostic, not parsed; a
+  repeated generic option is found by one scan of the words, before parsing.
 - Every line not understood is a located `Diagnostic`; nothing is dropped silently.
 """
 
