@@ -19,6 +19,7 @@ filters (pf) are decided by the last matching rule unless a `quick` rule ends th
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass, field
 from typing import Container, Iterable, Iterator
 
@@ -169,6 +170,22 @@ class _Jumps:
         return self.loops.get((f.table, f.name, id(rule))) if self.loops else None
 
 
+_JUMPS: dict[int, tuple[weakref.ref, _Jumps]] = {}
+
+
+def _jumps_of(device: m.Device) -> _Jumps:
+    """The device's `_Jumps`, kept while the device lives (`trace --packets` and the packs
+    trace many packets through one device; finding its loops is a walk over all its rules)."""
+    hit = _JUMPS.get(id(device))
+    if hit is not None and hit[0]() is device:
+        return hit[1]
+    jumps = _Jumps(device)
+    for k in [k for k, (ref, _j) in _JUMPS.items() if ref() is None]:
+        del _JUMPS[k]
+    _JUMPS[id(device)] = (weakref.ref(device), jumps)
+    return jumps
+
+
 def _explore(device: m.Device, flt: m.Filter, p: m.Packet) -> list[tuple[str, _Branch]]:
     """(outcome, branch) for every way the unknowns can go, the branch where an unknown
     holds before the one where it does not. Outcome is a verdict, or 'return' when the
@@ -176,7 +193,7 @@ def _explore(device: m.Device, flt: m.Filter, p: m.Packet) -> list[tuple[str, _B
 
     Iterative: each branch carries its own call stack, so a chain of thousands of jumps
     needs no recursion; a jump that closes a loop is not followed."""
-    jumps = _Jumps(device)
+    jumps = _jumps_of(device)
     budget = [_MAX_BRANCHES]
     out: list[tuple[str, _Branch]] = []
     todo = [_Branch({}, frames=[[flt, 0]])]
@@ -958,7 +975,8 @@ class Analysis:
         return list(seen.values())
 
     def topological(self) -> list[m.Filter]:
-        """Every filter, callers before the filters they call (loops broken arbitrarily).
+        """Every filter, callers before the filters they call (not through a jump that closes
+        a loop: `model.jump_loops`).
 
         A depth-first walk with a stack of its own: no recursion limit for deep call chains,
         and no recursive closure (a closure that refers to itself and to the analysis is a
