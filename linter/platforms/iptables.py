@@ -120,23 +120,56 @@ _OPTION_TERMINALS = {
     "-g": "GOTO", "--goto": "GOTO",
 }
 _COUNTER_RE = re.compile(r"\[\d+:\d+\]\Z")
-_WORD_RE = re.compile(r"""(?:[^\s"'\\]+|"(?:[^"\\]|\\.)*"|'[^']*'|\\.?)+""", re.S)
-_UNQUOTE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|\\(.)|([^"\'\\]+)', re.S)
+# The pieces of shell words: plain text, "..." (backslash escapes), '...', a backslash and
+# the character it escapes, and blanks between words. Each piece is one match (a word is
+# the pieces between blanks), and the quoted ones are unrolled loops (`[^"\\]*` runs, not
+# one alternation per character): a megabyte of quotes costs no regex backtracking stack.
+_PIECE_RE = re.compile(r"""[^\s"'\\]+|"[^"\\]*(?:\\.[^"\\]*)*"|'[^']*'|\\.?|\s+""", re.S)
 _DQ_ESCAPE_RE = re.compile(r"\\(.)", re.S)
 
 
-def _unquote(word: str) -> str:
-    out = []
-    for dq, sq, esc, plain in _UNQUOTE_RE.findall(word):
-        if plain:
-            out.append(plain)
-        elif esc:
-            out.append(esc)
-        elif sq:
-            out.append(sq)
+def _shell_words(line: str) -> tuple[list[str], list[int], set[int], tuple[int, str] | None]:
+    """Words as iptables-restore splits them: (words unquoted, their columns, indices of the
+    quoted ones, (column, message) of the first unterminated quote or None). Text no piece
+    matches (a quote without its end) separates words and is left out, as before."""
+    words: list[str] = []
+    cols: list[int] = []
+    quoted: set[int] = set()
+    error = None
+    cur: list[str] | None = None
+    pos = 0
+    for mt in _PIECE_RE.finditer(line):
+        start = mt.start()
+        piece = mt.group()
+        c = piece[0]
+        if start != pos or c.isspace():
+            if start != pos and error is None:
+                error = (pos + 1, "unterminated quote")
+            if cur is not None:
+                words.append("".join(cur))
+                cur = None
+        pos = mt.end()
+        if c.isspace():
+            continue
+        if cur is None:
+            cur = []
+            cols.append(start + 1)
+        if c == '"':
+            cur.append(_DQ_ESCAPE_RE.sub(r"\1", piece[1:-1]))
+            quoted.add(len(words))
+        elif c == "'":
+            cur.append(piece[1:-1])
+            quoted.add(len(words))
+        elif c == "\\":
+            cur.append(piece[1:])
+            quoted.add(len(words))
         else:
-            out.append(_DQ_ESCAPE_RE.sub(r"\1", dq))
-    return "".join(out)
+            cur.append(piece)
+    if cur is not None:
+        words.append("".join(cur))
+    if pos != len(line) and error is None:
+        error = (pos + 1, "unterminated quote")
+    return words, cols, quoted, error
 
 
 class _Words:
@@ -174,8 +207,7 @@ class _Words:
                     cols.append(pos + 1)
                     pos += len(w)
             else:
-                for mt in _WORD_RE.finditer(line):
-                    cols.append(mt.start() + 1)
+                cols = _shell_words(line)[1]
             self.columns = cols
         if 0 <= i < len(self.columns):
             return self.columns[i]
@@ -204,25 +236,7 @@ def _split_words(line: str) -> _Words:
                     words.append(part)
             if ok:
                 return _Words(words, quoted, None, line)
-    words = []
-    cols: list[int] = []
-    quoted = set()
-    error = None
-    pos = 0
-    for mt in _WORD_RE.finditer(line):
-        gap = line[pos:mt.start()]
-        if gap.strip() and error is None:
-            error = (pos + len(gap) - len(gap.lstrip()) + 1, "unterminated quote")
-        pos = mt.end()
-        w = mt.group()
-        if '"' in w or "'" in w or "\\" in w:
-            quoted.add(len(words))
-            w = _unquote(w)
-        words.append(w)
-        cols.append(mt.start() + 1)
-    gap = line[pos:]
-    if gap.strip() and error is None:
-        error = (pos + len(gap) - len(gap.lstrip()) + 1, "unterminated quote")
+    words, cols, quoted, error = _shell_words(line)
     return _Words(words, quoted, cols, line, error)
 
 
