@@ -849,10 +849,7 @@ class _Converter:
         if len(sig) > k + 1 and sig[k] in ("APPEND", "INSERT") and sig[k + 1] == "WORD":
             chain = self.chain_for_rule(lineno, text, ws, ws.words[k + 1], k)
             if chain is not None:
-                origin = m.Origin(self.path, lineno, ws.column(k), text)
-                match = m.Match((m.Opaque(f"unparsed@{self.path}:{lineno}", "rule not understood"),))
-                rule = _PendingRule(match, None, False, [], "", origin, "", 0)
-                rule.target_text = "?"
+                rule = _unreadable_rule(m.Origin(self.path, lineno, ws.column(k), text))
                 rule.chain = chain.name
                 if sig[k] == "INSERT":
                     chain.rules.insert(0, rule)
@@ -1196,6 +1193,13 @@ class _Converter:
         return pr.chain
 
 
+def _unreadable_rule(origin: m.Origin) -> _PendingRule:
+    """A rule fwlint cannot read (or iptables refuses): it matches on a condition of its
+    own, and does what is not known."""
+    match = m.Match((m.Opaque(f"unparsed@{origin.path}:{origin.line}", "rule not understood"),))
+    return _PendingRule(match, None, False, [], "?", origin, "", 0)
+
+
 def _cut(text: str, limit: int = 1000) -> str:
     """The beginning of a line too long to read, as its origins quote it."""
     return text if len(text) <= limit else text[:limit] + " ..."
@@ -1249,11 +1253,20 @@ class _RuleBuilder:
         self.extra_words: list[str] = []
         self.occurrence = 0  # stateful matches of this rule so far (for their Opaque keys)
         self.recording: list | None = None  # diagnostics of a module conversion being cached
+        # an option iptables takes once per match, given twice: it refuses the line
+        self.refused = False
+        self.said: set[tuple[str, str, str]] = set()  # the diagnostics given for this line
 
     def diag(self, i: int, severity: str, code: str, message: str, construct: str = "") -> None:
         if self.recording is not None:
             self.recording.append((i, (severity, code, message, construct)))
             return
+        # the same message once per line: a line repeating an option thousands of times is
+        # one diagnostic, not one per repetition
+        said = (severity, code, message)
+        if said in self.said:
+            return
+        self.said.add(said)
         self.conv.diag(self.lineno, self.ws.column(i), self.text, severity, code, message, construct)
 
     def build(self, items: tuple) -> _PendingRule:
@@ -1341,6 +1354,8 @@ class _RuleBuilder:
                 parts.extend(_shell_quote(self.word(a)) for a in argv)
             target_text = " ".join(parts)
         origin = m.Origin(self.conv.path, self.lineno, self.ws.command_column(self.cmd_i), self.text)
+        if self.refused:
+            return _unreadable_rule(origin)
         return _PendingRule(m.Match(tuple(self.conds)), target, goto,
                             [(neg, opt, [self.word(a) for a in argv]) for neg, opt, argv, _ in target_opts],
                             target_text, origin, "; ".join(self.comments), target_i + 1)
@@ -1472,18 +1487,21 @@ class _RuleBuilder:
             n_conds = len(self.conds)
             n_comments = len(self.comments)
             self.recording = []
+            refused_before, self.refused = self.refused, False
             try:
                 self.convert_module(name, mi, opts)
                 diags = tuple((where.get(i, ("m",)), rest) for i, rest in self.recording)
             finally:
                 self.recording = None
-            hit = (tuple(self.conds[n_conds:]), tuple(self.comments[n_comments:]), diags)
+            refused, self.refused = self.refused, self.refused or refused_before
+            hit = (tuple(self.conds[n_conds:]), tuple(self.comments[n_comments:]), diags, refused)
             if len(_module_cache) < 50_000:
                 _module_cache[key] = hit
             for pos, rest in diags:
                 self.diag(self.position(pos, mi, opts), *rest)
             return
-        conds, comments, diags = hit
+        conds, comments, diags, refused = hit
+        self.refused = self.refused or refused
         if conds:
             self.conds.extend(conds)
         if comments:
@@ -1523,9 +1541,13 @@ class _RuleBuilder:
                 self.conds.append(m.Opaque(f"{name} {self.canon([rec])}", f"-m {name} {self.canon([rec])}", neg))
                 continue
             base = _OPT_ALIASES.get(opt, opt)
-            if base in seen:
-                self.diag(oi, "warning", "invalid", f"{opt} given twice")
-            seen.add(base)
+            once = "--tcp-flags" if base == "--syn" else base  # ("only one of --syn or --tcp-flags")
+            if once in seen:
+                self.diag(oi, "error", "invalid",
+                          f"-m {name}: {opt} given twice: iptables refuses this line; its rule is not analysed")
+                self.refused = True
+                return  # (the rest of this match does not matter: the rule is not kept)
+            seen.add(once)
             want = 0 if opt in _FLAG_OPTIONS else (2 if opt == "--tcp-flags" else 1)
             if len(argv) != want:
                 self.diag(oi, "warning", "invalid", f"{opt} takes {want} value{'s' if want != 1 else ''}")
