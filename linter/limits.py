@@ -48,3 +48,6 @@ MAX_INCLUDE_DEPTH = 16
 # stays linear and its memory small. A rule in such a line is kept as not understood.
 MAX_IPTABLES_LINE_LENGTH = 2 * MiB  # characters
 MAX_IPTABLES_LINE_WORDS = 16_384
+# diagnostics of one line (then one saying how many more): a line of thousands of distinct
+# unknown options would otherwise make thousands of findings, each quoting the line
+MAX_IPTABLES_DIAGNOSTICS_PER_LINE = 16

@@ -21,7 +21,7 @@ from linter import model as m
 from linter.checks import run_checks
 from linter.cli import main
 from linter.graph import Analysis, trace
-from linter.limits import MAX_IPTABLES_LINE_LENGTH, MAX_IPTABLES_LINE_WORDS
+from linter.limits import MAX_IPTABLES_DIAGNOSTICS_PER_LINE, MAX_IPTABLES_LINE_LENGTH, MAX_IPTABLES_LINE_WORDS
 from linter.platforms import iptables as ipt
 
 BUDGET = 60  # seconds per command: against hangs (these took minutes, or never ended)
@@ -265,6 +265,19 @@ def test_huge_lines_are_one_located_diagnostic(tmp_path: Path, bad, code, column
     # the rule is kept (not understood), and the one after it is still read
     kinds = [r.action.kind for r in ipt.parse("x.rules", text.encode()).filter("INPUT").rules]
     assert kinds == ["unknown", "accept"]
+
+
+def test_thousands_of_distinct_problems_on_one_line(tmp_path: Path) -> None:
+    """8,000 different unknown options: MAX_IPTABLES_DIAGNOSTICS_PER_LINE of them, then one
+    that says there are more (it was 8,000 findings, each quoting the line: 24 s)."""
+    bad = "-A INPUT" + "".join(f" --foo{i} x" for i in range(8000)) + " -j ACCEPT"
+    text, canary = ruleset([], [bad])
+    path = write(tmp_path, text)
+    code, report = check(path)
+    assert code == 1
+    got = [d["code"] for d in report["diagnostics"] if d["line"] == line_of(text, bad)]
+    assert got == ["unknown-option"] * MAX_IPTABLES_DIAGNOSTICS_PER_LINE + ["too-many-problems"]
+    assert_canary(report, path, canary)
 
 
 def test_a_hundred_thousand_character_chain_name(tmp_path: Path) -> None:

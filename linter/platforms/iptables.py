@@ -50,7 +50,7 @@ from lark.lexer import Lexer
 
 from .. import model as m
 from .. import names
-from ..limits import MAX_IPTABLES_LINE_LENGTH, MAX_IPTABLES_LINE_WORDS
+from ..limits import MAX_IPTABLES_DIAGNOSTICS_PER_LINE, MAX_IPTABLES_LINE_LENGTH, MAX_IPTABLES_LINE_WORDS
 from ..resources import grammar_text
 
 __all__ = ["detect", "parse", "PLATFORM", "BUILTIN_CHAINS"]
@@ -728,6 +728,7 @@ class _Converter:
         self.family = family
         self.diags: list[m.Diagnostic] = []
         self.bad_lines: set[int] = set()
+        self.diag_line, self.diag_count = 0, 0  # diagnostics of the line being read, so far
         self.tables: list[_Table] = []
         self.table: _Table | None = None
         self.unknown_table = False
@@ -742,6 +743,18 @@ class _Converter:
             message = message[:_MAX_MESSAGE - 3] + "..."
         if len(construct) > _MAX_MESSAGE:
             construct = construct[:_MAX_MESSAGE - 3] + "..."
+        if line != self.diag_line:
+            self.diag_line, self.diag_count = line, 0
+        self.diag_count += 1
+        if self.diag_count > MAX_IPTABLES_DIAGNOSTICS_PER_LINE:
+            if severity != "note":
+                self.bad_lines.add(line)
+            if self.diag_count == MAX_IPTABLES_DIAGNOSTICS_PER_LINE + 1:
+                self.diags.append(m.Diagnostic(
+                    m.Origin(self.path, line, col, text), "warning", "too-many-problems",
+                    f"more than {MAX_IPTABLES_DIAGNOSTICS_PER_LINE} problems on this line: the others are not "
+                    f"listed (linter/limits.py MAX_IPTABLES_DIAGNOSTICS_PER_LINE)"))
+            return
         self.diags.append(m.Diagnostic(m.Origin(self.path, line, col, text), severity, code, message,
                                        construct))  # type: ignore[arg-type]
         if severity != "note":
