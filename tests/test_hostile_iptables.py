@@ -219,6 +219,24 @@ def test_deep_chains_through_the_graph_api() -> None:
     assert (t.verdict, t.approximate, t.steps[-1].rule.origin.line) == ("drop", False, line_of(text, rules[-1]))
 
 
+def test_five_thousand_nested_jumps_through_a_policy_pack(tmp_path: Path) -> None:
+    """The pack evaluator asks the same outcomes (and traces witnesses) through the chain."""
+    n = 5000
+    chains = [f"C{i}" for i in range(n)]
+    rules = ["-A FORWARD -j C0"] + [f"-A C{i} -j C{i + 1}" for i in range(n - 1)]
+    rules += [f"-A C{n - 1} -p tcp --dport 443 -j ACCEPT", f"-A C{n - 1} -m state --state ESTABLISHED -j ACCEPT"]
+    text, _ = ruleset(chains, rules)
+    write(tmp_path, text, "router.rules")
+    inventory = (Path(__file__).parents[1] / "examples" / "exchange-no-edge" / "inventory.yaml").read_text()
+    write(tmp_path, inventory, "inventory.yaml")
+    code, out = run("check", str(tmp_path / "router.rules"), "--policy", "exchange-2013",
+                    "--inventory", str(tmp_path / "inventory.yaml"), "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and not report["summary"]["errors"]
+    ex = [f for f in report["findings"] if f["id"].startswith("EX")]
+    assert ex and all(f["location"]["path"].endswith("router.rules") for f in ex)
+
+
 # --------------------------------------------------------------------------- repeated options, huge lines
 
 
