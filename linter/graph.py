@@ -180,9 +180,9 @@ def _jumps_of(device: m.Device) -> _Jumps:
     if hit is not None and hit[0]() is device:
         return hit[1]
     jumps = _Jumps(device)
-    for k in [k for k, (ref, _j) in _JUMPS.items() if ref() is None]:
-        del _JUMPS[k]
-    _JUMPS[id(device)] = (weakref.ref(device), jumps)
+    key = id(device)
+    # (forgotten when the device goes, before its id can be another object's)
+    _JUMPS[key] = (weakref.ref(device, lambda _ref: _JUMPS.pop(key, None)), jumps)
     return jumps
 
 

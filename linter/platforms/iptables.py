@@ -1131,6 +1131,7 @@ class _Converter:
         for loop in m.jump_loops(filters):
             if not loop.reachable:
                 continue
+            self.diag_line = 0  # (never left out by the cap on a line's diagnostics)
             o = loop.rule.origin
             pr = pending.get(id(loop.rule))
             col = _split_words(o.text).column(pr.target_word - 1) if pr is not None and pr.target_word else o.column
