@@ -350,5 +350,7 @@ def test_nul_bytes_are_reported_once_and_lines_read_up_to_them(tmp_path: Path) -
     assert (d["code"], d["line"], d["column"]) == ("encoding", canary + 1, 21)
     assert "49 more lines" in d["message"]
     assert_canary(report, path, canary)
-    rules = ipt.parse("x.rules", data).filter("INPUT").rules
+    device = ipt.parse("x.rules", data)
+    rules = device.filter("INPUT").rules
     assert len(rules) == 50 and {r.action.kind for r in rules} == {"continue"}  # as the kernel has them
+    assert device.stats[0].lines_read - device.stats[0].lines_understood == 50  # (their tails are not read)

@@ -1741,6 +1741,7 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
             cut = text.index("\0")
             text = text[:cut]
             nul_lines += 1
+            conv.bad_lines.add(n)  # (what follows the NUL is not read: not understood)
             if nul_lines == 1:
                 nul_at = (n, cut + 1, text)
         last_text = text
