@@ -19,8 +19,9 @@ filters (pf) are decided by the last matching rule unless a `quick` rule ends th
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Container, Iterable, Iterator
 
 from . import model as m
 from .boxes import OverlapIndex
@@ -134,32 +135,112 @@ _MAX_BRANCHES = 256
 
 @dataclass
 class _Branch:
+    """One way the unknowns can go: the assumptions made, what happened so far, and the
+    call stack (per chain entered and not left: the filter and its next rule's index)."""
+
     assume: dict[str, bool]
     steps: list[Step] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    frames: list[list] = field(default_factory=list)
+
+    def copy(self) -> "_Branch":
+        return _Branch(dict(self.assume), list(self.steps), list(self.reasons), [list(fr) for fr in self.frames])
 
 
-def _explore(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, depth: int = 0,
-             budget: list[int] | None = None) -> Iterator[tuple[str, _Branch]]:
-    """Yield (outcome, branch) for every way the unknowns can go. Outcome is a verdict, or
-    'return' when the filter gives the packet back to its caller."""
-    if budget is None:
-        budget = [_MAX_BRANCHES]
-    if depth > 64:
-        br.reasons.append("jump depth exceeds 64 (a loop?)")
-        yield "drop", br
-        return
-    if flt.discipline == "last-match":
-        yield from _explore_last(device, flt, p, br, depth, budget)
-        return
-    for i, rule in enumerate(flt.rules):
+class _Jumps:
+    """Where a trace's jumps lead: `Device.filter`'s lookup as dicts, and the jumps that
+    close a loop (model.jump_loops: the ones the parser reports and `Analysis` cuts)."""
+
+    def __init__(self, device: m.Device) -> None:
+        self.by_key: dict[tuple[str, str], m.Filter] = {}
+        self.by_name: dict[str, m.Filter] = {}
+        for f in device.filters:
+            self.by_key.setdefault((f.table, f.name), f)
+            self.by_name.setdefault(f.name, f)
+        self.loops = {(lp.table, lp.filter, id(lp.rule)): lp for lp in m.jump_loops(device.filters)}
+        # without those jumps no path enters a chain twice: a deeper stack is a bug, and
+        # is stopped rather than followed forever
+        self.max_depth = len(device.filters) + 1
+
+    def target(self, f: m.Filter, rule: m.Rule) -> m.Filter | None:
+        name = rule.action.target or ""
+        return self.by_key.get((f.table, name)) if f.table else self.by_name.get(name)
+
+    def loop(self, f: m.Filter, rule: m.Rule) -> m.JumpLoop | None:
+        return self.loops.get((f.table, f.name, id(rule))) if self.loops else None
+
+
+_JUMPS: dict[int, tuple[weakref.ref, _Jumps]] = {}
+
+
+def _jumps_of(device: m.Device) -> _Jumps:
+    """The device's `_Jumps`, kept while the device lives (`trace --packets` and the packs
+    trace many packets through one device; finding its loops is a walk over all its rules)."""
+    hit = _JUMPS.get(id(device))
+    if hit is not None and hit[0]() is device:
+        return hit[1]
+    jumps = _Jumps(device)
+    key = id(device)
+    # (forgotten when the device goes, before its id can be another object's)
+    _JUMPS[key] = (weakref.ref(device, lambda _ref: _JUMPS.pop(key, None)), jumps)
+    return jumps
+
+
+def _explore(device: m.Device, flt: m.Filter, p: m.Packet) -> list[tuple[str, _Branch]]:
+    """(outcome, branch) for every way the unknowns can go, the branch where an unknown
+    holds before the one where it does not. Outcome is a verdict, or 'return' when the
+    filter (a user chain evaluated on its own) gives the packet back to its caller.
+
+    Iterative: each branch carries its own call stack, so a chain of thousands of jumps
+    needs no recursion; a jump that closes a loop is not followed."""
+    jumps = _jumps_of(device)
+    budget = [_MAX_BRANCHES]
+    out: list[tuple[str, _Branch]] = []
+    todo = [_Branch({}, frames=[[flt, 0]])]
+    while todo:
+        br = todo.pop()
+        got = _advance(jumps, p, br, budget)
+        if isinstance(got, list):
+            todo.extend(reversed(got))  # the first fork (the unknown holds) goes first
+        else:
+            out.append((got, br))
+    return out
+
+
+def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int]) -> str | list[_Branch]:
+    """Run one branch until it has an outcome (returned), or forks on an unknown (the
+    branches are returned; each evaluates the undecided rule again, with the unknown fixed)."""
+    while True:
+        if len(br.frames) > jumps.max_depth:  # pragma: no cover - defensive
+            br.reasons.append(f"jump depth exceeds {jumps.max_depth} (a loop?)")
+            return "drop"
+        frame = br.frames[-1]
+        flt, i = frame
+        if flt.discipline == "last-match":
+            got = _last_match(flt, p, br, budget)
+            if got != "return":
+                return got
+            br.frames.pop()
+            if not br.frames:
+                return "return"
+            continue
+        if i >= len(flt.rules):
+            got = _fall_off(flt, br)
+            if got != "return":
+                return got
+            br.frames.pop()  # back to the caller, at the rule after its jump
+            if not br.frames:
+                return "return"
+            continue
+        rule = flt.rules[i]
+        frame[1] = i + 1
         r = match_packet(rule.match, p, br.assume)
         if r is None:
             forks = _fork(rule, p, br, budget)
             if forks is not None:
                 for nb in forks:
-                    yield from _explore(device, _from(flt, i), p, nb, depth, budget)
-                return
+                    nb.frames[-1][1] = i
+                return forks
             continue
         if not r:
             continue
@@ -170,54 +251,51 @@ def _explore(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, depth: i
             if kind == "unknown":
                 br.reasons.append(f"{rule.origin}: target not modelled ({rule.action.detail})")
             continue
-        if kind in VERDICTS or kind == "return":
+        if kind in VERDICTS:
             br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin))
-            if kind == "return":
-                yield from _fall_off(flt, br)
-            else:
-                yield kind, br
-            return
+            return kind
+        if kind == "return":
+            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin))
+            frame[1] = len(flt.rules)  # as falling off the end
+            continue
         if kind in ("jump", "goto"):
-            target = device.filter(rule.action.target or "", flt.table or None)
             br.steps.append(Step(flt.name, flt.table, f"{kind} {rule.action.target}", rule, rule.origin))
+            loop = jumps.loop(flt, rule)
+            if loop is not None:
+                br.reasons.append(f"{rule.origin}: {kind} {rule.action.target} closes the jump loop "
+                                  f"{loop.describe()}, which iptables-restore refuses: not followed "
+                                  "(taken as coming back)")
+                continue
+            target = jumps.target(flt, rule)
             if target is None:
                 br.reasons.append(f"{rule.origin}: {kind} to undefined {rule.action.target}; taken as not matching")
                 continue
-            rest = _from(flt, i + 1)
-            for outcome, sb in _explore(device, target, p, br, depth + 1, budget):
-                if outcome != "return":
-                    yield outcome, sb
-                elif kind == "jump":
-                    yield from _explore(device, rest, p, sb, depth, budget)
-                else:  # goto: the callee's return goes to our caller
-                    yield from _fall_off(flt, sb)
-            return
-    yield from _fall_off(flt, br)
+            if kind == "goto":
+                frame[1] = len(flt.rules)  # the callee's return goes to our caller
+            br.frames.append([target, 0])
+            continue
 
 
-def _fall_off(flt: m.Filter, br: _Branch) -> Iterator[tuple[str, _Branch]]:
+def _fall_off(flt: m.Filter, br: _Branch) -> str:
     """The end of a filter (or a RETURN): its default decides, or a user chain gives the
-    packet back to its caller."""
+    packet back to its caller ('return')."""
     if flt.builtin or flt.default.kind != "return":
         kind = flt.default.kind if flt.default.kind in VERDICTS else "drop"
         br.steps.append(Step(flt.name, flt.table, f"default {kind}", None, flt.default_origin or flt.origin))
-        yield kind, br
-    else:
-        yield "return", br
+        return kind
+    return "return"
 
 
-def _explore_last(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, depth: int,
-                  budget: list[int]) -> Iterator[tuple[str, _Branch]]:
-    """Last-match evaluation: the last matching deciding rule wins; a quick rule ends it."""
+def _last_match(flt: m.Filter, p: m.Packet, br: _Branch, budget: list[int]) -> str | list[_Branch]:
+    """Last-match evaluation: the last matching deciding rule wins; a quick rule ends it.
+    On an unknown, the forks evaluate the filter again from its start."""
     decided: m.Rule | None = None
-    for i, rule in enumerate(flt.rules):
+    for rule in flt.rules:
         r = match_packet(rule.match, p, br.assume)
         if r is None:
             forks = _fork(rule, p, br, budget)
             if forks is not None:
-                for nb in forks:  # replay from the start with the assumption fixed
-                    yield from _explore_last(device, flt, p, nb, depth, budget)
-                return
+                return forks
             continue
         if not r:
             continue
@@ -231,11 +309,10 @@ def _explore_last(device: m.Device, flt: m.Filter, p: m.Packet, br: _Branch, dep
         if rule.quick:
             break
     if decided is None:
-        yield from _fall_off(flt, br)
-        return
+        return _fall_off(flt, br)
     br.steps.append(Step(flt.name, flt.table, decided.action.kind, decided, decided.origin))
     kind = decided.action.kind
-    yield (kind if kind in VERDICTS else "drop"), br
+    return kind if kind in VERDICTS else "drop"
 
 
 def _fork(rule: m.Rule, p: m.Packet, br: _Branch, budget: list[int]) -> list[_Branch] | None:
@@ -249,16 +326,11 @@ def _fork(rule: m.Rule, p: m.Packet, br: _Branch, budget: list[int]) -> list[_Br
     budget[0] -= 1
     out = []
     for val in (True, False):
-        nb = _Branch(dict(br.assume), list(br.steps), list(br.reasons))
+        nb = br.copy()
         nb.assume[key] = val
         nb.reasons.append(f"{rule.origin}: {desc}")
         out.append(nb)
     return out
-
-
-def _from(flt: m.Filter, i: int) -> m.Filter:
-    """The filter from rule i on (same default)."""
-    return dataclasses.replace(flt, rules=flt.rules[i:])
 
 
 def _first_open(match: m.Match, p: m.Packet, assume: dict[str, bool]) -> tuple[str | None, str]:
@@ -389,7 +461,7 @@ def _trace_filter(device: m.Device, flt: m.Filter, packet: m.Packet, hook: str |
     fam = flt.family or device.family
     if fam is not None and packet.family != fam:
         raise TraceError(f"{device.name} is an IPv{fam} ruleset; the packet is IPv{packet.family}")
-    outcomes = list(_explore(device, flt, packet, _Branch({})))
+    outcomes = _explore(device, flt, packet)
     verdicts = sorted({o for o, _ in outcomes})
     first_verdict, first = outcomes[0]
     # prefer the branch where every opaque condition failed to match (the most literal one)
@@ -398,8 +470,8 @@ def _trace_filter(device: m.Device, flt: m.Filter, packet: m.Packet, hook: str |
             first_verdict, first = o, b
             break
     reasons = list(dict.fromkeys(first.reasons))
-    approximate = len(verdicts) > 1 or any("not modelled" in r or "not decided" in r
-                                           or "undefined" in r or "depth" in r for r in reasons)
+    approximate = len(verdicts) > 1 or any("not modelled" in r or "not decided" in r or "undefined" in r
+                                           or "depth" in r or "jump loop" in r for r in reasons)
     if len(verdicts) == 1 and not approximate:
         reasons = []
     return Trace(first_verdict, approximate, tuple(first.steps), tuple(reasons),
@@ -425,10 +497,38 @@ class Outcome:
     def _get(self, kind: str) -> Node:
         v = self._done.get(kind)
         if v is None:
-            pieces = [p() if callable(p) else p for p in self._parts.get(kind, ())]
-            v = self._done[kind] = _union(self._space, pieces)
-            self._parts[kind] = []
+            # the called chains' sets that this one is made of first, deepest first, with a
+            # stack of our own (a chain of thousands of jumps needs no recursion)
+            for o, k in self._pending(kind):
+                o._unite(k)
+            v = self._done[kind]
         return v
+
+    def _pending(self, kind: str) -> list[tuple["Outcome", str]]:
+        """(outcome, fate) pairs not yet united that this fate needs, needed ones first."""
+        out: list[tuple[Outcome, str]] = []
+        seen = {(id(self), kind)}
+        stack: list[tuple[Outcome, str, Iterator]] = [(self, kind, iter(self._parts.get(kind, ())))]
+        while stack:
+            o, k, todo = stack[-1]
+            p = next(todo, None)
+            if p is None:
+                stack.pop()
+                out.append((o, k))
+                continue
+            if isinstance(p, _Meet) and p.fate not in p.outcome._done:
+                key = (id(p.outcome), p.fate)
+                if key not in seen:
+                    seen.add(key)
+                    stack.append((p.outcome, p.fate, iter(p.outcome._parts.get(p.fate, ()))))
+        return out
+
+    def _unite(self, kind: str) -> None:
+        if kind in self._done:
+            return
+        pieces = [p() if callable(p) else p for p in self._parts.get(kind, ())]
+        self._done[kind] = _union(self._space, pieces)
+        self._parts[kind] = []
 
     @property
     def accept(self) -> Node:
@@ -495,7 +595,18 @@ class Analysis:
         self._jump_reach: dict[tuple[str, str], list[tuple[m.Rule, Node, Node]]] = {}
         self._universes: dict[int | None, Node] = {}
         self._callers: dict[tuple[str, str], list[tuple[m.Filter, m.Rule]]] | None = None
-        self.cycles: list[m.Rule] = []
+        self._callees: dict[tuple[str, str], list[m.Filter]] = {}
+        # Device.filter's lookup, as two dicts (a scan of thousands of filters per jump
+        # would make a long chain of jumps quadratic)
+        self._by_key: dict[tuple[str, str], m.Filter] = {}
+        self._by_name: dict[str, m.Filter] = {}
+        for f in device.filters:
+            self._by_key.setdefault((f.table, f.name), f)
+            self._by_name.setdefault(f.name, f)
+        # the jumps that close a loop of chains (model.jump_loops, the same ones the parser
+        # reports): never followed, so that every walk over the jumps ends (see _run)
+        self.loops: dict[tuple[str, str, int], m.JumpLoop] = {
+            (lp.table, lp.filter, id(lp.rule)): lp for lp in m.jump_loops(device.filters)}
 
     # -------------------------------------------------------------- basics
 
@@ -541,7 +652,26 @@ class Analysis:
         return [b.hook for b in self.device.bindings if b.filter == f.name and deciding(f)]
 
     def target(self, f: m.Filter, rule: m.Rule) -> m.Filter | None:
-        return self.device.filter(rule.action.target or "", f.table if f.table else None)
+        """The filter a jump or goto calls: None when it is not defined, and for a jump
+        that closes a loop (which is not followed: see `loop_at`)."""
+        if self.loops and (f.table, f.name, id(rule)) in self.loops:
+            return None
+        return self.callee(f, rule)
+
+    def callee(self, f: m.Filter, rule: m.Rule) -> m.Filter | None:
+        """The filter named by a jump or goto, loop or not (as `Device.filter` finds it)."""
+        name = rule.action.target or ""
+        return self._by_key.get((f.table, name)) if f.table else self._by_name.get(name)
+
+    def loop_at(self, f: m.Filter, rule: m.Rule) -> m.JumpLoop | None:
+        """The loop this jump closes, if it closes one."""
+        return self.loops.get((f.table, f.name, id(rule))) if self.loops else None
+
+    def loop_var(self, loop: m.JumpLoop) -> Node:
+        """The opaque condition "the packet does not come back from this loop's jump"."""
+        o = loop.rule.origin
+        return self.space.opaque_var(f"jump-loop@{o.path}:{o.line}",
+                                     f"the jump loop {loop.describe()} (line {o.line})")
 
     # -------------------------------------------------------------- per filter
 
@@ -551,10 +681,45 @@ class Analysis:
         hit = self._outcomes.get(k)
         if hit is not None:
             return hit
-        # a local filter's per-rule sets are small: keep them for the checks, which would
-        # otherwise compute them again (the driver releases them after the checks)
-        self._run(f, keep_facts=self.is_local(f))
+        # the chains f calls first, deepest first, with a stack of our own: `_run` then
+        # finds their outcomes computed, and a chain of thousands of jumps needs no
+        # recursion. A local filter's per-rule sets are small: keep them for the checks,
+        # which would otherwise compute them again (the driver releases them after).
+        for g in self._not_computed(f):
+            self._run(g, keep_facts=self.is_local(g))
         return self._outcomes[k]
+
+    def called_first(self, f: m.Filter, skip: Container = ()) -> list[m.Filter]:
+        """f and every filter it calls (through any number of jumps, not through those that
+        close a loop), each after the filters it calls; the filters whose keys are in `skip`
+        are left out, with what only they lead to."""
+        return self._post_order(f, skip.__contains__)
+
+    def _not_computed(self, f: m.Filter) -> list[m.Filter]:
+        """f and the filters it calls (through any number of jumps) whose outcome is not
+        computed yet, callees before callers."""
+        return self._post_order(f, lambda k: k in self._outcomes)
+
+    def _post_order(self, f: m.Filter, skip) -> list[m.Filter]:
+        """f and the filters its jumps reach (`skip(key)` ones left out, with what only they
+        reach), callees before callers, with a stack of our own. The jumps without those
+        that close a loop form no loop."""
+        out: list[m.Filter] = []
+        seen = {self.key(f)}
+        stack = [(f, iter(self.callees(f)))]
+        while stack:
+            g, todo = stack[-1]
+            t = next(todo, None)
+            if t is None:
+                stack.pop()
+                out.append(g)
+                continue
+            tk = self.key(t)
+            if tk in seen or skip(tk):
+                continue
+            seen.add(tk)
+            stack.append((t, iter(self.callees(t))))
+        return out
 
     def facts(self, f: m.Filter) -> list[RuleFacts]:
         k = self.key(f)
@@ -621,24 +786,33 @@ class Analysis:
                 elif kind == "unknown":
                     parts["unknown"].append(hit)
                 elif kind in ("jump", "goto"):
+                    loop = self.loop_at(f, rule)
                     t = self.target(f, rule)
                     o = None
                     if t is not None:
                         try:
                             o = self.outcome(t)
-                        except _Cycle:
-                            self.cycles.append(rule)
-                    if o is None:
-                        parts["unknown"].append(hit)  # undefined target or a loop: not modelled
+                        except _Cycle:  # (defensive: the jumps without loops form none)
+                            o = None
+                    if loop is not None:
+                        # a jump that closes a loop (the kernel refuses the table): each packet
+                        # may come back from it, or be decided somewhere round the loop in a
+                        # way fwlint does not follow. An opaque condition of its own says
+                        # which: what rests on it is approximate (`may`/`must`).
+                        gone = hit & self.loop_var(loop)
+                        parts["unknown"].append(gone)
+                        decided = gone
+                    elif o is None:
+                        parts["unknown"].append(hit)  # undefined target: not modelled
                     elif hit != s.false:
                         for fate in ("accept", "drop", "reject", "unknown"):
-                            parts[fate].append(_meet(hit, o, fate))
+                            parts[fate].append(_Meet(hit, o, fate))
                         if kind == "jump":
                             decided = hit & ~o.ret
                         else:
                             parts["return"].append(hit & o.ret)
                             decided = hit
-                    if t is not None:
+                    if t is not None or loop is not None:
                         jumps.append((rule, mt, hit if local else rem))
                 if keep_facts:
                     facts.append(RuleFacts(rule, mt, reach, decided, hit))
@@ -725,31 +899,84 @@ class Analysis:
                 for h in hooks:
                     e |= self.hook_set(h)
                 ent[self.key(f)] = e & s.universe & self.family_set(f)
-        # propagate through jumps, callers before callees (iterate to a fixpoint; chains are
-        # a DAG in a valid configuration, and a bounded number of rounds ends a loop)
+        # propagate through jumps, callers before callees: one pass over the jumps without
+        # loops (they form none, and `topological` orders them)
         order = self.topological()
         for f in order:
-            e = ent.get(self.key(f))
-            if e is None:
-                ent[self.key(f)] = s.false
-                continue
-            if e == s.false:
-                continue
-            if not any(r.action.kind in ("jump", "goto") for r in f.rules):
-                continue
-            self.outcome(f)  # records the packets that reach each jump
-            for rule, mt, reach in self._jump_reach.get(self.key(f), ()):
-                t = self.target(f, rule)
-                if t is None:
-                    continue
-                tk = self.key(t)
-                # the small set first: e and the rule's match, then what reaches the rule
-                ent[tk] = ent.get(tk, s.false) | ((mt & e) & reach)
+            self._propagate(f, ent, loops=False)
+        if self.loops:
+            self._through_loops(order, ent)
         self._entries = ent
         return ent
 
+    def _propagate(self, f: m.Filter, ent: dict[tuple[str, str], Node], loops: bool) -> bool:
+        """Add the packets f sends through its jumps (or only through those that close a
+        loop) to the entries of the chains they call; whether an entry grew."""
+        s = self.space
+        e = ent.get(self.key(f))
+        if e is None:
+            ent[self.key(f)] = s.false
+            return False
+        if e == s.false or not any(r.action.kind in ("jump", "goto") for r in f.rules):
+            return False
+        self.outcome(f)  # records the packets that reach each jump
+        grew = False
+        for rule, mt, reach in self._jump_reach.get(self.key(f), ()):
+            if (self.loop_at(f, rule) is not None) != loops:
+                continue
+            t = self.callee(f, rule)
+            if t is None:
+                continue
+            tk = self.key(t)
+            old = ent.get(tk, s.false)
+            # the small set first: e and the rule's match, then what reaches the rule
+            new = old | ((mt & e) & reach)
+            if new != old:
+                ent[tk] = new
+                grew = True
+        return grew
+
+    def _through_loops(self, order: list[m.Filter], ent: dict[tuple[str, str], Node]) -> None:
+        """The packets a jump that closes a loop sends round it enter its target again:
+        add them, and what the chains then pass on, until nothing grows. A few rounds
+        settle any real ruleset; past them, the chains the loops lead to are taken as
+        entered by every packet (more than they are: sound for the checks, which claim
+        what holds for all the packets that may enter)."""
+        for _round in range(_LOOP_ROUNDS):
+            grew = False
+            for f in order:
+                grew = self._propagate(f, ent, loops=True) | grew
+            if not grew:
+                return
+            for f in order:
+                self._propagate(f, ent, loops=False)
+        s = self.space
+        for f in self._reached_from(self._loop_targets()):
+            ent[self.key(f)] = s.universe & self.family_set(f)
+
+    def _loop_targets(self) -> list[m.Filter]:
+        out = []
+        for lp in self.loops.values():
+            t = self._by_key.get((lp.table, lp.cycle[0])) if lp.table else self._by_name.get(lp.cycle[0])
+            if t is not None:
+                out.append(t)
+        return out
+
+    def _reached_from(self, roots) -> list[m.Filter]:
+        """The roots and every filter their jumps lead to."""
+        seen: dict[tuple[str, str], m.Filter] = {}
+        stack = list(roots)
+        while stack:
+            f = stack.pop()
+            if self.key(f) in seen:
+                continue
+            seen[self.key(f)] = f
+            stack.extend(self.callees(f))
+        return list(seen.values())
+
     def topological(self) -> list[m.Filter]:
-        """Every filter, callers before the filters they call (loops broken arbitrarily).
+        """Every filter, callers before the filters they call (not through a jump that closes
+        a loop: `model.jump_loops`).
 
         A depth-first walk with a stack of its own: no recursion limit for deep call chains,
         and no recursive closure (a closure that refers to itself and to the analysis is a
@@ -762,7 +989,7 @@ class Analysis:
                 continue
             on_path = {self.key(root)}
             # (filter, iterator over the filters it calls)
-            stack = [(root, iter(self._callees(root)))]
+            stack = [(root, iter(self.callees(root)))]
             while stack:
                 f, todo = stack[-1]
                 t = next(todo, None)
@@ -776,18 +1003,22 @@ class Analysis:
                 if tk in seen or tk in on_path:
                     continue
                 on_path.add(tk)
-                stack.append((t, iter(self._callees(t))))
+                stack.append((t, iter(self.callees(t))))
         out.reverse()  # callers first
         return out
 
-    def _callees(self, f: m.Filter) -> list[m.Filter]:
-        """The filters f's jumps and gotos call, in rule order."""
-        out = []
-        for r in f.rules:
-            if r.action.kind in ("jump", "goto"):
-                t = self.target(f, r)
-                if t is not None:
-                    out.append(t)
+    def callees(self, f: m.Filter) -> list[m.Filter]:
+        """The filters f's jumps and gotos call, in rule order (not through a jump that
+        closes a loop: these edges form no loop)."""
+        k = self.key(f)
+        out = self._callees.get(k)
+        if out is None:
+            out = self._callees[k] = []
+            for r in f.rules:
+                if r.action.kind in ("jump", "goto"):
+                    t = self.target(f, r)
+                    if t is not None:
+                        out.append(t)
         return out
 
     def callers(self, f: m.Filter) -> list[tuple[m.Filter, m.Rule]]:
@@ -829,6 +1060,12 @@ class Analysis:
                 cur = {k: ((cur[k] | mt) if k == kind else (cur[k] & ~mt if cur[k] != s.false else cur[k]))
                        for k in wanted}
                 continue
+            loop = self.loop_at(f, rule) if kind in ("jump", "goto") else None
+            if loop is not None:
+                # (as in _run: the packets that do not come back have an unknown fate)
+                gone = mt & self.loop_var(loop)
+                cur = {k: ((cur[k] | gone) if k == "unknown" else cur[k] & ~gone) for k in wanted}
+                continue
             t = self.target(f, rule) if kind in ("jump", "goto") else None
             o = None
             if t is not None:
@@ -836,7 +1073,7 @@ class Analysis:
                     o = self.outcome(t)
                 except _Cycle:
                     o = None
-            if o is None:  # unknown target, undefined chain or a loop: the rest is unknown
+            if o is None:  # unknown target or undefined chain: the rest is unknown
                 cur = {k: ((cur[k] | mt) if k == "unknown" else (cur[k] & ~mt if kind != "unknown" else cur[k]))
                        for k in wanted}
                 continue
@@ -914,6 +1151,9 @@ def last_match_sets(s: PacketSpace, rules, universe: Node, default_kind: str):
 
 
 LOCAL_CALLS = 0  # a first-match filter with at least this many jumps/gotos is computed locally
+# rounds of `Analysis._through_loops` before it gives up on precision (a loop's chains are
+# then taken as entered by every packet): a precision bound, not one on the input
+_LOOP_ROUNDS = 4
 
 
 class _Lazy:
@@ -929,9 +1169,19 @@ class _Lazy:
         return self._value
 
 
-def _meet(hit: Node, o: Outcome, fate: str):
-    """The packets `hit` that the called chain's outcome `o` gives `fate`, when asked."""
-    return lambda: hit & o.fate(fate)
+class _Meet:
+    """The packets `hit` that the called chain's outcome gives `fate`, when asked (an
+    `Outcome` computes the fates it depends on first: see `Outcome._get`)."""
+
+    __slots__ = ("hit", "outcome", "fate")
+
+    def __init__(self, hit: Node, outcome: "Outcome", fate: str) -> None:
+        self.hit = hit
+        self.outcome = outcome
+        self.fate = fate
+
+    def __call__(self) -> Node:
+        return self.hit & self.outcome.fate(self.fate)
 
 
 def _union(space: PacketSpace, sets: list[Node]) -> Node:

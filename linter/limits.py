@@ -39,3 +39,17 @@ MAX_ANCHOR_DEPTH = 64
 MAX_OBJECT_GROUP_DEPTH = 64
 # pf `include` files including others
 MAX_INCLUDE_DEPTH = 16
+
+# --------------------------------------------------------------------------- iptables
+
+# One line of iptables-save / iptables-restore input. iptables-restore itself reads a line
+# into a 10 KiB buffer and takes at most 255 words (MAX_ARGC), and a rule the kernel holds
+# (64 KiB of matches and target) prints as a few thousand words at most; iptables -A has
+# no such limits, so fwlint reads lines well past them. A longer line is one located
+# `syntax` error, not split into words (length) or not parsed (words): the work per line
+# stays linear and its memory small. A rule in such a line is kept as not understood.
+MAX_IPTABLES_LINE_LENGTH = 2 * MiB  # characters
+MAX_IPTABLES_LINE_WORDS = 16_384
+# diagnostics of one line (then one saying how many more): a line of thousands of distinct
+# unknown options would otherwise make thousands of findings, each quoting the line
+MAX_IPTABLES_DIAGNOSTICS_PER_LINE = 16

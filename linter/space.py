@@ -322,14 +322,27 @@ class PacketSpace:
         if hit is not None:
             self._by_id[id(match)] = (match, hit)
             return hit
-        s = self.true
-        for c in match.conds:
-            s = s & self.cond(c)
-            if s == self.false:
-                break
+        if len(match.conds) <= _SHORT_MATCH:
+            s = self.true
+            for c in match.conds:
+                s = s & self.cond(c)
+                if s == self.false:
+                    break
+        else:
+            s = self._conjoin([self.cond(c) for c in match.conds])
         self._memo[key] = s
         self._by_id[id(match)] = (match, s)
         return s
+
+    def _conjoin(self, sets: list[Node]) -> Node:
+        """The intersection of many sets, pairwise (a balanced tree of ANDs): a match of
+        thousands of conditions (one rule of thousands of unknown options, each an opaque
+        variable below the others) costs n log n, not n squared, node visits."""
+        while len(sets) > 1:
+            if self.false in sets:
+                return self.false
+            sets = [sets[i] & sets[i + 1] if i + 1 < len(sets) else sets[i] for i in range(0, len(sets), 2)]
+        return sets[0] if sets else self.true
 
     # ------------------------------------------------------------------ concrete packets
 
@@ -516,6 +529,9 @@ class PacketSpace:
             out_iface=self.ifaces.representative(self._value(a, m.OUT_IFACE)),
             direction=m.DIRECTIONS[self._value(a, m.DIRECTION)],
         )
+
+
+_SHORT_MATCH = 16  # conditions ANDed one after the other (stopping at an empty set); more: pairwise
 
 
 def _blocks_of(c: m.Cond) -> set[str]:

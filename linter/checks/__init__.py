@@ -49,6 +49,8 @@ SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
 class CheckContext:
     device: Device
     _analysis: Analysis | None = field(default=None, repr=False)
+    # what a check computes once per device and reuses from filter to filter, by check id
+    memo: dict = field(default_factory=dict, repr=False)
 
     @property
     def analysis(self) -> Analysis:
@@ -78,7 +80,8 @@ def run_checks(device: Device, enabled: Iterable[str] | None = None,
     if per_filter:
         # called chains before their callers: a chain's per-rule sets are computed once,
         # with its checks, and its callers then reuse the outcome kept from that run
-        deciding_keys = {(f.table, f.name) for f in ctx.decision_filters() if not _contained(device, f)}
+        bound = _bound_filters(device)
+        deciding_keys = {(f.table, f.name) for f in ctx.decision_filters() if not _contained(device, f, bound)}
         order = [f for f in reversed(ctx.analysis.topological()) if (f.table, f.name) in deciding_keys]
         for f in order:
             for check in per_filter:
@@ -91,17 +94,24 @@ def run_checks(device: Device, enabled: Iterable[str] | None = None,
     return out
 
 
-def _contained(device: Device, f: Filter) -> bool:
+def _bound_filters(device: Device) -> list[Filter]:
+    names = {b.filter for b in device.bindings}
+    return [g for g in device.filters if g.name in names]
+
+
+def _contained(device: Device, f: Filter, bound: list[Filter]) -> bool:
     """An unbound filter whose rules all stand, in order, in a bound filter (an ASA interface
-    ACL inside the interface's effective inbound filter): checking the bound one covers it."""
-    if not f.rules or any(b.filter == f.name for b in device.bindings):
+    ACL inside the interface's effective inbound filter): checking the bound one covers it.
+    (`bound`: the device's bound filters, found once: thousands of chains would make
+    looking for them per filter quadratic.)"""
+    if not f.rules or any(g.name == f.name for g in bound):
         return False
     # (the rules the platform adds, such as a connection-table rule of its own, do not count)
     mine = [id(r) for r in f.rules if not r.synthetic]
     if not mine:
         return False
-    for g in device.filters:
-        if g is f or len(g.rules) < len(f.rules) or not any(b.filter == g.name for b in device.bindings):
+    for g in bound:
+        if g is f or len(g.rules) < len(f.rules):
             continue
         pos = {id(r): i for i, r in enumerate(g.rules)}
         idx = [pos.get(k) for k in mine]

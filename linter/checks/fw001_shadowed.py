@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Related, Result
-from ._util import related_rule, rule_ref
+from ._util import related_rule, rule_ref, shown
 
 ID = "FW001"
 NAME = "shadowed-rule"
@@ -109,7 +109,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
                 callers = a.callers(f)
                 yield Result(rule.origin,
                              f"{rule_ref(f, rule)} can never match: no packet it matches is ever "
-                             f"sent to chain {f.name} by its callers",
-                             related=tuple(Related(r.origin, f"{g.name} calls {f.name} here")
+                             f"sent to chain {shown(f.name)} by its callers",
+                             related=tuple(Related(r.origin, f"{shown(g.name)} calls {shown(f.name)} here")
                                            for g, r in callers[:10]),
                              witness=s.witness(hit), context=f.name)

@@ -36,7 +36,7 @@ from typing import Iterator
 
 from ..findings import Result
 from ..graph import FATES, last_match_sets, match_packet
-from ._util import related_rule, rule_ref
+from ._util import related_rule, rule_ref, shown
 
 ID = "FW002"
 NAME = "redundant-rule"
@@ -85,7 +85,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
             elif not s.is_empty(hit & ~after[i][kind]):
                 continue
         else:
-            if _side_effects(ctx.device, f, rule.action.target):
+            if _side_effects(ctx, f, rule):
                 continue  # the chain it calls logs or marks: removing the jump changes that
             if after is None:
                 if not _rest_does_as_call(a, f, i, rule, hit):
@@ -104,7 +104,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         by = (f"line {takers[0].origin.line}" if takers else
               f"the default policy ({f.default.kind.upper()})" if f.builtin else "the end of the chain")
         what = rule.action.kind.upper() if rule.action.kind in ("accept", "drop", "reject", "return") \
-            else f"{rule.action.kind} {rule.action.target}"
+            else f"{rule.action.kind} {shown(rule.action.target or '')}"
         yield Result(rule.origin,
                      f"{rule_ref(f, rule)} is redundant: without it, {by} would decide its packets "
                      f"the same way ({what})",
@@ -225,18 +225,28 @@ def _same_fates(a, f, rule, hit, after) -> bool:
     return True
 
 
-def _side_effects(device, f, name, seen=None) -> bool:
-    """Whether the chain (or a chain it calls) has rules that act without deciding."""
-    seen = seen if seen is not None else set()
-    if name in seen:
-        return False
-    seen.add(name)
-    t = device.filter(name or "", f.table or None)
+def _side_effects(ctx, f, rule) -> bool:
+    """Whether the chain a jump calls (or a chain it calls, through any number of jumps)
+    has rules that act without deciding. A jump to an undefined chain, or one that closes
+    a loop, may do anything: yes."""
+    a = ctx.analysis
+    memo = ctx.memo.setdefault(ID, {})
+    t = a.target(f, rule)
     if t is None:
         return True
-    for r in t.rules:
+    if a.key(t) not in memo:
+        for g in a.called_first(t, skip=memo):
+            memo[a.key(g)] = _acts(a, g, memo)
+    return memo[a.key(t)]
+
+
+def _acts(a, g, memo) -> bool:
+    """Whether g acts without deciding, its callees' answers known (`memo`)."""
+    for r in g.rules:
         if r.action.kind in ("continue", "unknown"):
             return True
-        if r.action.kind in ("jump", "goto") and _side_effects(device, t, r.action.target, seen):
-            return True
+        if r.action.kind in ("jump", "goto"):
+            t = a.target(g, r)
+            if t is None or memo[a.key(t)]:
+                return True
     return False

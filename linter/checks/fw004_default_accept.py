@@ -34,6 +34,7 @@ from typing import Iterator
 
 from ..findings import Result
 from ..model import Origin
+from ._util import shown
 
 ID = "FW004"
 NAME = "default-accept"
@@ -73,7 +74,7 @@ def check(ctx) -> Iterator[Result]:
         approximate = s.is_empty(s.must(reach))
         sev = "note" if all(h in _NOTE_HOOKS for h in hooks) else None
         yield Result(origin,
-                     f"{f.name} accepts by default: packets that no rule decides are accepted"
+                     f"{shown(f.name)} accepts by default: packets that no rule decides are accepted"
                      + (" (only if the rate limits or other unmodelled conditions let them through)"
                         if approximate else ""),
                      witness=s.witness(reach), approximate=approximate, severity=sev, context=f.name)

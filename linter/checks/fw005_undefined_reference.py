@@ -35,6 +35,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Result
+from ._util import shown
 
 ID = "FW005"
 NAME = "undefined-reference"
@@ -46,14 +47,17 @@ TAGS = ("correctness",)
 def check(ctx) -> Iterator[Result]:
     dev = ctx.device
     reported = set()
+    # (Device.filter's lookup, once: a scan of thousands of chains per jump is quadratic)
+    by_table = {(g.table, g.name) for g in dev.filters}
+    by_name = {g.name for g in dev.filters}
     for f in dev.filters:
         for rule in f.rules:
             if rule.action.kind in ("jump", "goto") and rule.action.target:
-                if dev.filter(rule.action.target, f.table or None) is None:
+                if ((f.table, rule.action.target) not in by_table if f.table else rule.action.target not in by_name):
                     reported.add((rule.origin.path, rule.origin.line))
                     yield Result(rule.origin,
-                                 f"{f.name} rule {rule.index + 1} {'jumps' if rule.action.kind == 'jump' else 'goes'} "
-                                 f"to chain {rule.action.target}, which is never declared"
+                                 f"{shown(f.name)} rule {rule.index + 1} {'jumps' if rule.action.kind == 'jump' else 'goes'} "
+                                 f"to chain {shown(rule.action.target)}, which is never declared"
                                  + (f" in table {f.table}" if f.table else ""),
                                  context=f.name)
     for d in dev.diagnostics:

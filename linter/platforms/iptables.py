@@ -26,6 +26,11 @@ Conventions (see docs/iptables-support.md for the full support table):
   per address; the union is the same packet set).
 - Alterations: one `Alteration` per built-in chain of the table from which the rule is
   reachable (following jumps and gotos); stage "" when it is reachable from none.
+- A jump that closes a loop of chains a built-in chain reaches (iptables-restore refuses
+  the table): `error jump-loop` at it (`model.jump_loops` says which jump closes a loop).
+- Bounded work: a line longer than MAX_IPTABLES_LINE_LENGTH, or of more than
+  MAX_IPTABLES_LINE_WORDS words (linter/limits.py), is one diagnostic, not parsed; a
+  repeated generic option is found by one scan of the words, before parsing.
 - Every line not understood is a located `Diagnostic`; nothing is dropped silently.
 """
 
@@ -45,6 +50,7 @@ from lark.lexer import Lexer
 
 from .. import model as m
 from .. import names
+from ..limits import MAX_IPTABLES_DIAGNOSTICS_PER_LINE, MAX_IPTABLES_LINE_LENGTH, MAX_IPTABLES_LINE_WORDS
 from ..resources import grammar_text
 
 __all__ = ["detect", "parse", "PLATFORM", "BUILTIN_CHAINS"]
@@ -114,23 +120,56 @@ _OPTION_TERMINALS = {
     "-g": "GOTO", "--goto": "GOTO",
 }
 _COUNTER_RE = re.compile(r"\[\d+:\d+\]\Z")
-_WORD_RE = re.compile(r"""(?:[^\s"'\\]+|"(?:[^"\\]|\\.)*"|'[^']*'|\\.?)+""", re.S)
-_UNQUOTE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|\\(.)|([^"\'\\]+)', re.S)
+# The pieces of shell words: plain text, "..." (backslash escapes), '...', a backslash and
+# the character it escapes, and blanks between words. Each piece is one match (a word is
+# the pieces between blanks), and the quoted ones are unrolled loops (`[^"\\]*` runs, not
+# one alternation per character): a megabyte of quotes costs no regex backtracking stack.
+_PIECE_RE = re.compile(r"""[^\s"'\\]+|"[^"\\]*(?:\\.[^"\\]*)*"|'[^']*'|\\.?|\s+""", re.S)
 _DQ_ESCAPE_RE = re.compile(r"\\(.)", re.S)
 
 
-def _unquote(word: str) -> str:
-    out = []
-    for dq, sq, esc, plain in _UNQUOTE_RE.findall(word):
-        if plain:
-            out.append(plain)
-        elif esc:
-            out.append(esc)
-        elif sq:
-            out.append(sq)
+def _shell_words(line: str) -> tuple[list[str], list[int], set[int], tuple[int, str] | None]:
+    """Words as iptables-restore splits them: (words unquoted, their columns, indices of the
+    quoted ones, (column, message) of the first unterminated quote or None). Text no piece
+    matches (a quote without its end) separates words and is left out, as before."""
+    words: list[str] = []
+    cols: list[int] = []
+    quoted: set[int] = set()
+    error = None
+    cur: list[str] | None = None
+    pos = 0
+    for mt in _PIECE_RE.finditer(line):
+        start = mt.start()
+        piece = mt.group()
+        c = piece[0]
+        if start != pos or c.isspace():
+            if start != pos and error is None:
+                error = (pos + 1, "unterminated quote")
+            if cur is not None:
+                words.append("".join(cur))
+                cur = None
+        pos = mt.end()
+        if c.isspace():
+            continue
+        if cur is None:
+            cur = []
+            cols.append(start + 1)
+        if c == '"':
+            cur.append(_DQ_ESCAPE_RE.sub(r"\1", piece[1:-1]))
+            quoted.add(len(words))
+        elif c == "'":
+            cur.append(piece[1:-1])
+            quoted.add(len(words))
+        elif c == "\\":
+            cur.append(piece[1:])
+            quoted.add(len(words))
         else:
-            out.append(_DQ_ESCAPE_RE.sub(r"\1", dq))
-    return "".join(out)
+            cur.append(piece)
+    if cur is not None:
+        words.append("".join(cur))
+    if pos != len(line) and error is None:
+        error = (pos + 1, "unterminated quote")
+    return words, cols, quoted, error
 
 
 class _Words:
@@ -168,8 +207,7 @@ class _Words:
                     cols.append(pos + 1)
                     pos += len(w)
             else:
-                for mt in _WORD_RE.finditer(line):
-                    cols.append(mt.start() + 1)
+                cols = _shell_words(line)[1]
             self.columns = cols
         if 0 <= i < len(self.columns):
             return self.columns[i]
@@ -198,25 +236,7 @@ def _split_words(line: str) -> _Words:
                     words.append(part)
             if ok:
                 return _Words(words, quoted, None, line)
-    words = []
-    cols: list[int] = []
-    quoted = set()
-    error = None
-    pos = 0
-    for mt in _WORD_RE.finditer(line):
-        gap = line[pos:mt.start()]
-        if gap.strip() and error is None:
-            error = (pos + len(gap) - len(gap.lstrip()) + 1, "unterminated quote")
-        pos = mt.end()
-        w = mt.group()
-        if '"' in w or "'" in w or "\\" in w:
-            quoted.add(len(words))
-            w = _unquote(w)
-        words.append(w)
-        cols.append(mt.start() + 1)
-    gap = line[pos:]
-    if gap.strip() and error is None:
-        error = (pos + len(gap) - len(gap.lstrip()) + 1, "unterminated quote")
+    words, cols, quoted, error = _shell_words(line)
     return _Words(words, quoted, cols, line, error)
 
 
@@ -368,7 +388,7 @@ def _plan(sig: tuple[str, ...]) -> tuple:
         plan = ("zero",)
     else:  # other_command
         plan = ("other", _idx(t[0]), _items(t[-1]))
-    if len(_plan_cache) < 20000:
+    if len(_plan_cache) < 20000 and len(sig) <= 512:  # (a long line's sequence is its own)
         _plan_cache[sig] = plan
     return plan
 
@@ -509,6 +529,9 @@ def _addr_ranges(text: str, family: int) -> tuple[tuple[int, int, int], ...] | s
         if not part:
             raise _Bad(f"empty address in {text!r}")
         addr, slash, mask = part.partition("/")
+        if "%" in addr:
+            # (Python's ipaddress would read `fe80::1%eth0`; `-s` strips zone ids before)
+            raise _Bad(f"zone id in {part!r}: ip6tables refuses it here")
         if family == 4 and (not slash or mask.isdigit()):
             octets = addr.split(".")
             if len(octets) == 4 and all(o.isdigit() and len(o) <= 3 and int(o) <= 255 for o in octets):
@@ -693,12 +716,19 @@ class _Table:
     implicit: bool = False
 
 
+_MAX_MESSAGE = 400
+# an IPv6 zone id after an address (before a prefix length or the next address of a list)
+_ZONE_RE = re.compile(r"%([^%/,\s]+)(?=$|[/,])")
+_MAX_CHAIN_NAME = 28  # iptables: XT_EXTENSION_MAXNAMELEN (29) less the NUL
+
+
 class _Converter:
     def __init__(self, path: str, family: int) -> None:
         self.path = path
         self.family = family
         self.diags: list[m.Diagnostic] = []
         self.bad_lines: set[int] = set()
+        self.diag_line, self.diag_count = 0, 0  # diagnostics of the line being read, so far
         self.tables: list[_Table] = []
         self.table: _Table | None = None
         self.unknown_table = False
@@ -709,6 +739,22 @@ class _Converter:
 
     def diag(self, line: int, col: int, text: str, severity: str, code: str, message: str,
              construct: str = "") -> None:
+        if len(message) > _MAX_MESSAGE:  # (a message quoting a megabyte word stays short)
+            message = message[:_MAX_MESSAGE - 3] + "..."
+        if len(construct) > _MAX_MESSAGE:
+            construct = construct[:_MAX_MESSAGE - 3] + "..."
+        if line != self.diag_line:
+            self.diag_line, self.diag_count = line, 0
+        self.diag_count += 1
+        if self.diag_count > MAX_IPTABLES_DIAGNOSTICS_PER_LINE:
+            if severity != "note":
+                self.bad_lines.add(line)
+            if self.diag_count == MAX_IPTABLES_DIAGNOSTICS_PER_LINE + 1:
+                self.diags.append(m.Diagnostic(
+                    m.Origin(self.path, line, col, text), "warning", "too-many-problems",
+                    f"more than {MAX_IPTABLES_DIAGNOSTICS_PER_LINE} problems on this line: the others are not "
+                    f"listed (linter/limits.py MAX_IPTABLES_DIAGNOSTICS_PER_LINE)"))
+            return
         self.diags.append(m.Diagnostic(m.Origin(self.path, line, col, text), severity, code, message,
                                        construct))  # type: ignore[arg-type]
         if severity != "note":
@@ -728,18 +774,71 @@ class _Converter:
                 if stripped == "COMMIT":
                     self.unknown_table = False
                 return
+        if len(text) > MAX_IPTABLES_LINE_LENGTH:
+            self.too_long(lineno, text)
+            return
         ws = _split_words(text)
         if ws.error is not None:
             col, msg = ws.error
             self.diag(lineno, col, text, "error", "syntax", msg)
+            self.keep_unreadable_rule(lineno, text, ws, _classify(ws))
             return
         sig = _classify(ws)
+        if self.repeated_option(lineno, text, ws, sig):
+            return
+        if len(sig) > MAX_IPTABLES_LINE_WORDS:
+            text = _cut(text)
+            self.diag(lineno, 1, text, "error", "syntax",
+                      f"line of {len(sig)} words: more than fwlint parses (linter/limits.py "
+                      f"MAX_IPTABLES_LINE_WORDS = {MAX_IPTABLES_LINE_WORDS}; iptables-restore itself takes "
+                      "at most 255): not read")
+            self.keep_unreadable_rule(lineno, text, ws, sig)
+            return
         try:
             plan = _plan(sig)
         except _SyntaxFailure as e:
             self.syntax_error(lineno, text, ws, sig, e)
             return
         getattr(self, "do_" + plan[0])(lineno, text, ws, plan)
+
+    def too_long(self, lineno: int, text: str) -> None:
+        """A line too long to read: reported, not split into words; a rule it appends to a
+        chain is kept as not understood (its first words say which chain). Their origins
+        hold the line's beginning only: reports and fingerprints stay small."""
+        length = len(text)
+        text = _cut(text)
+        self.diag(lineno, 1, text, "error", "syntax",
+                  f"line of {length} characters: longer than fwlint reads (linter/limits.py "
+                  f"MAX_IPTABLES_LINE_LENGTH = {MAX_IPTABLES_LINE_LENGTH}; iptables-restore itself reads "
+                  "at most 10239 bytes per line): not read")
+        head = text.lstrip()[:256].split()[:3]
+        ws = _Words(head, None, None, text)
+        self.keep_unreadable_rule(lineno, text, ws, _classify(ws))
+
+    # generic options iptables takes once per rule ("multiple -s flags not allowed"); -j and
+    # -g name one target between them
+    _ONCE = {"PROTO": "PROTO", "SRC": "SRC", "DST": "DST", "IN": "IN", "OUT": "OUT", "FRAG": "FRAG",
+             "JUMP": "TARGET", "GOTO": "TARGET"}
+
+    def repeated_option(self, lineno: int, text: str, ws: _Words, sig: tuple[str, ...]) -> bool:
+        """A generic option given twice: iptables-restore refuses the line, and so does
+        fwlint, before parsing it (one scan of the words: a line that repeats `-s` a
+        million times costs one pass, and one diagnostic)."""
+        once = self._ONCE
+        seen: set[str] = set()
+        for i, t in enumerate(sig):
+            kind = once.get(t)
+            if kind is None:
+                continue
+            if kind in seen:
+                what = "-j/-g" if kind == "TARGET" else ws.words[i]
+                self.diag(lineno, ws.column(i), text, "error", "invalid",
+                          f"multiple {what} options are not allowed: iptables-restore refuses this line; "
+                          "its rule is not analysed")
+                self.keep_unreadable_rule(lineno, text, ws, sig)
+                return True
+            seen.add(kind)
+        return False
 
     def syntax_error(self, lineno: int, text: str, ws: _Words, sig: tuple[str, ...],
                      e: _SyntaxFailure) -> None:
@@ -753,15 +852,17 @@ class _Converter:
         else:
             msg = "unexpected end of line"
         self.diag(lineno, ws.column(i), text, "error", "syntax", msg)
-        # keep a rule that cannot be read as an unknown action, so evaluation stays sound
+        self.keep_unreadable_rule(lineno, text, ws, sig)
+
+    def keep_unreadable_rule(self, lineno: int, text: str, ws: _Words, sig: tuple[str, ...]) -> None:
+        """Keep the rule of an -A/-I line that cannot be read as an unknown action, so that
+        evaluation stays sound (every answer through it is approximate) and the indices of
+        the rules after it stay those of the kernel."""
         k = 1 if sig and sig[0] == "COUNTER" else 0
         if len(sig) > k + 1 and sig[k] in ("APPEND", "INSERT") and sig[k + 1] == "WORD":
             chain = self.chain_for_rule(lineno, text, ws, ws.words[k + 1], k)
             if chain is not None:
-                origin = m.Origin(self.path, lineno, ws.column(k), text)
-                match = m.Match((m.Opaque(f"unparsed@{self.path}:{lineno}", "rule not understood"),))
-                rule = _PendingRule(match, None, False, [], "", origin, "", 0)
-                rule.target_text = "?"
+                rule = _unreadable_rule(m.Origin(self.path, lineno, ws.column(k), text))
                 rule.chain = chain.name
                 if sig[k] == "INSERT":
                     chain.rules.insert(0, rule)
@@ -831,6 +932,7 @@ class _Converter:
         builtin = name in BUILTIN_CHAINS[t.name]
         ch = t.chains.get(name)
         if ch is None:
+            self.check_chain_name(lineno, 2, text, name)
             ch = _Chain(name, builtin, origin)
             t.chains[name] = ch
         else:
@@ -861,9 +963,20 @@ class _Converter:
         t = self.ensure_table(lineno, text)
         name = ws.words[plan[1]]
         if name in t.chains:
-            self.diag(lineno, ws.column(plan[1]), text, "warning", "duplicate-chain", f"chain {name} already exists")
+            self.diag(lineno, ws.column(plan[1]), text, "warning", "duplicate-chain",
+                      f"chain {_shown(name)} already exists")
             return
+        self.check_chain_name(lineno, ws.column(plan[1]), text, name)
         t.chains[name] = _Chain(name, False, m.Origin(self.path, lineno, ws.column(plan[1] - 1), text))
+
+    def check_chain_name(self, lineno: int, col: int, text: str, name: str) -> None:
+        """iptables refuses a chain name longer than 28 characters (XT_EXTENSION_MAXNAMELEN
+        less its NUL): "chain name too long (must be under 29 chars)". Reported once, where
+        the chain is declared; the chain is still analysed."""
+        if len(name) > _MAX_CHAIN_NAME:
+            self.diag(lineno, col, text, "warning", "invalid",
+                      f"chain name of {len(name)} characters ({_shown(name)}): iptables allows at most "
+                      f"{_MAX_CHAIN_NAME} and refuses this line")
 
     def do_policy(self, lineno, text, ws, plan) -> None:
         t = self.ensure_table(lineno, text)
@@ -915,7 +1028,7 @@ class _Converter:
             else:
                 origin = m.Origin(self.path, lineno, ws.column(cmd_i), text)
                 self.diag(lineno, ws.column(cmd_i + 1), text, "error", "undeclared-chain",
-                          f"chain {name} is not declared in table {t.name} (created to analyse it)")
+                          f"chain {_shown(name)} is not declared in table {t.name} (created to analyse it)")
                 ch = _Chain(name, False, origin)
             t.chains[name] = ch
         return ch
@@ -958,6 +1071,7 @@ class _Converter:
                       f"end of file before COMMIT of table {self.table.name}: its rules are analysed as read")
         filters: list[m.Filter] = []
         alterations: list[m.Alteration] = []
+        pending: dict[int, _PendingRule] = {}  # id of each rule -> what it was read from
         for t in self.tables:
             self.add_builtins(t)
             built = {}
@@ -970,7 +1084,9 @@ class _Converter:
                         self.diag(pr.origin.line, pr.origin.column, pr.origin.text, "error", "internal",
                                   f"could not read this rule's target: {type(e).__name__}: {e}")
                         action, alt = _act("unknown", detail=pr.target_text), None
-                    rules.append(m.Rule(pr.match, action, pr.origin, i, comment=pr.comment))
+                    rule = m.Rule(pr.match, action, pr.origin, i, comment=pr.comment)
+                    rules.append(rule)
+                    pending[id(rule)] = pr
                     if alt is not None:
                         alterations.append(alt)
                 built[ch.name] = rules
@@ -995,6 +1111,7 @@ class _Converter:
                 else:
                     filters.append(m.Filter(ch.name, tuple(built[ch.name]), m.Action("return"), table=t.name,
                                             builtin=False, family=self.family, origin=ch.origin))
+        self.report_jump_loops(filters, pending)
         table_order = {t.name: i for i, t in enumerate(self.tables)}
         alterations.sort(key=lambda a: (table_order.get(a.table, 99), a.origin.line,
                                         HOOK_ORDER.index(a.stage) if a.stage in HOOK_ORDER else 9))
@@ -1003,6 +1120,27 @@ class _Converter:
             for hook in ("INPUT", "FORWARD", "OUTPUT"):
                 bindings.append(m.Binding(hook, hook, family=self.family))
         return filters, alterations, bindings
+
+    def report_jump_loops(self, filters: list[m.Filter], pending: dict[int, _PendingRule]) -> None:
+        """An error at the jump that closes each loop of chains a built-in chain reaches
+        (`model.jump_loops` says which jump: the first edge back to a chain on the path of
+        a depth-first walk from the built-in chains, in file order). The kernel refuses
+        such a table: iptables-nft-restore at that rule ("Too many links"), the legacy
+        iptables-restore at COMMIT (ELOOP, "Too many levels of symbolic links"). A loop no
+        built-in chain reaches is loaded and never runs: FW006 reports its chains."""
+        for loop in m.jump_loops(filters):
+            if not loop.reachable:
+                continue
+            self.diag_line = 0  # (never left out by the cap on a line's diagnostics)
+            o = loop.rule.origin
+            pr = pending.get(id(loop.rule))
+            col = _split_words(o.text).column(pr.target_word - 1) if pr is not None and pr.target_word else o.column
+            opt = "-g" if loop.rule.action.kind == "goto" else "-j"
+            cycle = " -> ".join(_shown(c) for c in loop.cycle)
+            self.diag(o.line, col, o.text, "error", "jump-loop",
+                      f"{opt} {_shown(loop.cycle[0])} closes the jump loop {cycle} in table {loop.table}: "
+                      "iptables-restore refuses the table (ELOOP); fwlint does not follow this jump, "
+                      "and answers that depend on it are approximate", construct="jump loop")
 
     def action(self, t: _Table, pr: _PendingRule) -> tuple[m.Action, m.Alteration | None]:
         name = pr.target
@@ -1069,6 +1207,23 @@ class _Converter:
         return pr.chain
 
 
+def _unreadable_rule(origin: m.Origin) -> _PendingRule:
+    """A rule fwlint cannot read (or iptables refuses): it matches on a condition of its
+    own, and does what is not known."""
+    match = m.Match((m.Opaque(f"unparsed@{origin.path}:{origin.line}", "rule not understood"),))
+    return _PendingRule(match, None, False, [], "?", origin, "", 0)
+
+
+def _cut(text: str, limit: int = 1000) -> str:
+    """The beginning of a line too long to read, as its origins quote it."""
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def _shown(name: str, limit: int = 40) -> str:
+    """A name as messages show it: a hostile 100,000-character chain name is cut."""
+    return name if len(name) <= limit else name[:limit - 3] + "..."
+
+
 def _replace_stage(alt: m.Alteration, stage: str) -> m.Alteration:
     return m.Alteration(alt.kind, alt.match, alt.origin, stage, alt.table, alt.chain, alt.params, alt.description)
 
@@ -1112,11 +1267,20 @@ class _RuleBuilder:
         self.extra_words: list[str] = []
         self.occurrence = 0  # stateful matches of this rule so far (for their Opaque keys)
         self.recording: list | None = None  # diagnostics of a module conversion being cached
+        # an option iptables takes once per match, given twice: it refuses the line
+        self.refused = False
+        self.said: set[tuple[str, str, str]] = set()  # the diagnostics given for this line
 
     def diag(self, i: int, severity: str, code: str, message: str, construct: str = "") -> None:
         if self.recording is not None:
             self.recording.append((i, (severity, code, message, construct)))
             return
+        # the same message once per line: a line repeating an option thousands of times is
+        # one diagnostic, not one per repetition
+        said = (severity, code, message)
+        if said in self.said:
+            return
+        self.said.add(said)
         self.conv.diag(self.lineno, self.ws.column(i), self.text, severity, code, message, construct)
 
     def build(self, items: tuple) -> _PendingRule:
@@ -1129,8 +1293,6 @@ class _RuleBuilder:
         target_i = -1
         target_opts: list = []
         section = None  # None, "target" or a module record
-        seen_generic: set[str] = set()
-        repeated: set[str] = set()
         for kind, neg, oi, args in items:
             if kind == "option":
                 opt = words[oi]
@@ -1173,8 +1335,7 @@ class _RuleBuilder:
                 modules.append(rec)
                 section = rec
             elif kind in ("jump", "goto"):
-                if target is not None:
-                    self.diag(oi, "warning", "invalid", "more than one target")
+                # (a second target never gets here: `_Converter.repeated_option`)
                 target = words[args[0][1]]
                 goto = kind == "goto"
                 target_i = oi
@@ -1182,11 +1343,7 @@ class _RuleBuilder:
             elif kind == "set_counters":
                 continue
             else:
-                if kind in seen_generic and kind != "family":
-                    if kind not in repeated:
-                        repeated.add(kind)
-                        self.diag(oi, "warning", "invalid", f"multiple {words[oi]} options are not allowed")
-                seen_generic.add(kind)
+                # (each generic option comes once: `_Converter.repeated_option`)
                 self.generic(kind, neg, oi, args, fam)
         # the implicit protocol match
         if implicit:
@@ -1211,6 +1368,8 @@ class _RuleBuilder:
                 parts.extend(_shell_quote(self.word(a)) for a in argv)
             target_text = " ".join(parts)
         origin = m.Origin(self.conv.path, self.lineno, self.ws.command_column(self.cmd_i), self.text)
+        if self.refused:
+            return _unreadable_rule(origin)
         return _PendingRule(m.Match(tuple(self.conds)), target, goto,
                             [(neg, opt, [self.word(a) for a in argv]) for neg, opt, argv, _ in target_opts],
                             target_text, origin, "; ".join(self.comments), target_i + 1)
@@ -1245,6 +1404,8 @@ class _RuleBuilder:
             self.conds.append(_cached(m.IntCond, m.PROTO, ((n, n),), neg))
         elif kind in ("source", "destination"):
             field_ = m.SRC if kind == "source" else m.DST
+            if "%" in val and fam == 6:
+                val = self.without_zone_ids(val_i, val)
             try:
                 r = _addr_ranges(val, fam)
             except _Bad as e:
@@ -1271,6 +1432,22 @@ class _RuleBuilder:
             want = 4 if words[oi] in ("-4", "--ipv4") else 6
             if want != fam:
                 self.conds.append(m.IntCond(m.FAMILY, ((want, want),), False))
+
+    def without_zone_ids(self, val_i: int, val: str) -> str:
+        """`fe80::1%eth0` -> `fe80::1`, said aloud. ip6tables resolves the address with
+        getaddrinfo on the machine that loads the rules: it refuses the line there when no
+        interface has that name, and otherwise drops the zone (ip6tables-save prints
+        `fe80::1/128`: the rule matches the address on every interface). fwlint reads the
+        rule as loaded, and warns, since where it loads is not in the file."""
+        zones = _ZONE_RE.findall(val)
+        if not zones:
+            return val  # (a `%` that is not a zone id: the address is reported as bad)
+        names_ = ", ".join(dict.fromkeys(f"%{z}" for z in zones))
+        self.diag(val_i, "warning", "zone-id",
+                  f"{val}: ip6tables drops the zone id {names_} (the rule then matches the address on every "
+                  "interface), and refuses the line on a machine without such an interface; read without it",
+                  construct="zone id")
+        return _ZONE_RE.sub("", val)
 
     # ----------------------------------------------------------------- modules
 
@@ -1324,18 +1501,21 @@ class _RuleBuilder:
             n_conds = len(self.conds)
             n_comments = len(self.comments)
             self.recording = []
+            refused_before, self.refused = self.refused, False
             try:
                 self.convert_module(name, mi, opts)
                 diags = tuple((where.get(i, ("m",)), rest) for i, rest in self.recording)
             finally:
                 self.recording = None
-            hit = (tuple(self.conds[n_conds:]), tuple(self.comments[n_comments:]), diags)
+            refused, self.refused = self.refused, self.refused or refused_before
+            hit = (tuple(self.conds[n_conds:]), tuple(self.comments[n_comments:]), diags, refused)
             if len(_module_cache) < 50_000:
                 _module_cache[key] = hit
             for pos, rest in diags:
                 self.diag(self.position(pos, mi, opts), *rest)
             return
-        conds, comments, diags = hit
+        conds, comments, diags, refused = hit
+        self.refused = self.refused or refused
         if conds:
             self.conds.extend(conds)
         if comments:
@@ -1375,9 +1555,13 @@ class _RuleBuilder:
                 self.conds.append(m.Opaque(f"{name} {self.canon([rec])}", f"-m {name} {self.canon([rec])}", neg))
                 continue
             base = _OPT_ALIASES.get(opt, opt)
-            if base in seen:
-                self.diag(oi, "warning", "invalid", f"{opt} given twice")
-            seen.add(base)
+            once = "--tcp-flags" if base == "--syn" else base  # ("only one of --syn or --tcp-flags")
+            if once in seen:
+                self.diag(oi, "error", "invalid",
+                          f"-m {name}: {opt} given twice: iptables refuses this line; its rule is not analysed")
+                self.refused = True
+                return  # (the rest of this match does not matter: the rule is not kept)
+            seen.add(once)
             want = 0 if opt in _FLAG_OPTIONS else (2 if opt == "--tcp-flags" else 1)
             if len(argv) != want:
                 self.diag(oi, "warning", "invalid", f"{opt} takes {want} value{'s' if want != 1 else ''}")
@@ -1548,8 +1732,18 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
     conv = _Converter(path, family)
     n = 0
     last_text = ""
+    nul_lines = 0
     for text, enc in _decode_lines(data):
         n += 1
+        if "\0" in text:
+            # iptables-restore reads a line as a C string: up to its first NUL byte. So does
+            # fwlint, and it says so once for the file (a UTF-16 file has NULs on every line)
+            cut = text.index("\0")
+            text = text[:cut]
+            nul_lines += 1
+            conv.bad_lines.add(n)  # (what follows the NUL is not read: not understood)
+            if nul_lines == 1:
+                nul_at = (n, cut + 1, text)
         last_text = text
         if enc is not None:
             conv.diag(n, enc[0], text, "warning", "encoding", enc[1])
@@ -1557,6 +1751,12 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
             conv.line(n, text)
         except Exception as e:  # never raise on input: report it at the line
             conv.diag(n, 1, text, "error", "internal", f"could not read this line: {type(e).__name__}: {e}")
+    if nul_lines:
+        line, col, text = nul_at
+        more = f" (and on {nul_lines - 1} more line{'s' if nul_lines > 2 else ''})" if nul_lines > 1 else ""
+        conv.diag(line, col, text, "warning", "encoding",
+                  f"NUL byte{more}: iptables-restore reads each line only up to its first NUL byte, and so "
+                  "does fwlint (is this file UTF-16, or binary?)", construct="NUL")
     filters, alterations, bindings = conv.finish(n, last_text)
     if not filters and not conv.diags:
         # an empty file (or only comments): say so, rather than report a clean ruleset
