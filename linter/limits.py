@@ -24,15 +24,29 @@ MAX_DOCUMENT_DEPTH = 64
 
 # --------------------------------------------------------------------------- expansion
 
-# pf: the text of one macro after expansion (a macro of macros can double at each level)
+# pf: the text of one macro after expansion (a macro of macros can double at each level),
+# and all the macro text one statement expands to; counted as it is expanded
 MAX_MACRO_BYTES = 1 * MiB
+# pf: all the macro text one configuration expands to (many uses of a large macro)
+MAX_MACRO_BYTES_TOTAL = 16 * MiB
 # pf: rules one statement expands to (the cross product of its lists)
 MAX_RULES_PER_STATEMENT = 100_000
+# pf: rules all the statements of one configuration expand to
+MAX_RULES_TOTAL = 1_000_000
+# pf: files one configuration reads besides itself (include, load anchor and table file
+# targets; a file read twice counts twice); their bytes in all are bounded by MAX_FILE_BYTES
+MAX_INCLUDED_FILES = 1024
 
 # --------------------------------------------------------------------------- nesting
 
-# pf: anchors inside anchors (pf's own evaluation stops at PF_ANCHOR_STACK_MAX)
+# pf: anchors inside anchors. pf's own value: PF_ANCHOR_STACK_MAX is 64 (net/pfvar.h, OpenBSD
+# and FreeBSD); OpenBSD's kernel evaluates at most 63 nested anchor calls (one frame of its
+# stack is a sentinel) and pfctl refuses the 64th nested `{` body ("anchors too deep",
+# PFCTL_ANCHOR_STACK_DEPTH 64): an anchor 64 deep or more is reported
 MAX_ANCHOR_DEPTH = 64
+# pf: `{ }` lists and `( )` inside each other in one statement (lists nest through macros);
+# real configurations nest two or three; lark's trees recurse once per level
+MAX_LIST_DEPTH = 64
 # Cisco IOS and ASA: object-groups inside object-groups
 MAX_OBJECT_GROUP_DEPTH = 64
 # pf `include` files including others
