@@ -25,14 +25,20 @@ MAX_DOCUMENT_DEPTH = 64
 # --------------------------------------------------------------------------- expansion
 
 # pf: the text of one macro after expansion (a macro of macros can double at each level),
-# and all the macro text one statement expands to; counted as it is expanded
-MAX_MACRO_BYTES = 1 * MiB
-# pf: all the macro text one configuration expands to (many uses of a large macro)
-MAX_MACRO_BYTES_TOTAL = 16 * MiB
+# and all the macro text one statement expands to; counted as it is expanded. 64 KiB is
+# some 7,000 addresses in one rule, far beyond real macros (large sets are tables); fwlint
+# reads about 10,000 addresses a second, so 1 MiB in one statement took 13 s
+MAX_MACRO_BYTES = 64 * 1024
+# pf: all the macro text one configuration expands to (many uses of a large macro): the
+# work of reading a 4 MiB configuration
+MAX_MACRO_BYTES_TOTAL = 4 * MiB
 # pf: rules one statement expands to (the cross product of its lists)
 MAX_RULES_PER_STATEMENT = 100_000
 # pf: rules all the statements of one configuration expand to
 MAX_RULES_TOTAL = 1_000_000
+# pf: entries of all the tables of one configuration: pf's own default limit
+# (PFR_KENTRY_HIWAT, `set limit table-entries`); a table past it is an unknown set
+MAX_TABLE_ENTRIES = 200_000
 # pf: files one configuration reads besides itself (include, load anchor and table file
 # targets; a file read twice counts twice); their bytes in all are bounded by MAX_FILE_BYTES
 MAX_INCLUDED_FILES = 1024

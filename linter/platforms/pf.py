@@ -130,6 +130,7 @@ _WORD_START = _ALNUM | frozenset(":_*")
 _NUM_END = frozenset(" \t\r\n\f\v),/}=")
 _SPACE = frozenset(" \t\r\f\v")
 _BLANKS_RE = re.compile(r"[ \t\r\f\v]*")
+_DIGIT_RUN_RE = re.compile("[0-9]*")
 _WORD_RUN_RE = re.compile("[" + re.escape("".join(sorted(c for c in _IN_STRING if c != "\\"))) + "]*")
 
 # statements a line can start with (to recover from an unclosed `{`)
@@ -471,7 +472,7 @@ class _PfLexer:
                 if c in _SINGLE_OPS:
                     return _Tok(_SINGLE_OPS[c], c, path, line, col, macro=macro)
             if c == "-" or c.isdigit() and c in _ALNUM:
-                buf = c
+                buf = c + self._word_run(_DIGIT_RUN_RE)
                 while self.peek() in string.digits and self.peek() != "":
                     buf += self.getc()
                 nxt = self.peek()
@@ -482,6 +483,7 @@ class _PfLexer:
                         # pfctl pushes the digits back and returns '-': read them as a word next
                         self._unget(buf[1:])
                     return _Tok("MINUS", "-", path, line, col, macro=macro)
+                buf += self._word_run()
                 while self.peek() in _IN_STRING and self.peek() != "":
                     buf += self.getc()
                 return self._word(buf, path, line, col, macro)
@@ -558,10 +560,11 @@ class _PfLexer:
                     f"is not analysed")
         return None
 
-    def _word_run(self) -> str:
-        """The rest of a word in the current source, fast (no backslash, no end of source)."""
+    def _word_run(self, run: re.Pattern | None = None) -> str:
+        """The rest of a word (or of a number) in the current source, fast (no backslash, no
+        end of source: the character loops after it handle those)."""
         src = self.stack[-1]
-        mo = _WORD_RUN_RE.match(src.text, src.pos)
+        mo = (run or _WORD_RUN_RE).match(src.text, src.pos)
         n = mo.end() - src.pos
         if n == 0:
             return ""
@@ -845,6 +848,7 @@ class _Conv:
         self.rules_total = 0  # rules the statements expanded to
         self.files_read = 0  # include, load anchor and table file targets read
         self.bytes_read = 0
+        self.table_entries = 0  # entries of all tables
         self.macro_used: set[str] = set()
         self.tables: dict[tuple[str, str], dict] = {}
         self.table_used: set[tuple[str, str]] = set()
@@ -1180,14 +1184,29 @@ class _Conv:
                 if got is None:
                     entry["opaque"].append(f"file {fname_tok.value!r} not read")
                     continue
-                self.table_file(entry, got, self.tok(toks, fname_tok))
+                words = sum(len(ln.split("#", 1)[0].split()) for ln in got[0].splitlines())
+                if self.table_entries_fit(entry, words, self.tok(toks, fname_tok), name):
+                    self.table_file(entry, got, self.tok(toks, fname_tok))
             elif opt.data == "table_addrs":
-                for sub in opt.children:
-                    if isinstance(sub, Tree) and sub.data == "table_addrs":
-                        for ta in sub.children:
-                            if isinstance(ta, Tree):
-                                self.table_addr(entry, ta, toks)
+                addrs = [ta for sub in opt.children if isinstance(sub, Tree) and sub.data == "table_addrs"
+                         for ta in sub.children if isinstance(ta, Tree)]
+                if self.table_entries_fit(entry, len(addrs), toks[0], name):
+                    for ta in addrs:
+                        self.table_addr(entry, ta, toks)
         self.tables[key] = entry
+
+    def table_entries_fit(self, entry: dict, n: int, tok: _Tok, name: str) -> bool:
+        """Do n more entries fit in MAX_TABLE_ENTRIES (all tables together, as pf counts)?
+        When not, reported at tok, and the table is an unknown set of addresses."""
+        if self.table_entries + n <= limits.MAX_TABLE_ENTRIES:
+            self.table_entries += n
+            return True
+        self.tdiag(tok, "error", "expansion-limit",
+                   f"table <{name}>: {n} more entries make more than {limits.MAX_TABLE_ENTRIES} table entries in "
+                   f"this configuration (linter/limits.py MAX_TABLE_ENTRIES, pf's default 'set limit "
+                   f"table-entries'): its addresses are not modelled (an unknown set)", "table")
+        entry["opaque"].append(f"more than {limits.MAX_TABLE_ENTRIES} table entries: not read")
+        return False
 
     def table_addr(self, entry: dict, ta: Tree, toks: list[_Tok]) -> None:
         neg = isinstance(ta.children[0], Token) and ta.children[0].type == "BANG"
@@ -1199,6 +1218,7 @@ class _Conv:
 
     def table_file(self, entry: dict, got: tuple[str, str, str], tok: _Tok) -> None:
         text, shown, _real = got
+        unreadable = 0
         for i, raw in enumerate(text.splitlines(), 1):
             ln = raw.split("#", 1)[0]
             for word in ln.split():
@@ -1210,12 +1230,18 @@ class _Conv:
                 hs = _parse_host_text(w, mask, quoted=False)
                 for h in hs:
                     if h.kind == "error":
-                        self.tdiag(tok, "warning", "invalid", f"{shown}:{i}: {h.text}", "table file")
-                        entry["opaque"].append(f"unreadable entry {word!r}")
+                        # the first is reported; the others are counted (a file of garbage is one warning)
+                        unreadable += 1
+                        if unreadable == 1:
+                            self.tdiag(tok, "warning", "invalid", f"{shown}:{i}: {h.text}", "table file")
+                            entry["opaque"].append(f"unreadable entry {word!r}")
                         continue
                     h.neg = neg
                     self.note_zone(h, tok, f"{shown}:{i}: ")
                     entry["hosts"].append(h)
+        if unreadable > 1:
+            self.tdiag(tok, "warning", "invalid", f"{shown}: {unreadable - 1} more unreadable entries", "table file")
+            entry["opaque"].append(f"{unreadable - 1} more unreadable entries")
 
     # -- anchors
 
@@ -2852,6 +2878,9 @@ class _Conv:
         return m.Opaque(f"table <{name}> {which}", f"table <{name}> ({'; '.join(why)})", h.neg)
 
 
+# the codes of a crossed bound (linter/limits.py): FW007 reports them as errors
+_BOUND_CODES = frozenset({"expansion-limit", "nesting-limit"})
+
 _UNSUPPORTED_STATEMENTS = {
     "ether": "layer-2 (ether) rules of FreeBSD's pf",
     "dummynet": "dummynet pipes",
@@ -3040,7 +3069,19 @@ def _route_shown(h: _Host) -> str:
 
 
 def _parse_host_text(text: str, mask: str | None, quoted: bool) -> list[_Host]:
-    """A host word (with its `/mask`) as pfctl's host() reads it."""
+    """A host word (with its `/mask`) as pfctl's host() reads it: fresh _Host objects (the
+    callers set neg and name on them) copied from the cached reading."""
+    return [dataclasses.replace(h) for h in _read_host_text(text, mask, quoted)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _read_host_text(text: str, mask: str | None, quoted: bool) -> tuple[_Host, ...]:
+    """pfctl's host(), once per distinct word: a list macro used in many rules, or expanded
+    many times in one, repeats the same addresses."""
+    return tuple(_host_from_text(text, mask, quoted))
+
+
+def _host_from_text(text: str, mask: str | None, quoted: bool) -> list[_Host]:
     t = text
     if mask is not None:
         if not re.fullmatch(r"[0-9]+", mask):
@@ -3060,8 +3101,13 @@ def _parse_host_text(text: str, mask: str | None, quoted: bool) -> list[_Host]:
         parts = parts + ["0"] * (4 - len(parts))
         if bits is not None and bits > 32:
             return [_Host("error", f"netmask {bits} invalid for IPv4 address")]
-        addr = ipaddress.IPv4Address(".".join(str(int(p)) for p in parts))
-        net = ipaddress.IPv4Network(f"{addr}/{32 if bits is None else bits}", strict=False)
+        octets = [int(p) for p in parts]
+        if bits is None or bits == 32:
+            # one address (most entries of a large table): no ipaddress objects needed
+            n = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
+            return [_Host("addr", ".".join(map(str, octets)), False, 4, ((4, n, n),))]
+        addr = ipaddress.IPv4Address(".".join(map(str, octets)))
+        net = ipaddress.IPv4Network(f"{addr}/{bits}", strict=False)
         return [_net_host(net)]
     if re.fullmatch(r"[0-9.]+", t):
         return [_Host("error", f"no IP address found for {t}: could not parse host specification")]
@@ -3150,7 +3196,10 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
         n = conv.lines_read.get(p, 0)
         bad = {ln for ln in conv.bad.get(p, set()) if 1 <= ln <= n}
         stats.append(m.FileStats(p, n, n - len(bad)))
-    diags = sorted(conv.diags, key=lambda d: (d.origin.path != path, d.origin.path, d.origin.line, d.origin.column))
+    # at one place, a crossed bound first: the checks report one diagnostic per place, and an
+    # expansion-limit must not hide behind the nested-macro notes of the same `$` use
+    diags = sorted(conv.diags, key=lambda d: (d.origin.path != path, d.origin.path, d.origin.line, d.origin.column,
+                                              d.code not in _BOUND_CODES))
     return m.Device(
         name=os.path.basename(path),
         platform=PLATFORM,
