@@ -39,6 +39,10 @@ MAX_RULES_TOTAL = 1_000_000
 # pf: entries of all the tables of one configuration: pf's own default limit
 # (PFR_KENTRY_HIWAT, `set limit table-entries`); a table past it is an unknown set
 MAX_TABLE_ENTRIES = 200_000
+# pf: the words (tokens) of one statement kept in memory. A longer one cannot be analysed
+# anyway: its lists pass MAX_RULES_PER_STATEMENT or MAX_TABLE_ENTRIES (an entry is at most
+# five tokens, `! 10.0.0.0 / 8 ,`); it is read to its end and reported
+MAX_STATEMENT_TOKENS = 5 * MAX_TABLE_ENTRIES + 1024
 # pf: files one configuration reads besides itself (include, load anchor and table file
 # targets; a file read twice counts twice); their bytes in all are bounded by MAX_FILE_BYTES
 MAX_INCLUDED_FILES = 1024

@@ -221,6 +221,27 @@ def test_a_table_with_an_enormous_inline_list(tmp_path: Path) -> None:
     assert any(isinstance(c, m.Opaque) and c.key == "table <big> src" for c in rule.match.conds)
 
 
+def test_a_statement_longer_than_any_list_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # scaled down: past MAX_STATEMENT_TOKENS the statement is read to its end, keeping nothing
+    monkeypatch.setattr(limits, "MAX_STATEMENT_TOKENS", 1000)
+    kept: list[int] = []
+    original = pf._Conv.statement
+
+    def watching(self, st):
+        kept.append(len(st.tokens))
+        original(self, st)
+
+    monkeypatch.setattr(pf._Conv, "statement", watching)
+    addrs = " ".join(f"10.0.{i // 250}.{i % 250 + 1}" for i in range(5000))
+    text = HEAD + f"table <big> {{ {addrs} }}\npass in proto tcp from <big> to any port 22\n" + TAIL
+    conf = write(tmp_path, "pf.conf", text)
+    code, report = lint(conf)
+    assert code == 1 and max(kept) <= 1000
+    assert_located(report, "pf.conf", 2, "expansion-limit")
+    assert "MAX_STATEMENT_TOKENS" in report["diagnostics"][0]["message"]
+    assert_rest_analysed(report, 4)
+
+
 def test_braces_nested_ten_thousand_deep(tmp_path: Path) -> None:
     n = 10_000
     line = "pass in proto tcp from " + "{ " * n + "10.0.0.1" + " }" * n + " to any port 22\n"

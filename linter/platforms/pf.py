@@ -199,7 +199,7 @@ _STATE_KINDS = ("keep", "modulate", "synproxy")
 # --------------------------------------------------------------------------- tokens and lexer
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tok:
     type: str
     value: str
@@ -637,11 +637,13 @@ class _PfLexer:
             unclosed: _Tok | None = None
             first_open: _Tok | None = None
             path = self.file_src().path
-            lines: list[int] = []
+            first_line = last_line = 0
+            too_long: _Tok | None = None
             while True:
                 t = self.token()
                 if t.type not in ("EOF", "NL", "ERROR") and t.path == path:
-                    lines.append(t.line)
+                    first_line = first_line or t.line
+                    last_line = max(last_line, t.line)
                 if t.type == "EOF":
                     if self.depth > 0:
                         unclosed = first_open
@@ -697,12 +699,23 @@ class _PfLexer:
                         toks.append(t)
                         continue
                     self.depth -= 1
-                toks.append(t)
+                if len(toks) < limits.MAX_STATEMENT_TOKENS:
+                    toks.append(t)
+                elif too_long is None:
+                    # read on to the statement's end, keeping nothing more (bounded memory)
+                    too_long = t
             if not toks and not failed:
                 continue
-            lines = lines or [toks[0].line if toks else 0]
+            if too_long is not None:
+                self.conv.diag(toks[0].path, toks[0].line, toks[0].col, "error", "expansion-limit",
+                               f"this statement has more than {limits.MAX_STATEMENT_TOKENS} words (linter/limits.py "
+                               f"MAX_STATEMENT_TOKENS; its lists are longer than any pf rule or table fwlint "
+                               f"analyses): it is not analysed", toks[0].value)
+                failed = True
+            if not first_line:
+                first_line = last_line = toks[0].line if toks else 0
             yield _Stmt(toks, toks[0].path if toks else path, "stmt", opens, failed, self.limit_hit, unclosed,
-                        min(lines), max(lines))
+                        first_line, last_line)
 
 
 # --------------------------------------------------------------------------- grammar
