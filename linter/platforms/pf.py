@@ -225,7 +225,7 @@ class _FileSrc:
 
 
 class _MacroSrc:
-    __slots__ = ("text", "pos", "name", "path", "line", "col")
+    __slots__ = ("text", "pos", "name", "path", "line", "col", "names")
     is_macro = True
 
     def __init__(self, text: str, name: str, path: str, line: int, col: int) -> None:
@@ -235,6 +235,7 @@ class _MacroSrc:
         self.path = path
         self.line = line
         self.col = col
+        self.names = 1  # the names of _PfLexer.macro_names this source ends when it is popped
 
 
 @dataclass
@@ -293,14 +294,20 @@ class _PfLexer:
         raise _LexError("no file")
 
     def push_macro(self, src: "_MacroSrc") -> None:
+        # the sources read to their end under it leave the stack now (a chain `a = "$b"`,
+        # `b = "$c"`... would otherwise make every peek walk down the whole chain), but their
+        # names stay in the expansion until this one ends: `c = "$a"` is still a recursion
+        while self.stack and self.stack[-1].is_macro and self.stack[-1].pos >= len(self.stack[-1].text):
+            src.names += self.stack.pop().names
         self.stack.append(src)
         self.macro_names.append(src.name)
         self.macro_set.add(src.name)
 
     def pop_macro(self) -> None:
-        """Drop the macro source on top of the stack (read to its end, or abandoned)."""
-        self.stack.pop()
-        self.macro_set.discard(self.macro_names.pop())
+        """Drop the macro source on top of the stack (read to its end, or abandoned), and the
+        names of the expansion that end with it."""
+        for _ in range(self.stack.pop().names):
+            self.macro_set.discard(self.macro_names.pop())
 
     def drop_macros(self) -> None:
         """Abandon every expansion in progress: back to the text of the file."""
@@ -316,9 +323,6 @@ class _PfLexer:
             self.conv.file_popped()
             return True
         return False
-
-    def expanding(self) -> list[str]:
-        return list(self.macro_names)
 
     # -- characters
 
@@ -681,24 +685,23 @@ class _PfLexer:
                     if self.depth == 0:
                         if not toks and not failed:
                             # an anchor's closing brace; the rest of the line must be empty
-                            rest = []
+                            extra: _Tok | None = None  # the first word after it (the only one reported)
                             while True:
                                 u = self.token()
                                 if u.type in ("NL", "EOF"):
                                     break
-                                rest.append(u)
+                                extra = extra or u
                             st = _Stmt([t], path, "close", first_line=t.line, last_line=t.line)
-                            if rest:
-                                self.conv.diag(rest[0].path, rest[0].line, rest[0].col, "error", "syntax",
-                                               f"unexpected {rest[0].value!r} after '}}'", "anchor")
+                            if extra is not None:
+                                self.conv.diag(extra.path, extra.line, extra.col, "error", "syntax",
+                                               f"unexpected {extra.value!r} after '}}'", "anchor")
                             yield st
                             if u.type == "EOF" and not self.pop_file():
                                 self.stack.clear()
                             toks = []
                             break
-                        toks.append(t)
-                        continue
-                    self.depth -= 1
+                    else:
+                        self.depth -= 1
                 if len(toks) < limits.MAX_STATEMENT_TOKENS:
                     toks.append(t)
                 elif too_long is None:
