@@ -131,6 +131,19 @@ def test_the_expansion_is_bounded_as_it_grows(monkeypatch: pytest.MonkeyPatch) -
     assert [(x.code, x.origin.line) for x in d.diagnostics if x.code == "expansion-limit"] == [("expansion-limit", 62)]
 
 
+def test_a_chain_of_twenty_thousand_nested_macros(tmp_path: Path) -> None:
+    # `m1 = "$m0"`, `m2 = "$m1"`, ...: each use one step, whatever the depth of the chain
+    n = 20_000
+    text = HEAD + 'm0 = "10.0.0.1"\n' + "".join(f'm{i} = "$m{i - 1}"\n' for i in range(1, n))
+    text += f"pass in proto tcp from $m{n - 1} to any port 22\n" + TAIL
+    conf = write(tmp_path, "pf.conf", text)
+    code, report = lint(conf)
+    assert code == 1
+    assert diagnostics(report, "expansion-limit") == [("pf.conf", n + 2)]
+    assert_located(report, "pf.conf", n + 2, "expansion-limit")
+    assert_rest_analysed(report, n + 3)
+
+
 def test_a_macro_longer_than_the_bound_is_refused_where_defined_and_where_used(tmp_path: Path) -> None:
     words = " ".join(f"10.{i // 256 % 256}.{i % 256}.1" for i in range(limits.MAX_MACRO_BYTES // 8))
     assert len(words) > limits.MAX_MACRO_BYTES
