@@ -26,15 +26,39 @@ MAX_DOCUMENT_DEPTH = 64
 
 # --------------------------------------------------------------------------- expansion
 
-# pf: the text of one macro after expansion (a macro of macros can double at each level)
-MAX_MACRO_BYTES = 1 * MiB
+# pf: the text of one macro after expansion (a macro of macros can double at each level),
+# and all the macro text one statement expands to; counted as it is expanded. 64 KiB is
+# some 7,000 addresses in one rule, far beyond real macros (large sets are tables); fwlint
+# reads about 10,000 addresses a second, so 1 MiB in one statement took 13 s
+MAX_MACRO_BYTES = 64 * 1024
+# pf: all the macro text one configuration expands to (many uses of a large macro): the
+# work of reading a 4 MiB configuration
+MAX_MACRO_BYTES_TOTAL = 4 * MiB
 # pf: rules one statement expands to (the cross product of its lists)
 MAX_RULES_PER_STATEMENT = 100_000
+# pf: rules all the statements of one configuration expand to
+MAX_RULES_TOTAL = 1_000_000
+# pf: entries of all the tables of one configuration: pf's own default limit
+# (PFR_KENTRY_HIWAT, `set limit table-entries`); a table past it is an unknown set
+MAX_TABLE_ENTRIES = 200_000
+# pf: the words (tokens) of one statement kept in memory. A longer one cannot be analysed
+# anyway: its lists pass MAX_RULES_PER_STATEMENT or MAX_TABLE_ENTRIES (an entry is at most
+# five tokens, `! 10.0.0.0 / 8 ,`); it is read to its end and reported
+MAX_STATEMENT_TOKENS = 5 * MAX_TABLE_ENTRIES + 1024
+# pf: files one configuration reads besides itself (include, load anchor and table file
+# targets; a file read twice counts twice); their bytes in all are bounded by MAX_FILE_BYTES
+MAX_INCLUDED_FILES = 1024
 
 # --------------------------------------------------------------------------- nesting
 
-# pf: anchors inside anchors (pf's own evaluation stops at PF_ANCHOR_STACK_MAX)
+# pf: anchors inside anchors. pf's own value: PF_ANCHOR_STACK_MAX is 64 (net/pfvar.h, OpenBSD
+# and FreeBSD); OpenBSD's kernel evaluates at most 63 nested anchor calls (one frame of its
+# stack is a sentinel) and pfctl refuses the 64th nested `{` body ("anchors too deep",
+# PFCTL_ANCHOR_STACK_DEPTH 64): an anchor 64 deep or more is reported
 MAX_ANCHOR_DEPTH = 64
+# pf: `{ }` lists and `( )` inside each other in one statement (lists nest through macros);
+# real configurations nest two or three; lark's trees recurse once per level
+MAX_LIST_DEPTH = 64
 # Cisco IOS and ASA: object-groups inside object-groups
 MAX_OBJECT_GROUP_DEPTH = 64
 # pf `include` files including others
