@@ -56,6 +56,7 @@ from lark.exceptions import LarkError, UnexpectedEOF, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
+from ..limits import MAX_OBJECT_GROUP_DEPTH
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
@@ -511,6 +512,54 @@ class _Group:
     used: bool = False
 
 
+def _is_group_object(c: _Line) -> bool:
+    return len(c.words) == 2 and c.words[0].lower() == "group-object"
+
+
+@dataclass
+class _Resolved:
+    """An object-group resolved with its nested groups."""
+
+    value: object
+    height: int  # the longest chain of group-object lines below it (0: it nests no group)
+
+
+@dataclass
+class _Refused:
+    """An object-group that is not resolved, and why (a diagnostic was reported where)."""
+
+    code: str  # nesting-limit | expansion-limit
+    why: str
+
+
+@dataclass
+class _Frame:
+    """A group being resolved: its members are read one by one, nested groups first."""
+
+    group: _Group
+    via: _Line | None = None  # the group-object line that led here
+    index: int = 0
+    parts: list = field(default_factory=list)
+    height: int = 0
+    refused: _Refused | None = None
+
+    def next_member(self) -> _Line | None:
+        if self.index >= len(self.group.members):
+            return None
+        self.index += 1
+        return self.group.members[self.index - 1]
+
+
+@dataclass(frozen=True)
+class _GroupReader:
+    """How the members of one kind of object-group read and combine."""
+
+    key: tuple  # memo key prefix: ("net",), ("icmp", v6), ...
+    member: Callable[[_Group, _Line], object]  # a member other than group-object; raises _Drop
+    check_nested: Callable[[_Group, _Line], None]  # a `group-object NAME` line; raises _Drop
+    combine: Callable[[_Group, list], object]  # the parts (members and nested groups) -> the value
+
+
 @dataclass
 class _Entry:
     line: _Line
@@ -667,7 +716,9 @@ class _Conv:
         self.any_is_ipv4 = False  # `any` before ASA 9.0 (and on PIX, FWSM)
         self.routes: list[m.Route] = []
         self._memo: dict[tuple, object] = {}
-        self._busy: set[tuple] = set()
+        self._resolved: dict[tuple, _Resolved | _Refused] = {}  # object-groups, by reader key and name
+        self._limit_reported: set[int] = set()  # lines with a nesting-limit diagnostic
+        self._group_readers: dict[str, _GroupReader] | None = None
         self.acl_rules: dict[str, list[m.Rule]] = {}
 
     # -- diagnostics and bookkeeping
@@ -1609,62 +1660,124 @@ class _Resolver(_Conv):
             raise _Drop(col, "error", "invalid", f"object-group {name} is a {shown} group: it cannot be used as {what}")
         return g
 
-    def _memoized(self, key: tuple, col: int, compute: Callable[[], object]):
-        if key in self._memo:
-            return self._memo[key]
-        if key in self._busy:
-            raise _Drop(col, "error", "invalid", f"object-group {key[1]} contains itself (through group-object)")
-        self._busy.add(key)
-        try:
-            v = compute()
-        finally:
-            self._busy.discard(key)
-        self._memo[key] = v
-        return v
+    # -- object-groups: resolved once each, iteratively (the nesting can be thousands deep)
 
-    def _members(self, g: _Group, one: Callable[[_Line], object]) -> list:
-        out = []
-        for c in g.members:
-            if c.words[0].lower() == "description":
+    def _resolve(self, reader: "_GroupReader", name: str, col: int):
+        """The value of object-group NAME with its nested groups (`_GroupReader` says how its
+        members read); raises _Drop when the group is refused (nested too deep)."""
+        got = self._resolved.get(reader.key + (name,))
+        if got is None:
+            got = self._resolve_walk(reader, name)
+        if isinstance(got, _Refused):
+            raise _Drop(col, "error", got.code, f"object-group {name} {got.why}: not analysed", "object-group")
+        return got.value
+
+    def _resolve_walk(self, reader: "_GroupReader", name: str) -> "_Resolved | _Refused":
+        """Depth first over group-object lines with an explicit stack: each group is resolved
+        once its nested groups are, and remembered. A group-object line that closes a cycle is
+        reported and left out (the ASA refuses it); one whose group is already nested
+        MAX_OBJECT_GROUP_DEPTH deep is reported as `nesting-limit`, and every group above it is
+        refused (the entries that use them are reported, not analysed)."""
+        frames = [_Frame(self.groups[name])]
+        on_path = {name}
+        while True:
+            f = frames[-1]
+            c = f.next_member()
+            if c is not None:
+                if not _is_group_object(c):
+                    self._read_member(reader, f, c)
+                    continue
+                nested = self._checked_nested(reader, f.group, c)
+                if nested is None:
+                    continue
+                done = self._resolved.get(reader.key + (nested,))
+                if done is not None:
+                    self._absorb(f, done, c)
+                elif nested in on_path:
+                    self._member_drop(f.group, c, _Drop(c.col(1), "error", "invalid",
+                                                        f"object-group {nested} contains itself (through group-object)"))
+                else:
+                    frames.append(_Frame(self.groups[nested], via=c))
+                    on_path.add(nested)
                 continue
-            try:
-                out.append(one(c))
-            except _Drop as d:
-                d.construct = d.construct or f"object-group {'service' if g.kind == 'port' else g.kind}"
-                self.drop(c, d)
-        return out
+            frames.pop()
+            on_path.discard(f.group.name)
+            res = f.refused or _Resolved(reader.combine(f.group, f.parts), f.height)
+            self._resolved[reader.key + (f.group.name,)] = res
+            if not frames:
+                return res
+            self._absorb(frames[-1], res, f.via)  # type: ignore[arg-type]
+
+    def _checked_nested(self, reader: "_GroupReader", g: _Group, c: _Line) -> str | None:
+        """The group a `group-object NAME` member names, None when the line is refused (an
+        undefined group, a group of another kind: reported here)."""
+        try:
+            reader.check_nested(g, c)
+        except _Drop as d:
+            self._member_drop(g, c, d)
+            return None
+        return c.words[1]
+
+    def _read_member(self, reader: "_GroupReader", f: "_Frame", c: _Line) -> None:
+        if c.words[0].lower() == "description":
+            return
+        try:
+            f.parts.append(reader.member(f.group, c))
+        except _Drop as d:
+            self._member_drop(f.group, c, d)
+
+    def _member_drop(self, g: _Group, c: _Line, d: _Drop) -> None:
+        d.construct = d.construct or f"object-group {'service' if g.kind == 'port' else g.kind}"
+        self.drop(c, d)
+
+    def _absorb(self, f: "_Frame", res: "_Resolved | _Refused", line: _Line) -> None:
+        """A nested group's value joins the group that names it on `line`."""
+        if f.refused is not None:
+            return
+        if isinstance(res, _Refused):
+            f.refused = res
+            return
+        if res.height + 1 > MAX_OBJECT_GROUP_DEPTH:
+            why = (f"nests object-groups more than {MAX_OBJECT_GROUP_DEPTH} deep (linter/limits.py "
+                   f"MAX_OBJECT_GROUP_DEPTH; the limit is crossed at line {line.no})")
+            f.refused = _Refused("nesting-limit", why)
+            if line.no not in self._limit_reported:
+                self._limit_reported.add(line.no)
+                self.diag(line, line.col(1), "error", "nesting-limit",
+                          f"group-object {line.words[1]}: object-group {f.group.name} would nest object-groups more "
+                          f"than {MAX_OBJECT_GROUP_DEPTH} deep (linter/limits.py MAX_OBJECT_GROUP_DEPTH): not "
+                          f"resolved; the groups that include it and the entries that use them are not analysed",
+                          "group-object")
+            return
+        f.parts.append(res.value)
+        f.height = max(f.height, res.height + 1)
 
     def _net_group(self, name: str, col: int = 1) -> tuple[tuple, tuple]:
-        g = self.groups[name]
+        return self._resolve(self._readers["net"], name, col)
 
-        def one(c: _Line):
-            w = c.words
-            k = w[0].lower()
-            if k == "network-object":
-                if len(w) == 3 and w[1].lower() == "host":
-                    fam, v = self._ip(w[2], c.col(2))
-                    return [(fam, v, v)], []
-                if len(w) == 3 and w[1].lower() == "object":
-                    return self._net_object_set(w[2], c.col(2))
-                if len(w) == 3:
-                    return [self._addr_mask(w[1], w[2], c.col(1), c.col(2))], []
-                if len(w) == 2:
-                    return [self._prefix(w[1], c.col(1), c)], []
-                raise _Drop(c.col(min(3, len(w) - 1)), "error", "syntax",
-                            "network-object: expected `host A`, `A MASK`, a prefix or `object NAME`")
-            if k == "group-object" and len(w) == 2:
-                self._group(w[1], c.col(1), ("network",), "a member of a network group")
-                return self._net_group(w[1], c.col(1))
-            raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a network object-group")
+    def _net_member(self, g: _Group, c: _Line) -> tuple[list, list]:
+        w = c.words
+        if w[0].lower() == "network-object":
+            if len(w) == 3 and w[1].lower() == "host":
+                fam, v = self._ip(w[2], c.col(2))
+                return [(fam, v, v)], []
+            if len(w) == 3 and w[1].lower() == "object":
+                return self._net_object_set(w[2], c.col(2))
+            if len(w) == 3:
+                return [self._addr_mask(w[1], w[2], c.col(1), c.col(2))], []
+            if len(w) == 2:
+                return [self._prefix(w[1], c.col(1), c)], []
+            raise _Drop(c.col(min(3, len(w) - 1)), "error", "syntax",
+                        "network-object: expected `host A`, `A MASK`, a prefix or `object NAME`")
+        raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a network object-group")
 
-        def compute():
-            ranges, opq = [], []
-            for r, o in self._members(g, one):
-                ranges.extend(r)
-                opq.extend(o)
-            return merge3(ranges), tuple(dict.fromkeys(opq))
-
-        return self._memoized(("net", name), col, compute)  # type: ignore[return-value]
+    @staticmethod
+    def _net_combine(g: _Group, parts: list) -> tuple[tuple, tuple]:
+        ranges, opq = [], []
+        for r, o in parts:
+            ranges.extend(r)
+            opq.extend(o)
+        return merge3(ranges), tuple(dict.fromkeys(opq))
 
     # -- protocols, ports, services
 
@@ -1817,95 +1930,100 @@ class _Resolver(_Conv):
         return alts  # type: ignore[return-value]
 
     def _svc_group(self, name: str, col: int = 1) -> list[tuple]:
-        g = self.groups[name]
+        return self._resolve(self._readers["svc"], name, col)
 
-        def one(c: _Line):
-            w = c.words
-            k = w[0].lower()
-            if k == "service-object":
-                if len(w) == 3 and w[1].lower() == "object":
-                    return self._svc_object_alts(w[2], c.col(2))
-                return self._service_alts(c, 1)
-            if k == "group-object" and len(w) == 2:
-                self._group(w[1], c.col(1), ("service",), "a member of a service group")
-                return self._svc_group(w[1], c.col(1))
-            if k == "port-object":
-                raise _Drop(c.indent + 1, "error", "syntax",
-                            f"port-object needs a group with a protocol (`object-group service {name} tcp`)")
-            raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a service object-group")
-
-        def compute():
-            alts = [a for part in self._members(g, one) for a in part]
-            return _merge_alternatives(alts)
-
-        return self._memoized(("svc", name), col, compute)  # type: ignore[return-value]
+    def _svc_member(self, g: _Group, c: _Line) -> list[tuple]:
+        w = c.words
+        k = w[0].lower()
+        if k == "service-object":
+            if len(w) == 3 and w[1].lower() == "object":
+                return self._svc_object_alts(w[2], c.col(2))
+            return self._service_alts(c, 1)
+        if k == "port-object":
+            raise _Drop(c.indent + 1, "error", "syntax",
+                        f"port-object needs a group with a protocol (`object-group service {g.name} tcp`)")
+        raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a service object-group")
 
     def _port_group(self, name: str, col: int = 1) -> tuple[tuple[int, int], ...]:
-        g = self.groups[name]
-        pnames = ("tcp", "udp") if g.proto == "tcp-udp" else (g.proto or "tcp",)
+        return self._resolve(self._readers["port"], name, col)
 
-        def one(c: _Line):
-            w = c.words
-            k = w[0].lower()
-            if k == "port-object":
-                op = w[1].lower() if len(w) > 1 else ""
-                if op not in ("eq", "range") or len(w) != (4 if op == "range" else 3):
-                    raise _Drop(c.col(min(1, len(w) - 1)), "error", "syntax",
-                                "port-object: expected `eq PORT` or `range FIRST LAST`")
-                vals = [self._port(x, c.col(2 + k2), pnames, c) for k2, x in enumerate(w[2:])]
-                return self._port_cond(m.DPORT, op, vals, c.col(1)).ranges
-            if k == "group-object" and len(w) == 2:
-                sub = self._group(w[1], c.col(1), ("port",), "a member of a port group")
-                if sub.proto != g.proto:
-                    raise _Drop(c.col(1), "error", "invalid",
-                                f"object-group {w[1]} is a {sub.proto} group; {name} is {g.proto}")
-                return self._port_group(w[1], c.col(1))
-            raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a port object-group")
+    def _port_member(self, g: _Group, c: _Line) -> tuple[tuple[int, int], ...]:
+        w = c.words
+        if w[0].lower() == "port-object":
+            pnames = ("tcp", "udp") if g.proto == "tcp-udp" else (g.proto or "tcp",)
+            op = w[1].lower() if len(w) > 1 else ""
+            if op not in ("eq", "range") or len(w) != (4 if op == "range" else 3):
+                raise _Drop(c.col(min(1, len(w) - 1)), "error", "syntax",
+                            "port-object: expected `eq PORT` or `range FIRST LAST`")
+            vals = [self._port(x, c.col(2 + k2), pnames, c) for k2, x in enumerate(w[2:])]
+            return self._port_cond(m.DPORT, op, vals, c.col(1)).ranges
+        raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a port object-group")
 
-        return self._memoized(("port", name), col,  # type: ignore[return-value]
-                              lambda: merge(r for part in self._members(g, one) for r in part))
+    def _check_nested_port(self, g: _Group, c: _Line) -> None:
+        sub = self._group(c.words[1], c.col(1), ("port",), "a member of a port group")
+        if sub.proto != g.proto:
+            raise _Drop(c.col(1), "error", "invalid", f"object-group {sub.name} is a {sub.proto} group; {g.name} is {g.proto}")
 
     def _proto_group(self, name: str, col: int = 1) -> tuple[int, ...] | None:
-        g = self.groups[name]
+        return self._resolve(self._readers["proto"], name, col)
 
-        def one(c: _Line):
-            w = c.words
-            k = w[0].lower()
-            if k == "protocol-object" and len(w) == 2:
-                n = self._proto_number(w[1], c.col(1), c)
-                return None if n is None else (n,)
-            if k == "group-object" and len(w) == 2:
-                self._group(w[1], c.col(1), ("protocol",), "a member of a protocol group")
-                return self._proto_group(w[1], c.col(1))
-            raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a protocol object-group")
+    def _proto_member(self, g: _Group, c: _Line) -> tuple[int, ...] | None:
+        w = c.words
+        if w[0].lower() == "protocol-object" and len(w) == 2:
+            n = self._proto_number(w[1], c.col(1), c)
+            return None if n is None else (n,)
+        raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a protocol object-group")
 
-        def compute():
-            parts = self._members(g, one)
-            if any(p is None for p in parts):
-                return None
-            return tuple(sorted({x for p in parts for x in p}))
-
-        return self._memoized(("proto", name), col, compute)  # type: ignore[return-value]
+    @staticmethod
+    def _proto_combine(g: _Group, parts: list) -> tuple[int, ...] | None:
+        if any(p is None for p in parts):
+            return None  # `protocol-object ip`: every protocol
+        return tuple(sorted({x for p in parts for x in p}))
 
     def _icmp_group(self, name: str, v6: bool, col: int = 1) -> tuple[tuple[int, int], ...]:
-        g = self.groups[name]
+        return self._resolve(self._readers["icmp6" if v6 else "icmp"], name, col)
 
-        def one(c: _Line):
+    def _icmp_member(self, v6: bool) -> Callable[[_Group, _Line], tuple]:
+        def member(g: _Group, c: _Line) -> tuple:
             w = c.words
-            k = w[0].lower()
-            if k == "icmp-object" and len(w) == 2:
+            if w[0].lower() == "icmp-object" and len(w) == 2:
                 try:
                     t = self._icmp_value(w[1], c.col(1), v6)
                 except _Drop:
                     t = self._icmp_value(w[1], c.col(1), not v6)
                 return (((t << 8), (t << 8) | 255),)
-            if k == "group-object" and len(w) == 2:
-                self._group(w[1], c.col(1), ("icmp-type",), "a member of an icmp-type group")
-                return self._icmp_group(w[1], v6, c.col(1))
             raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of an icmp-type object-group")
 
-        return self._memoized(("icmp", name, v6), col,  # type: ignore[return-value]
-                              lambda: merge(r for part in self._members(g, one) for r in part))
+        return member
+
+    def _nested_check(self, kind: str, what: str) -> Callable[[_Group, _Line], None]:
+        def check(g: _Group, c: _Line) -> None:
+            self._group(c.words[1], c.col(1), (kind,), what)
+
+        return check
+
+    @property
+    def _readers(self) -> dict[str, "_GroupReader"]:
+        """How the members of each kind of object-group read, and how they combine (unions:
+        never the cross product of anything)."""
+        if self._group_readers is None:
+            ranges_union = lambda g, parts: merge(r for part in parts for r in part)  # noqa: E731
+            self._group_readers = {
+                "net": _GroupReader(("net",), self._net_member,
+                                    self._nested_check("network", "a member of a network group"), self._net_combine),
+                "svc": _GroupReader(("svc",), self._svc_member,
+                                    self._nested_check("service", "a member of a service group"),
+                                    lambda g, parts: _merge_alternatives([a for part in parts for a in part])),
+                "port": _GroupReader(("port",), self._port_member, self._check_nested_port, ranges_union),
+                "proto": _GroupReader(("proto",), self._proto_member,
+                                      self._nested_check("protocol", "a member of a protocol group"),
+                                      self._proto_combine),
+                "icmp": _GroupReader(("icmp", False), self._icmp_member(False),
+                                     self._nested_check("icmp-type", "a member of an icmp-type group"), ranges_union),
+                "icmp6": _GroupReader(("icmp", True), self._icmp_member(True),
+                                      self._nested_check("icmp-type", "a member of an icmp-type group"), ranges_union),
+            }
+        return self._group_readers
 
     def _validate_group(self, g: _Group) -> None:
         """Resolve a group once so that its members' problems are reported, used or not."""
@@ -1929,6 +2047,8 @@ class _Resolver(_Conv):
                         self.diag(c, c.indent + 1, "error", "syntax",
                                   f"`{c.words[0]}` is not a member of a {g.kind} object-group", f"object-group {g.kind}")
         except _Drop as d:
+            if d.code in ("nesting-limit", "expansion-limit"):
+                return  # reported once, at the line that crosses the limit
             self.diag(g.origin.line, d.col, d.severity, d.code, d.message, d.construct)
 
 
