@@ -744,14 +744,15 @@ class _Conv:
         self.cat[line.no] = "relevant"
 
     def other(self, line: _Line, collect: bool = True) -> None:
-        """A command that does not concern filtering, with its block."""
-        self.cat[line.no] = "other"
-        if collect:
-            self.other_words.update(line.words)
-        for c in line.children:
-            if _is_comment(c.text):
-                continue
-            self.other(c, collect)
+        """A command that does not concern filtering, with its block (walked with a stack:
+        indentation can nest thousands deep)."""
+        stack = [line]
+        while stack:
+            node = stack.pop()
+            self.cat[node.no] = "other"
+            if collect:
+                self.other_words.update(node.words)
+            stack.extend(c for c in reversed(node.children) if not _is_comment(c.text))
 
     def unknown(self, line: _Line, message: str, code: str = "unknown-command", construct: str = "") -> None:
         self.cat[line.no] = "unknown"
@@ -760,11 +761,12 @@ class _Conv:
 
     def _not_read(self, line: _Line, cat: str) -> None:
         """The block of a command that is not read: its lines are not understood."""
-        for c in line.children:
-            if not _is_comment(c.text):
-                self.cat[c.no] = cat
-                self.bad.add(c.no)
-                self._not_read(c, cat)
+        stack = [c for c in reversed(line.children) if not _is_comment(c.text)]
+        while stack:
+            node = stack.pop()
+            self.cat[node.no] = cat
+            self.bad.add(node.no)
+            stack.extend(c for c in reversed(node.children) if not _is_comment(c.text))
 
     # -- the walk
 
@@ -778,12 +780,25 @@ class _Conv:
             self.diag(crlf[0] + 1, 1, "note", "line-endings",
                       f"CRLF (Windows) line endings on {len(crlf)} of {len(raw)} lines: read as LF", "file")
         for node in _blocks(self.lines):
-            self.top(node)
+            self._walk(node)
 
-    def top(self, node: _Line) -> None:
+    def _walk(self, node: _Line) -> None:
+        """Run a top-level command. A block yields the lines indented under it that the CLI
+        runs as global commands; each runs (with its own block) before the rest of the block,
+        as in the file. An explicit stack of these steps, not recursion: indentation can nest
+        thousands deep."""
+        stack = [self.top(node)]
+        while stack:
+            nested = next(stack[-1], None)
+            if nested is None:
+                stack.pop()
+            else:
+                stack.append(self.top(nested))
+
+    def top(self, node: _Line) -> Iterator[_Line]:
+        """Run one command; yields the lines under it to run as global commands (`_walk`)."""
         if _is_comment(node.text):
-            for c in node.children:
-                self.top(c)
+            yield from node.children
             return
         w = node.words
         k = w[0].lower()
@@ -796,7 +811,9 @@ class _Conv:
         if k in ("access-list", "access-group", "object", "object-group", "interface", "nameif", "name", "nat",
                  "static", "global", "policy-map", "class-map", "service-policy", "same-security-traffic",
                  "clear", "fixup", "no", "ip", "ipv6", "sysopt", "hostname", "names", "time-range"):
-            getattr(self, "cmd_" + k.replace("-", "_"))(node)
+            steps = getattr(self, "cmd_" + k.replace("-", "_"))(node)
+            if steps is not None:  # a command with a block: a generator of its global lines
+                yield from steps
         elif k in _UNSUPPORTED:
             self.rel(node)
             self.diag(node, node.indent + 1, "warning", "unsupported", _UNSUPPORTED[k], k)
@@ -816,14 +833,15 @@ class _Conv:
         else:
             self.unknown(node, f"unknown command `{w[0]}`: not read")
 
-    def children(self, node: _Line, handler: Callable[[_Line], None], kind: str) -> None:
-        """Run a block's sub-commands; a global command indented under it runs at the top level."""
+    def children(self, node: _Line, handler: Callable[[_Line], None], kind: str) -> Iterator[_Line]:
+        """Run a block's sub-commands; a global command indented under it is yielded, to run at
+        the top level (`_walk`) before the next sub-command."""
         for c in node.children:
             if _is_comment(c.text):
                 continue
             k = c.words[0].lower()
             if not _is_sub(kind, c.words) and k in _TOP_COMMANDS and k not in ("no", "ip", "ipv6"):
-                self.top(c)  # a global command indented under the block: the CLI runs it globally
+                yield c  # a global command indented under the block: the CLI runs it globally
                 continue
             handler(c)
         self.last_block = (kind, handler)
@@ -913,10 +931,10 @@ class _Conv:
         else:
             self.other(node)
 
-    def cmd_ipv6(self, node: _Line) -> None:
+    def cmd_ipv6(self, node: _Line) -> Iterator[_Line]:
         w = node.words
         if node.head(2) == "ipv6 access-list" and len(w) >= 4:
-            self.cmd_access_list(node, 2, "ipv6")
+            yield from self.cmd_access_list(node, 2, "ipv6")
         elif node.head(2) == "ipv6 route":
             self.other(node)
             self._route(w[1:], node)
@@ -1085,7 +1103,7 @@ class _Conv:
 
     # -- access lists
 
-    def cmd_access_list(self, node: _Line, i: int = 1, typ_default: str = "") -> None:
+    def cmd_access_list(self, node: _Line, i: int = 1, typ_default: str = "") -> Iterator[_Line]:
         w = node.words
         if len(w) <= i:
             self.rel(node)
@@ -1168,7 +1186,7 @@ class _Conv:
                 self.rel(c)  # the expansion of an object-group entry in `show access-list`
                 entry.expansions.append(c)
             else:
-                self.top(c)
+                yield c  # a global command indented under the entry
 
     def cmd_access_group(self, node: _Line) -> None:
         self.rel(node)
@@ -1196,7 +1214,7 @@ class _Conv:
 
     # -- interfaces
 
-    def cmd_interface(self, node: _Line) -> None:
+    def cmd_interface(self, node: _Line) -> Iterator[_Line]:
         w = node.words
         if len(w) < 2:
             self.rel(node)
@@ -1274,7 +1292,7 @@ class _Conv:
             else:
                 self.other(c)  # speed, duplex, description, vlan, ospf, ...
 
-        self.children(node, child, "interface")
+        yield from self.children(node, child, "interface")
 
     def cmd_nameif(self, node: _Line) -> None:
         """PIX 6: `nameif HARDWARE NAME securityN`."""
@@ -1295,7 +1313,7 @@ class _Conv:
 
     # -- objects
 
-    def cmd_object(self, node: _Line) -> None:
+    def cmd_object(self, node: _Line) -> Iterator[_Line]:
         self.rel(node)
         w = node.words
         if len(w) != 3 or w[1].lower() not in ("network", "service"):
@@ -1315,12 +1333,12 @@ class _Conv:
             obj = self.net_objs.get(name)
             if obj is None:
                 obj = self.net_objs[name] = _NetObj(name, self.origin(node))
-            self.children(node, lambda c: self._net_object_child(obj, c), "object network")
+            yield from self.children(node, lambda c: self._net_object_child(obj, c), "object network")
         else:
             sobj = self.svc_objs.get(name)
             if sobj is None:
                 sobj = self.svc_objs[name] = _SvcObj(name, self.origin(node))
-            self.children(node, lambda c: self._svc_object_child(sobj, c), "object service")
+            yield from self.children(node, lambda c: self._svc_object_child(sobj, c), "object service")
 
     def _swallow(self, node: _Line) -> None:
         self._not_read(node, "relevant")
@@ -1394,7 +1412,7 @@ class _Conv:
             self.diag(c, c.indent + 1, "error", "syntax",
                       f"object service {obj.name}: expected service or description", "object service")
 
-    def cmd_object_group(self, node: _Line) -> None:
+    def cmd_object_group(self, node: _Line) -> Iterator[_Line]:
         self.rel(node)
         w = node.words
         kinds = ("network", "service", "protocol", "icmp-type", "user", "security")
@@ -1436,7 +1454,7 @@ class _Conv:
             g.members.append(c)
 
         sub = "object-group " + ("service" if kind == "port" else kind)
-        self.children(node, child, sub)
+        yield from self.children(node, child, sub)
 
     # -- NAT, inspection, MSS
 
@@ -1462,7 +1480,7 @@ class _Conv:
             return
         self.globals_.append((w[2], mo.group(1), " ".join(w[3:]), node))
 
-    def cmd_class_map(self, node: _Line) -> None:
+    def cmd_class_map(self, node: _Line) -> Iterator[_Line]:
         w = node.words
         if len(w) >= 2 and w[1].lower() == "type":
             self.other(node)  # inspection class maps: parameters of an engine
@@ -1484,9 +1502,9 @@ class _Conv:
                 self.diag(c, c.indent + 1, "error", "syntax", f"class-map {name}: expected match or description",
                           "class-map")
 
-        self.children(node, child, "class-map")
+        yield from self.children(node, child, "class-map")
 
-    def cmd_policy_map(self, node: _Line) -> None:
+    def cmd_policy_map(self, node: _Line) -> Iterator[_Line]:
         w = node.words
         if len(w) >= 2 and w[1].lower() == "type":
             self.other(node)
@@ -1535,7 +1553,7 @@ class _Conv:
                 self.diag(c, c.indent + 1, "error", "syntax", f"policy-map {name}: expected class or description",
                           "policy-map")
 
-        self.children(node, child, "policy-map")
+        yield from self.children(node, child, "policy-map")
 
     def cmd_service_policy(self, node: _Line) -> None:
         self.rel(node)
