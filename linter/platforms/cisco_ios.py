@@ -52,6 +52,7 @@ from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
+from ..limits import MAX_OBJECT_GROUP_DEPTH
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
@@ -416,6 +417,171 @@ class _ZonePair:
     policy: tuple | None = None  # (name, line, col, text)
 
 
+# --------------------------------------------------------------------------- nesting by name
+
+
+@dataclass
+class _Resolved:
+    value: object
+    height: int  # the longest chain of nested references below it (0: it includes nothing)
+
+
+@dataclass
+class _Refused:
+    line: int  # where the nesting limit is crossed (reported there)
+
+
+@dataclass
+class _Frame:
+    name: str
+    entries: list
+    via: object = None  # the entry of the including one that names this one
+    index: int = 0
+    parts: list = field(default_factory=list)
+    height: int = 0
+    refused: _Refused | None = None
+
+
+class _NestedReader:
+    """Things that include each other by name (object-groups through `group-object`, class-maps
+    through `match class-map`): each is resolved once, the included ones first, with an
+    explicit stack, not recursion (an attacker's configuration can nest thousands deep). A
+    reference that closes a cycle is reported and left out; one that would nest deeper than
+    `limit` is reported once, and everything that includes it is refused (`_Refused`)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.done: dict[str, _Resolved | _Refused] = {}
+
+    # -- what a subclass says
+
+    def entries(self, name: str) -> list:
+        raise NotImplementedError
+
+    def nested(self, name: str, entry) -> str | None:
+        """The defined name an entry includes, None for any other entry (or a bad reference,
+        reported here)."""
+        raise NotImplementedError
+
+    def part(self, name: str, entry):
+        """What an entry that includes nothing gives (None: nothing)."""
+        raise NotImplementedError
+
+    def included(self, entry, value):
+        """What an entry that includes a resolved one gives."""
+        return value
+
+    def cycle(self, name: str, entry):
+        """Report an entry that closes a cycle; what it gives (None: nothing)."""
+        raise NotImplementedError
+
+    def too_deep(self, name: str, entry) -> int:
+        """Report an entry that crosses the limit; its line."""
+        raise NotImplementedError
+
+    def combine(self, name: str, parts: list):
+        raise NotImplementedError
+
+    # -- the walk
+
+    def resolve(self, name: str) -> _Resolved | _Refused:
+        got = self.done.get(name)
+        if got is not None:
+            return got
+        frames = [_Frame(name, self.entries(name))]
+        on_path = {name}
+        while True:
+            f = frames[-1]
+            if f.index < len(f.entries):
+                entry = f.entries[f.index]
+                f.index += 1
+                sub = self.nested(f.name, entry)
+                if sub is None:
+                    self._add(f, self.part(f.name, entry))
+                elif sub in self.done:
+                    self._absorb(f, self.done[sub], entry)
+                elif sub in on_path:
+                    self._add(f, self.cycle(f.name, entry))
+                else:
+                    frames.append(_Frame(sub, self.entries(sub), entry))
+                    on_path.add(sub)
+                continue
+            frames.pop()
+            on_path.discard(f.name)
+            res = f.refused or _Resolved(self.combine(f.name, f.parts), f.height)
+            self.done[f.name] = res
+            if not frames:
+                return res
+            self._absorb(frames[-1], res, f.via)
+
+    @staticmethod
+    def _add(f: _Frame, part) -> None:
+        if part is not None:
+            f.parts.append(part)
+
+    def _absorb(self, f: _Frame, res: _Resolved | _Refused, entry) -> None:
+        if f.refused is not None:
+            return
+        if isinstance(res, _Refused):
+            f.refused = res
+        elif res.height + 1 > self.limit:
+            f.refused = _Refused(self.too_deep(f.name, entry))
+        else:
+            self._add(f, self.included(entry, res.value))
+            f.height = max(f.height, res.height + 1)
+
+
+class _GroupFlattener(_NestedReader):
+    """The members of an object-group with those of the groups it nests (`group-object`): the
+    merged ranges of a network group, each protocol or service of the others once. Unions,
+    never products: the size is bounded by the number of distinct members."""
+
+    def __init__(self, conv: "_Conv") -> None:
+        super().__init__(MAX_OBJECT_GROUP_DEPTH)
+        self.c = conv
+
+    def entries(self, name: str) -> list:
+        return self.c.groups[name].items
+
+    def nested(self, name: str, item) -> str | None:
+        if item[0] != "group":
+            return None
+        c = self.c
+        _k, sub_name, ln, col = item
+        sub = c.groups.get(sub_name)
+        if sub is None:
+            c.report_once(ln, col, "undefined-reference", f"object-group {sub_name} is not defined", "group-object")
+            return None
+        c.group_used.add(sub_name)
+        kind = c.groups[name].kind
+        if sub.kind != kind:
+            c.report_once(ln, col, "invalid", f"object-group {sub_name} is a {sub.kind} group, not a {kind} group",
+                          "group-object")
+            return None
+        return sub_name
+
+    def part(self, name: str, item):
+        if item[0] == "group":
+            return None  # a bad reference, reported by nested()
+        return item[1] if item[0] == "addr" else (item[1],)  # a part: a sequence of members
+
+    def cycle(self, name: str, item) -> None:
+        self.c.report_once(item[2], item[3], "invalid", f"object-group {item[1]} contains itself", "group-object")
+
+    def too_deep(self, name: str, item) -> int:
+        self.c.report_once(item[2], item[3], "nesting-limit",
+                           f"group-object {item[1]}: object-group {name} would nest object-groups more than "
+                           f"{self.limit} deep (linter/limits.py MAX_OBJECT_GROUP_DEPTH): not resolved; the groups "
+                           "that include it and the entries that use them are not analysed", "group-object")
+        return item[2]
+
+    def combine(self, name: str, parts: list):
+        members = [x for part in parts for x in part]
+        if self.c.groups[name].kind == "network":
+            return merge3(members)
+        return tuple(dict.fromkeys(members))
+
+
 # --------------------------------------------------------------------------- helpers
 
 _WORD_RE = re.compile(r"\S+")
@@ -668,6 +834,7 @@ class _Conv:
         self.acl_mode: _Acl | None = None  # ACL whose mode is open (flush-left entries belong to it)
         self._conds_cache: dict = {}
         self._reported: set = set()
+        self.flattener = _GroupFlattener(self)
         self.early: list = []
         self.filters_by_key: dict = {}
 
@@ -1752,7 +1919,10 @@ class _Conv:
                     conds.append(m.Opaque(f"ios:object-group {text}", f"object-group {text} (undefined)"))
                     protos = ("?",)
                 elif g.kind == "protocol":
-                    ps = self.flat_protocols(g)
+                    members = self.group_members(g, ln, col)
+                    if members is None:
+                        return None
+                    ps = None if None in members else sorted(set(members))
                     if ps is not None:
                         protos = tuple(ps)
                         conds.append(m.IntCond(m.PROTO, merge((p, p) for p in ps)))
@@ -1760,7 +1930,10 @@ class _Conv:
                             self.diag(ln, col, "note", "approximate",
                                       f"object-group {text} is empty: this entry matches nothing", "object-group")
                 else:
-                    alts = self.flat_services(g, fam)
+                    members = self.group_members(g, ln, col)
+                    if members is None:
+                        return None
+                    alts = self.flat_services(g, fam, members)
                     service = True
                     if not alts:
                         self.diag(ln, col, "note", "approximate",
@@ -2001,7 +2174,10 @@ class _Conv:
             g = self.group_ref(name, ln, col, ("network",))
             if g is None:
                 return [m.Opaque(f"ios:object-group {name}", f"object-group {name} (undefined)")]
-            rs = [r for r in self.flat_network(g) if r[0] == fam]
+            members = self.group_members(g, ln, col)
+            if members is None:
+                return None
+            rs = [r for r in members if r[0] == fam]
             if not rs:
                 self.diag(ln, col, "note", "approximate",
                           f"object-group {name} has no IPv{fam} address: this entry matches nothing", "object-group")
@@ -2025,56 +2201,29 @@ class _Conv:
             return None
         return g
 
-    def _flat(self, g: _Group, want: str, seen: tuple = ()) -> list:
-        """The leaf items of a group and its nested groups (each undefined or cyclic nesting is
-        reported once, at its group-object line)."""
-        out = []
-        for item in g.items:
-            if item[0] != "group":
-                out.append(item)
-                continue
-            _k, name, ln, col = item
-            sub = self.groups.get(name)
-            key = (ln, col)
-            if sub is None:
-                if key not in self._reported:
-                    self._reported.add(key)
-                    self.diag(ln, col, "error", "undefined-reference", f"object-group {name} is not defined",
-                              "group-object")
-                continue
-            self.group_used.add(name)
-            if sub.kind != g.kind:
-                if key not in self._reported:
-                    self._reported.add(key)
-                    self.diag(ln, col, "error", "invalid",
-                              f"object-group {name} is a {sub.kind} group, not a {g.kind} group", "group-object")
-                continue
-            if name in seen or name == g.name:
-                if key not in self._reported:
-                    self._reported.add(key)
-                    self.diag(ln, col, "error", "invalid", f"object-group {name} contains itself", "group-object")
-                continue
-            out.extend(self._flat(sub, want, seen + (g.name,)))
-        return out
+    def report_once(self, ln: int, col: int, code: str, message: str, construct: str) -> None:
+        """An error at a reference that several resolutions may meet (a group-object line)."""
+        if (ln, col) not in self._reported:
+            self._reported.add((ln, col))
+            self.diag(ln, col, "error", code, message, construct)
 
-    def flat_network(self, g: _Group) -> list:
-        key = ("net", g.name)
-        if key not in self._conds_cache:
-            self._conds_cache[key] = [r for item in self._flat(g, "addr") for r in item[1]]
-        return self._conds_cache[key]
-
-    def flat_protocols(self, g: _Group) -> list | None:
-        ps = [item[1] for item in self._flat(g, "proto")]
-        if any(p is None for p in ps):
+    def group_members(self, g: _Group, ln: int, col: int) -> tuple | None:
+        """The members of a group with its nested groups (`_GroupFlattener`); None when it nests
+        too deep (reported at the entry, which is not analysed)."""
+        res = self.flattener.resolve(g.name)
+        if isinstance(res, _Refused):
+            self.diag(ln, col, "error", "nesting-limit",
+                      f"object-group {g.name} nests object-groups more than {MAX_OBJECT_GROUP_DEPTH} deep "
+                      f"(linter/limits.py MAX_OBJECT_GROUP_DEPTH; the limit is crossed at line {res.line}): this "
+                      "entry is not analysed", "object-group")
             return None
-        return sorted(set(ps))
+        return res.value  # type: ignore[return-value]
 
-    def flat_services(self, g: _Group, fam: int) -> list:
+    def flat_services(self, g: _Group, fam: int, members: tuple) -> list:
         key = ("svc", g.name, fam)
         if key not in self._conds_cache:
             alts = []
-            for item in self._flat(g, "svc"):
-                conds = item[1]
+            for conds in members:
                 if fam == 6:  # ICMP in an IPv6 list is ICMPv6
                     conds = tuple(m.IntCond(m.PROTO, ((58, 58),)) if c == m.IntCond(m.PROTO, ((1, 1),)) else c
                                   for c in conds)
