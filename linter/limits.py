@@ -33,7 +33,13 @@ MAX_RULES_PER_STATEMENT = 100_000
 
 # pf: anchors inside anchors (pf's own evaluation stops at PF_ANCHOR_STACK_MAX)
 MAX_ANCHOR_DEPTH = 64
-# Cisco IOS and ASA: object-groups inside object-groups
+# Cisco IOS and ASA: object-groups inside object-groups (levels of `group-object` below a
+# group). The ASA's configuration guides forbid loops but give no depth; Cisco's FMC allows 10
+# levels. 64 is far above what a Cisco manager writes, so no configuration the platform takes
+# is refused, while a hostile one cannot make fwlint walk or merge thousands of levels.
 MAX_OBJECT_GROUP_DEPTH = 64
+# Cisco IOS: inspect class-maps inside class-maps (`match class-map`). IOS XE supports three
+# levels of class-map hierarchy; 16 leaves room for other IOS trains.
+MAX_CLASS_MAP_DEPTH = 16
 # pf `include` files including others
 MAX_INCLUDE_DEPTH = 16

@@ -52,7 +52,7 @@ from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
-from ..limits import MAX_OBJECT_GROUP_DEPTH
+from ..limits import MAX_CLASS_MAP_DEPTH, MAX_OBJECT_GROUP_DEPTH
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
@@ -580,6 +580,58 @@ class _GroupFlattener(_NestedReader):
         if self.c.groups[name].kind == "network":
             return merge3(members)
         return tuple(dict.fromkeys(members))
+
+
+class _ClassMapReader(_NestedReader):
+    """The conditions of an inspect class-map with those it nests (`match class-map`)."""
+
+    def __init__(self, zbf: "_Zbf") -> None:
+        super().__init__(MAX_CLASS_MAP_DEPTH)
+        self.z = zbf
+
+    def entries(self, name: str) -> list:
+        return self.z.c.class_maps[name].matches
+
+    def nested(self, name: str, match) -> str | None:
+        kind, value, ln, col, _neg = match
+        if kind != "class":
+            return None
+        c = self.z.c
+        c.class_used.add(value)
+        if value not in c.class_maps:
+            c.diag(ln, col, "error", "undefined-reference", f"class-map {value} is not defined",
+                   "class-map match class-map")
+            return None
+        return value
+
+    @staticmethod
+    def _negated(match, conds: tuple) -> tuple:
+        if not match[4]:
+            return conds
+        return (_neg(conds),) if conds else NOTHING
+
+    def part(self, name: str, match) -> tuple:
+        kind, value, ln, col, _neg = match
+        return self._negated(match, self.z.match_conds(self.z.c.class_maps[name], kind, value, ln, col))
+
+    def included(self, match, value) -> tuple:
+        return self._negated(match, value)
+
+    def cycle(self, name: str, match) -> tuple:
+        _kind, value, ln, col, _neg = match
+        self.z.c.diag(ln, col, "error", "invalid", f"class-map {value} contains itself", "class-map match class-map")
+        return self._negated(match, NOTHING)
+
+    def too_deep(self, name: str, match) -> int:
+        _kind, value, ln, col, _neg = match
+        self.z.c.diag(ln, col, "error", "nesting-limit",
+                      f"match class-map {value}: class-map {name} would nest class-maps more than {self.limit} deep "
+                      "(linter/limits.py MAX_CLASS_MAP_DEPTH): not resolved; it and the class-maps that include "
+                      "it match as an unknown condition", "class-map match class-map")
+        return ln
+
+    def combine(self, name: str, parts: list) -> tuple:
+        return self.z.combine_matches(self.z.c.class_maps[name], parts)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -2468,7 +2520,7 @@ class _Zbf:
         self.used = used
         self.inspect_notes: set[int] = set()
         self.pm_cache: dict[str, tuple] = {}
-        self.cm_cache: dict[str, tuple] = {}
+        self.cm_reader = _ClassMapReader(self)
 
     def build(self) -> tuple[list[m.Filter], list[m.Binding]]:
         c = self.c
@@ -2517,7 +2569,7 @@ class _Zbf:
         for name in c.policy_maps:
             self.policy_map_rules(name)
         for cm in list(c.class_maps.values()):
-            self.class_conds(cm, ())
+            self.class_conds(cm)
         policies = {zp.name: self.policy_rules(zp) for zp in pairs}
         inspected = {(zp.src, zp.dst) for zp in pairs if policies[zp.name][1]}
         est = m.IntCond(m.STATE, ((m.STATE_NUMBER["ESTABLISHED"], m.STATE_NUMBER["RELATED"]),))
@@ -2612,60 +2664,52 @@ class _Zbf:
                 c.diag(cls["aline"], 1, "note", "approximate",
                        "inspect: modelled as accept, with the replies of the session let back through; "
                        "application inspection is not modelled", "inspect")
-            conds = self.class_conds(cm, (pm.name,))
+            conds = self.class_conds(cm)
+            refused = self.cm_reader.done.get(cm.name)
+            if isinstance(refused, _Refused):
+                c.diag(cls["line"], cls["col"], "error", "nesting-limit",
+                       f"class-map {cm.name} nests class-maps more than {MAX_CLASS_MAP_DEPTH} deep (linter/limits.py "
+                       f"MAX_CLASS_MAP_DEPTH; the limit is crossed at line {refused.line}): this class matches as an "
+                       "unknown condition", "policy-map type inspect")
             out.append((conds, "drop" if action == "drop" else "accept", c.origin(cls["line"]),
                         f"class {cls['name']}: {action}"))
         self.pm_cache[name] = (out, inspects, default)
         return self.pm_cache[name]
 
-    def class_conds(self, cm: _ClassMap, seen: tuple) -> tuple:
-        if cm.name in self.cm_cache:
-            return self.cm_cache[cm.name]
-        self.cm_cache[cm.name] = NOTHING  # while it is being read (a cycle reads nothing)
-        self.cm_cache[cm.name] = res = self._class_conds(cm, seen)
-        return res
+    def class_conds(self, cm: _ClassMap) -> tuple:
+        """The conditions of a class-map with the class-maps it nests (`_ClassMapReader`); an
+        unknown condition when it nests too deep (reported at the line that crosses the limit)."""
+        res = self.cm_reader.resolve(cm.name)
+        if isinstance(res, _Refused):
+            return (m.Opaque(f"ios:class-map {cm.name}", f"class-map {cm.name} (nested too deep: not resolved)"),)
+        return res.value  # type: ignore[return-value]
 
-    def _class_conds(self, cm: _ClassMap, seen: tuple) -> tuple:
+    def match_conds(self, cm: _ClassMap, kind: str, value: str, ln: int, col: int) -> tuple:
+        """The conditions of one `match` line that nests no class-map."""
         c = self.c
-        parts: list[tuple] = []
-        for kind, value, ln, col, neg in cm.matches:
-            if kind == "acl":
-                f = c.filters_by_key.get((4, value))
-                fam = 4
-                if f is None:
-                    f, fam = c.filters_by_key.get((6, value)), 6
-                if f is None:
-                    c.diag(ln, col, "error", "undefined-reference", f"access list {value} is not defined",
-                           "class-map match access-group")
-                    p: tuple = (m.Opaque(f"ios:acl {value}", f"access list {value} (undefined)"),)
-                else:
-                    self.used.add((fam, value))
-                    p = c.acl_predicate(f, "class-map match access-group", ln, col)
-            elif kind == "protocol":
-                p = self.protocol_conds(value, ln, col)
-            elif kind == "class":
-                sub = c.class_maps.get(value)
-                c.class_used.add(value)
-                if sub is None:
-                    c.diag(ln, col, "error", "undefined-reference", f"class-map {value} is not defined",
-                           "class-map match class-map")
-                    p = (m.Opaque(f"ios:class-map {value}", f"class-map {value} (undefined)"),)
-                elif value in seen or value == cm.name:
-                    c.diag(ln, col, "error", "invalid", f"class-map {value} contains itself",
-                           "class-map match class-map")
-                    p = NOTHING
-                else:
-                    p = self.class_conds(sub, seen + (cm.name,))
-            else:
-                p = (m.Opaque(f"ios:class-map {cm.name} line {ln}", value),)
-            if neg:
-                p = (_neg(p),) if p else NOTHING
-            parts.append(p)
+        if kind == "acl":
+            f = c.filters_by_key.get((4, value))
+            fam = 4
+            if f is None:
+                f, fam = c.filters_by_key.get((6, value)), 6
+            if f is None:
+                c.diag(ln, col, "error", "undefined-reference", f"access list {value} is not defined",
+                       "class-map match access-group")
+                return (m.Opaque(f"ios:acl {value}", f"access list {value} (undefined)"),)
+            self.used.add((fam, value))
+            return c.acl_predicate(f, "class-map match access-group", ln, col)
+        if kind == "protocol":
+            return self.protocol_conds(value, ln, col)
+        if kind == "class":  # an undefined class-map (reported by _ClassMapReader.nested)
+            return (m.Opaque(f"ios:class-map {value}", f"class-map {value} (undefined)"),)
+        return (m.Opaque(f"ios:class-map {cm.name} line {ln}", value),)
+
+    def combine_matches(self, cm: _ClassMap, parts: list) -> tuple:
         if not parts:
             if cm.line not in self.inspect_notes:
                 self.inspect_notes.add(cm.line)
-                c.diag(cm.line, 1, "note", "approximate", f"class-map {cm.name} has no match statement: it matches "
-                       "nothing", "class-map type inspect")
+                self.c.diag(cm.line, 1, "note", "approximate", f"class-map {cm.name} has no match statement: it "
+                            "matches nothing", "class-map type inspect")
             return NOTHING
         if cm.how == "match-any":
             return _any_of(list(parts))
