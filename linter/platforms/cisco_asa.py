@@ -610,6 +610,16 @@ class _Proto:
 
 
 
+def _zone_id_drop(word: str, col: int) -> _Drop | None:
+    """An IPv6 address written with a zone (scope) id, `fe80::1%outside`: Python's ipaddress
+    would read it and drop the zone silently; the ASA's syntax has no zone id."""
+    if ":" not in word or "%" not in word:
+        return None
+    zone = word.split("%", 1)[1].split("/", 1)[0]
+    return _Drop(col, "error", "invalid", f"{word} is an IPv6 address with a zone id (`%{zone}`): the ASA takes no "
+                 f"zone id here (it refuses the command); not analysed", "ipv6 zone id")
+
+
 def _proto_cond(protos) -> m.IntCond:
     return m.IntCond(m.PROTO, merge((p, p) for p in protos))
 
@@ -870,6 +880,10 @@ class _Conv:
         w = node.words
         if len(w) < 3:
             self.diag(node, node.col(len(w) - 1), "error", "syntax", "name: expected an address and a name", "name")
+            return
+        zoned = _zone_id_drop(w[1], node.col(1))
+        if zoned is not None:
+            self.drop(node, zoned)
             return
         try:
             a = ipaddress.ip_address(w[1])
@@ -1273,6 +1287,9 @@ class _Conv:
             elif h == "no ip":
                 self.rel(c)
                 iface.addresses = [a for a in iface.addresses if ":" in a]
+            elif h == "ipv6 address" and len(cw) >= 3 and _zone_id_drop(cw[2], c.col(2)) is not None:
+                self.rel(c)
+                self.drop(c, _zone_id_drop(cw[2], c.col(2)))  # type: ignore[arg-type]
             elif h == "ipv6 address" and len(cw) >= 3:
                 self.rel(c)
                 try:
@@ -1594,6 +1611,9 @@ class _Resolver(_Conv):
     # -- addresses
 
     def _ip(self, word: str, col: int) -> tuple[int, int]:
+        zoned = _zone_id_drop(word, col)
+        if zoned is not None:
+            raise zoned
         try:
             a = ipaddress.ip_address(word)
             return a.version, int(a)
@@ -1629,6 +1649,9 @@ class _Resolver(_Conv):
         return (4, v, v | host)
 
     def _prefix(self, text: str, col: int, line: _Line | None = None) -> tuple[int, int, int]:
+        zoned = _zone_id_drop(text, col)
+        if zoned is not None:
+            raise zoned
         try:
             net = ipaddress.ip_network(text, strict=False)
         except ValueError:

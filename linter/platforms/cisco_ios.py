@@ -653,7 +653,15 @@ def _ipv4(text: str) -> int | None:
     return (int(parts[0]) << 24) | (int(parts[1]) << 16) | (int(parts[2]) << 8) | int(parts[3])
 
 
+def _has_zone_id(text: str) -> bool:
+    """An IPv6 address written with a zone (scope) id, `fe80::1%Gi0/0`: IOS access lists and
+    object-groups take none; Python's ipaddress would read it and drop the zone silently."""
+    return ":" in text and "%" in text
+
+
 def _ipv6(text: str) -> int | None:
+    if "%" in text:
+        return None  # a zone id: not an address IOS takes here (see _has_zone_id)
     try:
         return int(ipaddress.IPv6Address(text))
     except ValueError:
@@ -662,6 +670,8 @@ def _ipv6(text: str) -> int | None:
 
 def _prefix(text: str) -> tuple[int, int, int] | None:
     """`2001:db8::/32` or `10.0.0.0/8` -> (family, lo, hi) (host bits ignored, as IOS does)."""
+    if "%" in text:
+        return None  # a zone id (see _has_zone_id)
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -1348,6 +1358,8 @@ class _Conv:
             hint = ""
             if idx < len(toks) and re.match(r"\d+\.\d+\.\d+\.\d+/\d+\Z", toks[idx].value):
                 hint = " (IOS writes an address and a wildcard, `10.0.0.0 0.255.255.255`, not a prefix)"
+            elif idx < len(toks) and _has_zone_id(toks[idx].value):
+                hint = " (an IPv6 address with a zone id after `%`: IOS access lists take none)"
             self.diag(lineno, col, "error", "syntax",
                       f"unexpected {got} in this {what} access-list entry{hint}"
                       + (f"; expected {expected}" if expected else ""), "access-list entry")
@@ -1482,6 +1494,12 @@ class _Conv:
         elif len(ws) == 1 and _ipv4(vals[0]) is not None:
             a = _ipv4(vals[0])
             rng = [(4, a, a)]  # type: ignore[list-item]
+        zoned = [(v, c) for v, c in ws if _has_zone_id(v)]
+        if rng is None and zoned:
+            self.diag(lineno, zoned[0][1], "error", "invalid",
+                      f"`{zoned[0][0]}` is an IPv6 address with a zone id after `%`: IOS object-groups take none; "
+                      "the line is rejected, not analysed", "object-group network")
+            return
         if rng is None:
             self.diag(lineno, ws[0][1], "error", "syntax", f"not a network object: `{' '.join(vals)}`",
                       "object-group network")
