@@ -28,6 +28,10 @@ MAX_DOCUMENT_DEPTH = 64
 MAX_MACRO_BYTES = 1 * MiB
 # pf: rules one statement expands to (the cross product of its lists)
 MAX_RULES_PER_STATEMENT = 100_000
+# Cisco ASA: an entry that names undefined object-groups is parsed once per guess of their
+# kinds (up to 4**3 parses); only entries of at most this many words are guessed (a real entry
+# has fewer than 40), so a 10 MB entry is parsed once, not 64 times
+MAX_GUESSED_ENTRY_WORDS = 64
 
 # --------------------------------------------------------------------------- nesting
 

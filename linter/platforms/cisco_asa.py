@@ -56,7 +56,7 @@ from lark.exceptions import LarkError, UnexpectedEOF, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
-from ..limits import MAX_OBJECT_GROUP_DEPTH
+from ..limits import MAX_GUESSED_ENTRY_WORDS, MAX_OBJECT_GROUP_DEPTH
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
@@ -2120,9 +2120,10 @@ class _Entries(_Resolver):
             cols = [c for _, c in pairs]
         if not words:
             raise _Drop(line.col(len(line.words) - 1), "error", "syntax", "the entry is empty")
-        # undefined groups: their kind is unknown, so their place in the entry is tried
+        # undefined groups: their kind is unknown, so their place in the entry is tried (in an
+        # entry of a sane length: a longer one is parsed once, see MAX_GUESSED_ENTRY_WORDS)
         undefined = []
-        for k in range(1, len(words)):
+        for k in range(1, len(words) if len(words) <= MAX_GUESSED_ENTRY_WORDS else 0):
             if words[k - 1].lower() == "object-group" and words[k] not in self.groups and words[k] not in undefined:
                 undefined.append(words[k])
         choices = [{}]
