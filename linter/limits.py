@@ -32,6 +32,11 @@ MAX_RULES_PER_STATEMENT = 100_000
 # kinds (up to 4**3 parses); only entries of at most this many words are guessed (a real entry
 # has fewer than 40), so a 10 MB entry is parsed once, not 64 times
 MAX_GUESSED_ENTRY_WORDS = 64
+# Cisco IOS and ASA: the members object-groups take from the groups they nest, summed over a
+# file. Each group is flattened once, but a thousand groups that each nest the same group of
+# 100,000 hosts would copy it a thousand times (quadratic time and memory); about 2 s of work
+# per million members
+MAX_NESTED_GROUP_MEMBERS = 4_000_000
 
 # --------------------------------------------------------------------------- nesting
 

@@ -56,7 +56,7 @@ from lark.exceptions import LarkError, UnexpectedEOF, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
-from ..limits import MAX_GUESSED_ENTRY_WORDS, MAX_OBJECT_GROUP_DEPTH
+from ..limits import MAX_GUESSED_ENTRY_WORDS, MAX_NESTED_GROUP_MEMBERS, MAX_OBJECT_GROUP_DEPTH
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
@@ -522,6 +522,7 @@ class _Resolved:
 
     value: object
     height: int  # the longest chain of group-object lines below it (0: it nests no group)
+    size: int  # its members (ranges, alternatives, protocols) once merged
 
 
 @dataclass
@@ -558,6 +559,7 @@ class _GroupReader:
     member: Callable[[_Group, _Line], object]  # a member other than group-object; raises _Drop
     check_nested: Callable[[_Group, _Line], None]  # a `group-object NAME` line; raises _Drop
     combine: Callable[[_Group, list], object]  # the parts (members and nested groups) -> the value
+    size: Callable[[object], int] = len  # the members in a value
 
 
 @dataclass
@@ -727,7 +729,8 @@ class _Conv:
         self.routes: list[m.Route] = []
         self._memo: dict[tuple, object] = {}
         self._resolved: dict[tuple, _Resolved | _Refused] = {}  # object-groups, by reader key and name
-        self._limit_reported: set[int] = set()  # lines with a nesting-limit diagnostic
+        self._limit_reported: set[int] = set()  # lines with a nesting-limit or expansion-limit diagnostic
+        self._nested_members = 0  # members object-groups took from the groups they nest (MAX_NESTED_GROUP_MEMBERS)
         self._group_readers: dict[str, _GroupReader] | None = None
         self.acl_rules: dict[str, list[m.Rule]] = {}
 
@@ -1743,7 +1746,10 @@ class _Resolver(_Conv):
                 continue
             frames.pop()
             on_path.discard(f.group.name)
-            res = f.refused or _Resolved(reader.combine(f.group, f.parts), f.height)
+            res = f.refused
+            if res is None:
+                value = reader.combine(f.group, f.parts)
+                res = _Resolved(value, f.height, reader.size(value))
             self._resolved[reader.key + (f.group.name,)] = res
             if not frames:
                 return res
@@ -1779,19 +1785,34 @@ class _Resolver(_Conv):
             f.refused = res
             return
         if res.height + 1 > MAX_OBJECT_GROUP_DEPTH:
-            why = (f"nests object-groups more than {MAX_OBJECT_GROUP_DEPTH} deep (linter/limits.py "
-                   f"MAX_OBJECT_GROUP_DEPTH; the limit is crossed at line {line.no})")
-            f.refused = _Refused("nesting-limit", why)
-            if line.no not in self._limit_reported:
-                self._limit_reported.add(line.no)
-                self.diag(line, line.col(1), "error", "nesting-limit",
-                          f"group-object {line.words[1]}: object-group {f.group.name} would nest object-groups more "
-                          f"than {MAX_OBJECT_GROUP_DEPTH} deep (linter/limits.py MAX_OBJECT_GROUP_DEPTH): not "
-                          f"resolved; the groups that include it and the entries that use them are not analysed",
-                          "group-object")
+            self._refuse(f, line, "nesting-limit",
+                         f"nests object-groups more than {MAX_OBJECT_GROUP_DEPTH} deep (linter/limits.py "
+                         f"MAX_OBJECT_GROUP_DEPTH; the limit is crossed at line {line.no})",
+                         f"it would nest object-groups more than {MAX_OBJECT_GROUP_DEPTH} deep (linter/limits.py "
+                         f"MAX_OBJECT_GROUP_DEPTH)")
             return
+        size = res.size
+        if self._nested_members + size > MAX_NESTED_GROUP_MEMBERS:
+            self._refuse(f, line, "expansion-limit",
+                         f"takes more members from nested groups than fwlint copies in one file (linter/limits.py "
+                         f"MAX_NESTED_GROUP_MEMBERS; the limit is crossed at line {line.no})",
+                         f"the {size} members of object-group {line.words[1]} would bring the members object-groups "
+                         f"take from nested groups in this file past {MAX_NESTED_GROUP_MEMBERS} (linter/limits.py "
+                         f"MAX_NESTED_GROUP_MEMBERS)")
+            return
+        self._nested_members += size
         f.parts.append(res.value)
         f.height = max(f.height, res.height + 1)
+
+    def _refuse(self, f: "_Frame", line: _Line, code: str, why: str, what: str) -> None:
+        """The group of frame f is not resolved: a bound is crossed at its group-object `line`
+        (reported once), and the groups above it and the entries using them are reported."""
+        f.refused = _Refused(code, why)
+        if line.no not in self._limit_reported:
+            self._limit_reported.add(line.no)
+            self.diag(line, line.col(1), "error", code,
+                      f"group-object {line.words[1]}: object-group {f.group.name} is not resolved: {what}; the "
+                      f"entries that use it, and the groups that include it, are not analysed", "group-object")
 
     def _net_group(self, name: str, col: int = 1) -> tuple[tuple, tuple]:
         return self._resolve(self._readers["net"], name, col)
@@ -2051,14 +2072,15 @@ class _Resolver(_Conv):
             ranges_union = lambda g, parts: merge(r for part in parts for r in part)  # noqa: E731
             self._group_readers = {
                 "net": _GroupReader(("net",), self._net_member,
-                                    self._nested_check("network", "a member of a network group"), self._net_combine),
+                                    self._nested_check("network", "a member of a network group"), self._net_combine,
+                                    lambda value: len(value[0]) + len(value[1])),
                 "svc": _GroupReader(("svc",), self._svc_member,
                                     self._nested_check("service", "a member of a service group"),
                                     lambda g, parts: _merge_alternatives([a for part in parts for a in part])),
                 "port": _GroupReader(("port",), self._port_member, self._check_nested_port, ranges_union),
                 "proto": _GroupReader(("proto",), self._proto_member,
                                       self._nested_check("protocol", "a member of a protocol group"),
-                                      self._proto_combine),
+                                      self._proto_combine, lambda value: 1 if value is None else len(value)),
                 "icmp": _GroupReader(("icmp", False), self._icmp_member(False),
                                      self._nested_check("icmp-type", "a member of an icmp-type group"), ranges_union),
                 "icmp6": _GroupReader(("icmp", True), self._icmp_member(True),

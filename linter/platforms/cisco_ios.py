@@ -52,7 +52,7 @@ from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
-from ..limits import MAX_CLASS_MAP_DEPTH, MAX_OBJECT_GROUP_DEPTH
+from ..limits import MAX_CLASS_MAP_DEPTH, MAX_NESTED_GROUP_MEMBERS, MAX_OBJECT_GROUP_DEPTH
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
@@ -428,7 +428,8 @@ class _Resolved:
 
 @dataclass
 class _Refused:
-    line: int  # where the nesting limit is crossed (reported there)
+    code: str  # nesting-limit | expansion-limit
+    line: int  # where the limit is crossed (reported there)
 
 
 @dataclass
@@ -447,10 +448,13 @@ class _NestedReader:
     through `match class-map`): each is resolved once, the included ones first, with an
     explicit stack, not recursion (an attacker's configuration can nest thousands deep). A
     reference that closes a cycle is reported and left out; one that would nest deeper than
-    `limit` is reported once, and everything that includes it is refused (`_Refused`)."""
+    `limit`, or copy more than `budget` members from included ones (summed over the file), is
+    reported once, and everything that includes it is refused (`_Refused`)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, budget: int) -> None:
         self.limit = limit
+        self.budget = budget
+        self.copied = 0  # members taken from included ones so far
         self.done: dict[str, _Resolved | _Refused] = {}
 
     # -- what a subclass says
@@ -476,8 +480,16 @@ class _NestedReader:
         raise NotImplementedError
 
     def too_deep(self, name: str, entry) -> int:
-        """Report an entry that crosses the limit; its line."""
+        """Report an entry that crosses the depth limit; its line."""
         raise NotImplementedError
+
+    def too_large(self, name: str, entry, size: int) -> int:
+        """Report an entry whose included value (of `size` members) crosses the budget; its line."""
+        raise NotImplementedError
+
+    @staticmethod
+    def size(value) -> int:
+        return len(value)
 
     def combine(self, name: str, parts: list):
         raise NotImplementedError
@@ -525,8 +537,11 @@ class _NestedReader:
         if isinstance(res, _Refused):
             f.refused = res
         elif res.height + 1 > self.limit:
-            f.refused = _Refused(self.too_deep(f.name, entry))
+            f.refused = _Refused("nesting-limit", self.too_deep(f.name, entry))
+        elif self.copied + self.size(res.value) > self.budget:
+            f.refused = _Refused("expansion-limit", self.too_large(f.name, entry, self.size(res.value)))
         else:
+            self.copied += self.size(res.value)
             self._add(f, self.included(entry, res.value))
             f.height = max(f.height, res.height + 1)
 
@@ -537,7 +552,7 @@ class _GroupFlattener(_NestedReader):
     never products: the size is bounded by the number of distinct members."""
 
     def __init__(self, conv: "_Conv") -> None:
-        super().__init__(MAX_OBJECT_GROUP_DEPTH)
+        super().__init__(MAX_OBJECT_GROUP_DEPTH, MAX_NESTED_GROUP_MEMBERS)
         self.c = conv
 
     def entries(self, name: str) -> list:
@@ -569,10 +584,19 @@ class _GroupFlattener(_NestedReader):
         self.c.report_once(item[2], item[3], "invalid", f"object-group {item[1]} contains itself", "group-object")
 
     def too_deep(self, name: str, item) -> int:
-        self.c.report_once(item[2], item[3], "nesting-limit",
-                           f"group-object {item[1]}: object-group {name} would nest object-groups more than "
-                           f"{self.limit} deep (linter/limits.py MAX_OBJECT_GROUP_DEPTH): not resolved; the groups "
-                           "that include it and the entries that use them are not analysed", "group-object")
+        return self._refuse(name, item, "nesting-limit", f"it would nest object-groups more than {self.limit} deep "
+                            "(linter/limits.py MAX_OBJECT_GROUP_DEPTH)")
+
+    def too_large(self, name: str, item, size: int) -> int:
+        return self._refuse(name, item, "expansion-limit",
+                            f"the {size} members of object-group {item[1]} would bring the members object-groups take "
+                            f"from nested groups in this file past {self.budget} (linter/limits.py "
+                            "MAX_NESTED_GROUP_MEMBERS)")
+
+    def _refuse(self, name: str, item, code: str, why: str) -> int:
+        self.c.report_once(item[2], item[3], code,
+                           f"group-object {item[1]}: object-group {name} is not resolved: {why}; the entries that "
+                           "use it, and the groups that include it, are not analysed", "group-object")
         return item[2]
 
     def combine(self, name: str, parts: list):
@@ -586,7 +610,7 @@ class _ClassMapReader(_NestedReader):
     """The conditions of an inspect class-map with those it nests (`match class-map`)."""
 
     def __init__(self, zbf: "_Zbf") -> None:
-        super().__init__(MAX_CLASS_MAP_DEPTH)
+        super().__init__(MAX_CLASS_MAP_DEPTH, MAX_NESTED_GROUP_MEMBERS)
         self.z = zbf
 
     def entries(self, name: str) -> list:
@@ -623,11 +647,20 @@ class _ClassMapReader(_NestedReader):
         return self._negated(match, NOTHING)
 
     def too_deep(self, name: str, match) -> int:
+        return self._refuse(name, match, "nesting-limit", f"it would nest class-maps more than {self.limit} deep "
+                            "(linter/limits.py MAX_CLASS_MAP_DEPTH)")
+
+    def too_large(self, name: str, match, size: int) -> int:
+        return self._refuse(name, match, "expansion-limit",
+                            f"the {size} conditions of class-map {match[1]} would bring the conditions class-maps take "
+                            f"from nested ones in this file past {self.budget} (linter/limits.py "
+                            "MAX_NESTED_GROUP_MEMBERS)")
+
+    def _refuse(self, name: str, match, code: str, why: str) -> int:
         _kind, value, ln, col, _neg = match
-        self.z.c.diag(ln, col, "error", "nesting-limit",
-                      f"match class-map {value}: class-map {name} would nest class-maps more than {self.limit} deep "
-                      "(linter/limits.py MAX_CLASS_MAP_DEPTH): not resolved; it and the class-maps that include "
-                      "it match as an unknown condition", "class-map match class-map")
+        self.z.c.diag(ln, col, "error", code,
+                      f"match class-map {value}: class-map {name} is not resolved: {why}; it and the class-maps "
+                      "that include it match as an unknown condition", "class-map match class-map")
         return ln
 
     def combine(self, name: str, parts: list) -> tuple:
@@ -2282,10 +2315,12 @@ class _Conv:
         too deep (reported at the entry, which is not analysed)."""
         res = self.flattener.resolve(g.name)
         if isinstance(res, _Refused):
-            self.diag(ln, col, "error", "nesting-limit",
-                      f"object-group {g.name} nests object-groups more than {MAX_OBJECT_GROUP_DEPTH} deep "
-                      f"(linter/limits.py MAX_OBJECT_GROUP_DEPTH; the limit is crossed at line {res.line}): this "
-                      "entry is not analysed", "object-group")
+            why = (f"nests object-groups more than {MAX_OBJECT_GROUP_DEPTH} deep (linter/limits.py "
+                   "MAX_OBJECT_GROUP_DEPTH" if res.code == "nesting-limit" else
+                   "takes more members from nested groups than fwlint copies in one file (linter/limits.py "
+                   "MAX_NESTED_GROUP_MEMBERS")
+            self.diag(ln, col, "error", res.code, f"object-group {g.name} {why}; the limit is crossed at line "
+                      f"{res.line}): this entry is not analysed", "object-group")
             return None
         return res.value  # type: ignore[return-value]
 
@@ -2685,10 +2720,9 @@ class _Zbf:
             conds = self.class_conds(cm)
             refused = self.cm_reader.done.get(cm.name)
             if isinstance(refused, _Refused):
-                c.diag(cls["line"], cls["col"], "error", "nesting-limit",
-                       f"class-map {cm.name} nests class-maps more than {MAX_CLASS_MAP_DEPTH} deep (linter/limits.py "
-                       f"MAX_CLASS_MAP_DEPTH; the limit is crossed at line {refused.line}): this class matches as an "
-                       "unknown condition", "policy-map type inspect")
+                c.diag(cls["line"], cls["col"], "error", refused.code,
+                       f"class-map {cm.name} is not resolved (linter/limits.py: the limit is crossed at line "
+                       f"{refused.line}): this class matches as an unknown condition", "policy-map type inspect")
             out.append((conds, "drop" if action == "drop" else "accept", c.origin(cls["line"]),
                         f"class {cls['name']}: {action}"))
         self.pm_cache[name] = (out, inspects, default)
