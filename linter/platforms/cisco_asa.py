@@ -318,6 +318,17 @@ def _is_comment(text: str) -> bool:
 _BANNER_RE = re.compile(r"^\s*(?:banner\s|aaa authentication fail-message)", re.I)
 
 
+def _descendants(node: _Line) -> Iterator[_Line]:
+    """The lines under a line, at any depth, in file order, without comments (a stack: the
+    indentation can nest thousands deep)."""
+    stack = list(reversed(node.children))
+    while stack:
+        c = stack.pop()
+        stack.extend(reversed(c.children))
+        if not _is_comment(c.text):
+            yield c
+
+
 def _blocks(lines: list[str]) -> list[_Line]:
     """The top-level lines with their children, by ciscoconfparse (syntax "asa")."""
     sanitized = []
@@ -759,13 +770,13 @@ class _Conv:
     def other(self, line: _Line, collect: bool = True) -> None:
         """A command that does not concern filtering, with its block (walked with a stack:
         indentation can nest thousands deep)."""
-        stack = [line]
-        while stack:
-            node = stack.pop()
+        self.cat[line.no] = "other"
+        if collect:
+            self.other_words.update(line.words)
+        for node in _descendants(line):
             self.cat[node.no] = "other"
             if collect:
                 self.other_words.update(node.words)
-            stack.extend(c for c in reversed(node.children) if not _is_comment(c.text))
 
     def unknown(self, line: _Line, message: str, code: str = "unknown-command", construct: str = "") -> None:
         self.cat[line.no] = "unknown"
@@ -774,12 +785,9 @@ class _Conv:
 
     def _not_read(self, line: _Line, cat: str) -> None:
         """The block of a command that is not read: its lines are not understood."""
-        stack = [c for c in reversed(line.children) if not _is_comment(c.text)]
-        while stack:
-            node = stack.pop()
+        for node in _descendants(line):
             self.cat[node.no] = cat
             self.bad.add(node.no)
-            stack.extend(c for c in reversed(node.children) if not _is_comment(c.text))
 
     # -- the walk
 
@@ -846,17 +854,25 @@ class _Conv:
         else:
             self.unknown(node, f"unknown command `{w[0]}`: not read")
 
-    def children(self, node: _Line, handler: Callable[[_Line], None], kind: str) -> Iterator[_Line]:
+    def children(self, node: _Line, handler: Callable[[_Line], None], kind: str,
+                 handler_reads_children: bool = False) -> Iterator[_Line]:
         """Run a block's sub-commands; a global command indented under it is yielded, to run at
-        the top level (`_walk`) before the next sub-command."""
-        for c in node.children:
+        the top level (`_walk`) before the next sub-command. A line indented under a sub-command
+        is read next in the same mode (the CLI ignores indentation), unless the handler reads a
+        sub-command's own lines (a policy-map's class)."""
+        stack = list(reversed(node.children))
+        while stack:
+            c = stack.pop()
             if _is_comment(c.text):
+                stack.extend(reversed(c.children))  # lines under a comment: still in the block
                 continue
             k = c.words[0].lower()
             if not _is_sub(kind, c.words) and k in _TOP_COMMANDS and k not in ("no", "ip", "ipv6"):
                 yield c  # a global command indented under the block: the CLI runs it globally
                 continue
             handler(c)
+            if not handler_reads_children:
+                stack.extend(reversed(c.children))
         self.last_block = (kind, handler)
 
     # -- simple commands
@@ -1547,9 +1563,7 @@ class _Conv:
                 self.rel(c)
                 actions: list[_Line] = []
                 classes.append((cw[1], c, actions))
-                for a in c.children:
-                    if _is_comment(a.text):
-                        continue
+                for a in _descendants(c):  # the class's mode: every line under it, at any depth
                     ak = a.words[0].lower()
                     if ak == "inspect":
                         self.rel(a)
@@ -1573,7 +1587,7 @@ class _Conv:
                 self.diag(c, c.indent + 1, "error", "syntax", f"policy-map {name}: expected class or description",
                           "policy-map")
 
-        yield from self.children(node, child, "policy-map")
+        yield from self.children(node, child, "policy-map", handler_reads_children=True)
 
     def cmd_service_policy(self, node: _Line) -> None:
         self.rel(node)
