@@ -1306,11 +1306,12 @@ class _Conv:
             elif h == "no ip":
                 self.rel(c)
                 iface.addresses = [a for a in iface.addresses if ":" in a]
-            elif h == "ipv6 address" and len(cw) >= 3 and _zone_id_drop(cw[2], c.col(2)) is not None:
-                self.rel(c)
-                self.drop(c, _zone_id_drop(cw[2], c.col(2)))  # type: ignore[arg-type]
             elif h == "ipv6 address" and len(cw) >= 3:
                 self.rel(c)
+                zoned = _zone_id_drop(cw[2], c.col(2))
+                if zoned is not None:
+                    self.drop(c, zoned)
+                    return
                 try:
                     iface.addresses.append(str(ipaddress.IPv6Interface(cw[2])))
                 except ValueError:
@@ -1751,9 +1752,9 @@ class _Resolver(_Conv):
                 done = self._resolved.get(reader.key + (nested,))
                 if done is not None:
                     self._absorb(f, done, c)
-                elif nested in on_path:
-                    self._member_drop(f.group, c, _Drop(c.col(1), "error", "invalid",
-                                                        f"object-group {nested} contains itself (through group-object)"))
+                elif nested in on_path:  # the line that closes a loop (the ASA refuses it): left out
+                    loop = f"object-group {nested} contains itself (through group-object)"
+                    self._member_drop(f.group, c, _Drop(c.col(1), "error", "invalid", loop))
                 else:
                     frames.append(_Frame(self.groups[nested], via=c))
                     on_path.add(nested)
@@ -2038,7 +2039,8 @@ class _Resolver(_Conv):
     def _check_nested_port(self, g: _Group, c: _Line) -> None:
         sub = self._group(c.words[1], c.col(1), ("port",), "a member of a port group")
         if sub.proto != g.proto:
-            raise _Drop(c.col(1), "error", "invalid", f"object-group {sub.name} is a {sub.proto} group; {g.name} is {g.proto}")
+            raise _Drop(c.col(1), "error", "invalid",
+                        f"object-group {sub.name} is a {sub.proto} group; {g.name} is {g.proto}")
 
     def _proto_group(self, name: str, col: int = 1) -> tuple[int, ...] | None:
         return self._resolve(self._readers["proto"], name, col)
