@@ -44,8 +44,8 @@ MAX_NESTED_GROUP_MEMBERS = 4_000_000
 MAX_ANCHOR_DEPTH = 64
 # Cisco IOS and ASA: object-groups inside object-groups (levels of `group-object` below a
 # group). The ASA's configuration guides forbid loops but give no depth; Cisco's FMC allows 10
-# levels. 64 is far above what a Cisco manager writes, so no configuration the platform takes
-# is refused, while a hostile one cannot make fwlint walk or merge thousands of levels.
+# levels. 64 is far above that and above what configurations use, so real configurations are
+# not refused, while a hostile one cannot make fwlint walk or merge thousands of levels.
 MAX_OBJECT_GROUP_DEPTH = 64
 # Cisco IOS: inspect class-maps inside class-maps (`match class-map`). IOS XE supports three
 # levels of class-map hierarchy; 16 leaves room for other IOS trains.
