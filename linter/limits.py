@@ -48,6 +48,15 @@ MAX_STATEMENT_TOKENS = 5 * MAX_TABLE_ENTRIES + 1024
 # pf: files one configuration reads besides itself (include, load anchor and table file
 # targets; a file read twice counts twice); their bytes in all are bounded by MAX_FILE_BYTES
 MAX_INCLUDED_FILES = 1024
+# Cisco ASA: an entry that names undefined object-groups is parsed once per guess of their
+# kinds (up to 4**3 parses); only entries of at most this many words are guessed (a real entry
+# has fewer than 40), so a 10 MB entry is parsed once, not 64 times
+MAX_GUESSED_ENTRY_WORDS = 64
+# Cisco IOS and ASA: the members object-groups take from the groups they nest, summed over a
+# file. Each group is flattened once, but a thousand groups that each nest the same group of
+# 100,000 hosts would copy it a thousand times (quadratic time and memory); about 2 s of work
+# per million members
+MAX_NESTED_GROUP_MEMBERS = 4_000_000
 
 # --------------------------------------------------------------------------- nesting
 
@@ -59,8 +68,14 @@ MAX_ANCHOR_DEPTH = 64
 # pf: `{ }` lists and `( )` inside each other in one statement (lists nest through macros);
 # real configurations nest two or three; lark's trees recurse once per level
 MAX_LIST_DEPTH = 64
-# Cisco IOS and ASA: object-groups inside object-groups
+# Cisco IOS and ASA: object-groups inside object-groups (levels of `group-object` below a
+# group). The ASA's configuration guides forbid loops but give no depth; Cisco's FMC allows 10
+# levels. 64 is far above that and above what configurations use, so real configurations are
+# not refused, while a hostile one cannot make fwlint walk or merge thousands of levels.
 MAX_OBJECT_GROUP_DEPTH = 64
+# Cisco IOS: inspect class-maps inside class-maps (`match class-map`). IOS XE supports three
+# levels of class-map hierarchy; 16 leaves room for other IOS trains.
+MAX_CLASS_MAP_DEPTH = 16
 # pf `include` files including others
 MAX_INCLUDE_DEPTH = 16
 

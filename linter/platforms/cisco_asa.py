@@ -56,6 +56,7 @@ from lark.exceptions import LarkError, UnexpectedEOF, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
+from ..limits import MAX_GUESSED_ENTRY_WORDS, MAX_NESTED_GROUP_MEMBERS, MAX_OBJECT_GROUP_DEPTH
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
@@ -317,6 +318,17 @@ def _is_comment(text: str) -> bool:
 _BANNER_RE = re.compile(r"^\s*(?:banner\s|aaa authentication fail-message)", re.I)
 
 
+def _descendants(node: _Line) -> Iterator[_Line]:
+    """The lines under a line, at any depth, in file order, without comments (a stack: the
+    indentation can nest thousands deep)."""
+    stack = list(reversed(node.children))
+    while stack:
+        c = stack.pop()
+        stack.extend(reversed(c.children))
+        if not _is_comment(c.text):
+            yield c
+
+
 def _blocks(lines: list[str]) -> list[_Line]:
     """The top-level lines with their children, by ciscoconfparse (syntax "asa")."""
     sanitized = []
@@ -511,6 +523,56 @@ class _Group:
     used: bool = False
 
 
+def _is_group_object(c: _Line) -> bool:
+    return len(c.words) == 2 and c.words[0].lower() == "group-object"
+
+
+@dataclass
+class _Resolved:
+    """An object-group resolved with its nested groups."""
+
+    value: object
+    height: int  # the longest chain of group-object lines below it (0: it nests no group)
+    size: int  # its members (ranges, alternatives, protocols) once merged
+
+
+@dataclass
+class _Refused:
+    """An object-group that is not resolved, and why (a diagnostic was reported where)."""
+
+    code: str  # nesting-limit | expansion-limit
+    why: str
+
+
+@dataclass
+class _Frame:
+    """A group being resolved: its members are read one by one, nested groups first."""
+
+    group: _Group
+    via: _Line | None = None  # the group-object line that led here
+    index: int = 0
+    parts: list = field(default_factory=list)
+    height: int = 0
+    refused: _Refused | None = None
+
+    def next_member(self) -> _Line | None:
+        if self.index >= len(self.group.members):
+            return None
+        self.index += 1
+        return self.group.members[self.index - 1]
+
+
+@dataclass(frozen=True)
+class _GroupReader:
+    """How the members of one kind of object-group read and combine."""
+
+    key: tuple  # memo key prefix: ("net",), ("icmp", v6), ...
+    member: Callable[[_Group, _Line], object]  # a member other than group-object; raises _Drop
+    check_nested: Callable[[_Group, _Line], None]  # a `group-object NAME` line; raises _Drop
+    combine: Callable[[_Group, list], object]  # the parts (members and nested groups) -> the value
+    size: Callable[[object], int] = len  # the members in a value
+
+
 @dataclass
 class _Entry:
     line: _Line
@@ -559,6 +621,16 @@ class _Proto:
     text: str = ""
 
 
+
+
+def _zone_id_drop(word: str, col: int) -> _Drop | None:
+    """An IPv6 address written with a zone (scope) id, `fe80::1%outside`: Python's ipaddress
+    would read it and drop the zone silently; the ASA's syntax has no zone id."""
+    if ":" not in word or "%" not in word:
+        return None
+    zone = word.split("%", 1)[1].split("/", 1)[0]
+    return _Drop(col, "error", "invalid", f"{word} is an IPv6 address with a zone id (`%{zone}`): the ASA takes no "
+                 f"zone id here (it refuses the command); not analysed", "ipv6 zone id")
 
 
 def _proto_cond(protos) -> m.IntCond:
@@ -667,7 +739,10 @@ class _Conv:
         self.any_is_ipv4 = False  # `any` before ASA 9.0 (and on PIX, FWSM)
         self.routes: list[m.Route] = []
         self._memo: dict[tuple, object] = {}
-        self._busy: set[tuple] = set()
+        self._resolved: dict[tuple, _Resolved | _Refused] = {}  # object-groups, by reader key and name
+        self._limit_reported: set[int] = set()  # lines with a nesting-limit or expansion-limit diagnostic
+        self._nested_members = 0  # members object-groups took from the groups they nest (MAX_NESTED_GROUP_MEMBERS)
+        self._group_readers: dict[str, _GroupReader] | None = None
         self.acl_rules: dict[str, list[m.Rule]] = {}
 
     # -- diagnostics and bookkeeping
@@ -693,14 +768,15 @@ class _Conv:
         self.cat[line.no] = "relevant"
 
     def other(self, line: _Line, collect: bool = True) -> None:
-        """A command that does not concern filtering, with its block."""
+        """A command that does not concern filtering, with its block (walked with a stack:
+        indentation can nest thousands deep)."""
         self.cat[line.no] = "other"
         if collect:
             self.other_words.update(line.words)
-        for c in line.children:
-            if _is_comment(c.text):
-                continue
-            self.other(c, collect)
+        for node in _descendants(line):
+            self.cat[node.no] = "other"
+            if collect:
+                self.other_words.update(node.words)
 
     def unknown(self, line: _Line, message: str, code: str = "unknown-command", construct: str = "") -> None:
         self.cat[line.no] = "unknown"
@@ -709,11 +785,9 @@ class _Conv:
 
     def _not_read(self, line: _Line, cat: str) -> None:
         """The block of a command that is not read: its lines are not understood."""
-        for c in line.children:
-            if not _is_comment(c.text):
-                self.cat[c.no] = cat
-                self.bad.add(c.no)
-                self._not_read(c, cat)
+        for node in _descendants(line):
+            self.cat[node.no] = cat
+            self.bad.add(node.no)
 
     # -- the walk
 
@@ -727,12 +801,25 @@ class _Conv:
             self.diag(crlf[0] + 1, 1, "note", "line-endings",
                       f"CRLF (Windows) line endings on {len(crlf)} of {len(raw)} lines: read as LF", "file")
         for node in _blocks(self.lines):
-            self.top(node)
+            self._walk(node)
 
-    def top(self, node: _Line) -> None:
+    def _walk(self, node: _Line) -> None:
+        """Run a top-level command. A block yields the lines indented under it that the CLI
+        runs as global commands; each runs (with its own block) before the rest of the block,
+        as in the file. An explicit stack of these steps, not recursion: indentation can nest
+        thousands deep."""
+        stack = [self.top(node)]
+        while stack:
+            nested = next(stack[-1], None)
+            if nested is None:
+                stack.pop()
+            else:
+                stack.append(self.top(nested))
+
+    def top(self, node: _Line) -> Iterator[_Line]:
+        """Run one command; yields the lines under it to run as global commands (`_walk`)."""
         if _is_comment(node.text):
-            for c in node.children:
-                self.top(c)
+            yield from node.children
             return
         w = node.words
         k = w[0].lower()
@@ -745,7 +832,9 @@ class _Conv:
         if k in ("access-list", "access-group", "object", "object-group", "interface", "nameif", "name", "nat",
                  "static", "global", "policy-map", "class-map", "service-policy", "same-security-traffic",
                  "clear", "fixup", "no", "ip", "ipv6", "sysopt", "hostname", "names", "time-range"):
-            getattr(self, "cmd_" + k.replace("-", "_"))(node)
+            steps = getattr(self, "cmd_" + k.replace("-", "_"))(node)
+            if steps is not None:  # a command with a block: a generator of its global lines
+                yield from steps
         elif k in _UNSUPPORTED:
             self.rel(node)
             self.diag(node, node.indent + 1, "warning", "unsupported", _UNSUPPORTED[k], k)
@@ -765,16 +854,25 @@ class _Conv:
         else:
             self.unknown(node, f"unknown command `{w[0]}`: not read")
 
-    def children(self, node: _Line, handler: Callable[[_Line], None], kind: str) -> None:
-        """Run a block's sub-commands; a global command indented under it runs at the top level."""
-        for c in node.children:
+    def children(self, node: _Line, handler: Callable[[_Line], None], kind: str,
+                 handler_reads_children: bool = False) -> Iterator[_Line]:
+        """Run a block's sub-commands; a global command indented under it is yielded, to run at
+        the top level (`_walk`) before the next sub-command. A line indented under a sub-command
+        is read next in the same mode (the CLI ignores indentation), unless the handler reads a
+        sub-command's own lines (a policy-map's class)."""
+        stack = list(reversed(node.children))
+        while stack:
+            c = stack.pop()
             if _is_comment(c.text):
+                stack.extend(reversed(c.children))  # lines under a comment: still in the block
                 continue
             k = c.words[0].lower()
             if not _is_sub(kind, c.words) and k in _TOP_COMMANDS and k not in ("no", "ip", "ipv6"):
-                self.top(c)  # a global command indented under the block: the CLI runs it globally
+                yield c  # a global command indented under the block: the CLI runs it globally
                 continue
             handler(c)
+            if not handler_reads_children:
+                stack.extend(reversed(c.children))
         self.last_block = (kind, handler)
 
     # -- simple commands
@@ -801,6 +899,10 @@ class _Conv:
         w = node.words
         if len(w) < 3:
             self.diag(node, node.col(len(w) - 1), "error", "syntax", "name: expected an address and a name", "name")
+            return
+        zoned = _zone_id_drop(w[1], node.col(1))
+        if zoned is not None:
+            self.drop(node, zoned)
             return
         try:
             a = ipaddress.ip_address(w[1])
@@ -862,10 +964,10 @@ class _Conv:
         else:
             self.other(node)
 
-    def cmd_ipv6(self, node: _Line) -> None:
+    def cmd_ipv6(self, node: _Line) -> Iterator[_Line]:
         w = node.words
         if node.head(2) == "ipv6 access-list" and len(w) >= 4:
-            self.cmd_access_list(node, 2, "ipv6")
+            yield from self.cmd_access_list(node, 2, "ipv6")
         elif node.head(2) == "ipv6 route":
             self.other(node)
             self._route(w[1:], node)
@@ -1034,7 +1136,7 @@ class _Conv:
 
     # -- access lists
 
-    def cmd_access_list(self, node: _Line, i: int = 1, typ_default: str = "") -> None:
+    def cmd_access_list(self, node: _Line, i: int = 1, typ_default: str = "") -> Iterator[_Line]:
         w = node.words
         if len(w) <= i:
             self.rel(node)
@@ -1117,7 +1219,7 @@ class _Conv:
                 self.rel(c)  # the expansion of an object-group entry in `show access-list`
                 entry.expansions.append(c)
             else:
-                self.top(c)
+                yield c  # a global command indented under the entry
 
     def cmd_access_group(self, node: _Line) -> None:
         self.rel(node)
@@ -1145,7 +1247,7 @@ class _Conv:
 
     # -- interfaces
 
-    def cmd_interface(self, node: _Line) -> None:
+    def cmd_interface(self, node: _Line) -> Iterator[_Line]:
         w = node.words
         if len(w) < 2:
             self.rel(node)
@@ -1206,6 +1308,10 @@ class _Conv:
                 iface.addresses = [a for a in iface.addresses if ":" in a]
             elif h == "ipv6 address" and len(cw) >= 3:
                 self.rel(c)
+                zoned = _zone_id_drop(cw[2], c.col(2))
+                if zoned is not None:
+                    self.drop(c, zoned)
+                    return
                 try:
                     iface.addresses.append(str(ipaddress.IPv6Interface(cw[2])))
                 except ValueError:
@@ -1223,7 +1329,7 @@ class _Conv:
             else:
                 self.other(c)  # speed, duplex, description, vlan, ospf, ...
 
-        self.children(node, child, "interface")
+        yield from self.children(node, child, "interface")
 
     def cmd_nameif(self, node: _Line) -> None:
         """PIX 6: `nameif HARDWARE NAME securityN`."""
@@ -1244,7 +1350,7 @@ class _Conv:
 
     # -- objects
 
-    def cmd_object(self, node: _Line) -> None:
+    def cmd_object(self, node: _Line) -> Iterator[_Line]:
         self.rel(node)
         w = node.words
         if len(w) != 3 or w[1].lower() not in ("network", "service"):
@@ -1264,12 +1370,12 @@ class _Conv:
             obj = self.net_objs.get(name)
             if obj is None:
                 obj = self.net_objs[name] = _NetObj(name, self.origin(node))
-            self.children(node, lambda c: self._net_object_child(obj, c), "object network")
+            yield from self.children(node, lambda c: self._net_object_child(obj, c), "object network")
         else:
             sobj = self.svc_objs.get(name)
             if sobj is None:
                 sobj = self.svc_objs[name] = _SvcObj(name, self.origin(node))
-            self.children(node, lambda c: self._svc_object_child(sobj, c), "object service")
+            yield from self.children(node, lambda c: self._svc_object_child(sobj, c), "object service")
 
     def _swallow(self, node: _Line) -> None:
         self._not_read(node, "relevant")
@@ -1343,7 +1449,7 @@ class _Conv:
             self.diag(c, c.indent + 1, "error", "syntax",
                       f"object service {obj.name}: expected service or description", "object service")
 
-    def cmd_object_group(self, node: _Line) -> None:
+    def cmd_object_group(self, node: _Line) -> Iterator[_Line]:
         self.rel(node)
         w = node.words
         kinds = ("network", "service", "protocol", "icmp-type", "user", "security")
@@ -1385,7 +1491,7 @@ class _Conv:
             g.members.append(c)
 
         sub = "object-group " + ("service" if kind == "port" else kind)
-        self.children(node, child, sub)
+        yield from self.children(node, child, sub)
 
     # -- NAT, inspection, MSS
 
@@ -1411,7 +1517,7 @@ class _Conv:
             return
         self.globals_.append((w[2], mo.group(1), " ".join(w[3:]), node))
 
-    def cmd_class_map(self, node: _Line) -> None:
+    def cmd_class_map(self, node: _Line) -> Iterator[_Line]:
         w = node.words
         if len(w) >= 2 and w[1].lower() == "type":
             self.other(node)  # inspection class maps: parameters of an engine
@@ -1433,9 +1539,9 @@ class _Conv:
                 self.diag(c, c.indent + 1, "error", "syntax", f"class-map {name}: expected match or description",
                           "class-map")
 
-        self.children(node, child, "class-map")
+        yield from self.children(node, child, "class-map")
 
-    def cmd_policy_map(self, node: _Line) -> None:
+    def cmd_policy_map(self, node: _Line) -> Iterator[_Line]:
         w = node.words
         if len(w) >= 2 and w[1].lower() == "type":
             self.other(node)
@@ -1458,9 +1564,7 @@ class _Conv:
                 self.rel(c)
                 actions: list[_Line] = []
                 classes.append((cw[1], c, actions))
-                for a in c.children:
-                    if _is_comment(a.text):
-                        continue
+                for a in _descendants(c):  # the class's mode: every line under it, at any depth
                     ak = a.words[0].lower()
                     if ak == "inspect":
                         self.rel(a)
@@ -1484,7 +1588,7 @@ class _Conv:
                 self.diag(c, c.indent + 1, "error", "syntax", f"policy-map {name}: expected class or description",
                           "policy-map")
 
-        self.children(node, child, "policy-map")
+        yield from self.children(node, child, "policy-map", handler_reads_children=True)
 
     def cmd_service_policy(self, node: _Line) -> None:
         self.rel(node)
@@ -1525,6 +1629,9 @@ class _Resolver(_Conv):
     # -- addresses
 
     def _ip(self, word: str, col: int) -> tuple[int, int]:
+        zoned = _zone_id_drop(word, col)
+        if zoned is not None:
+            raise zoned
         try:
             a = ipaddress.ip_address(word)
             return a.version, int(a)
@@ -1560,6 +1667,9 @@ class _Resolver(_Conv):
         return (4, v, v | host)
 
     def _prefix(self, text: str, col: int, line: _Line | None = None) -> tuple[int, int, int]:
+        zoned = _zone_id_drop(text, col)
+        if zoned is not None:
+            raise zoned
         try:
             net = ipaddress.ip_network(text, strict=False)
         except ValueError:
@@ -1609,62 +1719,142 @@ class _Resolver(_Conv):
             raise _Drop(col, "error", "invalid", f"object-group {name} is a {shown} group: it cannot be used as {what}")
         return g
 
-    def _memoized(self, key: tuple, col: int, compute: Callable[[], object]):
-        if key in self._memo:
-            return self._memo[key]
-        if key in self._busy:
-            raise _Drop(col, "error", "invalid", f"object-group {key[1]} contains itself (through group-object)")
-        self._busy.add(key)
-        try:
-            v = compute()
-        finally:
-            self._busy.discard(key)
-        self._memo[key] = v
-        return v
+    # -- object-groups: resolved once each, iteratively (the nesting can be thousands deep)
 
-    def _members(self, g: _Group, one: Callable[[_Line], object]) -> list:
-        out = []
-        for c in g.members:
-            if c.words[0].lower() == "description":
+    def _resolve(self, reader: "_GroupReader", name: str, col: int):
+        """The value of object-group NAME with its nested groups (`_GroupReader` says how its
+        members read); raises _Drop when the group is refused (nested too deep)."""
+        got = self._resolved.get(reader.key + (name,))
+        if got is None:
+            got = self._resolve_walk(reader, name)
+        if isinstance(got, _Refused):
+            raise _Drop(col, "error", got.code, f"object-group {name} {got.why}: not analysed", "object-group")
+        return got.value
+
+    def _resolve_walk(self, reader: "_GroupReader", name: str) -> "_Resolved | _Refused":
+        """Depth first over group-object lines with an explicit stack: each group is resolved
+        once its nested groups are, and remembered. A group-object line that closes a cycle is
+        reported and left out (the ASA refuses it); one whose group is already nested
+        MAX_OBJECT_GROUP_DEPTH deep is reported as `nesting-limit`, and every group above it is
+        refused (the entries that use them are reported, not analysed)."""
+        frames = [_Frame(self.groups[name])]
+        on_path = {name}
+        while True:
+            f = frames[-1]
+            c = f.next_member()
+            if c is not None:
+                if not _is_group_object(c):
+                    self._read_member(reader, f, c)
+                    continue
+                nested = self._checked_nested(reader, f.group, c)
+                if nested is None:
+                    continue
+                done = self._resolved.get(reader.key + (nested,))
+                if done is not None:
+                    self._absorb(f, done, c)
+                elif nested in on_path:  # the line that closes a loop (the ASA refuses it): left out
+                    loop = f"object-group {nested} contains itself (through group-object)"
+                    self._member_drop(f.group, c, _Drop(c.col(1), "error", "invalid", loop))
+                else:
+                    frames.append(_Frame(self.groups[nested], via=c))
+                    on_path.add(nested)
                 continue
-            try:
-                out.append(one(c))
-            except _Drop as d:
-                d.construct = d.construct or f"object-group {'service' if g.kind == 'port' else g.kind}"
-                self.drop(c, d)
-        return out
+            frames.pop()
+            on_path.discard(f.group.name)
+            res = f.refused
+            if res is None:
+                value = reader.combine(f.group, f.parts)
+                res = _Resolved(value, f.height, reader.size(value))
+            self._resolved[reader.key + (f.group.name,)] = res
+            if not frames:
+                return res
+            self._absorb(frames[-1], res, f.via)  # type: ignore[arg-type]
+
+    def _checked_nested(self, reader: "_GroupReader", g: _Group, c: _Line) -> str | None:
+        """The group a `group-object NAME` member names, None when the line is refused (an
+        undefined group, a group of another kind: reported here)."""
+        try:
+            reader.check_nested(g, c)
+        except _Drop as d:
+            self._member_drop(g, c, d)
+            return None
+        return c.words[1]
+
+    def _read_member(self, reader: "_GroupReader", f: "_Frame", c: _Line) -> None:
+        if c.words[0].lower() == "description":
+            return
+        try:
+            f.parts.append(reader.member(f.group, c))
+        except _Drop as d:
+            self._member_drop(f.group, c, d)
+
+    def _member_drop(self, g: _Group, c: _Line, d: _Drop) -> None:
+        d.construct = d.construct or f"object-group {'service' if g.kind == 'port' else g.kind}"
+        self.drop(c, d)
+
+    def _absorb(self, f: "_Frame", res: "_Resolved | _Refused", line: _Line) -> None:
+        """A nested group's value joins the group that names it on `line`."""
+        if f.refused is not None:
+            return
+        if isinstance(res, _Refused):
+            f.refused = res
+            return
+        if res.height + 1 > MAX_OBJECT_GROUP_DEPTH:
+            self._refuse(f, line, "nesting-limit",
+                         f"nests object-groups more than {MAX_OBJECT_GROUP_DEPTH} deep (linter/limits.py "
+                         f"MAX_OBJECT_GROUP_DEPTH; the limit is crossed at line {line.no})",
+                         f"it would nest object-groups more than {MAX_OBJECT_GROUP_DEPTH} deep (linter/limits.py "
+                         f"MAX_OBJECT_GROUP_DEPTH)")
+            return
+        size = res.size
+        if self._nested_members + size > MAX_NESTED_GROUP_MEMBERS:
+            self._refuse(f, line, "expansion-limit",
+                         f"takes more members from nested groups than fwlint copies in one file (linter/limits.py "
+                         f"MAX_NESTED_GROUP_MEMBERS; the limit is crossed at line {line.no})",
+                         f"the {size} members of object-group {line.words[1]} would bring the members object-groups "
+                         f"take from nested groups in this file past {MAX_NESTED_GROUP_MEMBERS} (linter/limits.py "
+                         f"MAX_NESTED_GROUP_MEMBERS)")
+            return
+        self._nested_members += size
+        f.parts.append(res.value)
+        f.height = max(f.height, res.height + 1)
+
+    def _refuse(self, f: "_Frame", line: _Line, code: str, why: str, what: str) -> None:
+        """The group of frame f is not resolved: a bound is crossed at its group-object `line`
+        (reported once), and the groups above it and the entries using them are reported."""
+        f.refused = _Refused(code, why)
+        if line.no not in self._limit_reported:
+            self._limit_reported.add(line.no)
+            self.diag(line, line.col(1), "error", code,
+                      f"group-object {line.words[1]}: object-group {f.group.name} is not resolved: {what}; the "
+                      f"entries that use it, and the groups that include it, are not analysed", "group-object")
 
     def _net_group(self, name: str, col: int = 1) -> tuple[tuple, tuple]:
-        g = self.groups[name]
+        return self._resolve(self._readers["net"], name, col)
 
-        def one(c: _Line):
-            w = c.words
-            k = w[0].lower()
-            if k == "network-object":
-                if len(w) == 3 and w[1].lower() == "host":
-                    fam, v = self._ip(w[2], c.col(2))
-                    return [(fam, v, v)], []
-                if len(w) == 3 and w[1].lower() == "object":
-                    return self._net_object_set(w[2], c.col(2))
-                if len(w) == 3:
-                    return [self._addr_mask(w[1], w[2], c.col(1), c.col(2))], []
-                if len(w) == 2:
-                    return [self._prefix(w[1], c.col(1), c)], []
-                raise _Drop(c.col(min(3, len(w) - 1)), "error", "syntax",
-                            "network-object: expected `host A`, `A MASK`, a prefix or `object NAME`")
-            if k == "group-object" and len(w) == 2:
-                self._group(w[1], c.col(1), ("network",), "a member of a network group")
-                return self._net_group(w[1], c.col(1))
-            raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a network object-group")
+    def _net_member(self, g: _Group, c: _Line) -> tuple[list, list]:
+        w = c.words
+        if w[0].lower() == "network-object":
+            if len(w) == 3 and w[1].lower() == "host":
+                fam, v = self._ip(w[2], c.col(2))
+                return [(fam, v, v)], []
+            if len(w) == 3 and w[1].lower() == "object":
+                return self._net_object_set(w[2], c.col(2))
+            if len(w) == 3:
+                return [self._addr_mask(w[1], w[2], c.col(1), c.col(2))], []
+            if len(w) == 2:
+                return [self._prefix(w[1], c.col(1), c)], []
+            raise _Drop(c.col(min(3, len(w) - 1)), "error", "syntax",
+                        "network-object: expected `host A`, `A MASK`, a prefix or `object NAME`")
+        raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a network object-group")
 
-        def compute():
-            ranges, opq = [], []
-            for r, o in self._members(g, one):
-                ranges.extend(r)
-                opq.extend(o)
-            return merge3(ranges), tuple(dict.fromkeys(opq))
-
-        return self._memoized(("net", name), col, compute)  # type: ignore[return-value]
+    @staticmethod
+    def _net_combine(g: _Group, parts: list) -> tuple[tuple, tuple]:
+        ranges, opq = [], []
+        for r, o in parts:
+            ranges.extend(r)
+            opq.extend(o)
+        return merge3(ranges), tuple(dict.fromkeys(opq))
 
     # -- protocols, ports, services
 
@@ -1817,95 +2007,102 @@ class _Resolver(_Conv):
         return alts  # type: ignore[return-value]
 
     def _svc_group(self, name: str, col: int = 1) -> list[tuple]:
-        g = self.groups[name]
+        return self._resolve(self._readers["svc"], name, col)
 
-        def one(c: _Line):
-            w = c.words
-            k = w[0].lower()
-            if k == "service-object":
-                if len(w) == 3 and w[1].lower() == "object":
-                    return self._svc_object_alts(w[2], c.col(2))
-                return self._service_alts(c, 1)
-            if k == "group-object" and len(w) == 2:
-                self._group(w[1], c.col(1), ("service",), "a member of a service group")
-                return self._svc_group(w[1], c.col(1))
-            if k == "port-object":
-                raise _Drop(c.indent + 1, "error", "syntax",
-                            f"port-object needs a group with a protocol (`object-group service {name} tcp`)")
-            raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a service object-group")
-
-        def compute():
-            alts = [a for part in self._members(g, one) for a in part]
-            return _merge_alternatives(alts)
-
-        return self._memoized(("svc", name), col, compute)  # type: ignore[return-value]
+    def _svc_member(self, g: _Group, c: _Line) -> list[tuple]:
+        w = c.words
+        k = w[0].lower()
+        if k == "service-object":
+            if len(w) == 3 and w[1].lower() == "object":
+                return self._svc_object_alts(w[2], c.col(2))
+            return self._service_alts(c, 1)
+        if k == "port-object":
+            raise _Drop(c.indent + 1, "error", "syntax",
+                        f"port-object needs a group with a protocol (`object-group service {g.name} tcp`)")
+        raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a service object-group")
 
     def _port_group(self, name: str, col: int = 1) -> tuple[tuple[int, int], ...]:
-        g = self.groups[name]
-        pnames = ("tcp", "udp") if g.proto == "tcp-udp" else (g.proto or "tcp",)
+        return self._resolve(self._readers["port"], name, col)
 
-        def one(c: _Line):
-            w = c.words
-            k = w[0].lower()
-            if k == "port-object":
-                op = w[1].lower() if len(w) > 1 else ""
-                if op not in ("eq", "range") or len(w) != (4 if op == "range" else 3):
-                    raise _Drop(c.col(min(1, len(w) - 1)), "error", "syntax",
-                                "port-object: expected `eq PORT` or `range FIRST LAST`")
-                vals = [self._port(x, c.col(2 + k2), pnames, c) for k2, x in enumerate(w[2:])]
-                return self._port_cond(m.DPORT, op, vals, c.col(1)).ranges
-            if k == "group-object" and len(w) == 2:
-                sub = self._group(w[1], c.col(1), ("port",), "a member of a port group")
-                if sub.proto != g.proto:
-                    raise _Drop(c.col(1), "error", "invalid",
-                                f"object-group {w[1]} is a {sub.proto} group; {name} is {g.proto}")
-                return self._port_group(w[1], c.col(1))
-            raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a port object-group")
+    def _port_member(self, g: _Group, c: _Line) -> tuple[tuple[int, int], ...]:
+        w = c.words
+        if w[0].lower() == "port-object":
+            pnames = ("tcp", "udp") if g.proto == "tcp-udp" else (g.proto or "tcp",)
+            op = w[1].lower() if len(w) > 1 else ""
+            if op not in ("eq", "range") or len(w) != (4 if op == "range" else 3):
+                raise _Drop(c.col(min(1, len(w) - 1)), "error", "syntax",
+                            "port-object: expected `eq PORT` or `range FIRST LAST`")
+            vals = [self._port(x, c.col(2 + k2), pnames, c) for k2, x in enumerate(w[2:])]
+            return self._port_cond(m.DPORT, op, vals, c.col(1)).ranges
+        raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a port object-group")
 
-        return self._memoized(("port", name), col,  # type: ignore[return-value]
-                              lambda: merge(r for part in self._members(g, one) for r in part))
+    def _check_nested_port(self, g: _Group, c: _Line) -> None:
+        sub = self._group(c.words[1], c.col(1), ("port",), "a member of a port group")
+        if sub.proto != g.proto:
+            raise _Drop(c.col(1), "error", "invalid",
+                        f"object-group {sub.name} is a {sub.proto} group; {g.name} is {g.proto}")
 
     def _proto_group(self, name: str, col: int = 1) -> tuple[int, ...] | None:
-        g = self.groups[name]
+        return self._resolve(self._readers["proto"], name, col)
 
-        def one(c: _Line):
-            w = c.words
-            k = w[0].lower()
-            if k == "protocol-object" and len(w) == 2:
-                n = self._proto_number(w[1], c.col(1), c)
-                return None if n is None else (n,)
-            if k == "group-object" and len(w) == 2:
-                self._group(w[1], c.col(1), ("protocol",), "a member of a protocol group")
-                return self._proto_group(w[1], c.col(1))
-            raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a protocol object-group")
+    def _proto_member(self, g: _Group, c: _Line) -> tuple[int, ...] | None:
+        w = c.words
+        if w[0].lower() == "protocol-object" and len(w) == 2:
+            n = self._proto_number(w[1], c.col(1), c)
+            return None if n is None else (n,)
+        raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a protocol object-group")
 
-        def compute():
-            parts = self._members(g, one)
-            if any(p is None for p in parts):
-                return None
-            return tuple(sorted({x for p in parts for x in p}))
-
-        return self._memoized(("proto", name), col, compute)  # type: ignore[return-value]
+    @staticmethod
+    def _proto_combine(g: _Group, parts: list) -> tuple[int, ...] | None:
+        if any(p is None for p in parts):
+            return None  # `protocol-object ip`: every protocol
+        return tuple(sorted({x for p in parts for x in p}))
 
     def _icmp_group(self, name: str, v6: bool, col: int = 1) -> tuple[tuple[int, int], ...]:
-        g = self.groups[name]
+        return self._resolve(self._readers["icmp6" if v6 else "icmp"], name, col)
 
-        def one(c: _Line):
+    def _icmp_member(self, v6: bool) -> Callable[[_Group, _Line], tuple]:
+        def member(g: _Group, c: _Line) -> tuple:
             w = c.words
-            k = w[0].lower()
-            if k == "icmp-object" and len(w) == 2:
+            if w[0].lower() == "icmp-object" and len(w) == 2:
                 try:
                     t = self._icmp_value(w[1], c.col(1), v6)
                 except _Drop:
                     t = self._icmp_value(w[1], c.col(1), not v6)
                 return (((t << 8), (t << 8) | 255),)
-            if k == "group-object" and len(w) == 2:
-                self._group(w[1], c.col(1), ("icmp-type",), "a member of an icmp-type group")
-                return self._icmp_group(w[1], v6, c.col(1))
             raise _Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of an icmp-type object-group")
 
-        return self._memoized(("icmp", name, v6), col,  # type: ignore[return-value]
-                              lambda: merge(r for part in self._members(g, one) for r in part))
+        return member
+
+    def _nested_check(self, kind: str, what: str) -> Callable[[_Group, _Line], None]:
+        def check(g: _Group, c: _Line) -> None:
+            self._group(c.words[1], c.col(1), (kind,), what)
+
+        return check
+
+    @property
+    def _readers(self) -> dict[str, "_GroupReader"]:
+        """How the members of each kind of object-group read, and how they combine (unions:
+        never the cross product of anything)."""
+        if self._group_readers is None:
+            ranges_union = lambda g, parts: merge(r for part in parts for r in part)  # noqa: E731
+            self._group_readers = {
+                "net": _GroupReader(("net",), self._net_member,
+                                    self._nested_check("network", "a member of a network group"), self._net_combine,
+                                    lambda value: len(value[0]) + len(value[1])),
+                "svc": _GroupReader(("svc",), self._svc_member,
+                                    self._nested_check("service", "a member of a service group"),
+                                    lambda g, parts: _merge_alternatives([a for part in parts for a in part])),
+                "port": _GroupReader(("port",), self._port_member, self._check_nested_port, ranges_union),
+                "proto": _GroupReader(("proto",), self._proto_member,
+                                      self._nested_check("protocol", "a member of a protocol group"),
+                                      self._proto_combine, lambda value: 1 if value is None else len(value)),
+                "icmp": _GroupReader(("icmp", False), self._icmp_member(False),
+                                     self._nested_check("icmp-type", "a member of an icmp-type group"), ranges_union),
+                "icmp6": _GroupReader(("icmp", True), self._icmp_member(True),
+                                      self._nested_check("icmp-type", "a member of an icmp-type group"), ranges_union),
+            }
+        return self._group_readers
 
     def _validate_group(self, g: _Group) -> None:
         """Resolve a group once so that its members' problems are reported, used or not."""
@@ -1929,6 +2126,8 @@ class _Resolver(_Conv):
                         self.diag(c, c.indent + 1, "error", "syntax",
                                   f"`{c.words[0]}` is not a member of a {g.kind} object-group", f"object-group {g.kind}")
         except _Drop as d:
+            if d.code in ("nesting-limit", "expansion-limit"):
+                return  # reported once, at the line that crosses the limit
             self.diag(g.origin.line, d.col, d.severity, d.code, d.message, d.construct)
 
 
@@ -1959,9 +2158,10 @@ class _Entries(_Resolver):
             cols = [c for _, c in pairs]
         if not words:
             raise _Drop(line.col(len(line.words) - 1), "error", "syntax", "the entry is empty")
-        # undefined groups: their kind is unknown, so their place in the entry is tried
+        # undefined groups: their kind is unknown, so their place in the entry is tried (in an
+        # entry of a sane length: a longer one is parsed once, see MAX_GUESSED_ENTRY_WORDS)
         undefined = []
-        for k in range(1, len(words)):
+        for k in range(1, len(words) if len(words) <= MAX_GUESSED_ENTRY_WORDS else 0):
             if words[k - 1].lower() == "object-group" and words[k] not in self.groups and words[k] not in undefined:
                 undefined.append(words[k])
         choices = [{}]

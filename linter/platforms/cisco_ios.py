@@ -52,6 +52,7 @@ from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
+from ..limits import MAX_CLASS_MAP_DEPTH, MAX_NESTED_GROUP_MEMBERS, MAX_OBJECT_GROUP_DEPTH
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
@@ -416,6 +417,256 @@ class _ZonePair:
     policy: tuple | None = None  # (name, line, col, text)
 
 
+# --------------------------------------------------------------------------- nesting by name
+
+
+@dataclass
+class _Resolved:
+    value: object
+    height: int  # the longest chain of nested references below it (0: it includes nothing)
+
+
+@dataclass
+class _Refused:
+    code: str  # nesting-limit | expansion-limit
+    line: int  # where the limit is crossed (reported there)
+
+
+@dataclass
+class _Frame:
+    name: str
+    entries: list
+    via: object = None  # the entry of the including one that names this one
+    index: int = 0
+    parts: list = field(default_factory=list)
+    height: int = 0
+    refused: _Refused | None = None
+
+
+class _NestedReader:
+    """Things that include each other by name (object-groups through `group-object`, class-maps
+    through `match class-map`): each is resolved once, the included ones first, with an
+    explicit stack, not recursion (an attacker's configuration can nest thousands deep). A
+    reference that closes a cycle is reported and left out; one that would nest deeper than
+    `limit`, or copy more than `budget` members from included ones (summed over the file), is
+    reported once, and everything that includes it is refused (`_Refused`)."""
+
+    def __init__(self, limit: int, budget: int) -> None:
+        self.limit = limit
+        self.budget = budget
+        self.copied = 0  # members taken from included ones so far
+        self.done: dict[str, _Resolved | _Refused] = {}
+
+    # -- what a subclass says
+
+    def entries(self, name: str) -> list:
+        raise NotImplementedError
+
+    def nested(self, name: str, entry) -> str | None:
+        """The defined name an entry includes, None for any other entry (or a bad reference,
+        reported here)."""
+        raise NotImplementedError
+
+    def part(self, name: str, entry):
+        """What an entry that includes nothing gives (None: nothing)."""
+        raise NotImplementedError
+
+    def included(self, entry, value):
+        """What an entry that includes a resolved one gives."""
+        return value
+
+    def cycle(self, name: str, entry):
+        """Report an entry that closes a cycle; what it gives (None: nothing)."""
+        raise NotImplementedError
+
+    def too_deep(self, name: str, entry) -> int:
+        """Report an entry that crosses the depth limit; its line."""
+        raise NotImplementedError
+
+    def too_large(self, name: str, entry, size: int) -> int:
+        """Report an entry whose included value (of `size` members) crosses the budget; its line."""
+        raise NotImplementedError
+
+    @staticmethod
+    def size(value) -> int:
+        return len(value)
+
+    def combine(self, name: str, parts: list):
+        raise NotImplementedError
+
+    # -- the walk
+
+    def resolve(self, name: str) -> _Resolved | _Refused:
+        got = self.done.get(name)
+        if got is not None:
+            return got
+        frames = [_Frame(name, self.entries(name))]
+        on_path = {name}
+        while True:
+            f = frames[-1]
+            if f.index < len(f.entries):
+                entry = f.entries[f.index]
+                f.index += 1
+                sub = self.nested(f.name, entry)
+                if sub is None:
+                    self._add(f, self.part(f.name, entry))
+                elif sub in self.done:
+                    self._absorb(f, self.done[sub], entry)
+                elif sub in on_path:
+                    self._add(f, self.cycle(f.name, entry))
+                else:
+                    frames.append(_Frame(sub, self.entries(sub), entry))
+                    on_path.add(sub)
+                continue
+            frames.pop()
+            on_path.discard(f.name)
+            res = f.refused or _Resolved(self.combine(f.name, f.parts), f.height)
+            self.done[f.name] = res
+            if not frames:
+                return res
+            self._absorb(frames[-1], res, f.via)
+
+    @staticmethod
+    def _add(f: _Frame, part) -> None:
+        if part is not None:
+            f.parts.append(part)
+
+    def _absorb(self, f: _Frame, res: _Resolved | _Refused, entry) -> None:
+        if f.refused is not None:
+            return
+        if isinstance(res, _Refused):
+            f.refused = res
+        elif res.height + 1 > self.limit:
+            f.refused = _Refused("nesting-limit", self.too_deep(f.name, entry))
+        elif self.copied + self.size(res.value) > self.budget:
+            f.refused = _Refused("expansion-limit", self.too_large(f.name, entry, self.size(res.value)))
+        else:
+            self.copied += self.size(res.value)
+            self._add(f, self.included(entry, res.value))
+            f.height = max(f.height, res.height + 1)
+
+
+class _GroupFlattener(_NestedReader):
+    """The members of an object-group with those of the groups it nests (`group-object`): the
+    merged ranges of a network group, each protocol or service of the others once. Unions,
+    never products: the size is bounded by the number of distinct members."""
+
+    def __init__(self, conv: "_Conv") -> None:
+        super().__init__(MAX_OBJECT_GROUP_DEPTH, MAX_NESTED_GROUP_MEMBERS)
+        self.c = conv
+
+    def entries(self, name: str) -> list:
+        return self.c.groups[name].items
+
+    def nested(self, name: str, item) -> str | None:
+        if item[0] != "group":
+            return None
+        c = self.c
+        _k, sub_name, ln, col = item
+        sub = c.groups.get(sub_name)
+        if sub is None:
+            c.report_once(ln, col, "undefined-reference", f"object-group {sub_name} is not defined", "group-object")
+            return None
+        c.group_used.add(sub_name)
+        kind = c.groups[name].kind
+        if sub.kind != kind:
+            c.report_once(ln, col, "invalid", f"object-group {sub_name} is a {sub.kind} group, not a {kind} group",
+                          "group-object")
+            return None
+        return sub_name
+
+    def part(self, name: str, item):
+        if item[0] == "group":
+            return None  # a bad reference, reported by nested()
+        return item[1] if item[0] == "addr" else (item[1],)  # a part: a sequence of members
+
+    def cycle(self, name: str, item) -> None:
+        self.c.report_once(item[2], item[3], "invalid", f"object-group {item[1]} contains itself", "group-object")
+
+    def too_deep(self, name: str, item) -> int:
+        return self._refuse(name, item, "nesting-limit", f"it would nest object-groups more than {self.limit} deep "
+                            "(linter/limits.py MAX_OBJECT_GROUP_DEPTH)")
+
+    def too_large(self, name: str, item, size: int) -> int:
+        return self._refuse(name, item, "expansion-limit",
+                            f"the {size} members of object-group {item[1]} would bring the members object-groups take "
+                            f"from nested groups in this file past {self.budget} (linter/limits.py "
+                            "MAX_NESTED_GROUP_MEMBERS)")
+
+    def _refuse(self, name: str, item, code: str, why: str) -> int:
+        self.c.report_once(item[2], item[3], code,
+                           f"group-object {item[1]}: object-group {name} is not resolved: {why}; the entries that "
+                           "use it, and the groups that include it, are not analysed", "group-object")
+        return item[2]
+
+    def combine(self, name: str, parts: list):
+        members = [x for part in parts for x in part]
+        if self.c.groups[name].kind == "network":
+            return merge3(members)
+        return tuple(dict.fromkeys(members))
+
+
+class _ClassMapReader(_NestedReader):
+    """The conditions of an inspect class-map with those it nests (`match class-map`)."""
+
+    def __init__(self, zbf: "_Zbf") -> None:
+        super().__init__(MAX_CLASS_MAP_DEPTH, MAX_NESTED_GROUP_MEMBERS)
+        self.z = zbf
+
+    def entries(self, name: str) -> list:
+        return self.z.c.class_maps[name].matches
+
+    def nested(self, name: str, match) -> str | None:
+        kind, value, ln, col, _neg = match
+        if kind != "class":
+            return None
+        c = self.z.c
+        c.class_used.add(value)
+        if value not in c.class_maps:
+            c.diag(ln, col, "error", "undefined-reference", f"class-map {value} is not defined",
+                   "class-map match class-map")
+            return None
+        return value
+
+    @staticmethod
+    def _negated(match, conds: tuple) -> tuple:
+        if not match[4]:
+            return conds
+        return (_neg(conds),) if conds else NOTHING
+
+    def part(self, name: str, match) -> tuple:
+        kind, value, ln, col, _neg = match
+        return self._negated(match, self.z.match_conds(self.z.c.class_maps[name], kind, value, ln, col))
+
+    def included(self, match, value) -> tuple:
+        return self._negated(match, value)
+
+    def cycle(self, name: str, match) -> tuple:
+        _kind, value, ln, col, _neg = match
+        self.z.c.diag(ln, col, "error", "invalid", f"class-map {value} contains itself", "class-map match class-map")
+        return self._negated(match, NOTHING)
+
+    def too_deep(self, name: str, match) -> int:
+        return self._refuse(name, match, "nesting-limit", f"it would nest class-maps more than {self.limit} deep "
+                            "(linter/limits.py MAX_CLASS_MAP_DEPTH)")
+
+    def too_large(self, name: str, match, size: int) -> int:
+        return self._refuse(name, match, "expansion-limit",
+                            f"the {size} conditions of class-map {match[1]} would bring the conditions class-maps take "
+                            f"from nested ones in this file past {self.budget} (linter/limits.py "
+                            "MAX_NESTED_GROUP_MEMBERS)")
+
+    def _refuse(self, name: str, match, code: str, why: str) -> int:
+        _kind, value, ln, col, _neg = match
+        self.z.c.diag(ln, col, "error", code,
+                      f"match class-map {value}: class-map {name} is not resolved: {why}; it and the class-maps "
+                      "that include it match as an unknown condition", "class-map match class-map")
+        return ln
+
+    def combine(self, name: str, parts: list) -> tuple:
+        return self.z.combine_matches(self.z.c.class_maps[name], parts)
+
+
 # --------------------------------------------------------------------------- helpers
 
 _WORD_RE = re.compile(r"\S+")
@@ -435,7 +686,15 @@ def _ipv4(text: str) -> int | None:
     return (int(parts[0]) << 24) | (int(parts[1]) << 16) | (int(parts[2]) << 8) | int(parts[3])
 
 
+def _has_zone_id(text: str) -> bool:
+    """An IPv6 address written with a zone (scope) id, `fe80::1%Gi0/0`: IOS access lists and
+    object-groups take none; Python's ipaddress would read it and drop the zone silently."""
+    return ":" in text and "%" in text
+
+
 def _ipv6(text: str) -> int | None:
+    if "%" in text:
+        return None  # a zone id: not an address IOS takes here (see _has_zone_id)
     try:
         return int(ipaddress.IPv6Address(text))
     except ValueError:
@@ -444,6 +703,8 @@ def _ipv6(text: str) -> int | None:
 
 def _prefix(text: str) -> tuple[int, int, int] | None:
     """`2001:db8::/32` or `10.0.0.0/8` -> (family, lo, hi) (host bits ignored, as IOS does)."""
+    if "%" in text:
+        return None  # a zone id (see _has_zone_id)
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -668,6 +929,7 @@ class _Conv:
         self.acl_mode: _Acl | None = None  # ACL whose mode is open (flush-left entries belong to it)
         self._conds_cache: dict = {}
         self._reported: set = set()
+        self.flattener = _GroupFlattener(self)
         self.early: list = []
         self.filters_by_key: dict = {}
 
@@ -1129,6 +1391,8 @@ class _Conv:
             hint = ""
             if idx < len(toks) and re.match(r"\d+\.\d+\.\d+\.\d+/\d+\Z", toks[idx].value):
                 hint = " (IOS writes an address and a wildcard, `10.0.0.0 0.255.255.255`, not a prefix)"
+            elif idx < len(toks) and _has_zone_id(toks[idx].value):
+                hint = " (an IPv6 address with a zone id after `%`: IOS access lists take none)"
             self.diag(lineno, col, "error", "syntax",
                       f"unexpected {got} in this {what} access-list entry{hint}"
                       + (f"; expected {expected}" if expected else ""), "access-list entry")
@@ -1263,6 +1527,12 @@ class _Conv:
         elif len(ws) == 1 and _ipv4(vals[0]) is not None:
             a = _ipv4(vals[0])
             rng = [(4, a, a)]  # type: ignore[list-item]
+        zoned = [(v, c) for v, c in ws if _has_zone_id(v)]
+        if rng is None and zoned:
+            self.diag(lineno, zoned[0][1], "error", "invalid",
+                      f"`{zoned[0][0]}` is an IPv6 address with a zone id after `%`: IOS object-groups take none; "
+                      "the line is rejected, not analysed", "object-group network")
+            return
         if rng is None:
             self.diag(lineno, ws[0][1], "error", "syntax", f"not a network object: `{' '.join(vals)}`",
                       "object-group network")
@@ -1752,7 +2022,10 @@ class _Conv:
                     conds.append(m.Opaque(f"ios:object-group {text}", f"object-group {text} (undefined)"))
                     protos = ("?",)
                 elif g.kind == "protocol":
-                    ps = self.flat_protocols(g)
+                    members = self.group_members(g, ln, col)
+                    if members is None:
+                        return None
+                    ps = None if None in members else sorted(set(members))
                     if ps is not None:
                         protos = tuple(ps)
                         conds.append(m.IntCond(m.PROTO, merge((p, p) for p in ps)))
@@ -1760,7 +2033,10 @@ class _Conv:
                             self.diag(ln, col, "note", "approximate",
                                       f"object-group {text} is empty: this entry matches nothing", "object-group")
                 else:
-                    alts = self.flat_services(g, fam)
+                    members = self.group_members(g, ln, col)
+                    if members is None:
+                        return None
+                    alts = self.flat_services(g, fam, members)
                     service = True
                     if not alts:
                         self.diag(ln, col, "note", "approximate",
@@ -2001,7 +2277,10 @@ class _Conv:
             g = self.group_ref(name, ln, col, ("network",))
             if g is None:
                 return [m.Opaque(f"ios:object-group {name}", f"object-group {name} (undefined)")]
-            rs = [r for r in self.flat_network(g) if r[0] == fam]
+            members = self.group_members(g, ln, col)
+            if members is None:
+                return None
+            rs = [r for r in members if r[0] == fam]
             if not rs:
                 self.diag(ln, col, "note", "approximate",
                           f"object-group {name} has no IPv{fam} address: this entry matches nothing", "object-group")
@@ -2025,56 +2304,31 @@ class _Conv:
             return None
         return g
 
-    def _flat(self, g: _Group, want: str, seen: tuple = ()) -> list:
-        """The leaf items of a group and its nested groups (each undefined or cyclic nesting is
-        reported once, at its group-object line)."""
-        out = []
-        for item in g.items:
-            if item[0] != "group":
-                out.append(item)
-                continue
-            _k, name, ln, col = item
-            sub = self.groups.get(name)
-            key = (ln, col)
-            if sub is None:
-                if key not in self._reported:
-                    self._reported.add(key)
-                    self.diag(ln, col, "error", "undefined-reference", f"object-group {name} is not defined",
-                              "group-object")
-                continue
-            self.group_used.add(name)
-            if sub.kind != g.kind:
-                if key not in self._reported:
-                    self._reported.add(key)
-                    self.diag(ln, col, "error", "invalid",
-                              f"object-group {name} is a {sub.kind} group, not a {g.kind} group", "group-object")
-                continue
-            if name in seen or name == g.name:
-                if key not in self._reported:
-                    self._reported.add(key)
-                    self.diag(ln, col, "error", "invalid", f"object-group {name} contains itself", "group-object")
-                continue
-            out.extend(self._flat(sub, want, seen + (g.name,)))
-        return out
+    def report_once(self, ln: int, col: int, code: str, message: str, construct: str) -> None:
+        """An error at a reference that several resolutions may meet (a group-object line)."""
+        if (ln, col) not in self._reported:
+            self._reported.add((ln, col))
+            self.diag(ln, col, "error", code, message, construct)
 
-    def flat_network(self, g: _Group) -> list:
-        key = ("net", g.name)
-        if key not in self._conds_cache:
-            self._conds_cache[key] = [r for item in self._flat(g, "addr") for r in item[1]]
-        return self._conds_cache[key]
-
-    def flat_protocols(self, g: _Group) -> list | None:
-        ps = [item[1] for item in self._flat(g, "proto")]
-        if any(p is None for p in ps):
+    def group_members(self, g: _Group, ln: int, col: int) -> tuple | None:
+        """The members of a group with its nested groups (`_GroupFlattener`); None when it nests
+        too deep (reported at the entry, which is not analysed)."""
+        res = self.flattener.resolve(g.name)
+        if isinstance(res, _Refused):
+            why = (f"nests object-groups more than {MAX_OBJECT_GROUP_DEPTH} deep (linter/limits.py "
+                   "MAX_OBJECT_GROUP_DEPTH" if res.code == "nesting-limit" else
+                   "takes more members from nested groups than fwlint copies in one file (linter/limits.py "
+                   "MAX_NESTED_GROUP_MEMBERS")
+            self.diag(ln, col, "error", res.code, f"object-group {g.name} {why}; the limit is crossed at line "
+                      f"{res.line}): this entry is not analysed", "object-group")
             return None
-        return sorted(set(ps))
+        return res.value  # type: ignore[return-value]
 
-    def flat_services(self, g: _Group, fam: int) -> list:
+    def flat_services(self, g: _Group, fam: int, members: tuple) -> list:
         key = ("svc", g.name, fam)
         if key not in self._conds_cache:
             alts = []
-            for item in self._flat(g, "svc"):
-                conds = item[1]
+            for conds in members:
                 if fam == 6:  # ICMP in an IPv6 list is ICMPv6
                     conds = tuple(m.IntCond(m.PROTO, ((58, 58),)) if c == m.IntCond(m.PROTO, ((1, 1),)) else c
                                   for c in conds)
@@ -2319,7 +2573,7 @@ class _Zbf:
         self.used = used
         self.inspect_notes: set[int] = set()
         self.pm_cache: dict[str, tuple] = {}
-        self.cm_cache: dict[str, tuple] = {}
+        self.cm_reader = _ClassMapReader(self)
 
     def build(self) -> tuple[list[m.Filter], list[m.Binding]]:
         c = self.c
@@ -2368,7 +2622,7 @@ class _Zbf:
         for name in c.policy_maps:
             self.policy_map_rules(name)
         for cm in list(c.class_maps.values()):
-            self.class_conds(cm, ())
+            self.class_conds(cm)
         policies = {zp.name: self.policy_rules(zp) for zp in pairs}
         inspected = {(zp.src, zp.dst) for zp in pairs if policies[zp.name][1]}
         est = m.IntCond(m.STATE, ((m.STATE_NUMBER["ESTABLISHED"], m.STATE_NUMBER["RELATED"]),))
@@ -2463,60 +2717,51 @@ class _Zbf:
                 c.diag(cls["aline"], 1, "note", "approximate",
                        "inspect: modelled as accept, with the replies of the session let back through; "
                        "application inspection is not modelled", "inspect")
-            conds = self.class_conds(cm, (pm.name,))
+            conds = self.class_conds(cm)
+            refused = self.cm_reader.done.get(cm.name)
+            if isinstance(refused, _Refused):
+                c.diag(cls["line"], cls["col"], "error", refused.code,
+                       f"class-map {cm.name} is not resolved (linter/limits.py: the limit is crossed at line "
+                       f"{refused.line}): this class matches as an unknown condition", "policy-map type inspect")
             out.append((conds, "drop" if action == "drop" else "accept", c.origin(cls["line"]),
                         f"class {cls['name']}: {action}"))
         self.pm_cache[name] = (out, inspects, default)
         return self.pm_cache[name]
 
-    def class_conds(self, cm: _ClassMap, seen: tuple) -> tuple:
-        if cm.name in self.cm_cache:
-            return self.cm_cache[cm.name]
-        self.cm_cache[cm.name] = NOTHING  # while it is being read (a cycle reads nothing)
-        self.cm_cache[cm.name] = res = self._class_conds(cm, seen)
-        return res
+    def class_conds(self, cm: _ClassMap) -> tuple:
+        """The conditions of a class-map with the class-maps it nests (`_ClassMapReader`); an
+        unknown condition when it nests too deep (reported at the line that crosses the limit)."""
+        res = self.cm_reader.resolve(cm.name)
+        if isinstance(res, _Refused):
+            return (m.Opaque(f"ios:class-map {cm.name}", f"class-map {cm.name} (nested too deep: not resolved)"),)
+        return res.value  # type: ignore[return-value]
 
-    def _class_conds(self, cm: _ClassMap, seen: tuple) -> tuple:
+    def match_conds(self, cm: _ClassMap, kind: str, value: str, ln: int, col: int) -> tuple:
+        """The conditions of one `match` line that nests no class-map."""
         c = self.c
-        parts: list[tuple] = []
-        for kind, value, ln, col, neg in cm.matches:
-            if kind == "acl":
-                f = c.filters_by_key.get((4, value))
-                fam = 4
-                if f is None:
-                    f, fam = c.filters_by_key.get((6, value)), 6
-                if f is None:
-                    c.diag(ln, col, "error", "undefined-reference", f"access list {value} is not defined",
-                           "class-map match access-group")
-                    p: tuple = (m.Opaque(f"ios:acl {value}", f"access list {value} (undefined)"),)
-                else:
-                    self.used.add((fam, value))
-                    p = c.acl_predicate(f, "class-map match access-group", ln, col)
-            elif kind == "protocol":
-                p = self.protocol_conds(value, ln, col)
-            elif kind == "class":
-                sub = c.class_maps.get(value)
-                c.class_used.add(value)
-                if sub is None:
-                    c.diag(ln, col, "error", "undefined-reference", f"class-map {value} is not defined",
-                           "class-map match class-map")
-                    p = (m.Opaque(f"ios:class-map {value}", f"class-map {value} (undefined)"),)
-                elif value in seen or value == cm.name:
-                    c.diag(ln, col, "error", "invalid", f"class-map {value} contains itself",
-                           "class-map match class-map")
-                    p = NOTHING
-                else:
-                    p = self.class_conds(sub, seen + (cm.name,))
-            else:
-                p = (m.Opaque(f"ios:class-map {cm.name} line {ln}", value),)
-            if neg:
-                p = (_neg(p),) if p else NOTHING
-            parts.append(p)
+        if kind == "acl":
+            f = c.filters_by_key.get((4, value))
+            fam = 4
+            if f is None:
+                f, fam = c.filters_by_key.get((6, value)), 6
+            if f is None:
+                c.diag(ln, col, "error", "undefined-reference", f"access list {value} is not defined",
+                       "class-map match access-group")
+                return (m.Opaque(f"ios:acl {value}", f"access list {value} (undefined)"),)
+            self.used.add((fam, value))
+            return c.acl_predicate(f, "class-map match access-group", ln, col)
+        if kind == "protocol":
+            return self.protocol_conds(value, ln, col)
+        if kind == "class":  # an undefined class-map (reported by _ClassMapReader.nested)
+            return (m.Opaque(f"ios:class-map {value}", f"class-map {value} (undefined)"),)
+        return (m.Opaque(f"ios:class-map {cm.name} line {ln}", value),)
+
+    def combine_matches(self, cm: _ClassMap, parts: list) -> tuple:
         if not parts:
             if cm.line not in self.inspect_notes:
                 self.inspect_notes.add(cm.line)
-                c.diag(cm.line, 1, "note", "approximate", f"class-map {cm.name} has no match statement: it matches "
-                       "nothing", "class-map type inspect")
+                self.c.diag(cm.line, 1, "note", "approximate", f"class-map {cm.name} has no match statement: it "
+                            "matches nothing", "class-map type inspect")
             return NOTHING
         if cm.how == "match-any":
             return _any_of(list(parts))
