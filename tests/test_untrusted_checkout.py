@@ -496,3 +496,15 @@ def test_a_hostile_checkout_as_ci_runs_it(layout):
     assert (outside / "victim.sarif").read_text() == "precious\n"
     log = json.loads((repo / "report.sarif").read_text())
     assert log["runs"][0]["invocations"][0]["executionSuccessful"] is False
+
+
+def test_security_md_names_every_limit():
+    """SECURITY.md and linter/limits.py stay in step: every bound is documented for users."""
+    from linter import limits
+
+    text = (ROOT / "SECURITY.md").read_text()
+    names = [n for n in vars(limits) if n.startswith("MAX_")]
+    assert len(names) >= 20
+    undocumented = sorted(n for n in names if f"`{n}`" not in text)
+    assert not undocumented, undocumented
+    assert "--max-file-size" in text and f"{limits.MAX_FILE_BYTES // limits.MiB} MiB" in text
