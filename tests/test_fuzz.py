@@ -14,10 +14,13 @@ with its mutation chain and the command that rebuilds it (python3 -m tests.fuzzi
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
+import re
 import signal
+import sys
 import time
 import traceback
 from collections import Counter
@@ -99,6 +102,30 @@ def run_cli(args: list[str], json_on: set[int]) -> list[Problem]:
     """Run fwlint in-process with args; the problems found (an empty list: all is well).
     json_on: the exit codes after which stdout must be JSON."""
     command = " ".join(["fwlint", *args])
+    with unraisable_caught() as unraisable:
+        problems = _run_and_check(command, args, json_on)
+        if problems:  # what a crash left half-built is collected now, and counted for this input
+            gc.collect()
+    for u in unraisable:
+        problems.append(Problem(command, f"unraisable exception {type(u.exc_value).__name__} in {u.object!r}",
+                                _first_line(str(u.exc_value))))
+    return problems
+
+
+@contextmanager
+def unraisable_caught():
+    """Exceptions Python can only print ("Exception ignored in ...: Traceback"), e.g. in a
+    destructor of the BDD library after a crash; the real command prints them on stderr."""
+    caught: list = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = caught.append
+    try:
+        yield caught
+    finally:
+        sys.unraisablehook = previous
+
+
+def _run_and_check(command: str, args: list[str], json_on: set[int]) -> list[Problem]:
     start = time.monotonic()
     try:
         with time_budget(BUDGET_SECONDS):
@@ -113,7 +140,8 @@ def run_cli(args: list[str], json_on: set[int]) -> list[Problem]:
     if elapsed > BUDGET_SECONDS:
         problems.append(Problem(command, f"hang: {elapsed:.1f} s (budget {BUDGET_SECONDS:.0f} s)", ""))
     exc = result.exception
-    if exc is not None and not isinstance(exc, SystemExit):
+    escaped = exc is not None and not isinstance(exc, SystemExit)
+    if escaped:
         tb = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else repr(exc)
         problems.append(Problem(command, f"exception {type(exc).__name__}: {_first_line(str(exc))}", _tail(tb, 6)))
     if result.exit_code not in ALLOWED_EXIT_CODES:
@@ -121,13 +149,30 @@ def run_cli(args: list[str], json_on: set[int]) -> list[Problem]:
     for stream_name, text in (("stdout", result.stdout), ("stderr", result.stderr)):
         if "Traceback" in text:
             problems.append(Problem(command, f"a traceback on {stream_name}", _tail(text, 6)))
-    if result.exit_code in json_on:
+    report = None
+    if result.exit_code in json_on and not escaped:  # (an escaped exception exits 1 with no report)
         try:
-            json.loads(result.stdout)
+            report = json.loads(result.stdout)
         except ValueError as e:
             problems.append(Problem(command, f"exit {result.exit_code} but stdout is not JSON: {e}",
                                     _tail(result.stdout, 3)))
+    for d in internal_diagnostics(report):
+        problems.append(Problem(command, f"swallowed exception: {_first_line(d['message'])}",
+                                f"line {d.get('line', d.get('origin', {}).get('line'))}: {_first_line(str(d))}"))
     return problems
+
+
+def internal_diagnostics(report) -> list[dict]:
+    """The `internal` diagnostics of a check or parse JSON report. The platforms turn any
+    exception of their own into such a diagnostic ("could not read this line/file:
+    KeyError: ..."), so no traceback escapes; each one is still a crash, often with the rest
+    of the file dropped, and the fuzz test reports it like one."""
+    if not isinstance(report, dict):
+        return []
+    found = list(report.get("diagnostics") or [])
+    for f in report.get("files") or []:  # parse --json: per file, and again at the top
+        found += [d for d in f.get("diagnostics") or [] if d not in found]
+    return [d for d in found if isinstance(d, dict) and d.get("code") == "internal"]
 
 
 def _first_line(text: str) -> str:
@@ -179,10 +224,18 @@ def fuzz_platform(corpus: Corpus, platform: str, seed: int, count: int, workdir:
     return failures
 
 
+def problem_kind(what: str) -> str:
+    """A problem's kind for the summary: "hang", "exception KeyError", "swallowed
+    RecursionError", "exit code 3"..."""
+    if what.startswith("swallowed"):
+        m = re.search(r"could not read this (\w+)[^:]*: (\w+)", what)
+        return f"swallowed {m.group(2)} ({m.group(1)} dropped)" if m else "swallowed exception"
+    return what.split(":")[0]
+
+
 def summary(platform: str, count: int, failures: list[Failure]) -> str:
     """The failures grouped by kind (most first), then every failing input with its reproducer."""
-    kinds = Counter(p.what.split(":")[0] + (":" + p.what.split(":")[1] if p.what.startswith("exception") else "")
-                    for f in failures for p in f.problems)
+    kinds = Counter(problem_kind(p.what) for f in failures for p in f.problems)
     head = [f"{len(failures)} of {count} {platform} inputs failed (seed {FUZZ_SEED}, budget {BUDGET_SECONDS:.0f} s):"]
     head += [f"  {n} x {kind}" for kind, n in kinds.most_common()]
     return "\n".join(head + [""] + [f.report() for f in failures])
