@@ -27,6 +27,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -50,7 +51,7 @@ from tests.shared import shared_dir
 
 # 350 inputs per platform take about a minute in all on a 2-core machine (measured: see
 # the commit message); FWLINT_FUZZ_COUNT raises it locally
-FUZZ_COUNT = int(os.environ.get("FWLINT_FUZZ_COUNT", "350"))
+FUZZ_COUNT = int(os.environ.get("FWLINT_FUZZ_COUNT", "400"))
 FUZZ_SEED = int(os.environ.get("FWLINT_FUZZ_SEED", "1"))
 # per-input budgets against hangs. CPU time is what an input costs whatever else the machine
 # runs (a 150-line window, some 350 lines after a line is repeated 200 times, takes well under
@@ -139,36 +140,58 @@ def _run_and_check(command: str, args: list[str], json_on: set[int]) -> list[Pro
     except BudgetExceeded as e:
         stack = "".join(traceback.format_tb(e.__traceback__)[-4:])
         return [Problem(command, f"hang: {e}", stack)]
-    problems: list[Problem] = []
-    # work in C code (a regular expression, a big integer) is not interrupted by the signal
-    # until it returns: the budgets are checked again
     cpu, wall = time.process_time() - start_cpu, time.monotonic() - start
+    whats = (_over_budget(cpu, wall) + _escaped_exception(result) + _bad_exit_code(result)
+             + _tracebacks_printed(result) + _report_problems(result, json_on))
+    return [Problem(command, what, detail) for what, detail in whats]
+
+
+def _over_budget(cpu: float, wall: float) -> list[tuple[str, str]]:
+    """Work in C code (a regular expression, a big integer) is not interrupted by the signal
+    until it returns: the budgets are checked again."""
     if cpu > CPU_BUDGET_SECONDS or wall > WALL_BUDGET_SECONDS:
-        problems.append(Problem(command, f"hang: {cpu:.1f} s of CPU, {wall:.1f} s wall clock", ""))
+        return [(f"hang: {cpu:.1f} s of CPU, {wall:.1f} s wall clock", "")]
+    return []
+
+
+def _escaped(result) -> bool:
+    return result.exception is not None and not isinstance(result.exception, SystemExit)
+
+
+def _escaped_exception(result) -> list[tuple[str, str]]:
+    if not _escaped(result):
+        return []
     exc = result.exception
-    escaped = exc is not None and not isinstance(exc, SystemExit)
-    if escaped:
-        tb = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else repr(exc)
-        problems.append(Problem(command, f"exception {type(exc).__name__}: {_first_line(str(exc))}", _tail(tb, 6)))
-    if result.exit_code not in ALLOWED_EXIT_CODES:
-        problems.append(Problem(command, f"exit code {result.exit_code}", _tail(result.stderr, 4)))
-    for stream_name, text in (("stdout", result.stdout), ("stderr", result.stderr)):
-        if "Traceback" in text:
-            problems.append(Problem(command, f"a traceback on {stream_name}", _tail(text, 6)))
-    report = None
-    if not escaped and (result.exit_code in json_on or result.stdout.strip()):
-        # a report is due after json_on exit codes; after exit 2 one may still come (nothing
-        # could be read), and its diagnostics say why
-        try:
-            report = json.loads(result.stdout)
-        except ValueError as e:
-            if result.exit_code in json_on:
-                problems.append(Problem(command, f"exit {result.exit_code} but stdout is not JSON: {e}",
-                                        _tail(result.stdout, 3)))
-    for d in internal_diagnostics(report):
-        problems.append(Problem(command, f"swallowed exception: {_first_line(d['message'])}",
-                                f"line {d.get('line', d.get('origin', {}).get('line'))}: {_first_line(str(d))}"))
-    return problems
+    tb = "".join(traceback.format_exception(*result.exc_info)) if result.exc_info else repr(exc)
+    return [(f"exception {type(exc).__name__}: {_first_line(str(exc))}", _tail(tb, 6))]
+
+
+def _bad_exit_code(result) -> list[tuple[str, str]]:
+    if result.exit_code in ALLOWED_EXIT_CODES:
+        return []
+    return [(f"exit code {result.exit_code}", _tail(result.stderr, 4))]
+
+
+def _tracebacks_printed(result) -> list[tuple[str, str]]:
+    return [(f"a traceback on {name}", _tail(text, 6))
+            for name, text in (("stdout", result.stdout), ("stderr", result.stderr)) if "Traceback" in text]
+
+
+def _report_problems(result, json_on: set[int]) -> list[tuple[str, str]]:
+    """A JSON report is due after the json_on exit codes; after exit 2 one may still come
+    (nothing could be read) and its diagnostics say why. An escaped exception exits 1 with
+    no report: that is reported once, as the exception."""
+    if _escaped(result) or (result.exit_code not in json_on and not result.stdout.strip()):
+        return []
+    try:
+        report = json.loads(result.stdout)
+    except ValueError as e:
+        if result.exit_code in json_on:
+            return [(f"exit {result.exit_code} but stdout is not JSON: {e}", _tail(result.stdout, 3))]
+        return []
+    return [(f"swallowed exception: {_first_line(d.get('message', ''))}",
+             f"line {d.get('line', (d.get('origin') or {}).get('line'))}: {_first_line(str(d))}")
+            for d in internal_diagnostics(report)]
 
 
 def internal_diagnostics(report) -> list[dict]:
@@ -242,10 +265,10 @@ def problem_kind(what: str) -> str:
     return what.split(":")[0]
 
 
-def summary(platform: str, count: int, failures: list[Failure]) -> str:
+def summary(platform: str, seed: int, count: int, failures: list[Failure]) -> str:
     """The failures grouped by kind (most first), then every failing input with its reproducer."""
     kinds = Counter(problem_kind(p.what) for f in failures for p in f.problems)
-    head = [f"{len(failures)} of {count} {platform} inputs failed (seed {FUZZ_SEED}, "
+    head = [f"{len(failures)} of {count} {platform} inputs failed (seed {seed}, "
             f"budget {CPU_BUDGET_SECONDS:g} s of CPU, {WALL_BUDGET_SECONDS:g} s wall clock):"]
     head += [f"  {n} x {kind}" for kind, n in kinds.most_common()]
     return "\n".join(head + [""] + [f.report() for f in failures])
@@ -257,7 +280,7 @@ def test_mutated_corpus_never_crashes_nor_hangs(platform, corpus, tmp_path):
     shared_dir("corpus", PLATFORM_DIRS[platform])  # the platform's own folder must be there too
     assert corpus.files[platform], f"no corpus file for {platform}"
     failures = fuzz_platform(corpus, platform, FUZZ_SEED, FUZZ_COUNT, tmp_path)
-    assert not failures, summary(platform, FUZZ_COUNT, failures)
+    assert not failures, summary(platform, FUZZ_SEED, FUZZ_COUNT, failures)
 
 
 # --------------------------------------------------------------------------- the mutator itself
@@ -379,3 +402,37 @@ def test_budget_interrupts_a_waiting_hang():
         with time_budget(30, 0.2):
             time.sleep(20)
     assert time.monotonic() - start < 10
+
+
+# --------------------------------------------------------------------------- the checks themselves
+
+
+def _result(exit_code=0, stdout="", stderr="", exception=None):
+    """A stand-in for click's Result with the fields the checks read."""
+    exc_info = (type(exception), exception, None) if exception is not None else None
+    return SimpleNamespace(exit_code=exit_code, stdout=stdout, stderr=stderr, exception=exception, exc_info=exc_info)
+
+
+def test_checks_accept_a_clean_report():
+    ok = _result(1, stdout=json.dumps({"findings": [], "diagnostics": [{"code": "syntax", "message": "x"}]}))
+    assert (_escaped_exception(ok) + _bad_exit_code(ok) + _tracebacks_printed(ok) + _report_problems(ok, {0, 1})) == []
+    usage = _result(2, stderr="fwlint: error: no such file")  # exit 2 with no report is allowed
+    assert _bad_exit_code(usage) + _report_problems(usage, {0, 1}) == []
+
+
+def test_checks_catch_each_kind_of_failure():
+    assert _escaped_exception(_result(1, exception=KeyError("k")))[0][0].startswith("exception KeyError")
+    assert _escaped_exception(_result(2, exception=SystemExit(2))) == []
+    assert _bad_exit_code(_result(3))[0][0] == "exit code 3"
+    assert _tracebacks_printed(_result(2, stderr="Traceback (most recent call last):\n  ..."))[0][0] == \
+        "a traceback on stderr"
+    assert "not JSON" in _report_problems(_result(1, stdout="3 findings"), {0, 1})[0][0]
+    internal = {"code": "internal", "line": 4, "message": "could not read this line: ValueError: too many digits"}
+    swallowed = _report_problems(_result(1, stdout=json.dumps({"diagnostics": [internal]})), {0, 1})
+    assert swallowed[0][0].startswith("swallowed exception: could not read this line: ValueError")
+    # parse --json puts diagnostics per file; after exit 2 a report is still read for them
+    parsed = json.dumps({"files": [{"diagnostics": [internal]}], "diagnostics": [internal]})
+    assert len(_report_problems(_result(2, stdout=parsed), {0})) == 1
+    assert _over_budget(CPU_BUDGET_SECONDS + 1, 1)[0][0].startswith("hang")
+    assert problem_kind("swallowed exception: could not read this file: RecursionError: deep") == \
+        "swallowed RecursionError (file dropped)"
