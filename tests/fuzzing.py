@@ -387,7 +387,7 @@ def cases(corpus: Corpus, platform: str, seed: int, count: int) -> Iterator[Case
 
 def _main(argv: list[str] | None = None) -> int:
     """Rebuild one input of a run (the reproducer a failing fuzz test prints)."""
-    from tests.shared import SHARED
+    from .shared import SHARED
 
     ap = argparse.ArgumentParser(prog="python3 -m tests.fuzzing", description=_main.__doc__)
     ap.add_argument("--platform", required=True, choices=sorted(PLATFORM_DIRS))
