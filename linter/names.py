@@ -18,6 +18,29 @@ _XTABLES_PROTOS = {
 }
 
 
+# a number read from input with more digits than this is no port, protocol, sequence number
+# or mask any platform takes: it saturates to a value that every range check refuses
+_MAX_DIGITS = 40
+_SATURATED = 10 ** _MAX_DIGITS
+
+
+def read_int(text, base: int = 10) -> int:
+    """int() for numbers read from a configuration. Python refuses a digit string of more
+    than 4,300 digits (ValueError, which dropped the line or the file) and takes quadratic
+    time below that; a longer string of digits saturates instead (its sign kept), so that
+    the caller's own range check reports it. Anything else behaves as int() does."""
+    if isinstance(text, str) and len(text) > _MAX_DIGITS:
+        t = text.strip().replace("_", "")
+        body = t[1:] if t[:1] in "+-" else t
+        if base == 0 and body[:2].lower() in ("0x", "0o", "0b"):
+            body = body[2:]
+        digits = "0123456789abcdef"[:16 if base in (0, 16) else base or 10]
+        if body and all(c in digits for c in body.lower()):
+            return -_SATURATED if t.startswith("-") else _SATURATED
+        raise ValueError(f"invalid literal for int() with base {base}: {text[:20]!r}...")
+    return int(text, base) if base != 10 else int(text)
+
+
 def _read_tsv(name: str) -> list[list[str]]:
     text = resources.files("linter").joinpath("data", name).read_text(encoding="utf-8")
     return [ln.split("\t") for ln in text.splitlines() if ln and not ln.startswith("#")]
@@ -28,7 +51,7 @@ def _protocols() -> tuple[dict[str, int], dict[int, str]]:
     by_name: dict[str, int] = {}
     by_number: dict[int, str] = {}
     for name, number, aliases in _read_tsv("protocols.tsv"):
-        n = int(number)
+        n = read_int(number)
         for alias in [name, *aliases.split()]:
             by_name.setdefault(alias.lower(), n)
         by_number.setdefault(n, name)
@@ -43,7 +66,7 @@ def _protocols() -> tuple[dict[str, int], dict[int, str]]:
 def _services() -> dict[tuple[str, str], int]:
     table: dict[tuple[str, str], int] = {}
     for name, proto, port in _read_tsv("services.tsv"):
-        table.setdefault((name, proto), int(port))
+        table.setdefault((name, proto), read_int(port))
     return table
 
 
@@ -51,7 +74,7 @@ def proto_number(text: str) -> int | None:
     """Protocol name or number -> number (0 means `all`). None when unknown."""
     t = text.strip().lower()
     if t.isdigit():
-        n = int(t)
+        n = read_int(t)
         return n if 0 <= n <= 255 else None
     return _protocols()[0].get(t)
 
@@ -67,7 +90,7 @@ def port_number(text: str, proto: str = "tcp") -> int | None:
     """
     t = text.strip()
     if t.isdigit():
-        n = int(t)
+        n = read_int(t)
         return n if 0 <= n <= 65535 else None
     services = _services()
     for p in ((proto,) if proto in ("tcp", "udp", "sctp", "dccp") else ("tcp", "udp")):
@@ -137,11 +160,11 @@ def icmp_type(text: str, v6: bool = False) -> tuple[int | None, int, int] | None
     t = text.strip()
     if "/" in t:
         a, b = t.split("/", 1)
-        if a.isdigit() and b.isdigit() and int(a) <= 255 and int(b) <= 255:
-            return int(a), int(b), int(b)
+        if a.isdigit() and b.isdigit() and read_int(a) <= 255 and read_int(b) <= 255:
+            return read_int(a), read_int(b), read_int(b)
         return None
     if t.isdigit():
-        n = int(t)
+        n = read_int(t)
         return (n, 0, 255) if n <= 255 else None
     table = ICMPV6_NAMES if v6 else ICMP_NAMES
     if t in table:

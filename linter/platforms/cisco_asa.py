@@ -56,6 +56,7 @@ from lark.exceptions import LarkError, UnexpectedEOF, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
+from ..names import read_int
 from ..limits import MAX_GUESSED_ENTRY_WORDS, MAX_NESTED_GROUP_MEMBERS, MAX_OBJECT_GROUP_DEPTH
 from ..ranges import merge, merge3
 from ._text import decode_utf8
@@ -640,7 +641,7 @@ def _proto_cond(protos) -> m.IntCond:
 def _mask_bits(mask: str) -> int | None:
     """A contiguous IPv4 netmask -> its prefix length; None if it is not one."""
     try:
-        v = int(ipaddress.IPv4Address(mask))
+        v = read_int(ipaddress.IPv4Address(mask))
     except ValueError:
         return None
     inv = ~v & MAX4
@@ -651,7 +652,7 @@ def _mask_bits(mask: str) -> int | None:
 
 def _wildcard_like(mask: str) -> bool:
     try:
-        v = int(ipaddress.IPv4Address(mask))
+        v = read_int(ipaddress.IPv4Address(mask))
     except ValueError:
         return False
     return v != 0 and (v & (v + 1)) == 0
@@ -843,7 +844,7 @@ class _Conv:
             self.other(node, collect=False)
             mo = re.match(r"(\d+)", w[2])
             # before ASA 9.0, IPv4 and IPv6 access lists are separate: `any` is IPv4
-            self.any_is_ipv4 = k != "asa" or (mo is not None and int(mo.group(1)) < 9)
+            self.any_is_ipv4 = k != "asa" or (mo is not None and read_int(mo.group(1)) < 9)
         elif k == "route":
             self.other(node)
             self._route(w, node)
@@ -909,12 +910,12 @@ class _Conv:
         except ValueError:
             self.diag(node, node.col(1), "error", "invalid", f"name: {w[1]!r} is not an IP address", "name")
             return
-        if w[2] in self.names and self.names[w[2]][:2] != (a.version, int(a)):
+        if w[2] in self.names and self.names[w[2]][:2] != (a.version, read_int(a)):
             prev = self.names[w[2]][2]
             self.diag(node, node.col(2), "warning", "redefined",
                       f"name {w[2]} was {self._show_addr(self.names[w[2]][0], self.names[w[2]][1])} "
                       f"(line {prev.line}); this line replaces it", "name")
-        self.names[w[2]] = (a.version, int(a), self.origin(node))
+        self.names[w[2]] = (a.version, read_int(a), self.origin(node))
 
     @staticmethod
     def _show_addr(fam: int, v: int) -> str:
@@ -1155,7 +1156,7 @@ class _Conv:
         j = i + 1
         pos = None
         if j + 1 < len(w) and w[j].lower() == "line" and w[j + 1].isdigit():
-            pos = int(w[j + 1])
+            pos = read_int(w[j + 1])
             j += 2
         show = "(hitcnt=" in node.text
         if show:
@@ -1273,8 +1274,8 @@ class _Conv:
                 iface.nameif, iface.nameif_origin = cw[1], self.origin(c)
             elif k == "security-level":
                 self.rel(c)
-                if len(cw) == 2 and cw[1].isdigit() and int(cw[1]) <= 100:
-                    iface.level, iface.level_origin = int(cw[1]), self.origin(c)
+                if len(cw) == 2 and cw[1].isdigit() and read_int(cw[1]) <= 100:
+                    iface.level, iface.level_origin = read_int(cw[1]), self.origin(c)
                 else:
                     self.diag(c, c.col(1), "error", "invalid", "security-level: expected a number from 0 to 100",
                               "security-level")
@@ -1336,7 +1337,7 @@ class _Conv:
         self.rel(node)
         w = node.words
         mo = re.fullmatch(r"security(\d+)", w[3].lower()) if len(w) == 4 else None
-        if not mo or int(mo.group(1)) > 100:
+        if not mo or read_int(mo.group(1)) > 100:
             self.diag(node, node.col(min(3, len(w) - 1)), "error", "syntax",
                       "nameif: expected `nameif HARDWARE NAME securityN` (N from 0 to 100)", "nameif")
             return
@@ -1346,7 +1347,7 @@ class _Conv:
             self.ifaces_by_hw[w[1]] = iface
             self.ifaces.append(iface)
         iface.nameif, iface.nameif_origin = w[2], self.origin(node)
-        iface.level, iface.level_origin = int(mo.group(1)), self.origin(node, node.col(3))
+        iface.level, iface.level_origin = read_int(mo.group(1)), self.origin(node, node.col(3))
 
     # -- objects
 
@@ -1634,7 +1635,7 @@ class _Resolver(_Conv):
             raise zoned
         try:
             a = ipaddress.ip_address(word)
-            return a.version, int(a)
+            return a.version, read_int(a)
         except ValueError:
             pass
         if word in self.names:
@@ -1655,7 +1656,7 @@ class _Resolver(_Conv):
                 msg = f"{mask!r} is not a netmask"
             elif _wildcard_like(mask):
                 msg = (f"{mask} looks like an IOS wildcard mask: the ASA takes a netmask "
-                       f"({ipaddress.IPv4Address(~int(ipaddress.IPv4Address(mask)) & MAX4)}), and refuses this entry")
+                       f"({ipaddress.IPv4Address(~read_int(ipaddress.IPv4Address(mask)) & MAX4)}), and refuses this entry")
             else:
                 msg = f"{mask} is not a contiguous netmask (the ASA refuses it)"
             raise _Drop(col_m, "error", "invalid", msg)
@@ -1676,9 +1677,9 @@ class _Resolver(_Conv):
             raise _Drop(col, "error", "invalid", f"{text} is not an address prefix") from None
         if net.version == 4:
             raise _Drop(col, "error", "invalid", f"{text}: IPv4 networks take a netmask on the ASA, not a prefix length")
-        if line is not None and int(ipaddress.ip_interface(text).ip) != int(net.network_address):
+        if line is not None and read_int(ipaddress.ip_interface(text).ip) != read_int(net.network_address):
             self.diag(line, col, "note", "approximate", f"{text} has bits outside its prefix: read as {net}")
-        return (6, int(net.network_address), int(net.broadcast_address))
+        return (6, read_int(net.network_address), read_int(net.broadcast_address))
 
     def _addr_conds(self, fieldname: str, ranges, opq) -> tuple:
         side = "source" if fieldname == m.SRC else "destination"
@@ -1863,7 +1864,7 @@ class _Resolver(_Conv):
         if lw in ASA_PROTOCOLS:
             return ASA_PROTOCOLS[lw]
         if word.isdigit():
-            n = int(word)
+            n = read_int(word)
             if n > 255:
                 raise _Drop(col, "error", "invalid", f"protocol {word} is out of range (0-255)")
             return None if n == 0 else n
@@ -1877,7 +1878,7 @@ class _Resolver(_Conv):
 
     def _port(self, word: str, col: int, pnames: tuple[str, ...], line: _Line | None) -> int:
         if word.isdigit():
-            n = int(word)
+            n = read_int(word)
             if n > 65535:
                 raise _Drop(col, "error", "invalid", f"port {word} is out of range (0-65535)")
             return n
@@ -1930,7 +1931,7 @@ class _Resolver(_Conv):
 
     def _icmp_value(self, word: str, col: int, v6: bool) -> int:
         if word.isdigit():
-            n = int(word)
+            n = read_int(word)
             if n > 255:
                 raise _Drop(col, "error", "invalid", f"ICMP type {word} is out of range (0-255)")
             return n
@@ -1975,9 +1976,9 @@ class _Resolver(_Conv):
                 t = self._icmp_value(w[j], c.col(j), protos == (58,))
                 lo, hi = 0, 255
                 if j + 1 < len(w):
-                    if not w[j + 1].isdigit() or int(w[j + 1]) > 255 or j + 2 < len(w):
+                    if not w[j + 1].isdigit() or read_int(w[j + 1]) > 255 or j + 2 < len(w):
                         raise _Drop(c.col(j + 1), "error", "syntax", f"unexpected {w[j + 1]!r}: expected an ICMP code")
-                    lo = hi = int(w[j + 1])
+                    lo = hi = read_int(w[j + 1])
                 conds.append(m.IntCond(m.ICMP, (((t << 8) | lo, (t << 8) | hi),)))
         elif j < len(w):
             raise _Drop(c.col(j), "error", "syntax",
@@ -2346,7 +2347,7 @@ class _Entries(_Resolver):
         ty = self._icmp_value(toks[0].value, toks[0].column, v6)
         lo, hi = 0, 255
         if len(toks) > 1:
-            code = int(toks[1].value)
+            code = read_int(toks[1].value)
             if code > 255:
                 raise _Drop(toks[1].column, "error", "invalid", f"ICMP code {code} is out of range (0-255)")
             lo = hi = code
@@ -2924,7 +2925,7 @@ class _Device(_Entries):
             if i < len(w) and re.fullmatch(r"\d+(-\d+)?", w[i]):
                 lo, _, hi = w[i].partition("-")
                 proto = FIXUP_TRANSPORT.get(key, 6)
-                conds = (_proto_cond((proto,)), m.IntCond(m.DPORT, ((int(lo), int(hi or lo)),)))
+                conds = (_proto_cond((proto,)), m.IntCond(m.DPORT, ((read_int(lo), read_int(hi or lo)),)))
             else:
                 conds = self._inspect_conds(key.replace("sip udp", "sip"), f, f.col(2))
             params = (("inspect", key), ("fixup", " ".join(f.words[2:])))

@@ -52,6 +52,7 @@ from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
 from .. import model as m
+from ..names import read_int
 from ..limits import MAX_CLASS_MAP_DEPTH, MAX_NESTED_GROUP_MEMBERS, MAX_OBJECT_GROUP_DEPTH
 from ..ranges import merge, merge3
 from ._text import decode_utf8
@@ -681,9 +682,9 @@ def _words(text: str, offset: int = 0) -> list[tuple[str, int]]:
 
 def _ipv4(text: str) -> int | None:
     parts = text.split(".")
-    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts):
+    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 and read_int(p) <= 255 for p in parts):
         return None
-    return (int(parts[0]) << 24) | (int(parts[1]) << 16) | (int(parts[2]) << 8) | int(parts[3])
+    return (read_int(parts[0]) << 24) | (read_int(parts[1]) << 16) | (read_int(parts[2]) << 8) | read_int(parts[3])
 
 
 def _has_zone_id(text: str) -> bool:
@@ -696,7 +697,7 @@ def _ipv6(text: str) -> int | None:
     if "%" in text:
         return None  # a zone id: not an address IOS takes here (see _has_zone_id)
     try:
-        return int(ipaddress.IPv6Address(text))
+        return read_int(ipaddress.IPv6Address(text))
     except ValueError:
         return None
 
@@ -709,7 +710,7 @@ def _prefix(text: str) -> tuple[int, int, int] | None:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
-    return net.version, int(net.network_address), int(net.broadcast_address)
+    return net.version, read_int(net.network_address), read_int(net.broadcast_address)
 
 
 def _mask_len(mask: int) -> int | None:
@@ -1166,7 +1167,7 @@ class _Conv:
                 return
             self.asa_line(lineno, ws)
             return
-        n = int(num)
+        n = read_int(num)
         if 1 <= n <= 99 or 1300 <= n <= 1999:
             kind = "standard"
         elif 100 <= n <= 199 or 2000 <= n <= 2699:
@@ -1225,7 +1226,7 @@ class _Conv:
             else:
                 kind, name, extra = "extended", rest[0][0], rest[1:]
         if fam == 4 and name.isdigit():
-            n = int(name)
+            n = read_int(name)
             want = ("standard" if 1 <= n <= 99 or 1300 <= n <= 1999 else
                     "extended" if 100 <= n <= 199 or 2000 <= n <= 2699 else None)
             if want is not None and want != kind:
@@ -1259,8 +1260,8 @@ class _Conv:
             return
         name = ws[3][0]
         try:
-            start = int(ws[4][0]) if len(ws) > 4 else 10
-            step = int(ws[5][0]) if len(ws) > 5 else 10
+            start = read_int(ws[4][0]) if len(ws) > 4 else 10
+            step = read_int(ws[5][0]) if len(ws) > 5 else 10
         except ValueError:
             self.diag(lineno, ws[0][1], "error", "syntax", "resequence takes numbers", "ip access-list resequence")
             return
@@ -1288,9 +1289,9 @@ class _Conv:
             return
         seq = None
         if lw0 == "sequence" and len(ws) > 1 and ws[1][0].isdigit():
-            seq, ws = int(ws[1][0]), ws[2:]
+            seq, ws = read_int(ws[1][0]), ws[2:]
         elif lw0.isdigit() and not append_only:
-            seq, ws = int(lw0), ws[1:]
+            seq, ws = read_int(lw0), ws[1:]
         if not ws:
             self.diag(lineno, col0, "error", "syntax", "a sequence number without an entry", "access list")
             return
@@ -1354,7 +1355,7 @@ class _Conv:
             ws = ws[1:]
             w = ws[0][0].lower()
         if w.isdigit() and len(ws) == 1:
-            n = int(w)
+            n = read_int(w)
             before = len(acl.entries)
             acl.entries = [e for e in acl.entries if e.seq != n]
             _reseq(acl)
@@ -1599,7 +1600,7 @@ class _Conv:
         if t in table:
             return table[t]
         if t.isdigit():
-            n = int(t)
+            n = read_int(t)
             return n if n <= 255 else False
         n = names.proto_number(t)
         if n is None or (fam == 4 and t in ("ipv6", "icmpv6")) or (fam == 6 and t in ("ip", "icmpv6")):
@@ -1653,7 +1654,7 @@ class _Conv:
     @staticmethod
     def port_value(text: str, proto: str, protos: tuple | None = None) -> int | None:
         if text.isdigit():
-            n = int(text)
+            n = read_int(text)
             return n if n <= 65535 else None
         t = text.lower()
         wanted = protos or ((17,) if proto == "udp" else (6,))
@@ -2464,7 +2465,7 @@ class _Conv:
             if network and rest:
                 mtext = rest[0][0]
                 if mtext.startswith("/") and mtext[1:].isdigit():
-                    plen = int(mtext[1:])
+                    plen = read_int(mtext[1:])
                 else:
                     mk = _ipv4(mtext)
                     plen = _mask_len(mk) if mk is not None else None  # type: ignore[assignment]
@@ -2484,7 +2485,7 @@ class _Conv:
             fwd = pc + (m.AddrCond(m.SRC, (ra,)),)
             rev = pc + (m.AddrCond(m.DST, (rb,)),)
             if proto:
-                pa, pb = int(a_port), int(b_port)  # type: ignore[arg-type]
+                pa, pb = read_int(a_port), read_int(b_port)  # type: ignore[arg-type]
                 params += [("from_port", str(pa)), ("to_port", str(pb))]
                 fwd += (m.IntCond(m.SPORT, ((pa, pa),)),)
                 rev += (m.IntCond(m.DPORT, ((pb, pb),)),)
@@ -2860,8 +2861,8 @@ def _icmp_cond(words: list[str], v6: bool) -> m.IntCond | None:
             return None
         typ, code = hit
     elif 1 <= len(words) <= 2 and all(w.isdigit() for w in words):
-        typ = int(words[0])
-        code = int(words[1]) if len(words) == 2 else None
+        typ = read_int(words[0])
+        code = read_int(words[1]) if len(words) == 2 else None
         if typ > 255 or (code is not None and code > 255):
             return None
     else:

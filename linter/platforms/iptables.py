@@ -49,6 +49,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 from lark.lexer import Lexer
 
 from .. import model as m
+from ..names import read_int
 from .. import names
 from ..limits import MAX_IPTABLES_DIAGNOSTICS_PER_LINE, MAX_IPTABLES_LINE_LENGTH, MAX_IPTABLES_LINE_WORDS
 from ..resources import grammar_text
@@ -320,7 +321,7 @@ class _SyntaxFailure(Exception):
 
 
 def _idx(tok) -> int:
-    return int(tok.value)
+    return read_int(tok.value)
 
 
 def _items(spec: Tree) -> tuple:
@@ -352,7 +353,7 @@ def _plan(sig: tuple[str, ...]) -> tuple:
     except UnexpectedInput as e:
         tok = getattr(e, "token", None)
         if tok is not None and getattr(tok, "type", "") != "$END" and str(tok.value).isdigit():
-            i = int(tok.value)
+            i = read_int(tok.value)
             raise _SyntaxFailure(i, f"unexpected {sig[i] if i < len(sig) else 'end of line'}") from None
         raise _SyntaxFailure(len(sig), "unexpected end of line") from None
     except LarkError as e:  # pragma: no cover - defensive
@@ -534,10 +535,10 @@ def _addr_ranges(text: str, family: int) -> tuple[tuple[int, int, int], ...] | s
             raise _Bad(f"zone id in {part!r}: ip6tables refuses it here")
         if family == 4 and (not slash or mask.isdigit()):
             octets = addr.split(".")
-            if len(octets) == 4 and all(o.isdigit() and len(o) <= 3 and int(o) <= 255 for o in octets):
-                plen = int(mask) if slash else 32
+            if len(octets) == 4 and all(o.isdigit() and len(o) <= 3 and read_int(o) <= 255 for o in octets):
+                plen = read_int(mask) if slash else 32
                 if plen <= 32:
-                    a0, a1, a2, a3 = (int(o) for o in octets)
+                    a0, a1, a2, a3 = (read_int(o) for o in octets)
                     v = (a0 << 24) | (a1 << 16) | (a2 << 8) | a3
                     maskint = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
                     lo = v & maskint
@@ -557,7 +558,7 @@ def _addr_ranges(text: str, family: int) -> tuple[tuple[int, int, int], ...] | s
             plen = bits
             maskint = full
         elif mask.isdigit():
-            plen = int(mask)
+            plen = read_int(mask)
             if plen > bits:
                 raise _Bad(f"bad prefix length in {part!r}")
             maskint = (full << (bits - plen)) & full
@@ -568,11 +569,11 @@ def _addr_ranges(text: str, family: int) -> tuple[tuple[int, int, int], ...] | s
                 raise _Bad(f"bad mask in {part!r}") from None
             if mip.version != family:
                 raise _Bad(f"bad mask in {part!r}")
-            maskint = int(mip)
+            maskint = read_int(mip)
             inv = ~maskint & full
             if inv & (inv + 1):
                 return "non-contiguous-mask"
-        v = int(ip)
+        v = read_int(ip)
         lo = v & maskint
         hi = lo | (~maskint & full)
         out.append((family, lo, hi))
@@ -635,17 +636,17 @@ def _icmp_ranges(text: str, v6: bool) -> tuple[tuple[int, int], ...] | None:
     t = text.strip()
     if "/" in t:
         a, _, b = t.partition("/")
-        if a.isdigit() and int(a) <= 255:
-            ty = int(a)
+        if a.isdigit() and read_int(a) <= 255:
+            ty = read_int(a)
             if ":" in b:
                 lo_s, _, hi_s = b.partition(":")
-                if lo_s.isdigit() and hi_s.isdigit() and int(lo_s) <= int(hi_s) <= 255:
-                    lo, hi = int(lo_s), int(hi_s)
+                if lo_s.isdigit() and hi_s.isdigit() and read_int(lo_s) <= read_int(hi_s) <= 255:
+                    lo, hi = read_int(lo_s), read_int(hi_s)
                     if ty == 255 and lo == 0 and hi == 255 and not v6:
                         return None
                     return ((ty << 8 | lo, ty << 8 | hi),)
-            elif b.isdigit() and int(b) <= 255:
-                return ((ty << 8 | int(b), ty << 8 | int(b)),)
+            elif b.isdigit() and read_int(b) <= 255:
+                return ((ty << 8 | read_int(b), ty << 8 | read_int(b)),)
         raise _Bad(f"bad ICMP type {text!r}")
     r = names.icmp_type(t, v6)
     if r is None:
@@ -1040,8 +1041,8 @@ class _Converter:
         pos = 1
         if plan[2] >= 0:
             w = ws.words[plan[2]]
-            if w.isdigit() and int(w) >= 1:
-                pos = int(w)
+            if w.isdigit() and read_int(w) >= 1:
+                pos = read_int(w)
             else:
                 self.diag(lineno, ws.column(plan[2]), text, "error", "syntax", f"bad rule number {w!r}")
                 return

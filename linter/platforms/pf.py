@@ -48,6 +48,7 @@ from lark.lexer import Lexer
 
 from .. import files, limits
 from .. import model as m
+from ..names import read_int
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
@@ -1133,7 +1134,7 @@ class _Conv:
             self.skips.append((self.origin(toks), ifs, self.anchor_path()))
             return
         if name == "set_hostid":
-            v = int(item.children[1])
+            v = read_int(item.children[1])
             if v == 0:
                 self.tdiag(self.tok(toks, item.children[1]), "error", "invalid", "hostid must be non-zero",
                            "set hostid")
@@ -1948,7 +1949,7 @@ class _Conv:
             spec.conds.append(m.Opaque(f"max-pkt-rate@{ptok.path}:{ptok.line}", f"max-pkt-rate {'/'.join(vals)}"))
             self.tdiag(ptok, "note", "approximate", "max-pkt-rate: a rate limit (an unknown condition)", "max-pkt-rate")
         elif d == "prio":
-            v = int(vals[0])
+            v = read_int(vals[0])
             if not 0 <= v <= 7:
                 self.tdiag(ptok, "error", "invalid", "prio must be 0 - 7", "prio")
                 return False
@@ -1957,7 +1958,7 @@ class _Conv:
                        "prio: the packet's priority is not modelled (an unknown condition)", "prio")
         elif d == "set_prio":
             for v in vals:
-                if not 0 <= int(v) <= 7:
+                if not 0 <= read_int(v) <= 7:
                     self.tdiag(ptok, "error", "invalid", "prio must be 0 - 7", "set prio")
                     return False
             spec.alters.append(("prio", None, (("prio", " ".join(vals)),), "set prio " + " ".join(vals)))
@@ -1987,10 +1988,10 @@ class _Conv:
                 self.tdiag(tok, "error", "invalid", f"{k} cannot be respecified", "scrub")
                 return False
             seen.add(k)
-            if k == "min-ttl" and not 0 <= int(words[1]) <= 255:
+            if k == "min-ttl" and not 0 <= read_int(words[1]) <= 255:
                 self.tdiag(tok, "error", "invalid", f"illegal min-ttl value {words[1]}", "scrub")
                 return False
-            if k == "max-mss" and not 0 <= int(words[1]) <= 65535:
+            if k == "max-mss" and not 0 <= read_int(words[1]) <= 65535:
                 self.tdiag(tok, "error", "invalid", f"illegal max-mss value {words[1]}", "scrub")
                 return False
             if k == "reassemble" and words[1] != "tcp":
@@ -2000,7 +2001,7 @@ class _Conv:
 
     def icmp_code_ok(self, v: str, v6: bool) -> bool:
         if v.isdigit():
-            return int(v) <= 255
+            return read_int(v) <= 255
         return v in (ICMP6_CODES if v6 else ICMP_CODES)
 
     # -- interfaces
@@ -2078,10 +2079,10 @@ class _Conv:
             except ValueError:
                 self.tdiag(t0, "error", "invalid", f"could not parse host specification {a} - {b}", "address range")
                 return [_Host("error", "bad range")]
-            if x.version != y.version or int(x) > int(y):
+            if x.version != y.version or read_int(x) > read_int(y):
                 self.tdiag(t0, "error", "invalid", f"invalid address range {a} - {b}", "address range")
                 return [_Host("error", "bad range")]
-            return [_Host("addr", f"{x} - {y}", neg, x.version, ((x.version, int(x), int(y)),))]
+            return [_Host("addr", f"{x} - {y}", neg, x.version, ((x.version, read_int(x), read_int(y)),))]
         text = ch[0].value
         quoted = self.tok(toks, ch[0]).quoted
         mask = None
@@ -2161,9 +2162,9 @@ class _Conv:
         t = text.strip()
         n: int | None
         if re.fullmatch(r"-?[0-9]+", t):
-            n = int(t)
+            n = read_int(t)
         elif re.fullmatch(r"0[xX][0-9a-fA-F]+", t):
-            n = int(t, 16)
+            n = read_int(t, 16)
         else:
             n = names.port_number(t, "")
             if n is None:
@@ -3006,14 +3007,14 @@ def _flag_bits(text: str) -> int | None:
 
 def _icmp_type(text: str, v6: bool) -> int | None:
     if text.isdigit():
-        n = int(text)
+        n = read_int(text)
         return n if n <= 255 else None
     return (ICMP6_TYPES if v6 else ICMP_TYPES).get(text)
 
 
 def _icmp_code(text: str, t: int, v6: bool) -> int | None:
     if text.isdigit():
-        n = int(text)
+        n = read_int(text)
         return n if n <= 255 else None
     got = (ICMP6_CODES if v6 else ICMP_CODES).get(text)
     if got is None or got[0] != t:
@@ -3025,7 +3026,7 @@ def _tos(text: str) -> int | None:
     if text in _TOS_NAMES:
         return _TOS_NAMES[text]
     try:
-        v = int(text, 0)
+        v = read_int(text, 0)
     except ValueError:
         return None
     return v if 0 <= v <= 255 else None
@@ -3080,7 +3081,7 @@ def _host_from_text(text: str, mask: str | None, quoted: bool) -> list[_Host]:
     if mask is not None:
         if not re.fullmatch(r"[0-9]+", mask):
             return [_Host("error", f"invalid netmask /{mask}")]
-        bits = int(mask)
+        bits = read_int(mask)
     else:
         bits = None
     if t == "self" and not quoted:
@@ -3090,12 +3091,12 @@ def _host_from_text(text: str, mask: str | None, quoted: bool) -> list[_Host]:
         parts = t.split(".")
         if len(parts) != 4 and bits is None:
             return [_Host("error", f"could not parse host specification {t}")]
-        if any(int(p) > 255 for p in parts):
+        if any(read_int(p) > 255 for p in parts):
             return [_Host("error", f"no IP address found for {t}")]
         parts = parts + ["0"] * (4 - len(parts))
         if bits is not None and bits > 32:
             return [_Host("error", f"netmask {bits} invalid for IPv4 address")]
-        octets = [int(p) for p in parts]
+        octets = [read_int(p) for p in parts]
         if bits is None or bits == 32:
             # one address (most entries of a large table): no ipaddress objects needed
             n = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
@@ -3140,7 +3141,7 @@ def _net_host(net) -> _Host:
         text = str(net.network_address)
     else:
         text = str(net)
-    return _Host("addr", text, False, fam, ((fam, int(net.network_address), int(net.broadcast_address)),))
+    return _Host("addr", text, False, fam, ((fam, read_int(net.network_address), read_int(net.broadcast_address)),))
 
 
 # --------------------------------------------------------------------------- entry points
