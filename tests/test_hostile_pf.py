@@ -481,3 +481,20 @@ def test_scoped_ipv6_address_in_a_table_and_a_bad_scope(tmp_path: Path) -> None:
     assert_located(report, "pf.conf", 2, "approximate")
     assert_located(report, "pf.conf", 4, "invalid")  # an empty scope is not an address
     assert_rest_analysed(report, 5)
+
+
+def test_two_problems_at_one_place_are_both_reported():
+    """FW007 keeps one result per place and message, not per place: a bound crossed at the
+    same `$` as another problem is not hidden behind it."""
+    from linter import model as m
+    from linter.checks import _once_per_rule
+    from linter.findings import Result
+
+    o = m.Origin("pf.conf", 3, 7, "pass in to $c")
+    dev = m.Device(name="pf.conf", platform="pf", sources=("pf.conf",), filters=(), bindings=(), alterations=(),
+                   diagnostics=(), stats=(), family=None)
+    results = [Result(o, "macro c is nested in itself", context="macro"),
+               Result(o, "macro c expands past the bound", context="macro"),
+               Result(o, "macro c expands past the bound", context="macro")]
+    assert [r.message for r in _once_per_rule(dev, results)] == ["macro c is nested in itself",
+                                                                  "macro c expands past the bound"]

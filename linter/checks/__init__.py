@@ -123,11 +123,15 @@ def _contained(device: Device, f: Filter, bound: list[Filter]) -> bool:
 def _once_per_rule(device: Device, results: list[Result]) -> list[Result]:
     """One result of a check per place: a rule that stands in several filters (an ASA
     interface ACL inside the interface's effective inbound filter) is reported once, from
-    the filter that comes first in the device."""
+    the filter that comes first in the device. Results that are not about a filter (FW007's
+    diagnostics: their context is a construct) are told apart by their message too, so that
+    two different problems at one place (a nested macro and the expansion bound it crosses)
+    are both reported."""
     order = {f.name: i for i, f in reversed(list(enumerate(device.filters)))}
     best: dict[tuple, tuple[int, int]] = {}
     for n, r in enumerate(results):
-        key = (r.origin.path, r.origin.line, r.origin.column, r.origin.text)
+        key = (r.origin.path, r.origin.line, r.origin.column, r.origin.text,
+               None if r.context in order else r.message)
         rank = order.get(r.context, len(order))
         if key not in best or rank < best[key][0]:
             best[key] = (rank, n)
