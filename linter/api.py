@@ -13,24 +13,19 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from . import files
 from . import model as m
 from .checks import run_checks
 from .files import InputError  # noqa: F401 - re-exported: the error of every file fwlint cannot or may not read
 from .findings import Report
-from .graph import Trace, TraceError, trace
 from .names import proto_number
+from .platforms import PLATFORMS  # noqa: F401 - re-exported: the platforms by name
 from .policy.pack import PolicyError, builtin_packs, load_pack  # noqa: F401 - PolicyError is re-exported for the CLI
 
-# platform name -> module with detect(text) -> bool and parse(path, data, ...) -> Device
-PLATFORMS: dict[str, str] = {
-    "iptables": "linter.platforms.iptables",
-    "pf": "linter.platforms.pf",
-    "cisco-ios": "linter.platforms.cisco_ios",
-    "cisco-asa": "linter.platforms.cisco_asa",
-}
+if TYPE_CHECKING:  # pragma: no cover
+    from .graph import Trace
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 # in a directory walk, files that are documentation or data, never a firewall configuration
@@ -436,7 +431,7 @@ def acl_entries(device: m.Device) -> dict[int, tuple[str, int]]:
 @dataclass
 class TraceAnswer:
     record: dict
-    trace: Trace | None
+    trace: "Trace | None"
     error: str | None = None
     acl: dict = field(default_factory=dict)  # acl_entries() of the device
 
@@ -465,6 +460,8 @@ class TraceAnswer:
 
 
 def trace_records(device: m.Device, records: Iterable[dict], filter_name: str | None = None) -> Iterator[TraceAnswer]:
+    from .graph import TraceError, trace  # (the engine, only when a packet is traced)
+
     acls = acl_entries(device)
     for rec in records:
         try:

@@ -7,6 +7,7 @@ unreadable input, or nothing could be read at all.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -14,17 +15,32 @@ from pathlib import Path
 
 import click
 
-from . import __version__, api, files, limits
-from .checks import BY_ID, CHECKS, SECTIONS, doc_sections
+from . import __version__, files, limits
 from .output import FORMATS
+from .platforms import PLATFORMS
 from .serialize import to_data
+
+
+class _Lazy:
+    """A module imported on first use: `fwlint --version` and `--help` must not pay for the
+    engine (dd pulls in networkx) nor the parsers."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+api = _Lazy("linter.api")
+checks = _Lazy("linter.checks")
 
 
 class _Group(click.Group):
     def main(self, *args, **kwargs):  # one-line errors, never a traceback
         try:
             return super().main(*args, **kwargs)
-        except api.InputError as e:
+        except files.InputError as e:
             click.echo(f"fwlint: error: {files.printable(str(e))}", err=True)
             sys.exit(2)
         except RecursionError:  # a bug (every walk over input is meant to be iterative)
@@ -73,9 +89,9 @@ def _ids(value: str | None) -> set[str] | None:
     if not value:
         return None
     ids = {v.strip().upper() for v in value.split(",") if v.strip()}
-    unknown = sorted(i for i in ids if i not in BY_ID and not _is_requirement_id(i))
+    unknown = sorted(i for i in ids if i not in checks.BY_ID and not _is_requirement_id(i))
     if unknown:
-        raise click.BadParameter(f"unknown check id {', '.join(unknown)} (known: {', '.join(sorted(BY_ID))}, "
+        raise click.BadParameter(f"unknown check id {', '.join(unknown)} (known: {', '.join(sorted(checks.BY_ID))}, "
                                  "and the requirement ids of the packs: fwlint rules)")
     return ids
 
@@ -113,7 +129,7 @@ def main() -> None:
               help="Lowest severity that makes the exit code 1 [default: fail-on of the configuration, else warning].")
 @click.option("--select", help="Run only these checks (comma-separated ids).")
 @click.option("--ignore", help="Skip these checks (comma-separated ids).")
-@click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)), help="Read every file as this platform.")
+@click.option("--platform", type=click.Choice(sorted(PLATFORMS)), help="Read every file as this platform.")
 @click.option("-v", "--verbose", is_flag=True,
               help="More related locations in text output; list the files a directory walk skips.")
 @click.option("--policy", "policies", multiple=True, metavar="NAME|FILE",
@@ -289,7 +305,7 @@ def _isatty(stream) -> bool:
 @main.command()
 @click.argument("config", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the normalized model as JSON.")
-@click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)))
+@click.option("--platform", type=click.Choice(sorted(PLATFORMS)))
 @_confinement_options
 def parse(config, as_json, platform, allow_outside_root, max_file_size):
     """Print the normalized model of CONFIG and, per file, lines read and understood."""
@@ -332,7 +348,7 @@ def parse(config, as_json, platform, allow_outside_root, max_file_size):
 @click.option("--state", help="Connection state (default: what a lone packet is: NEW, or INVALID).")
 @click.option("--direction", type=click.Choice(["in", "out"]))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per packet.")
-@click.option("--platform", type=click.Choice(sorted(api.PLATFORMS)))
+@click.option("--platform", type=click.Choice(sorted(PLATFORMS)))
 @_confinement_options
 def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, sport, dport, in_iface, out_iface,
           icmp_type, icmp_code, tcp_flags, state, direction, as_json, platform, allow_outside_root, max_file_size):
@@ -398,12 +414,12 @@ def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, spor
 def explain(rule_id, policies):
     """Explain a check (FW001 ...) or a requirement of a policy pack (EX100 ...)."""
     rid = rule_id.upper()
-    check_mod = BY_ID.get(rid)
+    check_mod = checks.BY_ID.get(rid)
     if check_mod is not None:
         click.echo(f"{check_mod.ID} {check_mod.NAME} ({check_mod.SEVERITY})\n")
         click.echo(check_mod.SUMMARY + "\n")
-        sections = doc_sections(check_mod)
-        for title in (*SECTIONS, "References"):
+        sections = checks.doc_sections(check_mod)
+        for title in (*checks.SECTIONS, "References"):
             if title in sections:
                 click.echo(f"## {title}\n{sections[title]}\n")
         return
@@ -412,7 +428,7 @@ def explain(rule_id, policies):
         if reqs:
             click.echo(explain_requirement(pack, reqs))
             return
-    raise click.UsageError(f"unknown id {rule_id!r}: not a check ({', '.join(sorted(BY_ID))}) "
+    raise click.UsageError(f"unknown id {rule_id!r}: not a check ({', '.join(sorted(checks.BY_ID))}) "
                            "nor a requirement of a pack (fwlint rules)")
 
 
@@ -476,7 +492,7 @@ def explain_requirement(pack, reqs, markdown: bool = False) -> str:
 @click.option("--policy", "policies", multiple=True, metavar="NAME|FILE", help="Also list this pack.")
 def list_rules(policies):
     """List the built-in checks and the requirements of the policy packs."""
-    for c in CHECKS:
+    for c in checks.CHECKS:
         click.echo(f"{c.ID}  {c.SEVERITY:<8} {c.NAME:<22} {c.SUMMARY}")
     for pack in _packs(policies):
         click.echo(f"\npack {pack.id}: {pack.title} ({len({r.id for r in pack.requirements})} requirements)")

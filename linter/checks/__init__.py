@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ..findings import Finding, Result, stamp
-from ..graph import Analysis, deciding
 from ..model import Device, Filter
 from . import (
     fw001_shadowed,
@@ -28,6 +27,12 @@ from . import (
     fw007_not_understood,
     fw008_bad_suppression,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..graph import Analysis
+
+# (the engine, linter.graph and dd, is imported when a check runs, not when the registry is
+# read: `fwlint explain`, `rules` and the docs need the checks' metadata only)
 
 CHECKS: tuple[ModuleType, ...] = (
     fw001_shadowed,
@@ -55,6 +60,8 @@ class CheckContext:
     @property
     def analysis(self) -> Analysis:
         if self._analysis is None:
+            from ..graph import Analysis
+
             self._analysis = Analysis(self.device, valid_only=True)
         return self._analysis
 
@@ -64,6 +71,8 @@ class CheckContext:
 
     def decision_filters(self) -> list[Filter]:
         """Filters that decide packets (iptables: the filter table; others: all)."""
+        from ..graph import deciding
+
         return [f for f in self.device.filters if deciding(f)]
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Result
-from ..graph import FATES, last_match_sets, match_packet
 from ._util import related_rule, rule_ref, shown
 
 ID = "FW002"
@@ -46,6 +45,8 @@ TAGS = ("maintainability",)
 
 
 def check_filter(ctx, f) -> Iterator[Result]:
+    from ..graph import FATES, match_packet  # (the engine: when the check runs, not when it is listed)
+
     a = ctx.analysis
     s = a.space
     if f.discipline == "last-match":
@@ -113,6 +114,8 @@ def check_filter(ctx, f) -> Iterator[Result]:
 
 
 def _last_match(a, f) -> Iterator[Result]:
+    from ..graph import last_match_sets
+
     """Last match (pf): a deciding rule is redundant when the filter without it gives every
     packet the rule decides the same verdict (a later rule, an earlier one, or the default)."""
     s = a.space
@@ -205,6 +208,8 @@ def _rest_does_as_call(a, f, i, rule, hit) -> bool:
 def _same_fates(a, f, rule, hit, after) -> bool:
     """Whether a jump/goto gives the packets `hit` the same fates as the rules after it.
     Computed inside `hit` only: the sets outside it can be large and do not matter."""
+    from ..graph import FATES
+
     s = a.space
     t = a.target(f, rule)
     if t is None:
