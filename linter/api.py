@@ -20,7 +20,7 @@ from . import model as m
 from .checks import run_checks
 from .files import InputError  # noqa: F401 - re-exported: the error of every file fwlint cannot or may not read
 from .findings import Report
-from .names import proto_number
+from .names import proto_number, read_int
 from .platforms import PLATFORMS  # noqa: F401 - re-exported: the platforms by name
 from .policy.pack import PolicyError, builtin_packs, load_pack  # noqa: F401 - PolicyError is re-exported for the CLI
 
@@ -286,7 +286,7 @@ def parse_packet_spec(text: str) -> dict:
         v = rest.pop(0)
         if keys[k] in ("icmp_type", "icmp_code") and not v.isdigit():
             raise ValueError(f"cannot read packet {text!r}: {k} {v!r} is not a number")
-        out[keys[k]] = int(v) if keys[k] in ("icmp_type", "icmp_code") else v
+        out[keys[k]] = read_int(v) if keys[k] in ("icmp_type", "icmp_code") else v
     return out
 
 
@@ -302,8 +302,8 @@ def _addr_port(text: str, side: str = "source") -> tuple[str, int | None]:
 
 
 def _port(text: str, side: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
-        raise ValueError(f"{side} port {text!r}: expected a number from 0 to 65535")
+    if not text.isdigit() or read_int(text) > 65535:
+        raise ValueError(f"{side} port {text[:20]!r}: expected a number from 0 to 65535")
     return int(text)
 
 
@@ -361,9 +361,9 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
             return None
         if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit())):
             raise ValueError(f"{key} {v!r}: expected a whole number from 0 to {hi}")
-        v = int(v)
+        v = read_int(v)
         if not 0 <= v <= hi:
-            raise ValueError(f"{key} {v} out of range")
+            raise ValueError(f"{key} out of range (0 to {hi})")
         return v
 
     pkt = m.Packet(
@@ -475,8 +475,8 @@ def trace_records(device: m.Device, records: Iterable[dict], filter_name: str | 
 
 def read_jsonl(path: str | Path) -> Iterator[dict]:
     """The packets of a JSON Lines file (a regular file named on the command line, bounded
-    like a configuration); every record a JSON object, with its line number under "_line"
-    for error messages."""
+    like a configuration). A line that is not a JSON object of scalars is an error naming the
+    file and the line; the values themselves are checked by packet_from_dict."""
     shown = display_path(path)
     data = files.read_file(path, named=True, what="packets file")
     try:
