@@ -88,15 +88,21 @@ def _display(path: Path) -> str:
     return files.display(path)
 
 
-def _read_toml(path: Path, named: bool = False) -> dict:
+def _read(path: Path, named: bool = False) -> bytes:
+    """A configuration file's bytes (linter/files.py: confined, a regular file, bounded)."""
+    try:
+        return files.read_file(path, limit=limits.MAX_SIDE_FILE_BYTES, named=named, what="configuration file")
+    except files.InputError as e:
+        raise ConfigError(str(e)) from None
+
+
+def _parse_toml(raw: bytes, path: Path) -> dict:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
     try:
-        data = tomllib.loads(files.read_file(path, limit=limits.MAX_SIDE_FILE_BYTES, named=named).decode("utf-8"))
-    except files.InputError as e:
-        raise ConfigError(str(e)) from None
+        data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
         raise ConfigError(f"{_display(path)}: not UTF-8 (byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
@@ -122,13 +128,10 @@ def _depth(value) -> int:
 
 
 def _has_tool_table(path: Path) -> bool:
-    try:
-        data = files.read_file(path, limit=limits.MAX_SIDE_FILE_BYTES)
-    except files.InputError as e:
-        raise ConfigError(str(e)) from None
+    data = _read(path)
     if b"fwlint" not in data:  # cheap: do not parse every pyproject.toml on the way up
         return False
-    return "fwlint" in (_read_toml(path).get("tool") or {})
+    return "fwlint" in (_parse_toml(data, path).get("tool") or {})
 
 
 def discover(start: Path | None = None) -> tuple[Path | None, list[str]]:
@@ -157,12 +160,9 @@ def load(path: str | Path, named: bool = True) -> Config:
     where = _display(p)
     if not os.path.lexists(p):
         raise ConfigError(f"{where}: no such configuration file")
-    try:  # a link out of the checkout, a FIFO: refused before anything is parsed
-        files.read_file(p, limit=limits.MAX_SIDE_FILE_BYTES, named=named, what="configuration file")
-    except files.InputError as e:
-        raise ConfigError(str(e)) from None
+    raw = _read(p, named)  # (a link out of the checkout, a FIFO: refused before anything is parsed)
     if p.suffix == ".toml":
-        table = (_read_toml(p, named=True).get("tool") or {}).get("fwlint")
+        table = (_parse_toml(raw, p).get("tool") or {}).get("fwlint")
         if table is None:
             raise ConfigError(f"{where}: no [tool.fwlint] table")
         where_key = f"{where}: [tool.fwlint]"
@@ -170,7 +170,9 @@ def load(path: str | Path, named: bool = True) -> Config:
         from .policy.yamlsafe import YamlError, load_yaml
 
         try:
-            table = load_yaml(p)
+            table = load_yaml(p, text=raw.decode("utf-8-sig"))
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"{where}: not UTF-8 (byte {e.start})") from None
         except YamlError as e:
             raise ConfigError(f"{where}: {e}") from None
         if table is None:
