@@ -40,6 +40,14 @@ class InputError(Exception):
     file); the message names the file and why, and quotes nothing of its content."""
 
 
+class OutsideRoot(InputError):
+    """Refused: the path, or a link on its way, leads outside the repository root."""
+
+
+class TooLarge(InputError):
+    """Past the size limit of its kind of file."""
+
+
 # --------------------------------------------------------------------------- the root
 
 
@@ -89,7 +97,7 @@ class Confinement:
         shown = display(path)
         # outside first, existing or not: a refusal must not tell whether a file out there exists
         if not self.allows(Path(os.path.realpath(path)), path, named):
-            raise InputError(f"{shown}: refused: the {what} resolves outside the repository root "
+            raise OutsideRoot(f"{shown}: refused: the {what} resolves outside the repository root "
                              f"{display(self.root)} (fwlint reads only files inside it and files named on the "
                              "command line; --allow-outside-root lifts this)")
         try:
@@ -145,7 +153,35 @@ def read_file(path: str | Path, *, limit: int | None = None, named: bool = False
     return _read_regular(real, display(path), limits.MAX_FILE_BYTES if limit is None else limit)
 
 
-def _read_regular(real: Path, shown: str, limit: int) -> bytes:
+def _read_regular(real: Path, shown: str, limit: int, head: bool = False) -> bytes:
+    """At most `limit` bytes of a regular file; past them an error, or with `head` the first
+    `limit` bytes (platform detection in a walk)."""
+    fd = _open_regular(real, shown)
+    try:
+        size = os.fstat(fd).st_size
+        if size > limit and not head:
+            raise TooLarge(_too_large(shown, size, limit))
+        chunks, got = [], 0
+        while got <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        data = b"".join(chunks)
+        if head:
+            return data[:limit]
+        if got > limit:  # (it grew while read)
+            raise TooLarge(_too_large(shown, got, limit))
+        return data
+    except OSError as e:
+        raise InputError(f"{shown}: cannot read: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
+
+
+def _open_regular(real: Path, shown: str) -> int:
+    """A descriptor open for reading on a regular file, or InputError."""
     _refuse_special(real, shown)  # (opening a socket fails, a device may have effects)
     # O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then refuses it);
     # O_NOFOLLOW: `real` has no link left, and none may appear between the check and the open
@@ -158,26 +194,11 @@ def _read_regular(real: Path, shown: str, limit: int) -> bytes:
         if e.errno == errno.EISDIR:
             raise InputError(f"{shown}: is a directory") from None
         raise InputError(f"{shown}: cannot read: {e.strerror or e}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{shown}: not read: {kind_of(st.st_mode)}, not a regular file")
-        if st.st_size > limit:
-            raise InputError(_too_large(shown, st.st_size, limit))
-        chunks, got = [], 0
-        while got <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - got))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            got += len(chunk)
-        if got > limit:  # (it grew while read)
-            raise InputError(_too_large(shown, got, limit))
-        return b"".join(chunks)
-    except OSError as e:
-        raise InputError(f"{shown}: cannot read: {e.strerror or e}") from None
-    finally:
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
         os.close(fd)
+        raise InputError(f"{shown}: not read: {kind_of(mode)}, not a regular file")
+    return fd
 
 
 def _refuse_special(real: Path, shown: str) -> None:
@@ -214,21 +235,8 @@ def parse_size(text: str) -> int:
 def open_head(path: Path, size: int = 65536, named: bool = False, confinement: Confinement | None = None) -> bytes:
     """The first `size` bytes of a file (platform detection in a walk), with every check of
     read_file but the size limit."""
-    conf = confinement or current()
-    real = conf.resolve(path, named=named)
-    _refuse_special(real, display(path))
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(real, flags)
-    except OSError as e:
-        raise InputError(f"{display(path)}: cannot read: {e.strerror or e}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{display(path)}: not read: {kind_of(st.st_mode)}, not a regular file")
-        return os.read(fd, size)
-    finally:
-        os.close(fd)
+    real = (confinement or current()).resolve(path, named=named)
+    return _read_regular(real, display(path), size, head=True)
 
 
 # --------------------------------------------------------------------------- globs
@@ -253,7 +261,7 @@ def glob_files(base: Path, pattern: str, what: str = "path", confinement: Confin
         return [full] if real.is_file() else []
     start = Path(*parts[:first])
     if not conf.allow_outside and not conf.contains(start):
-        raise InputError(f"{pattern!r}: refused: the {what} leads outside the repository root {display(conf.root)} "
+        raise OutsideRoot(f"{pattern!r}: refused: the {what} leads outside the repository root {display(conf.root)} "
                          "(--allow-outside-root lifts this)")
     matcher = _glob_regex("/".join(parts[first:]))
     found: list[str] = []
@@ -324,7 +332,8 @@ def transcode(data: bytes) -> bytes:
                 raise InputError(f"starts with a {codec.upper()} byte order mark but is not {codec.upper()} "
                                  f"(byte {e.start + len(bom)})") from None
             return text.encode("utf-8")
-    if len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:4:2] != b"\x00\x00":
+    odd, even = data[1:4:2], data[0:4:2]
+    if len(data) >= 4 and (odd == b"\x00\x00") != (even == b"\x00\x00"):  # ASCII as UTF-16, LE or BE
         raise InputError("looks like UTF-16 without a byte order mark: save it as UTF-8")
     return data
 
@@ -382,7 +391,7 @@ def write_file(path: str | Path, text: str, confinement: Confinement | None = No
     except OSError as e:
         raise InputError(f"cannot write {shown}: {e.strerror or e}") from None
     if os.path.islink(lexical) and not conf.allow_outside and conf.contains(lexical) and not _within(real, conf.root):
-        raise InputError(f"cannot write {shown}: refused: it is a symbolic link that leads outside the repository root "
+        raise OutsideRoot(f"cannot write {shown}: refused: it is a symbolic link that leads outside the repository root "
                          f"{display(conf.root)} (--allow-outside-root lifts this)")
     try:
         st = os.stat(real)

@@ -933,13 +933,13 @@ class _Conv:
         try:
             real = str(self.confinement.resolve(target, what=what))
         except files.InputError as e:
-            code = "outside-repository" if "refused" in str(e) else "missing-file"
+            code = "outside-repository" if isinstance(e, files.OutsideRoot) else "missing-file"
             self.tdiag(origin_tok, "warning", code, f"{what} {name!r}: {str(e).split(': ', 1)[-1]}: not read", what)
             return None
         try:
             data = files.read_file(real, limit=limits.MAX_SIDE_FILE_BYTES, named=True, what=what)
         except files.InputError as e:
-            code = "file-too-large" if "larger than" in str(e) else "missing-file"
+            code = "file-too-large" if isinstance(e, files.TooLarge) else "missing-file"
             self.tdiag(origin_tok, "warning", code, f"{what} {name!r}: {str(e).split(': ', 1)[-1]}: not read", what)
             return None
         if b"\x00" in data:
@@ -2885,9 +2885,6 @@ class _Conv:
         return m.Opaque(f"table <{name}> {which}", f"table <{name}> ({'; '.join(why)})", h.neg)
 
 
-# the codes of a crossed bound (linter/limits.py): FW007 reports them as errors
-_BOUND_CODES = frozenset({"expansion-limit", "nesting-limit"})
-
 _UNSUPPORTED_STATEMENTS = {
     "ether": "layer-2 (ether) rules of FreeBSD's pf",
     "dummynet": "dummynet pipes",
@@ -3191,10 +3188,7 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
         n = conv.lines_read.get(p, 0)
         bad = {ln for ln in conv.bad.get(p, set()) if 1 <= ln <= n}
         stats.append(m.FileStats(p, n, n - len(bad)))
-    # at one place, a crossed bound first: the checks report one diagnostic per place, and an
-    # expansion-limit must not hide behind the nested-macro notes of the same `$` use
-    diags = sorted(conv.diags, key=lambda d: (d.origin.path != path, d.origin.path, d.origin.line, d.origin.column,
-                                              d.code not in _BOUND_CODES))
+    diags = sorted(conv.diags, key=lambda d: (d.origin.path != path, d.origin.path, d.origin.line, d.origin.column))
     return m.Device(
         name=os.path.basename(path),
         platform=PLATFORM,
