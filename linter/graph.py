@@ -263,7 +263,7 @@ def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int]) -> str 
             loop = jumps.loop(flt, rule)
             if loop is not None:
                 br.reasons.append(f"{rule.origin}: {kind} {rule.action.target} closes the jump loop "
-                                  f"{loop.describe()}, which iptables-restore refuses: not followed "
+                                  f"{loop.describe()}, which the device refuses to load: not followed "
                                   "(taken as coming back)")
                 continue
             target = jumps.target(flt, rule)
