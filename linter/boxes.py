@@ -7,8 +7,8 @@ no packet in common, so the set computations never need to look at the pair; the
 does not hold (boxes over-approximate), and the BDDs decide the candidates that remain.
 
 `OverlapIndex` answers "which rules' boxes meet rule i's" without comparing every pair:
-rules are bucketed by the field most of them constrain (the pivot), and only rules sharing
-a bucket, or not constraining the pivot, are compared.
+rules are bucketed on every field their boxes constrain, and only rules that share a bucket
+(or leave the field free) on every field rule i constrains are compared.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ Box = dict  # key -> tuple of (lo, hi) intervals, or frozenset of interface name
 _INT_FIELDS = (m.PROTO, m.SPORT, m.DPORT, m.ICMP, m.STATE, m.DIRECTION, m.FAMILY)
 _WIDTHS = {"src4": 32, "dst4": 32, "src6": 128, "dst6": 128, m.SPORT: 16, m.DPORT: 16, m.PROTO: 8,
            m.ICMP: 16, m.STATE: 3, m.DIRECTION: 1, m.FAMILY: 3}
-_BUCKET_BITS = 16  # a pivot's values fall in at most 2**16 buckets
-_MAX_SPAN = 64  # an interval over more buckets than this makes the rule a wildcard
+_IFACE_FIELDS = (m.IN_IFACE, m.OUT_IFACE)
+_BUCKET_BITS = 16  # a field's values fall in at most 2**16 buckets
+_MAX_SPAN = 64  # an interval over more buckets than this leaves the rule unbucketed on that field
 
 
 def _meet(a, b):
@@ -100,66 +101,93 @@ def _intervals_meet(a, b) -> bool:
 
 
 class OverlapIndex:
-    """For each rule of a filter, the other rules whose boxes meet its box."""
+    """For each rule of a filter, the other rules whose boxes meet its box.
+
+    One bitset (a Python int, bit j for rule j) per field and bucket, and one per field for
+    the rules that leave the field free: the candidates for rule i are the AND, over the
+    fields its box constrains, of the buckets its intervals fall in and the free rules. That
+    prunes on every field at once (a chain dispatched by interface, then by address, needs
+    both) at the cost of a few word operations per rule; `boxes_meet` then decides each
+    candidate exactly, so the answer is the same as comparing every pair."""
 
     def __init__(self, matches: list[m.Match]) -> None:
         self.boxes = [box_of(x) for x in matches]
-        n = len(self.boxes)
-        # the pivot: the field whose values spread the rules over the most buckets (a field
-        # every rule tests with the same value, like the family, separates nothing)
-        spread: dict[str, set] = {}
-        counts: dict[str, int] = {}
-        for b in self.boxes:
-            for k, v in b.items():
-                if isinstance(v, frozenset) or not v or k in (m.FAMILY, m.STATE, m.DIRECTION):
-                    continue
-                counts[k] = counts.get(k, 0) + 1
-                shift = max(0, _WIDTHS.get(k, 16) - _BUCKET_BITS)
-                spread.setdefault(k, set()).add(v[0][0] >> shift)
-        # expected comparisons per rule ~ wildcards + rules per bucket: minimise that
-        def cost(k: str) -> float:
-            return (n - counts[k]) + counts[k] / max(1, len(spread[k]))
+        n = self.n = len(self.boxes)
+        self._all = (1 << n) - 1
+        # per field: (shift, {bucket: bits}, bits of the rules that leave it free)
+        self._fields: dict[str, tuple[int, dict, int]] = {}
+        # per rule: {field: the buckets it falls in} (None for a field too wide to bucket)
+        self._keys: list[dict[str, tuple | None]] = [{} for _ in range(n)]
+        fields = {k for b in self.boxes for k in b}
+        for k in sorted(fields):
+            self._index_field(k)
+        self._cache: dict[int, list[int]] = {}
 
-        self.pivot = min(counts, key=cost) if counts else None
-        self._wild: list[int] = []
-        self._buckets: dict[int, list[int]] = {}
-        self._keys: list[tuple[int, ...] | None] = [None] * n
-        if self.pivot is not None:
-            shift = max(0, _WIDTHS.get(self.pivot, 16) - _BUCKET_BITS)
-            for i, b in enumerate(self.boxes):
-                iv = b.get(self.pivot)
-                keys: set[int] | None = set() if iv is not None else None
-                for lo, hi in iv or ():
+    def _index_field(self, k: str) -> None:
+        boxes = self.boxes
+        if k in _IFACE_FIELDS:
+            shift = 0
+        else:
+            # bucket on the 16 bits below the prefix every constrained value shares (the top
+            # 16 bits of 2001:db8::/32 addresses, or of 10.0.0.0/8 ones, separate nothing)
+            los = [v[0][0] for b in boxes if (v := b.get(k))]
+            his = [v[-1][1] for b in boxes if (v := b.get(k))]
+            if not los:
+                return
+            width = _WIDTHS.get(k, 16)
+            common = width - (min(los) ^ max(his)).bit_length()
+            shift = max(0, width - common - _BUCKET_BITS)
+        buckets: dict = {}
+        free = 0
+        for i, b in enumerate(boxes):
+            v = b.get(k)
+            bit = 1 << i
+            if v is None:
+                free |= bit
+                continue
+            if k in _IFACE_FIELDS:
+                keys = tuple(v)
+            else:
+                keys = []
+                for lo, hi in v:
                     blo, bhi = lo >> shift, hi >> shift
-                    if bhi - blo > _MAX_SPAN:
+                    if bhi - blo > _MAX_SPAN or len(keys) > _MAX_SPAN:
                         keys = None
                         break
-                    keys.update(range(blo, bhi + 1))
-                if keys is None:
-                    self._wild.append(i)
-                else:
-                    self._keys[i] = tuple(keys)
-                    for k in keys:
-                        self._buckets.setdefault(k, []).append(i)
-        else:
-            self._wild = list(range(n))
-        self._cache: dict[int, list[int]] = {}
+                    keys.extend(range(blo, bhi + 1))
+            if keys is None:
+                free |= bit  # too wide to bucket: a candidate for every rule on this field
+                continue
+            self._keys[i][k] = keys
+            for key in keys:
+                buckets[key] = buckets.get(key, 0) | bit
+        self._fields[k] = (shift, buckets, free)
+
+    def _candidates(self, i: int) -> int:
+        cand = self._all
+        for k, keys in self._keys[i].items():
+            _shift, buckets, free = self._fields[k]
+            mine = free
+            for key in keys:
+                mine |= buckets.get(key, 0)
+            cand &= mine
+        return cand & ~(1 << i)
 
     def neighbours(self, i: int) -> list[int]:
         """The rules (in order, i excluded) whose boxes meet rule i's."""
         hit = self._cache.get(i)
         if hit is not None:
             return hit
-        keys = self._keys[i]
-        if keys is None:
-            cand = range(len(self.boxes))
-        else:
-            s = set(self._wild)
-            for k in keys:
-                s.update(self._buckets[k])
-            cand = sorted(s)
+        cand = self._candidates(i)
         b = self.boxes[i]
-        out = [j for j in cand if j != i and boxes_meet(b, self.boxes[j])]
+        boxes = self.boxes
+        out = []
+        while cand:
+            low = cand & -cand
+            j = low.bit_length() - 1
+            cand ^= low
+            if boxes_meet(b, boxes[j]):
+                out.append(j)
         self._cache[i] = out
         return out
 

@@ -54,3 +54,50 @@ COMMIT
     assert idx.neighbours(0) == [2, 4, 5, 6]  # not the other source net, not udp
     assert idx.neighbours(4) == [0, 1, 2, 3, 6]  # not eth1
     assert idx.neighbours(6) == [0, 1, 2, 3, 4, 5]  # a wildcard constrains nothing
+
+
+def _random_rules(rng, n):
+    """Rules over a few fields with values from small pools (so that boxes meet often),
+    intervals that span buckets, negations, wildcards and IPv6."""
+    lines = ["*filter", ":INPUT DROP [0:0]"]
+    nets4 = ["10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3", "192.0.2.0/24", "0.0.0.0/1"]
+    ifaces = ["eth0", "eth1", "eth+", "wg0"]
+    for _ in range(n):
+        parts = ["-A INPUT"]
+        if rng.random() < 0.6:
+            parts.append(("! " if rng.random() < 0.1 else "") + "-s " + rng.choice(nets4))
+        if rng.random() < 0.5:
+            parts.append("-d " + rng.choice(nets4))
+        if rng.random() < 0.4:
+            parts.append("-i " + rng.choice(ifaces))
+        proto = rng.choice(["tcp", "udp", None])
+        if proto:
+            parts.append(f"-p {proto}")
+            r = rng.random()
+            if r < 0.3:
+                parts.append(f"--dport {rng.choice([22, 53, 80, 443])}")
+            elif r < 0.5:
+                lo = rng.randrange(0, 65000)
+                parts.append(f"--dport {lo}:{lo + rng.choice([1, 100, 5000])}")
+            elif r < 0.6:
+                parts.append("-m multiport --dports 22,80,1000:2000")
+        parts.append(rng.choice(["-j ACCEPT", "-j DROP"]))
+        lines.append(" ".join(parts))
+    lines.append("COMMIT")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_index_equals_every_pair_compared(seed):
+    """The bitset index gives exactly the pairs that comparing every pair of boxes gives."""
+    import random
+
+    rng = random.Random(seed)
+    d = parse("r.rules", _random_rules(rng, 120))
+    rules = d.filter("INPUT").rules
+    idx = OverlapIndex([r.match for r in rules])
+    boxes = [box_of(r.match) for r in rules]
+    for i in range(len(rules)):
+        brute = [j for j in range(len(rules)) if j != i and boxes_meet(boxes[i], boxes[j])]
+        assert idx.neighbours(i) == brute
+        assert idx.before(i) == [j for j in brute if j < i]
