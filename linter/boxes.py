@@ -66,6 +66,41 @@ def box_of(match: m.Match) -> Box:
     return box
 
 
+_LIMITS = {m.PROTO: 255, m.SPORT: 65535, m.DPORT: 65535, m.ICMP: 65535, m.DIRECTION: 1}
+
+
+def is_exact(match: m.Match) -> bool:
+    """Whether `box_of(match)` is the match itself, not a bound on it: every condition is a
+    positive interval, single-family address or concrete-interface condition (no negation,
+    wildcard, TCP flags, opaque or any-of condition), inside its field's range. Two exact
+    boxes that meet are two matches that meet; an exact box inside another is a match
+    inside the other."""
+    for c in match.conds:
+        if c.negated:
+            return False
+        if isinstance(c, m.IntCond):
+            if c.field == m.FAMILY:
+                if c.ranges not in (((4, 4),), ((6, 6),)):
+                    return False
+            elif c.field == m.STATE:
+                if any(lo < 0 or hi >= len(m.STATES) for lo, hi in c.ranges):
+                    return False
+            elif c.field in _LIMITS:
+                if any(lo < 0 or hi > _LIMITS[c.field] for lo, hi in c.ranges):
+                    return False
+            else:
+                return False
+        elif isinstance(c, m.AddrCond):
+            if len({fam for fam, _, _ in c.ranges}) != 1:
+                return False
+        elif isinstance(c, m.IfaceCond):
+            if not c.names or any(n.endswith("+") or not n for n in c.names):
+                return False
+        else:
+            return False
+    return True
+
+
 def boxes_meet(a: Box, b: Box) -> bool:
     if len(b) < len(a):
         a, b = b, a
@@ -112,6 +147,7 @@ class OverlapIndex:
 
     def __init__(self, matches: list[m.Match]) -> None:
         self.boxes = [box_of(x) for x in matches]
+        self.exact = [is_exact(x) for x in matches]
         n = self.n = len(self.boxes)
         self._all = (1 << n) - 1
         # per field: (shift, {bucket: bits}, bits of the rules that leave it free)

@@ -766,13 +766,15 @@ class Analysis:
                     # rules that can overlap it only (their boxes meet, then their matches):
                     # the set of all packets that get this far is never built
                     hit = universe & mt
+                    exact_i = index.exact[i]
                     for j in index.before(i):
                         dj = dec[j]
                         if dj is None:
                             continue
                         if hit == s.false:
                             break
-                        if (mts[j] & mt) != s.false:
+                        # (two exact boxes that meet are matches that meet: no test needed)
+                        if (exact_i and index.exact[j]) or (mts[j] & mt) != s.false:
                             hit = hit & ~dj
                     reach = None
                 else:

@@ -79,7 +79,9 @@ def check_filter(ctx, f) -> Iterator[Result]:
         if fact.hit_empty(a):
             covering = []
             todo = fact.match & base
-            for other in facts[:i]:
+            # only the earlier rules whose boxes meet this one's can take any of its packets
+            earlier = ([facts[j] for j in a.overlaps(f).before(i)] if a.is_local(f) else facts[:i])
+            for other in earlier:
                 if other.decided == s.false or (other.match & todo) == s.false:
                     continue  # cheap test on the small match sets first
                 part = other.decided & todo
