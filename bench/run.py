@@ -105,13 +105,14 @@ def run_child(label: str, argv: list[str], stdin_path: Path | None = None, ok_co
                 return r
             timer = threading.Timer(timeout, kill_group, (proc.pid,)) if timeout else None
             if timer:
+                timer.daemon = True  # an interrupted run must not leave it waiting to fire
                 timer.start()
             _, status, usage = os.wait4(proc.pid, 0)
             r.seconds = time.perf_counter() - start
             if timer:
                 timer.cancel()
             if killed.is_set():
-                r.error = f"timed out after {timeout:.0f} s"
+                r.error = f"timed out after {timeout:g} s"
             else:
                 _reap_stragglers(proc.pid)
             r.returncode = os.waitstatus_to_exitcode(status)
@@ -638,7 +639,7 @@ def best_of(run_once: Callable[[], Run], repeat: int, repeat_below: float) -> di
             "peak_bytes": max(r.peak_bytes or 0 for r in runs), "error": ""}
 
 
-def judge(target: Target, fw: dict, ratio: float | None) -> tuple[str, list[str]]:
+def judge(target: Target, fw: dict) -> tuple[str, list[str]]:
     """met / missed / timed out / failed / not available, and what was missed."""
     if fw["status"] != "ok":
         return fw["status"], [fw["error"]]
@@ -686,7 +687,7 @@ def measure_row(row: Row, ctx: Context) -> dict:
     ratio = None
     if fw["status"] == "ok" and ref and ref["status"] == "ok" and ref["seconds"]:
         ratio = fw["seconds"] / ref["seconds"]
-    verdict, missed = judge(row.target, fw, ratio)
+    verdict, missed = judge(row.target, fw)
     return {**out, "fwlint": fw, "reference": ref, "ratio": ratio, "verdict": verdict, "missed": missed,
             "stretch": judge_stretch(row.target, ratio)}
 
