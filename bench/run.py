@@ -641,6 +641,11 @@ def best_of(run_once: Callable[[], Run], repeat: int, repeat_below: float) -> di
 
 def judge(target: Target, fw: dict) -> tuple[str, list[str]]:
     """met / missed / timed out / failed / not available, and what was missed."""
+    if fw["status"] == "timed out":
+        # what it held when it was killed is a lower bound of its peak
+        over = target.peak_bytes is not None and (fw["peak_bytes"] or 0) > target.peak_bytes
+        return "timed out", [fw["error"]] + ([f"≥ {fmt_bytes(fw['peak_bytes'])} > {fmt_bytes(target.peak_bytes)}"]
+                                             if over else [])
     if fw["status"] != "ok":
         return fw["status"], [fw["error"]]
     missed = []
@@ -831,7 +836,7 @@ def print_targets(report: dict) -> None:
         lines.append([
             row["id"], f"{row['rules']:,}" if row["rules"] else "-",
             fmt_time(fw["seconds"]) if ok else fw["status"],
-            fmt_bytes(fw["peak_bytes"]) if ok else "-",
+            fmt_bytes(fw["peak_bytes"]) if ok else f"≥ {fmt_bytes(fw['peak_bytes'])}" if fw["peak_bytes"] else "-",
             (fmt_time(ref["seconds"]) if ref["status"] == "ok" else ref["status"]) if ref else "-",
             f"{row['ratio']:.0f}x" if row["ratio"] is not None else "-",
             row["target"]["text"], result])

@@ -54,7 +54,9 @@ def fwlint_cells(row: dict) -> tuple[str, str]:
         return fmt_seconds(fw["seconds"]), fmt_bytes(fw["peak_bytes"])
     if fw["status"] == "timed out":
         timeout = fw["seconds"]
-        return (f"timed out (> {timeout:.0f} s)" if timeout is not None else "timed out"), "—"
+        # the memory it held when it was killed: a lower bound of its peak
+        peak = f"≥ {fmt_bytes(fw['peak_bytes'])}" if fw.get("peak_bytes") else "—"
+        return (f"timed out (> {int(timeout)} s)" if timeout is not None else "timed out"), peak
     return fw["status"], "—"
 
 
