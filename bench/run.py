@@ -848,8 +848,10 @@ def print_targets(report: dict) -> None:
         for what, m in (("fwlint", row["fwlint"]), ("reference", row["reference"])):
             if m and m["status"] != "ok":
                 print(f"  note: {row['id']}, {what}: {m['error']}")
-        if row["note"]:
-            print(f"  note: {row['id']}: {row['note']}")
+    notes = {row["note"]: [r["id"] for r in report["rows"] if r["note"] == row["note"]]
+             for row in report["rows"] if row["note"]}
+    for note, ids in notes.items():  # one note shared by several rows (the TUM files) once
+        print(f"  note: {', '.join(ids)}: {note}")
     m = report["machine"]
     print(f"machine: {m['cores']} cores, {m['cpu']}, Python {m['python']}, dd {m['dd']}, lark {m['lark']}, "
           f"{m['iptables']}; commit {m['git_commit']}; load average {m['load_average']}")
