@@ -61,7 +61,7 @@ from ..limits import MAX_GUESSED_ENTRY_WORDS, MAX_NESTED_GROUP_MEMBERS, MAX_OBJE
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
-from ..resources import grammar_text
+from .. import parsers
 
 __all__ = ["PLATFORM", "detect", "parse", "relevance"]
 
@@ -478,7 +478,7 @@ class _TokLexer(Lexer):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(grammar_text("cisco_asa.lark"), parser="lalr", lexer=_TokLexer, start=["extended", "standard"])
+    return parsers.lalr("cisco_asa.lark", lexer=_TokLexer, start=["extended", "standard"])
 
 
 # --------------------------------------------------------------------------- intermediate form

@@ -57,7 +57,7 @@ from ..limits import MAX_CLASS_MAP_DEPTH, MAX_NESTED_GROUP_MEMBERS, MAX_OBJECT_G
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
-from ..resources import grammar_text
+from .. import parsers
 
 __all__ = ["PLATFORM", "detect", "parse", "relevance"]
 
@@ -251,7 +251,7 @@ class _TokLexer(Lexer):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(grammar_text("cisco_ios.lark"), parser="lalr", lexer=_TokLexer, start=["ext_ace", "std_ace"])
+    return parsers.lalr("cisco_ios.lark", lexer=_TokLexer, start=["ext_ace", "std_ace"])
 
 
 @lru_cache(maxsize=16384)

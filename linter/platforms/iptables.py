@@ -52,7 +52,7 @@ from .. import model as m
 from ..names import read_int
 from .. import names
 from ..limits import MAX_IPTABLES_DIAGNOSTICS_PER_LINE, MAX_IPTABLES_LINE_LENGTH, MAX_IPTABLES_LINE_WORDS
-from ..resources import grammar_text
+from .. import parsers
 
 __all__ = ["detect", "parse", "PLATFORM", "BUILTIN_CHAINS"]
 
@@ -301,7 +301,7 @@ class _WordLexer(Lexer):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(grammar_text("iptables.lark"), parser="lalr", lexer=_WordLexer)
+    return parsers.lalr("iptables.lark", lexer=_WordLexer)
 
 
 # --------------------------------------------------------------------------- plans

@@ -52,7 +52,7 @@ from ..names import read_int
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
-from ..resources import grammar_text
+from .. import parsers
 
 __all__ = ["PLATFORM", "detect", "parse", "expansions"]
 
@@ -737,7 +737,7 @@ class _TokLexer(Lexer):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(grammar_text("pf.lark"), parser="lalr", lexer=_TokLexer)
+    return parsers.lalr("pf.lark", lexer=_TokLexer)
 
 
 # --------------------------------------------------------------------------- intermediate form
