@@ -84,8 +84,16 @@ def cache_file(grammar: str, key: str, folder: Path) -> Path:
     return folder / f"{Path(grammar).stem}-{key[:32]}.pickle"
 
 
+def _folder() -> Path | None:
+    """The private folder of saved parsers, or None. Where files have no owner to check
+    (no os.getuid: Windows), no cache rather than one that others might have written."""
+    if not hasattr(os, "getuid"):
+        return None
+    return cachedir.cache_dir("parsers")
+
+
 def _load_or_build(grammar: str, text: str, key: str, options: dict[str, Any]) -> "Lark":
-    folder = cachedir.cache_dir("parsers")
+    folder = _folder()
     if folder is not None:
         parser = _read(cache_file(grammar, key, folder), key)
         if parser is not None:

@@ -188,6 +188,18 @@ def test_no_cache_writes_nothing(tmp_path, monkeypatch):
     assert not (tmp_path / "cache").exists()
 
 
+def test_no_owner_to_check_no_cache(cache, monkeypatch):
+    """Without os.getuid (Windows) a file's owner cannot be checked: parsers are built, and
+    nothing is read or written."""
+    monkeypatch.delattr(os, "getuid")
+    before = parsers.builds
+    _parser("iptables")
+    parsers.forget()
+    _parser("iptables")
+    assert parsers.builds == before + 2
+    assert not cache.exists()
+
+
 def test_concurrent_writers_leave_one_whole_file(tmp_path):
     """Several processes building the same parser at once (pre-commit runs fwlint in
     parallel): every one gets a working parser, one whole file remains, no temporary file."""
