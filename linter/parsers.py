@@ -34,13 +34,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cachedir
+from .limits import MAX_PARSER_CACHE_BYTES
 from .resources import grammar_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from lark import Lark
 
 FORMAT = b"fwlint-parser 1"  # the header's first word: bump it when the file layout changes
-MAX_CACHE_FILE_BYTES = 64 * 1024 * 1024  # a saved parser is 20 KiB to 400 KiB: anything larger is not ours
 STALE_SECONDS = 30 * 24 * 3600  # files of other keys (older grammars, lark versions) untouched this long are removed
 
 _parsers: dict[str, "Lark"] = {}  # key -> parser, for this process
@@ -132,7 +132,7 @@ def _read(path: Path, key: str) -> "Lark | None":
 
 def _read_private(path: Path) -> bytes | None:
     """The bytes of `path` when it is a regular file (not a link) of this user that nobody
-    else can write, at most MAX_CACHE_FILE_BYTES; else None."""
+    else can write, at most MAX_PARSER_CACHE_BYTES; else None."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -140,10 +140,10 @@ def _read_private(path: Path) -> bytes | None:
     try:
         st = os.fstat(fd)
         if (not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid()
-                or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or st.st_size > MAX_CACHE_FILE_BYTES):
+                or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or st.st_size > MAX_PARSER_CACHE_BYTES):
             return None
         with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(MAX_CACHE_FILE_BYTES + 1)
+            return f.read(MAX_PARSER_CACHE_BYTES + 1)
     except OSError:
         return None
     finally:

@@ -151,6 +151,16 @@ def test_a_file_others_can_write_or_a_link_is_not_loaded(cache, tmp_path):
     assert parsers.builds == before + 2
 
 
+def test_a_file_larger_than_the_bound_is_not_loaded(cache, monkeypatch):
+    _parser("iptables")
+    [saved] = _saved(cache, "iptables")
+    monkeypatch.setattr(parsers, "MAX_PARSER_CACHE_BYTES", saved.stat().st_size - 1)
+    parsers.forget()
+    before = parsers.builds
+    _parser("iptables")
+    assert parsers.builds == before + 1
+
+
 def test_a_pickle_under_a_wrong_header_is_never_unpickled(cache, tmp_path):
     """A pickle runs code when it is loaded: a file whose header does not match the key is
     not opened as a pickle at all."""
