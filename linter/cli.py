@@ -18,7 +18,6 @@ import click
 from . import __version__, files, limits
 from .output import FORMATS
 from .platforms import PLATFORMS
-from .serialize import to_data
 
 
 class _Lazy:
@@ -309,6 +308,8 @@ def _isatty(stream) -> bool:
 @_confinement_options
 def parse(config, as_json, platform, allow_outside_root, max_file_size):
     """Print the normalized model of CONFIG and, per file, lines read and understood."""
+    from .serialize import to_data  # (imports the model: not on the path of the light commands)
+
     with _confined(allow_outside_root):
         device = api.load(config, platform, max_bytes=_max_bytes(max_file_size))
     if as_json:

@@ -20,10 +20,12 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from . import files, limits
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pathspec
 
 YAML_NAME = ".fwlint.yaml"
 PYPROJECT = "pyproject.toml"
@@ -56,6 +58,10 @@ class Config:
 
 @lru_cache(maxsize=512)
 def _spec(pattern: str) -> pathspec.GitIgnoreSpec:
+    # imported on the first glob: pathspec's import takes longer than a one-file check spends
+    # reading its file (its deprecation decorators import asyncio), and most runs have no glob
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 

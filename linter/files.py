@@ -27,7 +27,6 @@ import errno
 import os
 import re
 import stat
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -429,6 +428,8 @@ def _write_in_place(real: Path, shown: str, data: bytes, mode: int) -> None:
 
 
 def _replace(real: Path, shown: str, data: bytes, keep_mode: int | None) -> None:
+    import secrets  # (here, not at the top: every command imports this module, few write a file)
+
     tmp = None
     try:
         # a name of our own beside the target, created exclusively with 0666: the umask applies

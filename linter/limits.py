@@ -23,6 +23,9 @@ MAX_SIDE_FILE_BYTES = 4 * MiB
 MAX_GLOB_FILES = 10_000
 # nesting of YAML, TOML and JSON documents (mappings and lists inside each other)
 MAX_DOCUMENT_DEPTH = 64
+# a saved parser in the user's cache folder (linter/parsers.py; 20 KiB to 400 KiB): a larger
+# file is not one fwlint wrote, and is not loaded (the parser is built again)
+MAX_PARSER_CACHE_BYTES = 16 * MiB
 
 # --------------------------------------------------------------------------- expansion
 

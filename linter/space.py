@@ -18,15 +18,37 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from . import model as m
 
-try:  # CUDD: fast. The pure-Python backend has the same interface.
-    from dd import cudd as _bdd_mod  # type: ignore
-except ImportError:  # pragma: no cover - exercised only where the wheel is missing
-    from dd import autoref as _bdd_mod  # type: ignore
+
+def _import_bdd_backend():
+    """dd's CUDD backend (fast), else its pure-Python one (same interface), imported without
+    networkx. dd imports networkx at start-up (`dd._utils`: `try: import networkx except
+    ImportError`) only for conversions and plots fwlint never calls, and networkx costs more
+    than half of dd's import time (0.08 s of a one-file check). An entry of None in
+    sys.modules makes `import networkx` raise ImportError (the import system's documented
+    way to block a module), and dd then carries on without it. The entry is set only when
+    networkx is not loaded already (a program that imported it keeps it, and so does dd),
+    and only while dd is being imported: a later `import networkx` works as usual."""
+    blocked = "networkx" not in sys.modules
+    if blocked:
+        sys.modules["networkx"] = None  # type: ignore[assignment]
+    try:
+        try:
+            from dd import cudd as backend  # type: ignore
+        except ImportError:  # pragma: no cover - exercised only where the wheel is missing
+            from dd import autoref as backend  # type: ignore
+    finally:
+        if blocked and "networkx" in sys.modules and sys.modules["networkx"] is None:
+            del sys.modules["networkx"]
+    return backend
+
+
+_bdd_mod = _import_bdd_backend()
 
 Node = Any
 

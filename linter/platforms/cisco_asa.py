@@ -61,7 +61,8 @@ from ..limits import MAX_GUESSED_ENTRY_WORDS, MAX_NESTED_GROUP_MEMBERS, MAX_OBJE
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
-from ..resources import grammar_text
+from .. import parsers
+from .detection import cisco_asa as detect  # noqa: F401 - each platform's `detect`
 
 __all__ = ["PLATFORM", "detect", "parse", "relevance"]
 
@@ -71,41 +72,6 @@ MAX4 = (1 << 32) - 1
 MAX6 = (1 << 128) - 1
 STATE_COMMENT = "connection table: packets of established connections"
 STATE_MATCH = m.Match((m.IntCond(m.STATE, ((1, 2),)),))
-
-# --------------------------------------------------------------------------- detection
-
-_ASA_STRONG_RE = re.compile(
-    r"^(?:: Saved\s*$|: Hardware:|(?:ASA|PIX|FWSM) Version\s|\s*nameif\s|\s*security-level\s+\d)", re.M)
-_IOS_RE = re.compile(
-    r"^(?:\s*ip access-list\s|\s*ip access-group\s|mac access-list\s|\s*match access-group\s|"
-    r"ip route\s|\s*ip nat\s|ip inspect\s|zone security\s|zone-pair\s|line (?:vty|con)\s|"
-    r"ipv6 access-list\s+\S+\s*$|\s*ipv6 traffic-filter\s|version 1[0-9]\.)", re.M)
-_OTHER_RE = re.compile(r"^(?:\*(?:filter|nat|mangle|raw)\s*$|:[A-Z]+ (?:ACCEPT|DROP)|-A \S|COMMIT\s*$|"
-                       r"(?:pass|block)\s+(?:in|out|quick|all|log)\b)", re.M)
-_ASA_WEAK_RE = re.compile(
-    r"^(?:access-list\s+\S+\s+(?:line\s+\d+\s+)?(?:extended|standard|webtype|ethertype)\s"
-    r"|access-list\s+\S+;\s+\d+\s+elements"
-    r"|access-group\s+\S+\s+(?:(?:in|out)\s+interface\s+\S+|global)\s*$"
-    r"|object\s+(?:network|service)\s+\S+\s*$"
-    r"|object-group\s+(?:network|service|protocol|icmp-type)\s+\S+(?:\s+(?:tcp|udp|tcp-udp))?\s*\n"
-    r"\s+(?:network-object|port-object|service-object|protocol-object|icmp-object|group-object|description)\s"
-    r"|same-security-traffic\s+permit\s"
-    r"|service-policy\s+\S+\s+(?:global|interface\s+\S+)\s*$"
-    r"|(?:ssh|telnet|http)\s+\d+\.\d+\.\d+\.\d+\s+\d+\.\d+\.\d+\.\d+\s+\S+\s*$"
-    r"|fixup\s+protocol\s)", re.M)
-
-
-def detect(text: str) -> bool:
-    """Is this a Cisco ASA / PIX / FWSM configuration (not IOS, iptables or pf)?"""
-    head = text[:400_000].replace("\r\n", "\n")
-    if "\x00" in head[:8192]:
-        return False
-    if _ASA_STRONG_RE.search(head):
-        return True
-    if _IOS_RE.search(head) or _OTHER_RE.search(head):
-        return False
-    return _ASA_WEAK_RE.search(head) is not None
-
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -478,7 +444,7 @@ class _TokLexer(Lexer):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(grammar_text("cisco_asa.lark"), parser="lalr", lexer=_TokLexer, start=["extended", "standard"])
+    return parsers.lalr("cisco_asa.lark", lexer=_TokLexer, start=["extended", "standard"])
 
 
 # --------------------------------------------------------------------------- intermediate form

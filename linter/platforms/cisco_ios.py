@@ -57,7 +57,8 @@ from ..limits import MAX_CLASS_MAP_DEPTH, MAX_NESTED_GROUP_MEMBERS, MAX_OBJECT_G
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
-from ..resources import grammar_text
+from .. import parsers
+from .detection import cisco_ios as detect  # noqa: F401 - each platform's `detect`
 
 __all__ = ["PLATFORM", "detect", "parse", "relevance"]
 
@@ -65,51 +66,6 @@ PLATFORM = "cisco-ios"
 
 MAX_WILDCARD_RANGES = 256  # non-contiguous wildcards expand to at most this many ranges
 MAX_PREDICATE_CONDS = 20000  # an ACL used as a match (class-map, NAT) larger than this is opaque
-
-# --------------------------------------------------------------------------- detection
-
-_ASA_STRONG_RE = re.compile(
-    r"^(?::\s*)?(?:ASA|PIX|FWSM)\s+Version\s|^[ \t]+nameif\s|^[ \t]+security-level\s"
-    r"|^access-group\s+\S+\s+(?:in|out)\s+interface\s|^access-group\s+\S+\s+global\b"
-    r"|^object\s+(?:network|service)\s+\S|^same-security-traffic\s|^nat\s+\(\S+,\S+\)"
-    r"|^failover\s+lan\s|^asdm\s+image\s|^(?:ssh|telnet|http)\s+\d+\.\d+\.\d+\.\d+\s+\d+\.\d+\.\d+\.\d+\s+\S"
-    r"|^icmp\s+(?:permit|deny)\s", re.M)
-_ASA_WEAK_RE = re.compile(
-    r"^access-list\s+\S+\s+(?:extended|standard|webtype|ethertype)\s|^[ \t]+(?:network|port|service|icmp)-object\s",
-    re.M)
-_NUMBERED = r"(?:[1-9]\d?|1\d\d|1[3-9]\d\d|2[0-6]\d\d)"
-_IOS_RE = re.compile(
-    r"^(?:ip\s+access-list\s+(?:standard|extended|resequence|logging)\s|ipv6\s+access-list\s"
-    rf"|access-list\s+{_NUMBERED}\s+(?:permit|deny|remark|dynamic)\s"
-    r"|interface\s+(?:GigabitEthernet|FastEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet"
-    r"|HundredGigE|Ethernet|Serial|Loopback|Vlan|Tunnel|Dialer|Port-channel|BVI|Virtual-Template|Cellular"
-    r"|ATM|Multilink|Gi|Fa|Te)\S*\s*$"
-    r"|[ \t]+ip\s+access-group\s|[ \t]+ipv6\s+traffic-filter\s|ip\s+route\s|router\s+(?:ospf|bgp|eigrp|rip|isis)\b"
-    r"|line\s+(?:vty|con|aux)\s|version\s+1[0-7]\.\d|mac\s+access-list\s|zone-pair\s+security\s"
-    r"|zone\s+security\s|class-map\s+type\s+inspect\s|policy-map\s+type\s+inspect\s|ip\s+nat\s+(?:inside|outside)\s"
-    r"|boot-start-marker|service\s+timestamps\s|ip\s+cef\b|ip\s+inspect\s+name\s|vlan\s+\d+\s*\n[ \t]+name\s)", re.M)
-_HOSTNAME_RE = re.compile(r"^hostname\s+\S+", re.M)
-_OTHER_RE = re.compile(r"^(?:\*(?:filter|nat|mangle|raw|security)\s*$|:[^\s:]+\s+(?:ACCEPT|DROP|-)\b|-A\s+\S"
-                       r"|(?:pass|block)\s+(?:in|out|quick|all|log)\b)", re.M)
-
-
-def detect(text: str) -> bool:
-    """Is this a Cisco IOS configuration? (Not ASA, iptables-save or pf.conf.)"""
-    head = text[:400_000]
-    if "\x00" in head[:8192]:
-        # UTF-16 text read as UTF-8: every other character is a NUL
-        if head[:8192].count("\x00") < len(head[:8192]) // 3:
-            return False
-        head = head.replace("\x00", "")
-    head = head.replace("\r\n", "\n").replace("\r", "\n")
-    if _ASA_STRONG_RE.search(head) or _OTHER_RE.search(head):
-        return False
-    if _IOS_RE.search(head):
-        return True
-    if _ASA_WEAK_RE.search(head):
-        return False
-    return _HOSTNAME_RE.search(head) is not None
-
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -251,7 +207,7 @@ class _TokLexer(Lexer):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(grammar_text("cisco_ios.lark"), parser="lalr", lexer=_TokLexer, start=["ext_ace", "std_ace"])
+    return parsers.lalr("cisco_ios.lark", lexer=_TokLexer, start=["ext_ace", "std_ace"])
 
 
 @lru_cache(maxsize=16384)

@@ -52,7 +52,8 @@ from .. import model as m
 from ..names import read_int
 from .. import names
 from ..limits import MAX_IPTABLES_DIAGNOSTICS_PER_LINE, MAX_IPTABLES_LINE_LENGTH, MAX_IPTABLES_LINE_WORDS
-from ..resources import grammar_text
+from .. import parsers
+from .detection import iptables as detect  # noqa: F401 - each platform's `detect`
 
 __all__ = ["detect", "parse", "PLATFORM", "BUILTIN_CHAINS"]
 
@@ -67,21 +68,7 @@ BUILTIN_CHAINS: dict[str, tuple[str, ...]] = {
 }
 HOOK_ORDER = ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
 
-# --------------------------------------------------------------------------- detection
-
-_DETECT_RE = re.compile(
-    r"^(?:\*(?:filter|nat|mangle|raw|security)[ \t]*\r?$"
-    r"|:[^\s:]+[ \t]+(?:ACCEPT|DROP|-)(?:[ \t]+\[\d+:\d+\])?[ \t]*\r?$"
-    r"|(?:\[\d+:\d+\][ \t]+)?(?:-A|--append|-I|--insert|-N|--new-chain|-P|--policy)[ \t]+\S+"
-    r"|#[^\n]*ip6?tables-save)",
-    re.M,
-)
-
-
-def detect(text: str) -> bool:
-    """Is this iptables-save / ip6tables-save / iptables-restore input?"""
-    return _DETECT_RE.search(text[:200_000]) is not None
-
+# --------------------------------------------------------------------------- address family
 
 _V6_RE = re.compile(
     r"ip6tables-save|(?:^|\s)-p\s+(?:ipv6-icmp|icmpv6)\b|-m\s+icmp6\b|--icmpv6-type"
@@ -301,7 +288,7 @@ class _WordLexer(Lexer):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(grammar_text("iptables.lark"), parser="lalr", lexer=_WordLexer)
+    return parsers.lalr("iptables.lark", lexer=_WordLexer)
 
 
 # --------------------------------------------------------------------------- plans

@@ -52,72 +52,16 @@ from ..names import read_int
 from ..ranges import merge, merge3
 from ._text import decode_utf8
 from .. import names
-from ..resources import grammar_text
+from .. import parsers
+from .detection import pf as detect, PF_KEYWORDS  # noqa: F401 - each platform's `detect`
 
 __all__ = ["PLATFORM", "detect", "parse", "expansions"]
 
 PLATFORM = "pf"
 
-# --------------------------------------------------------------------------- detection
-
-_IPTABLES_RE = re.compile(
-    r"^(?:\*(?:filter|nat|mangle|raw|security)\s*$|:[^\s:]+\s+(?:ACCEPT|DROP|-)\b|-A\s+\S|COMMIT\s*$)", re.M)
-# the start of a pf statement: a keyword and what pf expects after it (prose such as
-# "pass: ..." or "set to block" in a README is not pf); a macro definition alone is not enough
-_PF_LINE_RE = re.compile(
-    r"^[ \t]*(?:"
-    r"(?:pass|block|match)[ \t]*$"
-    r"|table[ \t]+<"
-    r"|set[ \t]+(?:skip|block-policy|state-policy|optimization|limit|timeout|loginterface|hostid|require-order"
-    r"|fingerprints|debug|reassemble|ruleset-optimization|syncookies|state-defaults|prio|keepcounters)\b"
-    r"|anchor[ \t]+[\"']?[\w/*-]"
-    r"|scrub[ \t]+(?:in|out|on|all|log)\b"
-    r"|(?:nat|rdr|binat)[ \t]+(?:pass[ \t]+)?(?:on|from|inet6?|log|proto)\b"
-    r"|antispoof[ \t]|altq[ \t]+on\b|queue[ \t]+\S"
-    r"|(?:nat|rdr|binat)-anchor[ \t]|load[ \t]+anchor\b|include[ \t]+[\"']"
-    r")", re.M)
-
-
-def detect(text: str) -> bool:
-    """Is this pf.conf text? (iptables-save text, which starts with `*filter`, `:CHAIN`, `-A`, is not.)"""
-    head = text[:200_000]
-    if "\x00" in head[:8192]:
-        return False
-    if _IPTABLES_RE.search(head):
-        return False
-    if _PF_LINE_RE.search(head) is not None:
-        return True
-    # pass / block / match followed by a word of pf's vocabulary
-    for mt in _RULE_START_RE.finditer(head):
-        if mt.group(1).split("(")[0] in _KEYWORDS:
-            return True
-    # a file of macro definitions only (pfctl's regress has some)
-    lines = [ln.strip() for ln in head.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    return bool(lines) and all(_MACRO_RE.match(ln) for ln in lines)
-
-
-_RULE_START_RE = re.compile(r"^[ \t]*(?:pass|block|match)[ \t]+([a-z][a-z0-9-]*)", re.M)
-_MACRO_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*\S")
-
-
 # --------------------------------------------------------------------------- vocabulary
 
-_KEYWORDS = frozenset("""
-af-to all allow-opts altq anchor antispoof any bandwidth binat binat-anchor binat-to bitmask
-block block-policy burst cbq code const counters crop debug default delay divert-packet
-divert-reply divert-to drop drop-ovl dup-to fairq fastroute file fingerprints flags floating
-flows flush for fragment from global group hfsc hostid icmp-type icmp6-type if-bound in
-include inet inet6 keep keepcounters label least-states limit linkshare load log loginterface
-match matches max max-mss max-pkt-rate max-src-conn max-src-conn-rate max-src-nodes
-max-src-states min min-ttl modulate nat nat-anchor nat-to no no-df no-route no-sync on once
-optimization os out overload parent pass persist pflow port prio priority priq probability
-proto qlimit quantum queue quick random random-id rdomain rdr rdr-anchor rdr-to realtime
-reassemble received-on reply-to require-order return return-icmp return-icmp6 return-rst
-round-robin route route-to rtable rule ruleset-optimization scrub set set-tos skip sloppy
-source-hash source-track state state-defaults state-policy static-port sticky-address
-syncookies synproxy table tag tagged tbrsize timeout to tos ttl upperlimit urpf-failed user
-weight dnpipe dnqueue ridentifier max-pkt-size allow-related
-""".split())
+_KEYWORDS = PF_KEYWORDS  # (in detection.py: recognising pf text needs the vocabulary too)
 
 _PUNCT_TYPES = {"{": "LBRACE", "}": "RBRACE", "(": "LPAREN", ")": "RPAREN", ",": "COMMA",
                 "/": "SLASH", "=": "EQ"}
@@ -737,7 +681,7 @@ class _TokLexer(Lexer):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(grammar_text("pf.lark"), parser="lalr", lexer=_TokLexer)
+    return parsers.lalr("pf.lark", lexer=_TokLexer)
 
 
 # --------------------------------------------------------------------------- intermediate form

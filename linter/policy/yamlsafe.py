@@ -4,9 +4,8 @@ short values."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
-
-import yaml
 
 from .. import files, limits
 
@@ -15,41 +14,50 @@ class YamlError(ValueError):
     pass
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (a few lines of anchors can expand to gigabytes),
-    keys given twice (the second would silently win), keys that are lists or mappings, and
-    nesting deeper than limits.MAX_DOCUMENT_DEPTH (PyYAML composes recursively: 1,000 levels
-    would exhaust Python's stack)."""
+@lru_cache(maxsize=1)
+def _loader() -> type:
+    """The loader class, made on first use: PyYAML is imported only when a YAML file is read
+    (a check without packs, inventory or .fwlint.yaml never needs it)."""
+    import yaml
 
-    depth = 0
+    class _Loader(yaml.SafeLoader):
+        """SafeLoader that refuses aliases (a few lines of anchors can expand to gigabytes),
+        keys given twice (the second would silently win), keys that are lists or mappings, and
+        nesting deeper than limits.MAX_DOCUMENT_DEPTH (PyYAML composes recursively: 1,000
+        levels would exhaust Python's stack)."""
 
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            ev = self.peek_event()
-            raise YamlError(f"line {ev.start_mark.line + 1}: YAML aliases (*{ev.anchor}) are not allowed")
-        if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
-            if self.depth >= limits.MAX_DOCUMENT_DEPTH:
+        depth = 0
+
+        def compose_node(self, parent, index):  # type: ignore[override]
+            if self.check_event(yaml.AliasEvent):
                 ev = self.peek_event()
-                raise YamlError(f"line {ev.start_mark.line + 1}: nested deeper than {limits.MAX_DOCUMENT_DEPTH} levels")
-            self.depth += 1
-            try:
-                return super().compose_node(parent, index)
-            finally:
-                self.depth -= 1
-        return super().compose_node(parent, index)
+                raise YamlError(f"line {ev.start_mark.line + 1}: YAML aliases (*{ev.anchor}) are not allowed")
+            if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+                if self.depth >= limits.MAX_DOCUMENT_DEPTH:
+                    ev = self.peek_event()
+                    raise YamlError(f"line {ev.start_mark.line + 1}: nested deeper than "
+                                    f"{limits.MAX_DOCUMENT_DEPTH} levels")
+                self.depth += 1
+                try:
+                    return super().compose_node(parent, index)
+                finally:
+                    self.depth -= 1
+            return super().compose_node(parent, index)
 
-    def construct_mapping(self, node, deep=False):  # type: ignore[override]
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                raise YamlError(f"line {key_node.start_mark.line + 1}: a key that is a list or a mapping") from None
-            if isinstance(key, (str, int, bool)) and key in seen:
-                raise YamlError(f"line {key_node.start_mark.line + 1}: key {_short(key)} given twice")
-            seen.add(key)
-        return super().construct_mapping(node, deep)
+        def construct_mapping(self, node, deep=False):  # type: ignore[override]
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise YamlError(f"line {key_node.start_mark.line + 1}: a key that is a list or a mapping") from None
+                if isinstance(key, (str, int, bool)) and key in seen:
+                    raise YamlError(f"line {key_node.start_mark.line + 1}: key {_short(key)} given twice")
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return _Loader
 
 
 def load_yaml(path: Path, text: str | None = None):
@@ -64,8 +72,10 @@ def load_yaml(path: Path, text: str | None = None):
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
             raise YamlError(f"not UTF-8 (byte {e.start})") from None
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except YamlError:
         raise
     except yaml.YAMLError as e:
