@@ -99,8 +99,11 @@ class Pools:
         """IPv6 pools: /48 sites that repeat, subnets with small ids (as people number
         them), hosts with small or random interface ids; broad prefixes rare."""
         rng = self.rng
-        lengths = [16] + [32] * 2 + [40] + [48] * 4 + [52] * 2 + [56] * 4 + [60] * 2 + [64] * 24 + \
-            [80, 96, 112, 120, 124, 126] * 2 + [128] * 30
+        # the IPv4 pools' shape one level down: /16 and /32 (all of a ULA's or the
+        # documentation sites) as rare as the IPv4 /8 and /12, sites and their /52 and /56
+        # as /16 to /22, a /64 for each /24, hosts for hosts
+        lengths = [16] + [32] + [40] + [48] * 3 + [52] * 3 + [56] * 3 + [64] * 24 + \
+            [96, 112, 120, 124, 126] * 2 + [128] * 30
         nets = set()
         while len(nets) < size:
             plen = rng.choice(lengths)
@@ -121,7 +124,7 @@ class Pools:
         """The low 80 bits of an address: a subnet id (mostly small) and an interface id
         (small, as numbered by hand, or random, as SLAAC picks)."""
         rng = self.rng
-        subnet = rng.randrange(256) if rng.random() < 0.8 else rng.getrandbits(16)
+        subnet = rng.randrange(256) if rng.random() < 0.5 else rng.getrandbits(16)
         iid = rng.randrange(1, 4096) if rng.random() < 0.6 else rng.getrandbits(64)
         return (subnet << 64) | iid
 
@@ -259,9 +262,9 @@ class Generator:
 
     def subnet_of(self, net, min_extra: int = 0):
         """A random subnet of net, mostly hosts and /24-/30 (never shorter than net + min_extra);
-        IPv6: mostly hosts and /56-/64."""
+        IPv6: the same shares one level down (a /64 for each /24, /96-/126 for /26-/30)."""
         if self.family == 6:
-            lengths = [p for p in (52, 56, 56, 60, 64, 64, 64, 64, 112, 120, 124, 128, 128, 128, 128)
+            lengths = [p for p in (52, 56, 64, 64, 64, 96, 112, 120, 124, 126, 128, 128, 128, 128)
                        if p >= net.prefixlen + min_extra] or [128]
             plen = self.rng.choice(lengths)
             value = int(net.network_address) | (self.rng.getrandbits(128 - net.prefixlen) if net.prefixlen < 128 else 0)
