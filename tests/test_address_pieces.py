@@ -129,6 +129,6 @@ def test_layout_carries_the_bounds():
     s = PacketSpace(order=layout)
     assert s.pieces["src6"] is not None and s.pieces["dst6"] is not None
     assert s.pieces["src4"] is None
-    # the rule's range is a range of whole pieces: no address bit below a piece's prefix
+    # the rule's range is a range of whole pieces: no address bit tested, piece numbers only
     support = s.bdd.support(s.match(rule.match))
     assert not any(v.startswith("src6_") and not v.startswith("src6_p") for v in support)
