@@ -119,7 +119,6 @@ class AddressPieces:
             n += _count_aligned_blocks(lo, hi)
         self.count = n
         self.bits = (n - 1).bit_length()
-        self._atom_of_bound = {b: i for i, b in enumerate(self.atoms)}
         self._ends = ends
 
     def locate(self, addr: int) -> tuple[int, int, int]:
@@ -147,8 +146,8 @@ class AddressPieces:
         space counts as the piece past the last one), else None."""
         if bound == 1 << self.width:
             return self.count
-        i = self._atom_of_bound.get(bound)
-        return None if i is None else self.first[i]
+        i = bisect.bisect_left(self.atoms, bound)
+        return self.first[i] if i < len(self.atoms) and self.atoms[i] == bound else None
 
     def span(self, j_lo: int, j_hi: int) -> int:
         """How many addresses pieces j_lo..j_hi hold."""
