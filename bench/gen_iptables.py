@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a large, realistic iptables-save ruleset for benchmarking fwlint.
 
-Usage: python bench/gen_iptables.py [N] [OUT] [--seed S]
+Usage: python bench/gen_iptables.py [N] [OUT] [--seed S] [--profile P] [--family 4|6]
 
 N (default 100,000) is the number of `-A` rules written, over two tables:
 
@@ -13,8 +13,15 @@ N (default 100,000) is the number of `-A` rules written, over two tables:
   comments, LOG, REJECT (with and without --reject-with), DROP, ACCEPT and RETURN;
 - nat: PREROUTING DNAT, POSTROUTING SNAT and MASQUERADE (about 3% of the rules).
 
-The output is deterministic for a given N and seed, and is accepted by
-`iptables-restore --test` (check: `python bench/run.py --validate-only`).
+`--family 6` writes an ip6tables-save file of the same shape: prefixes from /16 to /128
+(mostly /48 sites, /56 and /64 subnets and /128 hosts of a few ULA and documentation sites
+that repeat), `-p ipv6-icmp` with ICMPv6 types, `--reject-with icmp6-*`, the neighbour
+discovery rules every IPv6 INPUT chain has, and an IPv6 nat table (SNAT, DNAT to
+`[address]:port`, MASQUERADE).
+
+The output is deterministic for a given N, seed, profile and family, and is accepted by
+`iptables-restore --test` (`ip6tables-restore --test` for family 6; check: `python
+bench/run.py --validate-only`).
 """
 
 from __future__ import annotations
@@ -38,6 +45,18 @@ ICMP_TYPES = ["echo-request", "echo-reply", "destination-unreachable", "time-exc
               "parameter-problem", "fragmentation-needed", "port-unreachable"]
 REJECT_WITH = ["icmp-port-unreachable", "icmp-host-prohibited", "icmp-net-unreachable",
                "icmp-admin-prohibited"]
+# IPv6 counterparts (ip6tables spells ICMPv6 types and reject messages its own way)
+ICMP6_TYPES = ["echo-request", "echo-reply", "destination-unreachable", "time-exceeded",
+               "parameter-problem", "packet-too-big", "port-unreachable"]
+REJECT6_WITH = ["icmp6-port-unreachable", "icmp6-adm-prohibited", "icmp6-no-route",
+                "icmp6-addr-unreachable"]
+# the sites IPv6 addresses are drawn from: a few ULA /48s and documentation /48s, so that
+# prefixes and hosts repeat and nest as they do in a real IPv6 deployment
+ULA_SITES = [0xFD00_0000_0000 | (0x1C3A_55 << 16) | k for k in range(8)] + \
+    [0xFD7E_2B91_0400 | k for k in range(4)]
+DOC_SITES = [0x2001_0DB8_0000 | k for k in range(0, 0x40, 4)]
+FAMILIES = (4, 6)
+
 TEAMS = ["web", "db", "mail", "dns", "backup", "mon", "ldap", "vpn", "ci", "k8s", "storage", "voip"]
 WORDS = ["allow", "permit", "legacy", "temp", "migration", "vendor", "audit", "ops", "ticket",
          "review", "partner", "lab", "prod", "staging"]
@@ -46,9 +65,12 @@ WORDS = ["allow", "permit", "legacy", "temp", "migration", "vendor", "audit", "o
 class Pools:
     """Addresses and ports drawn from pools, so that values repeat as in real rulesets."""
 
-    def __init__(self, rng: random.Random, n: int) -> None:
+    def __init__(self, rng: random.Random, n: int, family: int = 4) -> None:
         self.rng = rng
         size = max(50, min(20000, n // 5))
+        if family == 6:
+            self._init6(size)
+            return
         nets = set()
         # mostly hosts and small subnets; broad prefixes are rare (as in real rulesets,
         # where a /8 early in a chain would shadow most of what follows)
@@ -73,6 +95,39 @@ class Pools:
         self.nets = sorted(nets)
         self.hosts = [str(ipaddress.IPv4Address(rng.getrandbits(24) | (10 << 24))) for _ in range(max(20, size // 4))]
 
+    def _init6(self, size: int) -> None:
+        """IPv6 pools: /48 sites that repeat, subnets with small ids (as people number
+        them), hosts with small or random interface ids; broad prefixes rare."""
+        rng = self.rng
+        # the IPv4 pools' shape one level down: /16 and /32 (all of a ULA's or the
+        # documentation sites) as rare as the IPv4 /8 and /12, sites and their /52 and /56
+        # as /16 to /22, a /64 for each /24, hosts for hosts
+        lengths = [16] + [32] + [40] + [48] * 3 + [52] * 3 + [56] * 3 + [64] * 24 + \
+            [96, 112, 120, 124, 126] * 2 + [128] * 30
+        nets = set()
+        while len(nets) < size:
+            plen = rng.choice(lengths)
+            r = rng.random()
+            if r < 0.55:
+                site = rng.choice(ULA_SITES)
+            elif r < 0.75:
+                site = rng.choice(DOC_SITES)
+            else:  # somebody else's global site, in 2000::/5
+                site = ((0x2000 + rng.getrandbits(11)) << 32) | rng.getrandbits(32)
+            value = (site << 80) | self.host_bits()
+            nets.add(ipaddress.IPv6Network((value & ~((1 << (128 - plen)) - 1), plen)))
+        self.nets = sorted(nets)
+        self.hosts = [str(ipaddress.IPv6Address((rng.choice(ULA_SITES) << 80) | self.host_bits()))
+                      for _ in range(max(20, size // 4))]
+
+    def host_bits(self) -> int:
+        """The low 80 bits of an address: a subnet id (mostly small) and an interface id
+        (small, as numbered by hand, or random, as SLAAC picks)."""
+        rng = self.rng
+        subnet = rng.randrange(256) if rng.random() < 0.5 else rng.getrandbits(16)
+        iid = rng.randrange(1, 4096) if rng.random() < 0.6 else rng.getrandbits(64)
+        return (subnet << 64) | iid
+
     def net(self) -> str:
         net = self.rng.choice(self.nets)
         return str(net.network_address) + "/" + str(net.prefixlen)
@@ -87,8 +142,8 @@ class Scope:
     do in real rulesets, where a chain per subnet or per interface holds that subnet's rules)."""
 
     root: str  # the built-in chain the jumps start from
-    src: ipaddress.IPv4Network | None = None
-    dst: ipaddress.IPv4Network | None = None
+    src: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    dst: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
     iface: str | None = None
     proto: str | None = None
     subnets: list = field(default_factory=list)  # the addresses this chain's rules use
@@ -116,13 +171,22 @@ class Generator:
     every rule (random source-port lists, interfaces and states everywhere): the worst case
     for a BDD, kept for the scaling table."""
 
-    def __init__(self, n: int, seed: int, profile: str = "realistic") -> None:
+    def __init__(self, n: int, seed: int, profile: str = "realistic", family: int = 4) -> None:
         if profile not in PROFILES:
             raise ValueError(f"profile must be one of {PROFILES}")
+        if family not in FAMILIES:
+            raise ValueError(f"family must be one of {FAMILIES}")
         self.n = n
         self.rng = random.Random(seed)
-        self.pools = Pools(self.rng, n)
+        self.family = family
+        self.pools = Pools(self.rng, n, family)
         self.profile = profile
+        # the words that differ between iptables and ip6tables
+        self.icmp = "icmp" if family == 4 else "ipv6-icmp"
+        self.icmp_match = "-m icmp --icmp-type" if family == 4 else "-m icmp6 --icmpv6-type"
+        self.icmp_types = ICMP_TYPES if family == 4 else ICMP6_TYPES
+        self.reject_with = REJECT_WITH if family == 4 else REJECT6_WITH
+        self.bits = 32 if family == 4 else 128
         self._chain_pools: dict[str, tuple[list[str], list[str], list[str]]] = {}
 
     def chain_pool(self, chain: str, scope: Scope | None) -> tuple[list[str], list[str], list[str]]:
@@ -172,7 +236,7 @@ class Generator:
         if r < 0.9:
             parts.append(rng.choice(ports))
         elif r < 0.95:
-            parts.append("-p icmp -m icmp --icmp-type echo-request")
+            parts.append(f"-p {self.icmp} {self.icmp_match} echo-request")
         if rng.random() < 0.3:
             parts.append("-m conntrack --ctstate NEW")
         if rng.random() < 0.4:
@@ -183,15 +247,28 @@ class Generator:
         elif r < 0.88:
             parts.append("-j DROP")
         elif r < 0.93:
-            parts.append("-j REJECT --reject-with icmp-port-unreachable")
+            parts.append(f"-j REJECT --reject-with {self.reject_with[0]}")
         else:
             parts.append(f'-j LOG --log-prefix "{rng.choice(TEAMS)}-seen: "')
         return " ".join(parts)
 
     # ------------------------------------------------------------------ pieces of a rule
 
-    def subnet_of(self, net: ipaddress.IPv4Network, min_extra: int = 0) -> ipaddress.IPv4Network:
-        """A random subnet of net, mostly hosts and /24-/30 (never shorter than net + min_extra)."""
+    def network(self, value: int, plen: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+        """The prefix of this family holding value, of length plen."""
+        full = (1 << self.bits) - 1
+        value &= ~((1 << (self.bits - plen)) - 1) & full
+        return ipaddress.IPv4Network((value, plen)) if self.family == 4 else ipaddress.IPv6Network((value, plen))
+
+    def subnet_of(self, net, min_extra: int = 0):
+        """A random subnet of net, mostly hosts and /24-/30 (never shorter than net + min_extra);
+        IPv6: the same shares one level down (a /64 for each /24, /96-/126 for /26-/30)."""
+        if self.family == 6:
+            lengths = [p for p in (52, 56, 64, 64, 64, 96, 112, 120, 124, 126, 128, 128, 128, 128)
+                       if p >= net.prefixlen + min_extra] or [128]
+            plen = self.rng.choice(lengths)
+            value = int(net.network_address) | (self.rng.getrandbits(128 - net.prefixlen) if net.prefixlen < 128 else 0)
+            return self.network(value, plen)
         lengths = [p for p in (20, 22, 24, 24, 24, 26, 27, 28, 29, 30, 32, 32, 32, 32)
                    if p >= net.prefixlen + min_extra] or [32]
         plen = self.rng.choice(lengths)
@@ -208,7 +285,9 @@ class Generator:
                 # a chain per server network (or per zone interface), as real large rulesets
                 # are organised: every top-level chain is entered for its own networks
                 r = 0.5 if r < 0.8 else 0.8
-            if r < 0.4:
+            if self.family == 6:
+                self.scope6(sc, r)
+            elif r < 0.4:
                 net = ipaddress.IPv4Network(self.pools.net())
                 if rng.random() < 0.5 and net.prefixlen >= 16:
                     sc.src = net.supernet(new_prefix=16)
@@ -224,14 +303,16 @@ class Generator:
         else:
             sc = Scope(parent_scope.root, parent_scope.src, parent_scope.dst, parent_scope.iface,
                        parent_scope.proto)
-            if sc.src is not None and sc.src.prefixlen <= 24 and rng.random() < 0.6:
-                sc.src = ipaddress.IPv4Network((int(sc.src.network_address) |
-                                                (rng.getrandbits(4) << (28 - sc.src.prefixlen)),
-                                                sc.src.prefixlen + 4))
-            elif sc.dst is not None and sc.dst.prefixlen <= 24 and rng.random() < 0.6:
-                sc.dst = ipaddress.IPv4Network((int(sc.dst.network_address) |
-                                                (rng.getrandbits(4) << (28 - sc.dst.prefixlen)),
-                                                sc.dst.prefixlen + 4))
+            # a nested chain narrows its parent's prefix by 4 bits (IPv4 down to /28, IPv6 /68)
+            narrowest = 24 if self.family == 4 else 64
+            if sc.src is not None and sc.src.prefixlen <= narrowest and rng.random() < 0.6:
+                sc.src = self.network(int(sc.src.network_address) |
+                                      (rng.getrandbits(4) << (self.bits - 4 - sc.src.prefixlen)),
+                                      sc.src.prefixlen + 4)
+            elif sc.dst is not None and sc.dst.prefixlen <= narrowest and rng.random() < 0.6:
+                sc.dst = self.network(int(sc.dst.network_address) |
+                                      (rng.getrandbits(4) << (self.bits - 4 - sc.dst.prefixlen)),
+                                      sc.dst.prefixlen + 4)
             elif sc.proto is None:
                 sc.proto = rng.choice(["tcp", "tcp", "udp"])
         # the addresses this chain's rules use: a few, repeated
@@ -242,6 +323,24 @@ class Generator:
             elif sc.dst is not None:
                 sc.subnets.append(("d", self.subnet_of(sc.dst)))
         return sc
+
+    def scope6(self, sc: Scope, r: float) -> None:
+        """The scope of a top-level IPv6 chain: a client site (/48), a server network (/56 of
+        one of our sites) or an interface, in the IPv4 scopes' proportions."""
+        rng = self.rng
+        if r < 0.4:
+            net = ipaddress.IPv6Network(self.pools.net())
+            if rng.random() < 0.5 and net.prefixlen >= 48:
+                sc.src = net.supernet(new_prefix=48)
+            else:
+                sc.src = self.network(rng.choice(ULA_SITES) << 80, 48)
+        elif r < 0.7:
+            site = self.network(rng.choice(ULA_SITES + DOC_SITES) << 80, 48)
+            sc.dst = self.subnet_of(site, 4)
+            if sc.dst.prefixlen > 56:
+                sc.dst = sc.dst.supernet(new_prefix=56)
+        elif r < 0.85:
+            sc.iface = rng.choice(IFACES + IFACE_WILDCARDS)
 
     def addr(self, flag: str) -> str:
         neg = "! " if self.rng.random() < 0.01 else ""
@@ -310,7 +409,7 @@ class Generator:
                 return "-j REJECT --reject-with tcp-reset"
             if self.rng.random() < 0.3:
                 return "-j REJECT"
-            return f"-j REJECT --reject-with {self.rng.choice(REJECT_WITH)}"
+            return f"-j REJECT --reject-with {self.rng.choice(self.reject_with)}"
         if r < 0.94:
             prefix = f"{self.rng.choice(TEAMS)}-{self.rng.choice(['drop', 'acc', 'rej', 'seen'])}: "
             return f'-j LOG --log-prefix "{prefix}" --log-level {self.rng.choice([4, 6, 7])}'
@@ -347,15 +446,15 @@ class Generator:
             proto = scope.proto
         else:
             r = rng.random()
-            proto = "tcp" if r < 0.6 else "udp" if r < 0.82 else "icmp" if r < 0.92 else ""
+            proto = "tcp" if r < 0.6 else "udp" if r < 0.82 else self.icmp if r < 0.92 else ""
         if proto:
             parts.append(f"-p {proto}")
         if proto in ("tcp", "udp") and rng.random() < 0.9:
             parts.append(self.ports(proto))
             if proto == "tcp" and rng.random() < 0.05:
                 parts.append("-m tcp --tcp-flags FIN,SYN,RST,ACK SYN")
-        elif proto == "icmp" and rng.random() < 0.7:
-            parts.append(f"-m icmp --icmp-type {rng.choice(ICMP_TYPES)}")
+        elif proto == self.icmp and rng.random() < 0.7:
+            parts.append(f"{self.icmp_match} {rng.choice(self.icmp_types)}")
         if rng.random() < 0.35:
             parts.append(self.state(builtin))
         if rng.random() < 0.4:
@@ -383,9 +482,17 @@ class Generator:
                         "-A FORWARD -m conntrack --ctstate INVALID -j DROP"],
             "OUTPUT": ["-A OUTPUT -o lo -j ACCEPT"],
         }
+        if self.family == 6:
+            # ICMPv6 echo (type 128), and neighbour and router discovery, without which an
+            # IPv6 host is cut off
+            head["INPUT"][3:] = [
+                "-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 128 -m limit --limit 5/sec -j ACCEPT",
+                *(f"-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type {t} -m hl --hl-eq 255 -j ACCEPT"
+                  for t in ("neighbour-solicitation", "neighbour-advertisement", "router-advertisement"))]
         tail = {
             "INPUT": ['-A INPUT -m limit --limit 10/min -j LOG --log-prefix "INPUT drop: " --log-level 4',
-                      "-A INPUT -j REJECT --reject-with icmp-host-prohibited"],
+                      "-A INPUT -j REJECT --reject-with "
+                      + ("icmp-host-prohibited" if self.family == 4 else "icmp6-adm-prohibited")],
             "FORWARD": ['-A FORWARD -j LOG --log-prefix "FORWARD drop: "', "-A FORWARD -j DROP"],
             "OUTPUT": [],
         }
@@ -430,7 +537,8 @@ class Generator:
                 # a conditional early return in place of the last rule (the count stays N)
                 rules[-1] = f"-A {name} -s {self.pools.net()} -j RETURN"
 
-        out.write("# Generated by fwlint bench/gen_iptables.py (seeded; not a real configuration)\n")
+        tool = "bench/gen_iptables.py" + (" --family 6, ip6tables-save" if self.family == 6 else "")
+        out.write(f"# Generated by fwlint {tool} (seeded; not a real configuration)\n")
         out.write("*filter\n")
         out.write(":INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n")
         for c in chains:
@@ -459,13 +567,14 @@ class Generator:
             parts = ["-A PREROUTING"]
             if rng.random() < 0.3:
                 parts.append(f"-s {self.pools.net()}")
-            parts.append(f"-d {self.pools.host()}/32")
+            parts.append(f"-d {self.pools.host()}/{self.bits}")
             if rng.random() < 0.6:
                 parts.append(f"-i {rng.choice(['eth0', 'eth1', 'bond0'])}")
             parts.append(f"-p {proto} -m {proto} --dport {ext}")
             if rng.random() < 0.3:
                 parts.append(self.comment())
-            parts.append(f"-j DNAT --to-destination {self.pools.host()}:{port}")
+            to = f"{self.pools.host()}:{port}" if self.family == 4 else f"[{self.pools.host()}]:{port}"
+            parts.append(f"-j DNAT --to-destination {to}")
             out.write(" ".join(parts) + "\n")
         for _ in range(n_snat):
             parts = ["-A POSTROUTING", f"-s {self.pools.net()}"]
@@ -484,9 +593,9 @@ class Generator:
 MIN_RULES = 50  # below this the fixed head and tail of the chains would not fit
 
 
-def generate(n: int, path: str, seed: int = 2013, profile: str = "realistic") -> None:
+def generate(n: int, path: str, seed: int = 2013, profile: str = "realistic", family: int = 4) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as out:
-        Generator(n, seed, profile).write(out)
+        Generator(n, seed, profile, family).write(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -496,13 +605,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2013)
     ap.add_argument("--profile", choices=PROFILES, default="realistic",
                     help="realistic (default) or adversarial (every field random: a BDD worst case)")
+    ap.add_argument("--family", type=int, choices=FAMILIES, default=4,
+                    help="4 (default): iptables-save; 6: ip6tables-save of the same shape")
     args = ap.parse_args(argv)
     if args.n < MIN_RULES:
         ap.error(f"N must be at least {MIN_RULES}")
     if args.out == "-":
-        Generator(args.n, args.seed, args.profile).write(sys.stdout)
+        Generator(args.n, args.seed, args.profile, args.family).write(sys.stdout)
     else:
-        generate(args.n, args.out, args.seed, args.profile)
+        generate(args.n, args.out, args.seed, args.profile, args.family)
     return 0
 
 

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linter import model as m
-from linter.space import IfaceDomain, PacketSpace
+from linter.space import AddressPieces, IfaceDomain, PacketSpace, _aligned_blocks, _count_aligned_blocks
 
 # --------------------------------------------------------------------------- the small domain
 
@@ -401,9 +401,12 @@ ALL_FIELDS = (m.FAMILY, m.SRC, m.DST, m.PROTO, m.SPORT, m.DPORT, m.ICMP, m.TCP_F
 
 
 
-def check_group(g: Group, e1: Expr, e2: Expr, base: Raw) -> None:
+def check_group(g: Group, e1: Expr, e2: Expr, base: Raw, addresses: dict | None = None) -> None:
+    """The engine against brute force on group g; with `addresses`, the engine encodes
+    addresses by the pieces of those bounds, and must also give the witnesses of the plain
+    encoding."""
     patterns = iface_names_in(e1) | iface_names_in(e2) | {base[m.IN_IFACE], base[m.OUT_IFACE]}
-    space = PacketSpace(interfaces=sorted(patterns), widths=WIDTHS)
+    space = PacketSpace(interfaces=sorted(patterns), widths=WIDTHS, addresses=addresses)
     names = probe_names(patterns)
     a, b = build(space, e1), build(space, e2)
     nodes = {
@@ -458,6 +461,13 @@ def check_group(g: Group, e1: Expr, e2: Expr, base: Raw) -> None:
     # the opaque conditions the set depends on (flipping the key changes a valid packet)
     assert set(space.depends_on_opaque(a)) == {f"opaque {k}" for k in depends}
     w = space.witness(a)
+    if addresses is not None:
+        plain = PacketSpace(interfaces=sorted(patterns), widths=WIDTHS)
+        pa = build(plain, e1)
+        assert w == plain.witness(pa), "the witness depends on the encoding of addresses"
+        if members:
+            preferred = to_packet(members[len(members) // 2])
+            assert space.witness(a, prefer=preferred) == plain.witness(pa, prefer=preferred)
     if not any_a:
         assert w is None
         return
@@ -500,6 +510,39 @@ def group_test(g: Group) -> Callable:
 
 
 test_algebra_addresses = group_test(ADDR)
+
+
+def address_bounds_in(x, out: dict[int, set[int]]) -> dict[int, set[int]]:
+    """The bounds of every address range of an expression (as `space.address_bounds`)."""
+    if isinstance(x, m.AddrCond):
+        for fam, lo, hi in x.ranges:
+            out.setdefault(fam, set()).update((lo, hi + 1))
+    elif isinstance(x, m.AnyCond):
+        for alt in x.alternatives:
+            address_bounds_in(alt, out)
+    elif isinstance(x, m.Match):
+        for c in x.conds:
+            address_bounds_in(c, out)
+    elif isinstance(x, tuple):
+        for y in x[1:]:
+            address_bounds_in(y, out)
+    return out
+
+
+@SETTINGS
+@given(data=st.data())
+def test_algebra_addresses_by_pieces(data) -> None:
+    """Addresses encoded by pieces: the partition of e1's bounds (e1 whole pieces, e2's
+    ranges may cut them), or of random bounds (both cut pieces, or a single piece)."""
+    e1 = data.draw(expr(ADDR.fields), label="e1")
+    e2 = data.draw(expr(ADDR.fields), label="e2")
+    if data.draw(st.booleans(), label="bounds of e1"):
+        addresses = address_bounds_in(e1, {})
+    else:
+        addresses = {fam: set(data.draw(st.lists(st.integers(0, 1 << ADDR_WIDTH[fam]), max_size=4)))
+                     for fam in (4, 6)}
+    base = data.draw(background(probe_names({""})), label="background")
+    check_group(ADDR, e1, e2, base, addresses)
 test_algebra_ports = group_test(PORTS)
 test_algebra_flags_icmp = group_test(FLAGS)
 test_algebra_state = group_test(STATE)
@@ -543,6 +586,86 @@ def test_point_and_witness_roundtrip(data) -> None:
             assert space.ifaces.element_of(wr[f]) == space.ifaces.element_of(r[f])
         else:
             assert wr[f] == r[f], (f, w, r)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_point_and_witness_roundtrip_by_pieces(data) -> None:
+    """As above, with addresses encoded by pieces of random bounds (the packet's addresses
+    mostly inside a piece: its own bits below the prefix are then what tells it apart)."""
+    names = probe_names(["eth0"])
+    bounds = {fam: data.draw(st.lists(st.integers(0, 1 << ADDR_WIDTH[fam]), max_size=5)) for fam in (4, 6)}
+    space = PacketSpace(interfaces=["eth0"], widths=WIDTHS, addresses=bounds)
+    r = normalize(data.draw(background(names)))
+    p = to_packet(r)
+    pt = space.point(p)
+    assert space.contains(pt, p) is True
+    assert space.count(pt) == 1
+    assert space.count(~pt) == space.count(space.true) - 1
+    w = space.witness(pt)
+    assert w is not None and raw_of_witness(w) == {**raw_of_witness(p), m.IN_IFACE: w.in_iface,
+                                                   m.OUT_IFACE: w.out_iface}
+    # another address of the same piece is not in the point
+    other = m.Packet(**{**p.__dict__, "src": p.src ^ 1})
+    assert space.contains(pt, other) is False
+
+
+@settings(max_examples=200, deadline=None)
+@given(width=st.integers(1, 7), data=st.data())
+def test_address_pieces(width: int, data) -> None:
+    """The partition of bounds against brute force: every piece a prefix, no bound inside a
+    piece, pieces in address order covering the space once; locating an address, a piece's
+    start and the span of a run of pieces."""
+    top = 1 << width
+    bounds = data.draw(st.lists(st.integers(-2, top + 2), max_size=8))
+    ap = AddressPieces(width, bounds)
+    pieces = []
+    cuts = sorted({0, top} | {b for b in bounds if 0 < b < top})
+    for lo, hi in zip(cuts, cuts[1:]):
+        assert _count_aligned_blocks(lo, hi) == len(list(_aligned_blocks(lo, hi, width)))
+        pieces.extend(_aligned_blocks(lo, hi, width))
+    assert ap.count == len(pieces)
+    addr = 0
+    for j, (start, plen) in enumerate(pieces):
+        size = 1 << (width - plen)
+        assert start == addr and start % size == 0  # contiguous, aligned: a prefix
+        assert not any(start < b < start + size for b in bounds)
+        assert ap.piece(j) == (start, plen)
+        for a in range(start, start + size):
+            assert ap.locate(a) == (j, start, plen)
+        addr += size
+    assert addr == top
+    j_lo = data.draw(st.integers(0, ap.count - 1))
+    j_hi = data.draw(st.integers(j_lo, ap.count - 1))
+    assert ap.span(j_lo, j_hi) == sum(1 << (width - plen) for _, plen in pieces[j_lo:j_hi + 1])
+    for b in set(bounds) | {0, top}:
+        if 0 <= b <= top:
+            assert ap.bound_piece(b) == (ap.count if b == top else next(j for j, (s_, _) in enumerate(pieces) if s_ == b))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_membership_default_widths_by_pieces(data) -> None:
+    """The real widths with addresses by pieces: the bounds of some of the conditions plus
+    random ones (the others cut pieces, 128-bit ones included); membership at and around the
+    edges, and the same witness as the plain encoding."""
+    conds = tuple(data.draw(st.lists(full_cond(), min_size=1, max_size=4), label="conds"))
+    mt = m.Match(conds)
+    bounds: dict[int, set[int]] = {}
+    for c in conds[: data.draw(st.integers(0, len(conds)))]:
+        address_bounds_in(c, bounds)
+    for fam in (4, 6):
+        bounds.setdefault(fam, set()).update(
+            data.draw(st.lists(st.integers(0, 1 << FULL_ADDR[fam]), max_size=3), label=f"bounds {fam}"))
+    space = PacketSpace(addresses=bounds)
+    s = space.match(mt)
+    for r in data.draw(st.lists(full_packet(conds), min_size=1, max_size=40), label="packets"):
+        assert space.contains(s, to_packet(r)) == match_holds(mt, r, {}), r
+    plain = PacketSpace()
+    w = space.witness(s)
+    assert w == plain.witness(plain.match(mt))
+    if w is not None:
+        assert match_holds(mt, raw_of_witness(w), {})
 
 
 def test_count_full_domain() -> None:
