@@ -178,6 +178,29 @@ class AddressPieces:
         return last + (1 << (self.width - plen)) - start
 
 
+# CUDD's computed table ("cache") may grow to this many entries. Its default bound grows it
+# with the node table until it is most of the process's memory (1.26 GiB of a 15,000-rule
+# check), and a cache that large is slower, not faster (cache lines that miss): 2**20
+# entries (24 MiB) measured 640 MiB and 16% less CPU on the same check, same results.
+_CACHE_ENTRIES = 1 << 20
+_MEMORY_ESTIMATE = 1 << 28  # CUDD sizes its first tables from it: a small manager starts in 0.3 ms, not 9
+
+
+def _new_manager():
+    """A BDD manager: dynamic reordering off (fwlint chooses the order: `order_for`), the
+    cache bounded (`_CACHE_ENTRIES`), started small."""
+    try:
+        bdd = _bdd_mod.BDD(memory_estimate=_MEMORY_ESTIMATE, initial_cache_size=1 << 12)
+    except TypeError:  # pragma: no cover - the pure-Python backend takes no sizes
+        bdd = _bdd_mod.BDD()
+    try:
+        bdd.configure(reordering=False)
+        bdd.configure(max_cache_hard=_CACHE_ENTRIES)
+    except Exception:  # pragma: no cover - backends without the options
+        pass
+    return bdd
+
+
 class IfaceDomain:
     """Interface names as a finite domain.
 
@@ -264,11 +287,7 @@ class PacketSpace:
         if widths:
             self.widths.update(widths)
         self.ifaces = IfaceDomain(interfaces)
-        self.bdd = _bdd_mod.BDD()
-        try:
-            self.bdd.configure(reordering=False)
-        except Exception:  # pragma: no cover - backends without the option
-            pass
+        self.bdd = _new_manager()
         # blocks: every variable of a field (what callers quantify); _raw: the bits of its
         # value; _index: an address field's piece number, above its bits (None: plain bits)
         self.blocks: dict[str, Block] = {}
