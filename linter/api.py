@@ -119,6 +119,9 @@ class LintOptions:
     # called once per file of the run (walked, named or from the inventory) when it is done
     # with: progress(path, total files)
     progress: Callable[[str, int], None] | None = None
+    # worker processes for the files and the packs' per-device work (1: none, in this
+    # process; the command line's -j defaults to the usable cores)
+    jobs: int = 1
 
     def _rel(self, path: Path) -> str | None:
         from .config import relative_to_root
@@ -147,10 +150,78 @@ def _wanted(opts: LintOptions, rid: str) -> bool:
     return (opts.select is None or rid in opts.select) and rid not in opts.ignore
 
 
+@dataclass(frozen=True)
+class _FileTask:
+    """One file to read: as the walk or the command line gave it. Everything a worker process
+    needs is here or in _RunSettings (the run's confinement is a context variable, which does
+    not cross processes)."""
+
+    path: Path
+    explicit: bool  # named on the command line or by the inventory (not found by a walk)
+    platform: str | None
+    confinement: files.Confinement  # where its reads are confined
+
+
+@dataclass(frozen=True)
+class _RunSettings:
+    confinement: files.Confinement  # the run's (display paths, the platforms' own reads)
+    max_bytes: int | None
+    checks: tuple[str, ...]  # the FW checks to run on each device
+
+
+@dataclass
+class FileResult:
+    """What one file gave: an error (it cannot or may not be read), a skip (a walk found
+    something that is no configuration), or a device and the findings of its FW checks."""
+
+    error: str | None = None
+    skipped: str | None = None  # its display path
+    device: m.Device | None = None
+    findings: list = field(default_factory=list)
+
+
+def _read_one(task: _FileTask, max_bytes: int | None) -> FileResult:
+    """Read one file. Every file that cannot or may not be read is an error of the report
+    (exit 2); the other files are still read."""
+    path, confinement = task.path, task.confinement
+    try:
+        if not task.explicit:
+            if path.is_symlink() and path.is_dir():
+                confinement.resolve(path, what="symbolic link")  # refused when it leads outside
+                return FileResult(skipped=display_path(path))  # (its folder is walked where it lies)
+            head = files.open_head(path, confinement=confinement).decode("utf-8", "replace")
+            if task.platform is None and detect(head) is None:
+                return FileResult(skipped=display_path(path))  # not a firewall configuration
+        device = load(path, task.platform, named=task.explicit, max_bytes=max_bytes, confinement=confinement)
+    except InputError as e:
+        return FileResult(error=str(e))
+    return FileResult(device=device)
+
+
+def _size(task: _FileTask) -> int:
+    try:
+        return task.path.stat().st_size
+    except OSError:  # (said when it is read)
+        return 0
+
+
+def _check_file(item: tuple[_RunSettings, _FileTask]) -> FileResult:
+    """Read one file and run the FW checks on its device (in a worker process, or in this one)."""
+    settings, task = item
+    with files.confined(settings.confinement):
+        result = _read_one(task, settings.max_bytes)
+        if result.device is not None:
+            # each device with a packet space of its own: its memory is let go before the next
+            result.findings = run_checks(result.device, settings.checks)
+    return result
+
+
 def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Report:
     """Read every configuration under `paths` (and the inventory's devices), run the checks
     and the policy packs, and return the report. A pack or inventory that cannot be used
-    raises PolicyError before anything is read: nothing is half-applied."""
+    raises PolicyError before anything is read: nothing is half-applied. With
+    `options.jobs` > 1 the files (and the packs' per-device work) are spread over worker
+    processes (linter/parallel.py); the report is the same."""
     opts = options or LintOptions()
     report = Report()
     from .checks import CHECKS
@@ -167,66 +238,86 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
         inventory = load_inventory(opts.inventory, packs)
 
     enabled = [c.ID for c in CHECKS if _wanted(opts, c.ID)]
-    seen: dict[str, m.Device] = {}
+
     def excluded(path: Path) -> bool:
         if opts.excluded(path):
             report.excluded.append(str(path))  # (said with -v)
             return True
         return False
 
-    todo = [(path, explicit, opts.platform_for(path), confinement)
+    todo = [_FileTask(path, explicit, opts.platform_for(path), confinement)
             for path, explicit, confinement in iter_files(paths, excluded if opts.exclude else None)]
     if inventory is not None:  # (its paths were confined when it was read)
-        todo += [(Path(p), True, entry.platform or opts.platform_for(Path(p)), files.current())
+        todo += [_FileTask(Path(p), True, entry.platform or opts.platform_for(Path(p)), files.current())
                  for entry in inventory.devices for p in entry.paths]
+    pack_paths = {p for e in inventory.devices for p in e.paths} if inventory is not None else set()
+
+    # a file is done when its checks have run, and, for a device of the inventory, its part
+    # of the packs too
+    waiting: list[str] = []
 
     def tick(path) -> None:
         if opts.progress is not None:
             opts.progress(str(path), len(todo))
 
-    def read(path: Path, explicit: bool, platform: str | None, confinement: files.Confinement) -> bool:
-        """Read one file; False when it gives no (new) device. Every file that cannot or may
-        not be read is an error of the report (exit 2), the others are still read."""
-        key = str(path)
-        if key in seen:
-            return False
-        try:
-            if not explicit:
-                if path.is_symlink() and path.is_dir():
-                    confinement.resolve(path, what="symbolic link")  # refused when it leads outside
-                    report.skipped.append(display_path(path))  # (its folder is walked where it lies)
-                    return False
-                head = files.open_head(path, confinement=confinement).decode("utf-8", "replace")
-                if platform is None and detect(head) is None:
-                    report.skipped.append(display_path(path))  # not a firewall configuration
-                    return False
-            device = load(path, platform, named=explicit, max_bytes=opts.max_file_bytes, confinement=confinement)
-        except InputError as e:
-            report.errors.append(str(e))
-            return False
-        seen[key] = device
-        report.devices.append(device)
-        report.diagnostics.extend(device.diagnostics)
-        return True
+    tasks = list(dict.fromkeys(todo))  # (a file given twice the same way is read once)
+    entries: dict[_FileTask, int] = {}
+    for t in todo:
+        entries[t] = entries.get(t, 0) + 1
 
-    for path, explicit, platform, confinement in todo:
-        if not read(path, explicit, platform, confinement):
-            tick(path)  # (a device's file is done when its checks have run)
+    def arrived(i: int, result: FileResult) -> None:
+        task = tasks[i]
+        for _ in range(entries[task]):
+            if result.device is not None and str(task.path) in pack_paths:
+                waiting.append(str(task.path))
+            else:
+                tick(task.path)
+
+    settings = _RunSettings(files.current(), opts.max_file_bytes, tuple(enabled))
+    from . import parallel
+
+    if opts.jobs > 1:  # the largest files first: a large file last would leave the other workers idle
+        tasks.sort(key=_size, reverse=True)
+    results = dict(zip(tasks, parallel.run(_check_file, [(settings, t) for t in tasks], opts.jobs,
+                                           label=lambda item: display_path(item[1].path), on_result=arrived)))
+    # the files in the order given, as one process reading them one after the other
+    seen: dict[str, m.Device] = {}
+    checked: dict[str, list] = {}
+    for task in todo:
+        key = str(task.path)
+        if key in seen:
+            continue
+        result = results[task]
+        if result.error is not None:
+            report.errors.append(result.error)
+        elif result.skipped is not None:
+            report.skipped.append(result.skipped)
+        else:
+            seen[key] = result.device
+            checked[key] = result.findings
+            report.devices.append(result.device)
+            report.diagnostics.extend(result.device.diagnostics)
     evaluated_paths: set[str] = set()
     if inventory is not None:
         from .policy.evaluate import evaluate
 
         evaluated = {p: d for p, d in seen.items() if any(p in e.paths for e in inventory.devices)}
         evaluated_paths = {s.path for d in evaluated.values() for s in d.stats}
-        evaluation = evaluate(packs, inventory, evaluated)
+
+        def device_done(path: str) -> None:
+            while path in waiting:
+                waiting.remove(path)
+                tick(path)
+
+        evaluation = evaluate(packs, inventory, evaluated, workers=opts.jobs, on_device=device_done)
         report.findings.extend(f for f in evaluation.findings if _wanted(opts, f.id))
         report.not_checked.extend(evaluation.not_checked)
         report.notes.extend(evaluation.notes)
         report.policies.extend(pk.id for pk in packs)
-    for key, device in seen.items():
-        # each device with a packet space of its own: its memory is let go before the next
-        report.findings.extend(run_checks(device, enabled))
-        tick(key)
+        for path in list(waiting):  # (devices that no flow crosses)
+            tick(path)
+    for key in seen:
+        report.findings.extend(checked[key])
     if opts.severity:  # the project's severity overrides, after every finding is made
         report.findings = [f if opts.severity.get(f.id, f.severity) == f.severity
                            else dataclasses.replace(f, severity=opts.severity[f.id]) for f in report.findings]
