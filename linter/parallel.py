@@ -75,8 +75,7 @@ def _describe_exit(code: int | None) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        hint = " (SIGKILL: often the out-of-memory killer)" if -code == signal.SIGKILL else ""
-        return f"it was killed by {name}{hint}"
+        return f"killed by {name}" + (", as the out-of-memory killer does" if -code == signal.SIGKILL else "")
     return f"it exited with status {code}"
 
 
