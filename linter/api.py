@@ -60,6 +60,13 @@ def load(path: str | Path, platform: str | None = None, *, named: bool = True,
          max_bytes: int | None = None, confinement: files.Confinement | None = None) -> m.Device:
     """Parse one configuration file into the normalized model. `named`: the user gave this
     path (a path that a file of the checkout or a walk found is confined to the root)."""
+    shown, data = _read_config(path, named=named, max_bytes=max_bytes, confinement=confinement)
+    return _parse(shown, data, platform)
+
+
+def _read_config(path: str | Path, *, named: bool, max_bytes: int | None,
+                 confinement: files.Confinement | None) -> tuple[str, bytes]:
+    """(the path as outputs show it, the bytes of the configuration as UTF-8)."""
     p = Path(path)
     if p.is_dir() and not p.is_symlink():
         raise InputError(f"{display_path(p)}: is a directory (give a file, or use `fwlint check DIR`)")
@@ -69,6 +76,10 @@ def load(path: str | Path, platform: str | None = None, *, named: bool = True,
         data = files.transcode(data)  # (UTF-16 with its byte order mark is read exactly)
     except InputError as e:
         raise InputError(f"{shown}: {e}") from None
+    return shown, data
+
+
+def _parse(shown: str, data: bytes, platform: str | None) -> m.Device:
     name = platform or detect(data[:65536].decode("utf-8", "replace"))
     if name is None:
         # not recognised: let the most likely parser report located diagnostics
@@ -122,6 +133,9 @@ class LintOptions:
     # worker processes for the files and the packs' per-device work (1: none, in this
     # process; the command line's -j defaults to the usable cores)
     jobs: int = 1
+    # keep per-file results between runs (linter/resultcache.py; the command line's default,
+    # --no-cache turns it off)
+    cache: bool = False
 
     def _rel(self, path: Path) -> str | None:
         from .config import relative_to_root
@@ -167,6 +181,7 @@ class _RunSettings:
     confinement: files.Confinement  # the run's (display paths, the platforms' own reads)
     max_bytes: int | None
     checks: tuple[str, ...]  # the FW checks to run on each device
+    cache: Path | None = None  # the results kept between runs (linter/resultcache.py), or none
 
 
 @dataclass
@@ -180,9 +195,10 @@ class FileResult:
     findings: list = field(default_factory=list)
 
 
-def _read_one(task: _FileTask, max_bytes: int | None) -> FileResult:
-    """Read one file. Every file that cannot or may not be read is an error of the report
-    (exit 2); the other files are still read."""
+def _read_one(task: _FileTask, max_bytes: int | None) -> FileResult | tuple[str, bytes]:
+    """Read one file: (its display path, its bytes), or the FileResult of a file that gives
+    no device. Every file that cannot or may not be read is an error of the report (exit 2);
+    the other files are still read."""
     path, confinement = task.path, task.confinement
     try:
         if not task.explicit:
@@ -192,10 +208,9 @@ def _read_one(task: _FileTask, max_bytes: int | None) -> FileResult:
             head = files.open_head(path, confinement=confinement).decode("utf-8", "replace")
             if task.platform is None and detect(head) is None:
                 return FileResult(skipped=display_path(path))  # not a firewall configuration
-        device = load(path, task.platform, named=task.explicit, max_bytes=max_bytes, confinement=confinement)
+        return _read_config(path, named=task.explicit, max_bytes=max_bytes, confinement=confinement)
     except InputError as e:
         return FileResult(error=str(e))
-    return FileResult(device=device)
 
 
 def _size(task: _FileTask) -> int:
@@ -206,14 +221,40 @@ def _size(task: _FileTask) -> int:
 
 
 def _check_file(item: tuple[_RunSettings, _FileTask]) -> FileResult:
-    """Read one file and run the FW checks on its device (in a worker process, or in this one)."""
+    """Read one file and run the FW checks on its device (in a worker process, or in this
+    one), or take both from the results kept for the same bytes in the same setting."""
     settings, task = item
     with files.confined(settings.confinement):
-        result = _read_one(task, settings.max_bytes)
-        if result.device is not None:
-            # each device with a packet space of its own: its memory is let go before the next
-            result.findings = run_checks(result.device, settings.checks)
-    return result
+        got = _read_one(task, settings.max_bytes)
+        if isinstance(got, FileResult):
+            return got
+        shown, data = got
+        entry = None
+        if settings.cache is not None:
+            from . import resultcache
+
+            conf = settings.confinement
+            entry = resultcache.key(data, shown, task.platform,
+                                    resultcache.RunKey(str(conf.root), conf.allow_outside, settings.checks))
+            kept = resultcache.get(settings.cache, entry)
+            if kept is not None:
+                return FileResult(device=kept[0], findings=kept[1])
+        device = _parse(shown, data, task.platform)
+        # each device with a packet space of its own: its memory is let go before the next
+        findings = run_checks(device, settings.checks)
+        if entry is not None and resultcache.cacheable(device.platform, data):
+            resultcache.put(settings.cache, entry, device, findings)
+        return FileResult(device=device, findings=findings)
+
+
+def _results_folder(opts: LintOptions, inventory) -> Path | None:
+    """Where this run keeps per-file results: nowhere when asked so, with an inventory (the
+    packs look across devices), or where a file's owner cannot be checked."""
+    if not opts.cache or inventory is not None or not hasattr(os, "getuid"):
+        return None
+    from .cachedir import cache_dir
+
+    return cache_dir("results")
 
 
 def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Report:
@@ -273,13 +314,18 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
             else:
                 tick(task.path)
 
-    settings = _RunSettings(files.current(), opts.max_file_bytes, tuple(enabled))
+    cache = _results_folder(opts, inventory)
+    settings = _RunSettings(files.current(), opts.max_file_bytes, tuple(enabled), cache)
     from . import parallel
 
     if opts.jobs > 1:  # the largest files first: a large file last would leave the other workers idle
         tasks.sort(key=_size, reverse=True)
     results = dict(zip(tasks, parallel.run(_check_file, [(settings, t) for t in tasks], opts.jobs,
                                            label=lambda item: display_path(item[1].path), on_result=arrived)))
+    if cache is not None:
+        from . import resultcache
+
+        resultcache.trim(cache)
     # the files in the order given, as one process reading them one after the other
     seen: dict[str, m.Device] = {}
     checked: dict[str, list] = {}

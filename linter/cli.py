@@ -176,10 +176,12 @@ def main() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes for the files (and the devices of an inventory) [default: the usable "
                    "cores; 1: none]. The report is the same.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither use nor keep per-file results in the user's cache folder (also: FWLINT_NO_CACHE=1).")
 @_confinement_options
 def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
           baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed,
-          jobs, allow_outside_root, max_file_size):
+          jobs, no_cache, allow_outside_root, max_file_size):
     """Check firewall configurations: files, or directories to walk (optional with --inventory,
     whose devices are read). Settings come from .fwlint.yaml or [tool.fwlint] in pyproject.toml
     (see README: Configuration); flags win. Reads only inside the repository root and what
@@ -187,12 +189,12 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
     with _confined(allow_outside_root):
         _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
                baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed,
-               _max_bytes(max_file_size), jobs)
+               _max_bytes(max_file_size), jobs, no_cache)
 
 
 def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
            baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed, max_bytes,
-           jobs):
+           jobs, no_cache):
     try:
         sel = _ids(select)
         ign = _ids(ignore) or set()
@@ -217,6 +219,7 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
 
         jobs = usable_cores()
     opts.jobs = jobs
+    opts.cache = not no_cache
     try:
         with _progress() as opts.progress:
             report = api.lint(paths, opts)

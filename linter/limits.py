@@ -23,6 +23,10 @@ MAX_SIDE_FILE_BYTES = 4 * MiB
 MAX_GLOB_FILES = 10_000
 # nesting of YAML, TOML and JSON documents (mappings and lists inside each other)
 MAX_DOCUMENT_DEPTH = 64
+# per-file results kept in the user's cache folder (linter/resultcache.py): past this the
+# entries used longest ago are removed; an entry larger than a quarter of it is neither kept
+# nor loaded (a 5,000-rule file's entry is about 1 MiB)
+MAX_RESULT_CACHE_BYTES = 256 * MiB
 
 # --------------------------------------------------------------------------- expansion
 

@@ -1,0 +1,21 @@
+"""Settings every test shares."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_cache_folder(tmp_path_factory):
+    """fwlint's cache folder (built parsers) in a folder of this test session, for the tests
+    and the fwlint processes they start: a test run never reads nor writes the user's own
+    cache (~/.cache/fwlint). Tests about the cache point FWLINT_CACHE_DIR elsewhere."""
+    old = os.environ.get("FWLINT_CACHE_DIR")
+    os.environ["FWLINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("fwlint-cache"))
+    yield
+    if old is None:
+        os.environ.pop("FWLINT_CACHE_DIR", None)
+    else:
+        os.environ["FWLINT_CACHE_DIR"] = old
