@@ -333,3 +333,9 @@ def test_one_file_needs_no_worker(monkeypatch, tmp_path):
 
     monkeypatch.setattr(parallel, "_Worker", no_workers)
     assert _cli("check", str(cfg), "-j", "4")[0] == 1
+
+
+def test_the_pre_commit_hook_leaves_the_cores_to_fwlint():
+    """pre-commit's own parallel batches would each start -j workers: the hook is serial."""
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert hooks["fwlint"]["require_serial"] is True and "-j" not in hooks["fwlint"]["entry"]
