@@ -23,6 +23,7 @@ waits on the pipes and on the processes themselves.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -138,6 +139,28 @@ class _Worker:
         self.conn.close()
 
 
+def _start(ctx, jobs: int, initializer, initargs) -> list[_Worker]:
+    """`jobs` workers. A forked worker shares the parent's memory until either writes to it,
+    and the cyclic garbage collector writes to every object it walks: what the parent holds
+    is set aside (gc.freeze) while the workers are forked, so their collections leave it
+    alone (and unshared pages uncopied)."""
+    fresh = ctx.get_start_method() == "fork" and gc.get_freeze_count() == 0
+    if fresh:
+        gc.freeze()
+    started: list[_Worker] = []
+    try:
+        for _ in range(jobs):
+            started.append(_Worker(ctx, initializer, initargs))
+        return started
+    except BaseException:  # (Ctrl-C or a failed start: none is left behind)
+        for w in started:
+            w.stop(force=True)
+        raise
+    finally:
+        if fresh:
+            gc.unfreeze()  # (in this process only: the workers keep theirs set aside)
+
+
 def run(fn: Callable[[Any], Any], items: Sequence[Any], jobs: int, *,
         initializer: Callable[..., None] | None = None, initargs: tuple = (),
         label: Callable[[Any], str] = str,
@@ -160,7 +183,7 @@ def run(fn: Callable[[Any], Any], items: Sequence[Any], jobs: int, *,
     workers: list[_Worker] = []
     clean = False
     try:
-        workers = [_Worker(ctx, initializer, initargs) for _ in range(jobs)]
+        workers = _start(ctx, jobs, initializer, initargs)
         todo = iter(range(len(items)))
         busy: dict[Any, _Worker] = {}
         for w in workers:
