@@ -45,10 +45,9 @@ class _Group(click.Group):
         except RecursionError:  # a bug (every walk over input is meant to be iterative)
             if os.environ.get("FWLINT_DEBUG"):
                 raise
-            click.echo("fwlint: internal error: RecursionError: input nested deeper than fwlint could follow "
-                       "(please report it; FWLINT_DEBUG=1 shows where)", err=True)
-            sys.exit(2)
+            _recursion_error()
         except Exception as e:  # a bug: one line that says so, exit 2 (FWLINT_DEBUG=1 shows the traceback)
+            _from_a_worker(e)
             if os.environ.get("FWLINT_DEBUG"):
                 raise
             tb = e.__traceback__
@@ -58,6 +57,32 @@ class _Group(click.Group):
             click.echo(f"fwlint: internal error: {type(e).__name__}{where} (please report it; "
                        "FWLINT_DEBUG=1 shows the traceback)", err=True)
             sys.exit(2)
+
+
+def _recursion_error():
+    click.echo("fwlint: internal error: RecursionError: input nested deeper than fwlint could follow "
+               "(please report it; FWLINT_DEBUG=1 shows where)", err=True)
+    sys.exit(2)
+
+
+def _from_a_worker(e: Exception) -> None:
+    """What a worker process of `check -j N` ran into (linter/parallel.py), in the words this
+    process would use: a worker that died names its file; a bug in a worker is an internal
+    error like one here (FWLINT_DEBUG=1: the worker's traceback)."""
+    parallel = sys.modules.get("linter.parallel")  # (imported only when workers ran)
+    if parallel is None:
+        return
+    if isinstance(e, parallel.WorkerDied):
+        click.echo(f"fwlint: error: {files.printable(str(e))}", err=True)
+        sys.exit(2)
+    if isinstance(e, parallel.WorkerFailed):
+        if os.environ.get("FWLINT_DEBUG"):
+            click.echo(e.remote_traceback, err=True, nl=False)
+        elif e.recursion:
+            _recursion_error()
+        click.echo(f"fwlint: internal error: {e.type_name}{e.where} (in a worker process; please report it; "
+                   "FWLINT_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(2)
 
 
 def _confinement_options(command):
@@ -147,10 +172,15 @@ def main() -> None:
 @click.option("--sarif-include-suppressed", "sarif_include_suppressed", is_flag=True,
               help="With --format sarif: also the findings inline `fwlint: disable` directives suppress, "
                    "as results with their suppression and justification.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes for the files (and the devices of an inventory) [default: the usable "
+                   "cores; 1: none]. The report is the same.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither use nor keep per-file results in the user's cache folder (also: FWLINT_NO_CACHE=1).")
 @_confinement_options
 def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
           baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed,
-          allow_outside_root, max_file_size):
+          jobs, no_cache, allow_outside_root, max_file_size):
     """Check firewall configurations: files, or directories to walk (optional with --inventory,
     whose devices are read). Settings come from .fwlint.yaml or [tool.fwlint] in pyproject.toml
     (see README: Configuration); flags win. Reads only inside the repository root and what
@@ -158,11 +188,12 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
     with _confined(allow_outside_root):
         _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
                baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed,
-               _max_bytes(max_file_size))
+               _max_bytes(max_file_size), jobs, no_cache)
 
 
 def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
-           baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed, max_bytes):
+           baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed, max_bytes,
+           jobs, no_cache):
     try:
         sel = _ids(select)
         ign = _ids(ignore) or set()
@@ -182,6 +213,12 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
         click.echo("fwlint: error: --sarif-include-suppressed goes with --format sarif", err=True)
         sys.exit(2)
     opts.max_file_bytes = max_bytes
+    if jobs is None:
+        from .parallel import usable_cores
+
+        jobs = usable_cores()
+    opts.jobs = jobs
+    opts.cache = not no_cache
     try:
         with _progress() as opts.progress:
             report = api.lint(paths, opts)

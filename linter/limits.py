@@ -26,6 +26,10 @@ MAX_DOCUMENT_DEPTH = 64
 # a saved parser in the user's cache folder (linter/parsers.py; 20 KiB to 400 KiB): a larger
 # file is not one fwlint wrote, and is not loaded (the parser is built again)
 MAX_PARSER_CACHE_BYTES = 16 * MiB
+# per-file results kept in the user's cache folder (linter/resultcache.py): past this the
+# entries used longest ago are removed; an entry larger than a quarter of it is neither kept
+# nor loaded (a 5,000-rule file's entry is about 1 MiB)
+MAX_RESULT_CACHE_BYTES = 256 * MiB
 
 # --------------------------------------------------------------------------- expansion
 

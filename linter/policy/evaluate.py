@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .. import model as m
 from ..findings import Finding, Related, Result, stamp
@@ -385,35 +386,40 @@ class _Job:
     per_device: dict = field(default_factory=dict)  # restrict: path -> (cover, accepted)
 
 
-def evaluate(packs: list[Pack], inv: Inventory, devices: dict[str, m.Device]) -> Evaluation:
-    """Every applicable requirement of the packs, device by device."""
+def evaluate(packs: list[Pack], inv: Inventory, devices: dict[str, m.Device], workers: int = 1,
+             on_device: Callable[[str], None] | None = None) -> Evaluation:
+    """Every applicable requirement of the packs, device by device: with `workers` > 1, the
+    devices' own parts (each device's sets and the findings that rest on it alone) in worker
+    processes (linter/parallel.py), the same findings in the same order. `on_device(path)`
+    when a device's part is done."""
     ev = Evaluator(inv, devices)
     out = Evaluation()
-    jobs: list[_Job] = []
+    work: list[_Job] = []
     for pack in packs:
         for req in pack.requirements:
             if req.expect == "never" or not req.applies(inv.profile):
                 continue
             for flow, src, dst, ports, cs in _directions(ev, req, out):
-                jobs.append(_Job(req, flow, src, dst, ports, cs))
-    by_device: dict[str, list[tuple[_Job, Crossing]]] = {}
-    for job in jobs:
+                work.append(_Job(req, flow, src, dst, ports, cs))
+    by_device: dict[str, list[tuple[int, Crossing]]] = {}
+    for n, job in enumerate(work):
         for c in job.crossings:
-            by_device.setdefault(c.path, []).append((job, c))
-    altered: dict[str, set] = {}
-    for path, items in by_device.items():
-        ev.begin(path)
-        try:
-            for job, c in items:
-                kind = job.req.expect
-                if kind in ("allow", "unrestricted"):
-                    _allow(ev, job, c, out)
-                elif kind == "unaltered":
-                    _unaltered(ev, job, c, out, altered.setdefault(job.req.id, set()))
-                elif kind in ("restrict", "note-if-open"):
-                    _restrict_device(ev, job, c)
-        finally:
-            ev.end()
+            by_device.setdefault(c.path, []).append((n, c))
+    paths = list(by_device)
+    if workers > 1 and len(paths) > 1:
+        from .. import parallel
+
+        parts = parallel.run(_device_part_in_worker, paths, workers, initializer=_start_worker,
+                             initargs=(inv, devices, work, by_device), label=str,
+                             on_result=lambda i, _part: on_device(paths[i]) if on_device else None)
+        parts = [_imported(ev.space, part) for part in parts]
+    else:
+        parts = []
+        for path in paths:
+            parts.append(_device_part(ev, work, path, by_device[path]))
+            if on_device is not None:
+                on_device(path)
+    _merge(parts, paths, work, out)
     allowed: dict[int, object] = {}
     counts: dict[int, int] = {}
     # both directions of a flow between the same roles name the same pairs: list each once
@@ -422,7 +428,7 @@ def evaluate(packs: list[Pack], inv: Inventory, devices: dict[str, m.Device]) ->
         unique.setdefault((x["requirement"], x["flow"], x["reason"]), x)
     out.not_checked = list(unique.values())
     out.notes.extend(dict.fromkeys(ev.notes))
-    for job in jobs:
+    for job in work:
         if job.req.expect in ("restrict", "note-if-open"):
             key = id(job.req)
             if key not in allowed:
@@ -431,6 +437,148 @@ def evaluate(packs: list[Pack], inv: Inventory, devices: dict[str, m.Device]) ->
             if counts[key] >= MAX_PER_REQUIREMENT:
                 out.notes.append(f"{job.req.id}: more than {MAX_PER_REQUIREMENT} open flows; the first are reported")
     return out
+
+
+@dataclass
+class _DevicePart:
+    """What one device's part of the evaluation gives: its findings in the order found (each
+    unaltered finding with the (requirement, alteration) it reports: an alteration another
+    device already reported is not reported again), and, per restrict job, the header fields
+    of the flow that cross the device and of those it accepts."""
+
+    findings: list[tuple[Finding, tuple[str, m.Origin] | None]] = field(default_factory=list)
+    restrict: dict[int, tuple[object, object]] = field(default_factory=dict)
+    exported: tuple | None = None  # `restrict` as it crosses a process boundary (_export_sets)
+
+
+def _device_part(ev: Evaluator, work: list[_Job], path: str, items: list[tuple[int, Crossing]]) -> _DevicePart:
+    """Judge every crossing of one device (its sets live while they are judged and are let go
+    after it: memory stays that of one device)."""
+    part = _DevicePart()
+    s = ev.space
+    altered: dict[str, set] = {}
+    ev.begin(path)
+    try:
+        for n, c in items:
+            job = work[n]
+            kind = job.req.expect
+            found = Evaluation()
+            if kind in ("allow", "unrestricted"):
+                _allow(ev, job, c, found)
+                part.findings.extend((f, None) for f in found.findings)
+            elif kind == "unaltered":
+                _unaltered(ev, job, c, found, altered.setdefault(job.req.id, set()))
+                part.findings.extend((f, (job.req.id, f.origin)) for f in found.findings)
+            elif kind in ("restrict", "note-if-open"):
+                cover, acc = _restrict_device(ev, job, c)
+                was = part.restrict.get(n, (s.false, s.false))
+                part.restrict[n] = (was[0] | cover, was[1] | acc)
+    finally:
+        ev.end()
+    return part
+
+
+def _merge(parts: list[_DevicePart], paths: list[str], work: list[_Job], out: Evaluation) -> None:
+    """The devices' parts in device order, as one pass over the devices would have made them."""
+    reported: set[tuple[str, m.Origin]] = set()
+    for path, part in zip(paths, parts):
+        mine = set()
+        for f, key in part.findings:
+            if key is not None:
+                if key in reported:
+                    continue  # (an earlier device reported this alteration for this requirement)
+                mine.add(key)
+            out.findings.append(f)
+        reported |= mine
+        for n, sets in part.restrict.items():
+            work[n].per_device[path] = sets
+
+
+# ------------------------------------------------------------------ in a worker process
+
+_WORKER: tuple[Evaluator, list[_Job], dict] | None = None
+
+
+def _start_worker(inv: Inventory, devices: dict[str, m.Device], work: list[_Job], by_device: dict) -> None:
+    """A worker's own evaluator: a packet space of its own with the same interface names and
+    the same variable order as the parent's (both come from the same devices), so that a set
+    it exports means the same in the parent."""
+    global _WORKER
+    _WORKER = (Evaluator(inv, devices), work, by_device)
+
+
+def _device_part_in_worker(path: str) -> _DevicePart:
+    assert _WORKER is not None, "_start_worker first"
+    ev, work, by_device = _WORKER
+    part = _device_part(ev, work, path, by_device[path])
+    keys = list(part.restrict)
+    sets = [x for n in keys for x in part.restrict[n]]
+    part.exported = (keys, _export_sets(sets))
+    part.restrict = {}
+    return part
+
+
+def _imported(space: PacketSpace, part: _DevicePart) -> _DevicePart:
+    if part.exported is not None:
+        keys, table = part.exported
+        sets = _import_sets(space, table)
+        part.restrict = {n: (sets[2 * i], sets[2 * i + 1]) for i, n in enumerate(keys)}
+        part.exported = None
+    return part
+
+
+def _export_sets(roots: list) -> tuple[list[tuple[str, int, int]], list[int]]:
+    """BDDs as plain data: a table of nodes, each (variable, high edge, low edge), children
+    before parents, and an edge per root. An edge is 0 (true), 1 (false), or 2 * (k + 1) for
+    node k, plus 1 when complemented. A node stands for its regular (uncomplemented) function,
+    as both dd backends give children: a complemented edge complements the node's function.
+    Iterative (a BDD is as deep as it has variables: hundreds)."""
+    nodes: list[tuple[str, int, int]] = []
+    ids: dict[int, int] = {}  # regular node -> its index in `nodes`
+
+    def edge_of(u) -> int | None:
+        """The edge for u when its node is already in the table (or u is a constant)."""
+        if u == u.bdd.true:
+            return 0
+        if u == u.bdd.false:
+            return 1
+        k = ids.get(int(~u if u.negated else u))
+        return None if k is None else 2 * (k + 1) + (1 if u.negated else 0)
+
+    out = []
+    for root in roots:
+        stack = [root]
+        while stack:
+            u = stack[-1]
+            if edge_of(u) is not None:
+                stack.pop()
+                continue
+            high, low = edge_of(u.high), edge_of(u.low)
+            if high is None or low is None:
+                stack.extend(x for x, e in ((u.high, high), (u.low, low)) if e is None)
+                continue
+            ids[int(~u if u.negated else u)] = len(nodes)
+            nodes.append((u.var, high, low))
+            stack.pop()
+        out.append(edge_of(root))
+    return nodes, out
+
+
+def _import_sets(space: PacketSpace, table: tuple[list[tuple[str, int, int]], list[int]]) -> list:
+    """The sets of _export_sets, rebuilt in this space (the variables have the same names)."""
+    nodes, roots = table
+    bdd = space.bdd
+    built: list = []
+
+    def edge(e: int):
+        if e < 2:
+            return bdd.true if e == 0 else bdd.false
+        u = built[e // 2 - 1]
+        return ~u if e % 2 else u
+
+    for var, high, low in nodes:
+        built.append(bdd.ite(bdd.var(var), edge(high), edge(low)))
+    return [edge(e) for e in roots]
 
 
 def _result(req: Requirement, origin: m.Origin, text: str, witness, approximate: bool, related=()) -> Finding:
@@ -561,13 +709,11 @@ def _exceptions(ev: Evaluator, req: Requirement):
     return allowed
 
 
-def _restrict_device(ev: Evaluator, job: _Job, c: Crossing) -> None:
-    """What of the flow crosses this device, and what of that it accepts (header fields)."""
-    s = ev.space
+def _restrict_device(ev: Evaluator, job: _Job, c: Crossing) -> tuple[object, object]:
+    """What of the flow crosses this device at c, and what of that it accepts (header fields)."""
     pk = ev.packets(c, job.flow, job.ports, False, icmp=False, client_ports=False)
     _must, may = ev.accepted(c, False)
-    cover, acc = job.per_device.get(c.path, (s.false, s.false))
-    job.per_device[c.path] = (cover | _header_only(ev, pk), acc | _header_only(ev, pk & may))
+    return _header_only(ev, pk), _header_only(ev, pk & may)
 
 
 def _restrict(ev: Evaluator, job: _Job, allowed, out: Evaluation, count: int) -> int:
