@@ -79,7 +79,13 @@ class Evaluator:
         for e in inv.devices:
             names |= {n for n, _ in e.interfaces}
         first = next(iter(devices.values()), None)
-        self.space = PacketSpace(sorted(names), order=order_for(first) if first else None)
+        order = order_for(first) if first else None
+        if order is not None and len(devices) > 1:
+            # one space for every device: addresses by pieces of the first device's ranges
+            # only fit that device (the others' addresses fall inside its pieces, every set
+            # bigger); plain bits serve all alike
+            order = tuple(order)
+        self.space = PacketSpace(sorted(names), order=order)
         self._analysis: tuple[str, Analysis] | None = None  # the device being evaluated
         self._cover: dict[tuple[str, str], dict[str, list]] = {}
         self.notes: list[str] = []
