@@ -66,3 +66,31 @@ def _safe_parent(path: Path) -> bool:
         return _safe(os.lstat(path))
     except OSError:
         return False
+
+
+def read_private(path: Path, limit: int) -> bytes | None:
+    """The bytes of a cache file when it is a regular file of this user that nobody else can
+    write, opened through no link, of at most `limit` bytes; None otherwise (missing, too
+    large, someone else's). Cache files are pickles: only such files are ever loaded."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if (not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid()
+                or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or st.st_size > limit):
+            return None
+        chunks = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks) if size <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)

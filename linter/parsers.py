@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import stat
 import sys
 import tempfile
 import time
@@ -131,23 +130,7 @@ def _read(path: Path, key: str) -> "Lark | None":
 
 
 def _read_private(path: Path) -> bytes | None:
-    """The bytes of `path` when it is a regular file (not a link) of this user that nobody
-    else can write, at most MAX_PARSER_CACHE_BYTES; else None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if (not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid()
-                or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or st.st_size > MAX_PARSER_CACHE_BYTES):
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(MAX_PARSER_CACHE_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    return cachedir.read_private(path, MAX_PARSER_CACHE_BYTES)
 
 
 def _write(parser: "Lark", grammar: str, key: str, folder: Path) -> None:

@@ -33,12 +33,11 @@ import hashlib
 import os
 import pickle
 import secrets
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, limits
+from . import __version__, cachedir, limits
 
 FORMAT = 1  # of an entry: (device, findings)
 _SUFFIX = ".result"
@@ -166,25 +165,4 @@ def trim(folder: Path, bound: int | None = None) -> None:
 
 
 def _read_private(path: Path) -> bytes | None:
-    """The bytes of a regular file of this user that nobody else may write, opened through
-    no link; None otherwise (or when it is missing or too large)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if (not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid()
-                or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or st.st_size > limits.MAX_RESULT_CACHE_BYTES // 4):
-            return None
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    return cachedir.read_private(path, limits.MAX_RESULT_CACHE_BYTES // 4)
