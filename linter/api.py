@@ -285,10 +285,9 @@ class _SetAside:
     all the devices read so far, a cost that grows with their number: the parent of a -j run
     spent most of its time there (50 devices: 0.9 s of its 1.0 s), and one process checking
     50 devices with the Exchange pack some 15% of its time. Each file's own cyclic garbage is
-    collected before it is set aside; all
-    is handed back (gc.unfreeze) at the end of the run. Not done when the process has set
-    objects aside itself, nor for one file (nothing else is held; a full collection costs
-    some 20 ms)."""
+    collected before it is set aside; all is handed back (gc.unfreeze) at the end of the run.
+    Not done when the process has set objects aside itself, nor for one file (nothing else is
+    held; a full collection costs some 20 ms)."""
 
     def __init__(self, files: int) -> None:
         self.active = files > 1 and hasattr(gc, "freeze") and gc.get_freeze_count() == 0
