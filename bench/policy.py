@@ -64,6 +64,7 @@ def time_three(paths: list[Path], inv: Path, timeout: float, jobs: int = 1, repe
     if base is None:
         raise SystemExit(why)
     env = fwlint_env()
+    env["FWLINT_NO_CACHE"] = "1"  # (the work is timed, not the results kept from the run before)
     files = [str(p) for p in paths]
     argvs = {
         "checks": ("FW checks", ["check", *files, "--format", "json"]),
@@ -94,16 +95,19 @@ def report(title: str, runs: dict) -> dict:
     return {"title": title, "runs": {k: v.to_json() for k, v in runs.items()}, "pack_under_checks": verdict}
 
 
+TARGET_BOTH_J2 = 70.0  # issue 12: half of the 140 s "both" took when it was filed
+
+
 def compare_jobs(results: list[dict]) -> None:
-    """Both (checks and pack) with more workers against -j 1: the issue's target is half."""
+    """Both (checks and pack) with more workers against -j 1, and against the issue's target
+    (half of the 140 s it took when the issue was filed)."""
     by_jobs = {r["jobs"]: r["runs"]["both"]["seconds"] for r in results if r["runs"]["both"]["seconds"]}
-    if 1 not in by_jobs:
-        return
     for jobs, seconds in sorted(by_jobs.items()):
-        if jobs != 1:
-            ratio = seconds / by_jobs[1]
-            print(f"  both with -j {jobs}: {ratio:.2f}x the time of -j 1 "
-                  f"({'within' if ratio <= 0.5 else 'over'} the target: half)")
+        if jobs == 1:
+            continue
+        vs = f"{seconds / by_jobs[1]:.2f}x the time of -j 1; " if 1 in by_jobs else ""
+        print(f"  both with -j {jobs}: {seconds:.1f} s, {vs}"
+              f"{'within' if seconds <= TARGET_BOTH_J2 else 'over'} the target ({TARGET_BOTH_J2:.0f} s)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,7 +75,8 @@ def code_fingerprint() -> str:
                     st = os.stat(p)
                 except OSError:
                     continue
-                h.update(f"{os.path.relpath(p, base)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+                stamp = f"{os.path.relpath(p, base)}\0{st.st_size}\0{st.st_mtime_ns}\0"
+                h.update(stamp.encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

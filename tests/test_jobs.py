@@ -72,7 +72,8 @@ def mixed_folder(tmp_path: Path, tmp_path_factory) -> Path:
     (folder / "link.rules").symlink_to(outside / "secret.rules")
     os.mkfifo(folder / "pipe.rules")
     (folder / "half.rules").write_text("*filter\n:INPUT DROP [0:0]\nthis is not a rule\n"
-                                       "-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n")
+                                       "-A INPUT -p tcp --dport 22 -j ACCEPT\n"
+                                       "-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n")
     (folder / "suppressed.rules").write_text(
         "*filter\n:INPUT DROP [0:0]\n-A INPUT -j ACCEPT\n"
         "# fwlint: disable=FW001 -- kept on purpose\n-A INPUT -p tcp --dport 80 -j ACCEPT\nCOMMIT\n")

@@ -571,7 +571,9 @@ def _export_sets(roots: list) -> tuple[list[tuple[str, int, int]], list[int]]:
 
 
 def _import_sets(space: PacketSpace, table: tuple[list[tuple[str, int, int]], list[int]]) -> list:
-    """The sets of _export_sets, rebuilt in this space (the variables have the same names)."""
+    """The sets of _export_sets, rebuilt in this space (the variables have the same names;
+    the sets sent are of header fields only, never of an opaque condition's variable, which
+    this space may not have: that would be a bug, and bdd.var says so)."""
     nodes, roots = table
     bdd = space.bdd
     built: list = []
