@@ -91,7 +91,8 @@ def _parse(shown: str, data: bytes, platform: str | None) -> m.Device:
 def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | None = None
                ) -> Iterator[tuple[Path, bool, files.Confinement]]:
     """(file, named explicitly, where its reads are confined). A directory named outside the
-    repository root confines its walk to its own repository, or to itself. Directories are walked without following symbolic links to
+    repository root confines its walk to its own repository, or to itself
+    (`Confinement.for_folder`). Directories are walked without following symbolic links to
     folders (a link to a folder is yielded as it is, for the caller to refuse or skip);
     hidden and VCS folders, and documentation and data files (by suffix), are skipped, and
     so is what `excluded` says (files and folders of the walk only: a file named explicitly
@@ -99,7 +100,7 @@ def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | N
     for raw in paths:
         p = Path(raw)
         if p.is_dir() and not p.is_symlink():
-            confinement = files.current().for_file(p / ".")
+            confinement = files.current().for_folder(p)
             for root, dirs, names in os.walk(p):
                 links = sorted(d for d in dirs if os.path.islink(os.path.join(root, d)))
                 dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".") and d not in links

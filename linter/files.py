@@ -89,6 +89,15 @@ class Confinement:
         folder = Path(os.path.abspath(named_file)).parent
         return Confinement(find_root(folder), self.allow_outside)
 
+    def for_folder(self, named_folder: str | Path) -> "Confinement":
+        """The confinement of a folder's walk: this one when the folder lies inside the root;
+        for a folder named on the command line outside it, the folder's repository, or the
+        folder itself when it is in none (not its parent: `for_file` on the folder would
+        give that, since `Path(folder) / "."` is the folder)."""
+        if self.contains(named_folder):
+            return self
+        return Confinement(find_root(Path(os.path.abspath(named_folder))), self.allow_outside)
+
     def resolve(self, path: str | Path, *, named: bool = False, what: str = "file") -> Path:
         """The real path to open, after the checks. `named`: given on the command line (a
         file named there and lying outside the root is the user's to read). Raises

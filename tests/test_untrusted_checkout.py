@@ -508,3 +508,19 @@ def test_security_md_names_every_limit():
     undocumented = sorted(n for n in names if f"`{n}`" not in text)
     assert not undocumented, undocumented
     assert "--max-file-size" in text and f"{limits.MAX_FILE_BYTES // limits.MiB} MiB" in text
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_folder_named_outside_any_repository_confines_its_walk_to_itself(tmp_path, jobs):
+    """A folder walked outside every repository is its own root, not its parent: a link in
+    it to a file of a sibling folder is refused (with and without workers)."""
+    walked, sibling, work = tmp_path / "walked", tmp_path / "sibling", tmp_path / "work"
+    for d in (walked, sibling, work):
+        d.mkdir()
+    (sibling / "secret.rules").write_text(SECRET)
+    (walked / "gw.rules").write_text(GOOD)
+    (walked / "linked.rules").symlink_to(sibling / "secret.rules")
+    code, out, err = run("check", "-j", jobs, "--no-cache", str(walked), cwd=work)
+    assert code == 2 and "linked.rules" in err and "outside the repository root" in err, err
+    assert_quiet(out, err)
+    assert files.current().for_folder(walked).root == walked.resolve()
