@@ -272,8 +272,8 @@ def _kept(settings: _RunSettings, task: _FileTask, shown: str, data: bytes) -> t
 
 def _results_folder(opts: LintOptions, inventory) -> Path | None:
     """Where this run keeps per-file results: nowhere when asked so, with an inventory (the
-    packs look across devices), or where a file's owner cannot be checked."""
-    if not opts.cache or inventory is not None or not hasattr(os, "getuid"):
+    packs look across devices), or where `cachedir.cache_dir` says none."""
+    if not opts.cache or inventory is not None:
         return None
     from .cachedir import cache_dir
 

@@ -33,8 +33,11 @@ def location() -> Path:
 
 def cache_dir(sub: str | None = None, create: bool = True) -> Path | None:
     """The cache folder (or its subfolder `sub`), created 0700 when `create`; None when
-    caching is off or the folder is not safe to use (see the module docstring)."""
-    if disabled():
+    caching is off, the folder is not safe to use (see the module docstring), or files
+    have no owner to check."""
+    if disabled() or not hasattr(os, "getuid"):
+        # (no os.getuid, as on Windows: a file's owner cannot be checked, so no cache rather
+        # than one that others might have written)
         return None
     try:
         path = location()

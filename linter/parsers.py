@@ -84,10 +84,8 @@ def cache_file(grammar: str, key: str, folder: Path) -> Path:
 
 
 def _folder() -> Path | None:
-    """The private folder of saved parsers, or None. Where files have no owner to check
-    (no os.getuid: Windows), no cache rather than one that others might have written."""
-    if not hasattr(os, "getuid"):
-        return None
+    """The private folder of saved parsers, or None (`cachedir.cache_dir`: also where files
+    have no owner to check)."""
     return cachedir.cache_dir("parsers")
 
 

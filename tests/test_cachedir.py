@@ -43,3 +43,12 @@ def test_xdg(tmp_path, monkeypatch):
     monkeypatch.delenv("FWLINT_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert cachedir.location() == tmp_path / "fwlint"
+
+
+def test_no_cache_where_owners_cannot_be_checked(tmp_path, monkeypatch):
+    """Without os.getuid (Windows) no cache folder is used at all, for parsers or results."""
+    monkeypatch.setenv("FWLINT_CACHE_DIR", str(tmp_path / "c"))
+    monkeypatch.delenv("FWLINT_NO_CACHE", raising=False)
+    monkeypatch.delattr(os, "getuid")
+    assert cachedir.cache_dir("results") is None
+    assert not (tmp_path / "c").exists()
