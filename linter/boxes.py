@@ -148,6 +148,7 @@ class OverlapIndex:
     def __init__(self, matches: list[m.Match]) -> None:
         self.boxes = [box_of(x) for x in matches]
         self.exact = [is_exact(x) for x in matches]
+        self._normal: list[Box] | None = None
         n = self.n = len(self.boxes)
         self._all = (1 << n) - 1
         # per field: (shift, {bucket: bits}, bits of the rules that leave it free)
@@ -209,6 +210,63 @@ class OverlapIndex:
             cand &= mine
         return cand & ~(1 << i)
 
+    def holding(self, values: dict) -> int:
+        """The rules whose boxes may hold a packet with these field values (a bitset, bit i
+        for rule i): by the buckets alone, so a superset; every other rule's box, and so
+        its match, leaves the packet out. `values`: field -> int (addresses under their
+        family's key, src4...) or interface name; a field the packet does not have is
+        left out (only the rules that leave it free can hold the packet)."""
+        cand = self._all
+        for k, (shift, buckets, free) in self._fields.items():
+            v = values.get(k)
+            if v is None:
+                cand &= free
+            else:
+                cand &= free | buckets.get(v if k in _IFACE_FIELDS else v >> shift, 0)
+            if not cand:
+                break
+        return cand
+
+    def meeting(self, box: Box) -> list[int]:
+        """The rules (in order) whose boxes meet a box of the algebra (any box: a region)."""
+        cand = self._all
+        for k, v in box.items():
+            entry = self._fields.get(k)
+            if entry is None or isinstance(v, AllBut):
+                continue
+            shift, buckets, free = entry
+            mine = free
+            if k in _IFACE_FIELDS:
+                keys = v
+            else:
+                keys = []
+                for lo, hi in v:
+                    blo, bhi = lo >> shift, hi >> shift
+                    if bhi - blo > _MAX_SPAN or len(keys) > _MAX_SPAN:
+                        keys = None
+                        break
+                    keys.extend(range(blo, bhi + 1))
+                if keys is None:
+                    continue
+            for key in keys:
+                mine |= buckets.get(key, 0)
+            cand &= mine
+        out = []
+        boxes = self.normal_boxes()
+        while cand:
+            low = cand & -cand
+            j = low.bit_length() - 1
+            cand ^= low
+            if meet(boxes[j], box) is not None:
+                out.append(j)
+        return out
+
+    def normal_boxes(self) -> list[Box]:
+        """The rules' boxes with sorted, disjoint intervals (what the box algebra takes)."""
+        if self._normal is None:
+            self._normal = [normal(b) for b in self.boxes]
+        return self._normal
+
     def neighbours(self, i: int) -> list[int]:
         """The rules (in order, i excluded) whose boxes meet rule i's."""
         hit = self._cache.get(i)
@@ -232,3 +290,279 @@ class OverlapIndex:
 
     def after(self, i: int) -> list[int]:
         return [j for j in self.neighbours(i) if j > i]
+
+
+# --------------------------------------------------------------------------- box algebra
+#
+# Exact arithmetic on boxes, for the questions the checks can answer without building a
+# set: a box minus boxes (a list of disjoint boxes), whether a box holds a valid packet,
+# whether one box lies in another. An interface field of a derived box may also be
+# `AllBut(names)`: every interface name (and none) except those.
+
+class AllBut(frozenset):
+    """Every interface name except these (a frozenset of allowed names is the other form)."""
+
+
+_FULL = {"src4": (1 << 32) - 1, "dst4": (1 << 32) - 1, "src6": (1 << 128) - 1, "dst6": (1 << 128) - 1,
+         m.SPORT: 65535, m.DPORT: 65535, m.PROTO: 255, m.ICMP: 65535, m.STATE: len(m.STATES) - 1,
+         m.DIRECTION: 1, m.FAMILY: 6}
+_ICMP_PROTOS = (m.PROTO_ICMP, m.PROTO_ICMPV6)
+
+
+def _iv_meet(a, b):
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo <= hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return tuple(out)
+
+
+def _iv_minus(a, b):
+    """Intervals of a that are not in b (both sorted, disjoint)."""
+    out = []
+    for lo, hi in a:
+        cur = lo
+        for lo2, hi2 in b:
+            if hi2 < cur or lo2 > hi:
+                continue
+            if lo2 > cur:
+                out.append((cur, lo2 - 1))
+            cur = max(cur, hi2 + 1)
+            if cur > hi:
+                break
+        if cur <= hi:
+            out.append((cur, hi))
+    return tuple(out)
+
+
+def _iv_subset(a, b) -> bool:
+    return not _iv_minus(a, b)
+
+
+def _norm(ivs):
+    """Sorted, disjoint, adjacent ones merged (rule boxes may hold overlapping lists)."""
+    out: list[list[int]] = []
+    for lo, hi in sorted(ivs):
+        if out and lo <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return tuple((lo, hi) for lo, hi in out)
+
+
+def _names_meet(a, b):
+    if isinstance(a, AllBut):
+        return AllBut(a | b) if isinstance(b, AllBut) else b - a
+    return a - b if isinstance(b, AllBut) else a & b
+
+
+def _names_minus(a, b):
+    if isinstance(b, AllBut):  # a and (the names of b's exclusion)
+        return (b - a) if isinstance(a, AllBut) else (a & b)
+    return AllBut(a | b) if isinstance(a, AllBut) else a - b
+
+
+def _names_subset(a, b) -> bool:
+    if isinstance(b, AllBut):
+        return (b <= a) if isinstance(a, AllBut) else not (a & b)
+    return False if isinstance(a, AllBut) else a <= b
+
+
+def _empty_value(v) -> bool:
+    return not v and not isinstance(v, AllBut)
+
+
+def normal(box: Box) -> Box:
+    """A rule's box with sorted, disjoint intervals (what the algebra expects)."""
+    return {k: (v if isinstance(v, frozenset) else _norm(v)) for k, v in box.items()}
+
+
+def meet(a: Box, b: Box) -> Box | None:
+    """The intersection of two boxes (None when a field has no value left)."""
+    out = dict(a)
+    for k, vb in b.items():
+        va = out.get(k)
+        if va is None:
+            out[k] = vb
+            continue
+        v = _names_meet(va, vb) if isinstance(va, frozenset) else _iv_meet(va, vb)
+        if _empty_value(v):
+            return None
+        out[k] = v
+    return out
+
+
+def subset(a: Box, b: Box) -> bool:
+    """Every packet of box a is in box b (as boxes: a field b leaves free holds anything)."""
+    for k, vb in b.items():
+        va = a.get(k)
+        if va is None:
+            va = AllBut() if k in _IFACE_FIELDS else ((0, _FULL[k]),)
+        if isinstance(vb, frozenset):
+            if not _names_subset(va, vb):
+                return False
+        elif not _iv_subset(va, vb):
+            return False
+    return True
+
+
+def minus(a: Box, b: Box) -> list[Box]:
+    """Box a without the packets of box b, as disjoint boxes (at most one per field b
+    constrains)."""
+    if meet(a, b) is None:
+        return [a]
+    out = []
+    rest = dict(a)
+    for k, vb in b.items():
+        va = rest.get(k)
+        if va is None:
+            va = AllBut() if k in _IFACE_FIELDS else ((0, _FULL[k]),)
+        if isinstance(vb, frozenset):
+            outside, inside = _names_minus(va, vb), _names_meet(va, vb)
+        else:
+            outside, inside = _iv_minus(va, vb), _iv_meet(va, vb)
+        if not _empty_value(outside):
+            piece = dict(rest)
+            piece[k] = outside
+            out.append(piece)
+        rest[k] = inside
+    return out
+
+
+def subtract(a: Box, others: list[Box], family: int | None, budget: int = 64) -> list[Box] | None:
+    """Box a without the packets of every box of `others`: the valid pieces (see `valid`),
+    or None when they would be more than `budget` boxes (the caller then builds sets)."""
+    pieces = [a] if valid(a, family) else []
+    for b in others:
+        nxt = []
+        for p in pieces:
+            for q in minus(p, b):
+                if valid(q, family):
+                    nxt.append(q)
+        if len(nxt) > budget:
+            return None
+        pieces = nxt
+        if not pieces:
+            break
+    return pieces
+
+
+def valid(box: Box, family: int | None) -> bool:
+    """Whether the box holds a valid packet (the packet space's universe) of the family:
+    a known state, ports only with a protocol that has them, ICMP type/code only with ICMP,
+    one address family."""
+    fams = {4, 6} if family is None else {family}
+    fv = box.get(m.FAMILY)
+    if fv is not None:
+        fams = {f for f in fams if any(lo <= f <= hi for lo, hi in fv)}
+    for k in ("src4", "dst4"):
+        if k in box:
+            fams &= {4}
+    for k in ("src6", "dst6"):
+        if k in box:
+            fams &= {6}
+    if not fams:
+        return False
+    for k, v in box.items():
+        if _empty_value(v):
+            return False
+    st = box.get(m.STATE)
+    if st is not None and not _iv_meet(st, ((0, len(m.STATES) - 1),)):
+        return False
+    # a port or ICMP field that cannot be 0 needs a protocol that has it (no protocol has both)
+    need = None
+    for field, protos in ((m.SPORT, m.PORT_PROTOCOLS), (m.DPORT, m.PORT_PROTOCOLS), (m.ICMP, _ICMP_PROTOS)):
+        v = box.get(field)
+        if v is not None and v[0][0] > 0:
+            need = set(protos) if need is None else need & set(protos)
+    if need is not None:
+        proto = box.get(m.PROTO, ((0, 255),))
+        if not any(lo <= p <= hi for p in need for lo, hi in proto):
+            return False
+    return True
+
+
+def hook_allows(box: Box, hook: str | None) -> bool:
+    """Whether some packet of the box can be seen at an iptables hook (INPUT: an ingress
+    interface and no egress one; FORWARD: both; OUTPUT: only an egress one): the hook sets
+    of `graph.Analysis.hook_set`. Other hooks see every packet."""
+    if hook not in ("INPUT", "FORWARD", "OUTPUT"):
+        return True
+    ins, outs = box.get(m.IN_IFACE), box.get(m.OUT_IFACE)
+    want_in = hook in ("INPUT", "FORWARD")
+    want_out = hook in ("FORWARD", "OUTPUT")
+    return _allows(ins, want_in) and _allows(outs, want_out)
+
+
+def _allows(v, some: bool) -> bool:
+    """Whether an interface value holds some interface (some=True) or "no interface" ("")."""
+    if v is None:
+        return True
+    if isinstance(v, AllBut):
+        return True if some else "" not in v
+    return any(n for n in v) if some else "" in v
+
+
+def to_set(space, box: Box):
+    """The box as a set of the packet space (for tests and for questions boxes cannot
+    answer)."""
+    s = space.true
+    for k, v in box.items():
+        if k in _IFACE_FIELDS:
+            part = space.iface(k, tuple(v))
+            s &= ~part if isinstance(v, AllBut) else part
+        elif k == m.FAMILY:
+            part = space.false
+            for f in (4, 6):
+                if any(lo <= f <= hi for lo, hi in v):
+                    part |= space.family(f)
+            s &= part
+        elif k[-1] in "46" and k[:-1] in (m.SRC, m.DST):
+            part = space.false
+            for lo, hi in v:
+                part |= space.addr_range(k[:-1], int(k[-1]), lo, hi)
+            s &= part
+        else:
+            part = space.false
+            for lo, hi in v:
+                part |= space.interval(k, lo, hi)
+            s &= part
+    return s
+
+
+def subtract_all(pieces: list[Box], b: Box, family: int | None, budget: int = 64) -> list[Box] | None:
+    """Disjoint boxes without the packets of box b: the valid pieces, or None past `budget`."""
+    out = []
+    for p in pieces:
+        for q in minus(p, b):
+            if valid(q, family):
+                out.append(q)
+        if len(out) > budget:
+            return None
+    return out
+
+
+def hull(boxes: list[Box]) -> Box:
+    """The smallest box holding every box of the list (a field any of them leaves free is
+    free): the region of a whole chain."""
+    if not boxes:
+        return {}
+    keys = set(boxes[0])
+    for b in boxes[1:]:
+        keys &= set(b)
+    out: Box = {}
+    for k in keys:
+        vals = [b[k] for b in boxes]
+        if k in _IFACE_FIELDS:
+            if any(isinstance(v, AllBut) for v in vals):
+                continue
+            out[k] = frozenset().union(*vals)
+        else:
+            out[k] = ((min(v[0][0] for v in vals), max(v[-1][1] for v in vals)),)
+    return out

@@ -186,20 +186,26 @@ def _jumps_of(device: m.Device) -> _Jumps:
     return jumps
 
 
-def _explore(device: m.Device, flt: m.Filter, p: m.Packet) -> list[tuple[str, _Branch]]:
+def _explore(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
+             narrow=None) -> list[tuple[str, _Branch]]:
     """(outcome, branch) for every way the unknowns can go, the branch where an unknown
     holds before the one where it does not. Outcome is a verdict, or 'return' when the
     filter (a user chain evaluated on its own) gives the packet back to its caller.
+    `start`: the rule of a first-match filter the evaluation begins at (the earlier ones
+    are skipped: what the rest of the filter does to a packet that got that far).
+    `narrow(filter)`: a bitset of the filter's rules that may match the packet (bit i for
+    rule i; None: any), from their boxes; the others are not evaluated (they would not
+    match: a box holds its rule's match).
 
     Iterative: each branch carries its own call stack, so a chain of thousands of jumps
     needs no recursion; a jump that closes a loop is not followed."""
     jumps = _jumps_of(device)
     budget = [_MAX_BRANCHES]
     out: list[tuple[str, _Branch]] = []
-    todo = [_Branch({}, frames=[[flt, 0]])]
+    todo = [_Branch({}, frames=[[flt, start]])]
     while todo:
         br = todo.pop()
-        got = _advance(jumps, p, br, budget)
+        got = _advance(jumps, p, br, budget, narrow)
         if isinstance(got, list):
             todo.extend(reversed(got))  # the first fork (the unknown holds) goes first
         else:
@@ -207,7 +213,22 @@ def _explore(device: m.Device, flt: m.Filter, p: m.Packet) -> list[tuple[str, _B
     return out
 
 
-def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int]) -> str | list[_Branch]:
+def exact_run(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
+              narrow=None) -> tuple[str, tuple[Step, ...]] | None:
+    """The outcome of one packet through a filter from rule `start` on, with the rules that
+    matched on the way, when it is exact: no unknown condition, no target that is not
+    modelled, no undefined jump, no loop (one way only, nothing assumed). None otherwise.
+    What the box layer (`linter.probe`) proves its answers with (`narrow`: see _explore)."""
+    outcomes = _explore(device, flt, p, start, narrow)
+    if len(outcomes) != 1:
+        return None
+    outcome, br = outcomes[0]
+    if br.reasons or br.assume:
+        return None
+    return outcome, tuple(br.steps)
+
+
+def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=None) -> str | list[_Branch]:
     """Run one branch until it has an outcome (returned), or forks on an unknown (the
     branches are returned; each evaluates the undecided rule again, with the unknown fixed)."""
     while True:
@@ -224,6 +245,11 @@ def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int]) -> str 
             if not br.frames:
                 return "return"
             continue
+        if narrow is not None:
+            mask = narrow(flt)
+            if mask is not None:
+                ahead = mask >> i  # the next rule that may match
+                i = frame[1] = i + (ahead & -ahead).bit_length() - 1 if ahead else len(flt.rules)
         if i >= len(flt.rules):
             got = _fall_off(flt, br)
             if got != "return":
@@ -609,6 +635,16 @@ class Analysis:
             (lp.table, lp.filter, id(lp.rule)): lp for lp in m.jump_loops(device.filters)}
 
     # -------------------------------------------------------------- basics
+
+    @property
+    def prober(self):
+        """The box layer's proofs for this device (`linter.probe`), made when first asked."""
+        p = self.__dict__.get("_prober")
+        if p is None:
+            from .probe import Prober
+
+            p = self.__dict__["_prober"] = Prober(self)
+        return p
 
     def key(self, f: m.Filter) -> tuple[str, str]:
         return (f.table, f.name)

@@ -54,9 +54,18 @@ def check_filter(ctx, f) -> Iterator[Result]:
         return
     if f.discipline != "first-match":
         return
+    from .. import probe
+
+    todo = [i for i, r in enumerate(f.rules) if r.action.kind not in ("continue", "unknown") and not r.synthetic]
+    if probe.ENABLED:
+        # a rule for which a concrete packet gets another fate without it is not redundant:
+        # the sets are built only for the others (and not at all when there are none)
+        fp = a.prober.of(f)
+        todo = [i for i in todo if not fp.proofs(i)[2]]
+        if not todo:
+            return
     facts = a.facts(f)
-    live = [i for i, fact in enumerate(facts) if fact.rule.action.kind not in ("continue", "unknown")
-            and not fact.rule.synthetic and not fact.hit_empty(a)]  # shadowed rules are FW001's
+    live = [i for i in todo if not facts[i].hit_empty(a)]  # shadowed rules are FW001's
     if not live:
         return
     # Two exact ways to ask "would the rest decide these packets the same way": the fate

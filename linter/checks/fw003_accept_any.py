@@ -55,8 +55,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
     new = s.cond(m.IntCond(m.STATE, ((m.STATE_NUMBER["NEW"],) * 2,))) & first
     iface_vars = list(s.blocks[m.IN_IFACE].vars) + list(s.blocks[m.OUT_IFACE].vars) + \
         list(s.blocks[m.DIRECTION].vars)
-    for fact in a.facts(f):
-        rule = fact.rule
+    for rule in f.rules:
         if rule.action.kind != "accept":
             continue
         if _loopback_only(rule.match) or not _could_be_any(rule.match):
@@ -69,7 +68,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
             ctx_set = entries.get(a.key(f), s.false)
             if s.is_empty(ctx_set):
                 continue
-        accepted = s.must(fact.match & ctx_set)
+        accepted = s.must(s.match(rule.match) & ctx_set)
         # project away interfaces: the question is about addresses, protocols and ports
         proj = s.bdd.exist(iface_vars, accepted)
         everything = s.bdd.exist(iface_vars, new & a.family_set(f) & s.universe)

@@ -1,0 +1,418 @@
+"""Box-first answers: concrete packets that prove a rule has no FW001/FW002 finding.
+
+Layer: engine (between `boxes` and the checks). Most rules of a real ruleset are fine: some
+packet gets to them and matches them, their chain is entered by such a packet, and without
+them some packet would get another fate. One concrete packet shows each of these, and the
+concrete evaluator (`graph.exact_run`, the one `fwlint trace` uses, held to the set engine
+by the property tests and to the kernel by the differential test) checks it in a walk over
+a few hundred rules. The packet is found with interval arithmetic on boxes: the rule's box
+without the boxes of the earlier rules that may take its packets (`boxes.subtract`), met
+with what the chain's callers send it (the boxes of the jumps on a path from a hook).
+
+Only the *absence* of a finding is ever proved here. A rule whose packet cannot be found
+(it is shadowed, redundant, unentered, or the boxes are not enough: negations, opaque
+conditions, fragmenting differences) goes to the exact engine (`graph.Analysis`), which
+then builds the BDDs of its filter; a filter all of whose rules are proved never builds
+them. The findings are therefore the exact engine's, byte for byte: the checks' tests run
+with the box layer on and off (`ENABLED`) and compare whole reports.
+"""
+
+from __future__ import annotations
+
+from . import boxes as B
+from . import model as m
+from .graph import exact_run, match_packet
+
+ENABLED = True  # the equivalence tests switch the layer off to compare with the sets alone
+
+_BUDGET = 32  # boxes a difference may fragment into before the candidate region is the box itself
+_TRIES = 3  # candidate packets per question
+_PATHS = 4  # caller paths tried per chain
+_DEPTH = 64  # jumps on a caller path
+_DECIDING = ("accept", "drop", "reject", "return", "jump", "goto")
+
+
+class Prober:
+    """The box layer of one device (one per `graph.Analysis`): per filter, which rules are
+    proved to get packets (`live`), to get them from the chain's callers (`entered`), and
+    to matter (`useful`: without the rule some packet it decides gets another fate)."""
+
+    def __init__(self, analysis) -> None:
+        self.a = analysis
+        self.device = analysis.device
+        s = analysis.space
+        # one concrete name per element of the interface domain: every other name behaves as
+        # one of them, so boxes hold interfaces as sets of these (exact, wildcards included)
+        self.names = [s.ifaces.representative(i) for i in range(len(s.ifaces.elements))]
+        some = frozenset(n for n in self.names if n)
+        none = frozenset({""})
+        self.hook_box = {"INPUT": {m.IN_IFACE: some, m.OUT_IFACE: none},
+                         "OUTPUT": {m.IN_IFACE: none, m.OUT_IFACE: some},
+                         "FORWARD": {m.IN_IFACE: some, m.OUT_IFACE: some}}
+        self._filters: dict[tuple[str, str], _FilterProbe] = {}
+        self._entry: dict[tuple[str, str], list[tuple[m.Filter, list, list[m.Match]]]] = {}
+
+    def of(self, f: m.Filter) -> "_FilterProbe":
+        k = self.a.key(f)
+        fp = self._filters.get(k)
+        if fp is None:
+            fp = self._filters[k] = _FilterProbe(self, f)
+        return fp
+
+    def run(self, f: m.Filter, pkt: m.Packet, start: int = 0):
+        """`graph.exact_run` of the packet, the rules its boxes rule out skipped."""
+        values = _values(pkt)
+        masks: dict[int, int | None] = {}
+        a = self.a
+
+        def narrow(flt: m.Filter) -> int | None:
+            k = id(flt)
+            if k not in masks:
+                masks[k] = a.overlaps(flt).holding(values) if flt.discipline == "first-match" else None
+            return masks[k]
+
+        return exact_run(self.device, f, pkt, start, narrow)
+
+    def release(self, f: m.Filter) -> None:
+        fp = self._filters.get(self.a.key(f))
+        if fp is not None:
+            fp.forget_boxes()
+
+    # ------------------------------------------------------------------ entry regions
+
+    def entry_regions(self, g: m.Filter) -> list[tuple[m.Filter, list, list[m.Match]]]:
+        """(filter bound at a hook, boxes, the jumps' matches): packets of the boxes that
+        enter that filter at its hook are likely to be sent to g: g itself when it is bound,
+        else the jumps on a caller path (each without the earlier rules of its chain that
+        may take its packets), up to `_PATHS` paths. The matches are for what boxes leave
+        out (interface wildcards). A candidate, not a proof: the run checks it."""
+        k = self.a.key(g)
+        got = self._entry.get(k)
+        if got is not None:
+            return got
+        out: list[tuple[m.Filter, list, list[m.Match]]] = []
+        paths = [[]] if self.a.bound_hooks(g) else self._paths(g)
+        for path in paths:
+            root = path[0][0] if path else g
+            fam = root.family or self.device.family
+            for hook in self.a.bound_hooks(root)[:2]:
+                region = [dict(self.hook_box.get(hook, {}))]
+                for h, j in path:
+                    region = _meet_all(region, self.of(h).region(j), fam)
+                    if not region:
+                        break
+                if region:
+                    out.append((root, region, [h.rules[j].match for h, j in path]))
+        self._entry[k] = out
+        return out
+
+    def _paths(self, g: m.Filter) -> list[list[tuple[m.Filter, int]]]:
+        """Caller paths from a bound filter down to g: [(filter, index of its jump)], root
+        first; depth first, the first callers first, at most `_PATHS`."""
+        a = self.a
+        out: list[list[tuple[m.Filter, int]]] = []
+        stack: list[tuple[m.Filter, list[tuple[m.Filter, int]]]] = [(g, [])]
+        steps = 0
+        while stack and len(out) < _PATHS and steps < 512:
+            steps += 1
+            cur, tail = stack.pop()
+            if cur is not g and a.bound_hooks(cur):
+                out.append(tail)
+                continue
+            if len(tail) >= _DEPTH:
+                continue
+            seen = {a.key(h) for h, _ in tail}
+            nxt = []
+            for h, r in a.callers(cur):
+                if a.key(h) in seen or a.key(h) == a.key(g) or a.loop_at(h, r) is not None:
+                    continue
+                if h.discipline != "first-match" or a.target(h, r) is not cur:
+                    continue
+                nxt.append((h, [(h, _index_of(h, r))] + tail))
+            stack.extend(reversed(nxt))
+        return out
+
+
+class _FilterProbe:
+    """The proofs for the rules of one first-match filter, computed per rule when asked."""
+
+    def __init__(self, prober: Prober, f: m.Filter) -> None:
+        self.p = prober
+        self.f = f
+        self.family = f.family or prober.device.family
+        self.index = prober.a.overlaps(f)
+        self._own: list | None = None
+        self._region: dict[int, list] = {}
+        self._done: dict[int, tuple[bool, bool, bool]] = {}
+
+    def forget_boxes(self) -> None:
+        self._own = None
+        self._region.clear()
+
+    # ------------------------------------------------------------------ boxes
+
+    def own(self, i: int):
+        """Rule i's box with its negated conditions taken out (None when that leaves no
+        valid packet): a tighter bound on its match than `boxes.box_of`."""
+        if self._own is None:
+            self._own = [_UNSET] * len(self.f.rules)
+        b = self._own[i]
+        if b is _UNSET:
+            b = self._own[i] = _refined(self.f.rules[i].match, self.index.normal_boxes()[i], self.family,
+                                        self.p.names)
+        return b
+
+    def region(self, i: int) -> list:
+        """Boxes of packets that likely get to rule i and match it: its box without the
+        boxes of the earlier rules that may decide packets of it (the box itself when the
+        difference fragments)."""
+        got = self._region.get(i)
+        if got is not None:
+            return got
+        own = self.own(i)
+        if own is None:
+            got = []
+        else:
+            rules = self.f.rules
+            others = []
+            for j in self.index.before(i):
+                if rules[j].action.kind in _DECIDING:
+                    oj = self.own(j)
+                    if oj is not None:
+                        others.append(oj)
+            got = B.subtract(own, others, self.family, _BUDGET)
+            if got is None:
+                got = [own]
+        self._region[i] = got
+        return got
+
+    # ------------------------------------------------------------------ proofs
+
+    def proofs(self, i: int) -> tuple[bool, bool, bool]:
+        """(live, entered, useful) for rule i; each True only when a packet proved it.
+        live: some packet gets to the rule in its filter evaluated on its own and matches
+        it; entered: such a packet also comes to the filter from a hook (not asked of a
+        built-in filter: True); useful: such a packet gets another fate without the rule (only asked
+        of rules that decide: verdicts, RETURN, jumps and gotos)."""
+        got = self._done.get(i)
+        if got is None:
+            got = self._done[i] = self._prove(i)
+        return got
+
+    def _prove(self, i: int) -> tuple[bool, bool, bool]:
+        f = self.f
+        rule = f.rules[i]
+        wants_use = rule.action.kind in _DECIDING
+        live = entered = useful = False
+        region = self.region(i)
+        if not region:
+            return False, False, False
+        # entered first (FW001 asks it of the chains that are not built in): a packet from a
+        # hook that gets to the rule is live too
+        if not f.builtin:
+            for root, entry, via in self.p.entry_regions(f):
+                for box in _meet_all(region, entry, self.family)[:_TRIES]:
+                    pkt = self._packet(box, [*via, rule.match])
+                    if pkt is None:
+                        continue
+                    run = self.p.run(root, pkt)
+                    if run is not None and _passes(run[1], f, rule):
+                        entered = live = True
+                        if wants_use:
+                            useful = self._matters(i, pkt)
+                        break
+                if entered:
+                    break
+        for box in region[:_TRIES]:
+            if live and (useful or not wants_use):
+                break
+            pkt = self._packet(box, [rule.match])
+            if pkt is None:
+                continue
+            run = self.p.run(f, pkt)
+            if run is None or not _passes(run[1], f, rule):
+                continue
+            live = True
+            if wants_use and not useful:
+                useful = self._matters(i, pkt)
+        return live, entered or f.builtin, useful
+
+    def _matters(self, i: int, pkt: m.Packet) -> bool:
+        """Whether the packet (which gets to rule i and matches it) gets another fate from
+        the rules after rule i than from rule i on."""
+        with_rule = self.p.run(self.f, pkt, i)
+        without = self.p.run(self.f, pkt, i + 1)
+        return with_rule is not None and without is not None and with_rule[0] != without[0]
+
+    def _packet(self, box, matches: list[m.Match]) -> m.Packet | None:
+        """A packet of the box that the matches (the rule's, and the jumps' to its chain)
+        all hold, or None."""
+        pkt = _point(box, self.family, matches, self.p.names)
+        if pkt is None:
+            return None
+        return pkt if all(match_packet(x, pkt) is True for x in matches) else None
+
+
+_UNSET = object()
+
+
+def _values(p: m.Packet) -> dict:
+    """The packet's field values as boxes hold them (`boxes.OverlapIndex.holding`); a field
+    the packet does not have reads 0, as the engine and `graph.cond_matches` read it."""
+    return {m.PROTO: p.proto, m.SPORT: p.sport or 0, m.DPORT: p.dport or 0,
+            m.ICMP: ((p.icmp_type or 0) << 8) | (p.icmp_code or 0) if p.icmp_type is not None else 0,
+            m.STATE: m.STATE_NUMBER[p.state], m.DIRECTION: m.DIRECTIONS.index(p.direction),
+            m.FAMILY: p.family, f"src{p.family}": p.src, f"dst{p.family}": p.dst,
+            m.IN_IFACE: p.in_iface, m.OUT_IFACE: p.out_iface}
+
+
+def _index_of(f: m.Filter, rule: m.Rule) -> int:
+    for i, r in enumerate(f.rules):
+        if r is rule:
+            return i
+    raise ValueError("rule not in its filter")  # pragma: no cover - callers come from the filter
+
+
+def _passes(steps, f: m.Filter, rule: m.Rule) -> bool:
+    """Whether the run matched `rule` of filter f on the way."""
+    return any(st.rule is rule and st.filter == f.name and st.table == f.table for st in steps)
+
+
+def _meet_all(xs: list, ys: list, family) -> list:
+    out = []
+    for x in xs:
+        for y in ys:
+            z = B.meet(x, y)
+            if z is not None and B.valid(z, family):
+                out.append(z)
+                if len(out) >= _BUDGET:
+                    return out
+    return out
+
+
+def _refined(match: m.Match, box, family, names: list[str]):
+    """The box without what the match's negated conditions exclude (each such condition
+    tests one field, so the difference stays one box), and its interface conditions,
+    wildcards and negations included, as sets of the interface domain's names."""
+    b = dict(box)
+    for c in match.conds:
+        if isinstance(c, m.IfaceCond):
+            ok = frozenset(n for n in names if _iface_ok(c, n))
+            old = b.get(c.field)
+            b[c.field] = ok if old is None or isinstance(old, B.AllBut) else (ok & old)
+            continue
+        if not c.negated:
+            continue
+        if isinstance(c, m.IntCond):
+            other = {c.field: B._norm(c.ranges)}
+        elif isinstance(c, m.AddrCond):
+            fams = {fam for fam, _, _ in c.ranges}
+            if len(fams) != 1 or (family is not None and fams != {family}):
+                continue
+            fam = fams.pop()
+            other = {f"{c.field}{fam}": B._norm((lo, hi) for _, lo, hi in c.ranges)}
+        else:
+            continue
+        pieces = B.minus(b, other)
+        if not pieces:
+            return None
+        if len(pieces) != 1:  # pragma: no cover - one field: one piece
+            continue
+        b = pieces[0]
+    return b if B.valid(b, family) else None
+
+
+# ---------------------------------------------------------------------- one packet of a box
+
+_PROTO_PREFS = (m.PROTO_TCP, 17, m.PROTO_ICMP, m.PROTO_ICMPV6)
+
+
+def _first(ivs, prefs=()) -> int | None:
+    if not ivs:
+        return None
+    for v in prefs:
+        if any(lo <= v <= hi for lo, hi in ivs):
+            return v
+    return ivs[0][0]
+
+
+def _point(box, family, matches: list[m.Match], names: list[str]) -> m.Packet | None:
+    """One valid packet of the box, the rule's interface wildcards and TCP flags satisfied
+    where the box leaves them open (the caller checks the match)."""
+    fams = box.get(m.FAMILY)
+    fam = family or (4 if fams is None or _first(fams, (4,)) == 4 else 6)
+    if fams is not None and not any(lo <= fam <= hi for lo, hi in fams):
+        return None
+    full_proto = ((0, 255),)
+    protos = box.get(m.PROTO, full_proto)
+    needs_ports = any(box.get(k, ((0, 0),))[0][0] > 0 for k in (m.SPORT, m.DPORT))
+    needs_icmp = box.get(m.ICMP, ((0, 0),))[0][0] > 0
+    icmp_proto = m.PROTO_ICMP if fam == 4 else m.PROTO_ICMPV6
+    if needs_icmp:
+        prefs = (icmp_proto,)
+    elif needs_ports:
+        prefs = tuple(p for p in (m.PROTO_TCP, 17, *sorted(m.PORT_PROTOCOLS)))
+    else:
+        prefs = (m.PROTO_TCP, 17, icmp_proto)
+    proto = None
+    for v in prefs:
+        if any(lo <= v <= hi for lo, hi in protos):
+            proto = v
+            break
+    if proto is None:
+        if needs_ports or needs_icmp:
+            return None
+        proto = protos[0][0]
+    ports = proto in m.PORT_PROTOCOLS
+    is_icmp = proto in (m.PROTO_ICMP, m.PROTO_ICMPV6)
+    sport = dport = icmp_type = icmp_code = flags = None
+    if ports:
+        sport = _first(box.get(m.SPORT, ((0, 65535),)), (40000,))
+        dport = _first(box.get(m.DPORT, ((0, 65535),)), (443,))
+    if is_icmp:
+        v = _first(box.get(m.ICMP, ((0, 65535),)), (0x0800, 0x8000))
+        icmp_type, icmp_code = v >> 8, v & 0xFF
+    if proto == m.PROTO_TCP:
+        flags = m.TCP_FLAG_BITS["SYN"]
+        for x in matches:
+            for c in x.conds:
+                if isinstance(c, m.FlagsCond) and not c.negated:
+                    flags = c.comp
+    state_i = _first(box.get(m.STATE, ((0, len(m.STATES) - 1),)), (m.STATE_NUMBER["NEW"],))
+    if state_i is None or state_i >= len(m.STATES):
+        return None
+    width = 32 if fam == 4 else 128
+    src = _first(box.get(f"src{fam}", ((0, (1 << width) - 1),)))
+    dst = _first(box.get(f"dst{fam}", ((0, (1 << width) - 1),)))
+    direction = _first(box.get(m.DIRECTION, ((0, 1),)), (0,))
+    ins = _iface(box.get(m.IN_IFACE), m.IN_IFACE, matches, names)
+    outs = _iface(box.get(m.OUT_IFACE), m.OUT_IFACE, matches, names)
+    if src is None or dst is None or ins is None or outs is None or direction is None:
+        return None
+    return m.Packet(family=fam, src=src, dst=dst, proto=proto, sport=sport, dport=dport,
+                    icmp_type=icmp_type, icmp_code=icmp_code, tcp_flags=flags,
+                    state=m.STATES[state_i], in_iface=ins, out_iface=outs,
+                    direction=m.DIRECTIONS[direction])
+
+
+def _iface(value, field: str, matches: list[m.Match], names: list[str]) -> str | None:
+    """A name the box allows for the field, preferring one the matches' interface
+    conditions on it accept."""
+    if value is None:
+        allowed = names
+    elif isinstance(value, B.AllBut):
+        allowed = [n for n in names if n not in value]
+    else:
+        allowed = sorted(value)
+    if not allowed:
+        return None
+    conds = [c for x in matches for c in x.conds if isinstance(c, m.IfaceCond) and c.field == field]
+    for n in allowed:
+        if all(_iface_ok(c, n) for c in conds):
+            return n
+    return allowed[0]
+
+
+def _iface_ok(c: m.IfaceCond, name: str) -> bool:
+    hit = any(name.startswith(p[:-1]) if p.endswith("+") else name == p for p in c.names)
+    return hit != c.negated
