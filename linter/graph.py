@@ -187,7 +187,7 @@ def _jumps_of(device: m.Device) -> _Jumps:
 
 
 def _explore(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
-             narrow=None) -> list[tuple[str, _Branch]]:
+             narrow=None, assume: dict[str, bool] | None = None) -> list[tuple[str, _Branch]]:
     """(outcome, branch) for every way the unknowns can go, the branch where an unknown
     holds before the one where it does not. Outcome is a verdict, or 'return' when the
     filter (a user chain evaluated on its own) gives the packet back to its caller.
@@ -195,14 +195,15 @@ def _explore(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
     are skipped: what the rest of the filter does to a packet that got that far).
     `narrow(filter)`: a bitset of the filter's rules that may match the packet (bit i for
     rule i; None: any), from their boxes; the others are not evaluated (they would not
-    match: a box holds its rule's match).
+    match: a box holds its rule's match). `assume`: the opaque conditions' values fixed
+    from the start (`exact_run`: every one fails).
 
     Iterative: each branch carries its own call stack, so a chain of thousands of jumps
     needs no recursion; a jump that closes a loop is not followed."""
     jumps = _jumps_of(device)
     budget = [_MAX_BRANCHES]
     out: list[tuple[str, _Branch]] = []
-    todo = [_Branch({}, frames=[[flt, start]])]
+    todo = [_Branch(assume if assume is not None else {}, frames=[[flt, start]])]
     while todo:
         br = todo.pop()
         got = _advance(jumps, p, br, budget, narrow)
@@ -213,17 +214,29 @@ def _explore(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
     return out
 
 
+class _NoneHold(dict):
+    """Assumptions under which every opaque condition fails (its negation holds)."""
+
+    def __contains__(self, key) -> bool:
+        return True
+
+    def __getitem__(self, key) -> bool:
+        return False
+
+
 def exact_run(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
               narrow=None) -> tuple[str, tuple[Step, ...]] | None:
     """The outcome of one packet through a filter from rule `start` on, with the rules that
-    matched on the way, when it is exact: no unknown condition, no target that is not
-    modelled, no undefined jump, no loop (one way only, nothing assumed). None otherwise.
-    What the box layer (`linter.probe`) proves its answers with (`narrow`: see _explore)."""
-    outcomes = _explore(device, flt, p, start, narrow)
-    if len(outcomes) != 1:
+    matched on the way, every opaque condition (a rate limit, an ipset, ...) taken as
+    failing: one assignment of the engine's opaque variables, so that the packet with it is
+    a point of the sets. None when the run is not exact: an opaque condition inside an
+    any-of condition, a target not modelled, an undefined jump, a loop. What the box layer
+    (`linter.probe`) proves its answers with (`narrow`: see _explore)."""
+    outcomes = _explore(device, flt, p, start, narrow, _NoneHold())
+    if len(outcomes) != 1:  # pragma: no cover - nothing is left to fork on
         return None
     outcome, br = outcomes[0]
-    if br.reasons or br.assume:
+    if br.reasons:
         return None
     return outcome, tuple(br.steps)
 
@@ -600,6 +613,72 @@ class RuleFacts:
         return self._hit_empty
 
 
+class LocalFacts:
+    """The `RuleFacts` of a local first-match filter (`Analysis.is_local`), each computed
+    when first asked, with the facts of the earlier rules whose boxes meet it and that may
+    decide packets (and theirs, ...): the same sets `Analysis._run` computes for every rule
+    at once (BDDs are canonical: the same nodes), for only the rules a check asks about."""
+
+    def __init__(self, analysis: "Analysis", f: m.Filter) -> None:
+        self.a = analysis
+        self.f = f
+        self.universe = analysis.filter_universe(f)
+        self.index = analysis.overlaps(f)
+        self._got: dict[int, RuleFacts] = {}
+
+    def __len__(self) -> int:
+        return len(self.f.rules)
+
+    def __iter__(self) -> Iterator[RuleFacts]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        got = self._got.get(i)
+        if got is None:
+            self._compute(i)
+            got = self._got[i]
+        return got
+
+    def _compute(self, i: int) -> None:
+        # the rules i rests on: the earlier ones whose boxes meet it and that may decide
+        # (a rule that only logs or marks decides nothing), and theirs; then in order
+        rules = self.f.rules
+        need: set[int] = set()
+        stack = [i]
+        while stack:
+            j = stack.pop()
+            if j in need or j in self._got:
+                continue
+            need.add(j)
+            stack.extend(k for k in self.index.before(j)
+                         if k not in self._got and k not in need and rules[k].action.kind not in ("continue", "unknown"))
+        for j in sorted(need):
+            self._got[j] = self._one(j)
+
+    def _one(self, i: int) -> RuleFacts:
+        """Rule i's sets, as `Analysis._run` computes them in its local way."""
+        a, s = self.a, self.a.space
+        rule = self.f.rules[i]
+        mt = s.match(rule.match)
+        hit = self.universe & mt
+        exact_i = self.index.exact[i]
+        for j in self.index.before(i):
+            fj = self._got.get(j)
+            if fj is None or fj.decided == s.false:
+                continue  # (only rules that decide nothing are not computed)
+            if hit == s.false:
+                break
+            if (exact_i and self.index.exact[j]) or (fj.match & mt) != s.false:
+                hit = hit & ~fj.decided
+        decided, _pieces, _called = a._effect(self.f, rule, hit)
+        return RuleFacts(rule, mt, None, decided, hit)
+
+
 class Analysis:
     """Set-level semantics of one device, computed on demand and memoised."""
 
@@ -613,6 +692,8 @@ class Analysis:
         self._outcomes: dict[tuple[str, str], Outcome] = {}
         self._facts: dict[tuple[str, str], list[RuleFacts]] = {}
         self._entries: dict[tuple[str, str], Node] | None = None
+        self._entry: dict[tuple[str, str], Node] = {}  # per filter, see entry()
+        self._topo_rank: dict[tuple[str, str], int] | None = None
         self._in_progress: set[tuple[str, str]] = set()
         self._rest: dict[tuple[str, str], Node | _Lazy] = {}
         self._local: dict[tuple[str, str], bool] = {}
@@ -757,10 +838,16 @@ class Analysis:
             stack.append((t, iter(self.callees(t))))
         return out
 
-    def facts(self, f: m.Filter) -> list[RuleFacts]:
+    def facts(self, f: m.Filter) -> "list[RuleFacts] | LocalFacts":
+        """Per rule of f, its sets (`RuleFacts`). A local filter's (`is_local`) are computed
+        rule by rule when asked (`LocalFacts`): a check that needs a few rules' sets builds
+        only those and the earlier rules' they rest on, not the whole filter's."""
         k = self.key(f)
         if k not in self._facts:
-            self._run(f, keep_facts=True)
+            if self.is_local(f):
+                self._facts[k] = LocalFacts(self, f)
+            else:
+                self._run(f, keep_facts=True)
         return self._facts[k]
 
     def release(self, f: m.Filter) -> None:
@@ -816,42 +903,11 @@ class Analysis:
                 else:
                     hit = rem & mt
                     reach = rem
-                decided = s.false
-                kind = rule.action.kind
-                if kind in ("accept", "drop", "reject", "return"):
-                    parts[kind].append(hit)
-                    decided = hit
-                elif kind == "unknown":
-                    parts["unknown"].append(hit)
-                elif kind in ("jump", "goto"):
-                    loop = self.loop_at(f, rule)
-                    t = self.target(f, rule)
-                    o = None
-                    if t is not None:
-                        try:
-                            o = self.outcome(t)
-                        except _Cycle:  # (defensive: the jumps without loops form none)
-                            o = None
-                    if loop is not None:
-                        # a jump that closes a loop (the kernel refuses the table): each packet
-                        # may come back from it, or be decided somewhere round the loop in a
-                        # way fwlint does not follow. An opaque condition of its own says
-                        # which: what rests on it is approximate (`may`/`must`).
-                        gone = hit & self.loop_var(loop)
-                        parts["unknown"].append(gone)
-                        decided = gone
-                    elif o is None:
-                        parts["unknown"].append(hit)  # undefined target: not modelled
-                    elif hit != s.false:
-                        for fate in ("accept", "drop", "reject", "unknown"):
-                            parts[fate].append(_Meet(hit, o, fate))
-                        if kind == "jump":
-                            decided = hit & ~o.ret
-                        else:
-                            parts["return"].append(hit & o.ret)
-                            decided = hit
-                    if t is not None or loop is not None:
-                        jumps.append((rule, mt, hit if local else rem))
+                decided, pieces, called = self._effect(f, rule, hit)
+                for fate, piece in pieces:
+                    parts[fate].append(piece)
+                if called:
+                    jumps.append((rule, mt, hit if local else rem))
                 if keep_facts:
                     facts.append(RuleFacts(rule, mt, reach, decided, hit))
                 if decided != s.false:
@@ -878,6 +934,44 @@ class Analysis:
             self._rest[k] = rest
         finally:
             self._in_progress.discard(k)
+
+    def _effect(self, f: m.Filter, rule: m.Rule, hit: Node) -> tuple[Node, list[tuple[str, object]], bool]:
+        """What a rule of a first-match filter does to the packets `hit` that get to it and
+        match it: (the packets it decides, (fate, piece) for its filter's outcome, whether
+        it calls a chain or closes a loop)."""
+        s = self.space
+        kind = rule.action.kind
+        if kind in ("accept", "drop", "reject", "return"):
+            return hit, [(kind, hit)], False
+        if kind == "unknown":
+            return s.false, [("unknown", hit)], False
+        if kind not in ("jump", "goto"):
+            return s.false, [], False
+        loop = self.loop_at(f, rule)
+        t = self.target(f, rule)
+        o = None
+        if t is not None:
+            try:
+                o = self.outcome(t)
+            except _Cycle:  # (defensive: the jumps without loops form none)
+                o = None
+        called = t is not None or loop is not None
+        if loop is not None:
+            # a jump that closes a loop (the kernel refuses the table): each packet may come
+            # back from it, or be decided somewhere round the loop in a way fwlint does not
+            # follow. An opaque condition of its own says which: what rests on it is
+            # approximate (`may`/`must`).
+            gone = hit & self.loop_var(loop)
+            return gone, [("unknown", gone)], called
+        if o is None:
+            return s.false, [("unknown", hit)], called  # undefined target: not modelled
+        if hit == s.false:
+            return s.false, [], called
+        pieces: list[tuple[str, object]] = [(fate, _Meet(hit, o, fate)) for fate in ("accept", "drop", "reject", "unknown")]
+        if kind == "jump":
+            return hit & ~o.ret, pieces, called
+        pieces.append(("return", hit & o.ret))
+        return hit, pieces, called
 
     def _run_last(self, f: m.Filter, universe: Node, facts: list[RuleFacts]) -> None:
         """Last match (pf): see `last_match_sets`."""
@@ -946,6 +1040,66 @@ class Analysis:
             self._through_loops(order, ent)
         self._entries = ent
         return ent
+
+    def entry(self, f: m.Filter) -> Node:
+        """The packets that can enter f: `entries()[key]` (false when none), computed from f's
+        callers only, and from each caller the rule that calls f only (`LocalFacts`), when
+        the device has no jump loop and every caller is a local filter; the whole device's
+        `entries()` otherwise. Same sets (the same formula, BDDs canonical)."""
+        k = self.key(f)
+        if self._entries is not None:
+            return self._entries.get(k, self.space.false)
+        got = self._entry.get(k)
+        if got is not None:
+            return got
+        if self.loops:
+            return self.entries().get(k, self.space.false)
+        # the callers' entries first (callers of callers ..., without recursion)
+        order = self._ancestors(f)
+        if order is None:
+            return self.entries().get(k, self.space.false)
+        s = self.space
+        for g in order:
+            gk = self.key(g)
+            if gk in self._entry:
+                continue
+            e = s.false
+            hooks = self.bound_hooks(g)
+            if hooks:
+                for h in hooks:
+                    e |= self.hook_set(h)
+                e = e & s.universe & self.family_set(g)
+            for h, r in self.callers(g):
+                if self.loop_at(h, r) is not None or self.callee(h, r) is not g:
+                    continue
+                eh = self._entry[self.key(h)]
+                if eh == s.false:
+                    continue
+                fact = self.facts(h)[r.index]
+                e = e | ((fact.match & eh) & fact.hit)
+            self._entry[gk] = e
+        return self._entry[k]
+
+    def _ancestors(self, f: m.Filter) -> list[m.Filter] | None:
+        """f and the filters whose jumps lead to it, callers first; None when one of them is
+        not a local first-match filter (its jumps' sets are kept only by `_run`) or a rule
+        is not where its index says."""
+        seen: dict[tuple[str, str], m.Filter] = {}
+        stack = [f]
+        while stack:
+            g = stack.pop()
+            if self.key(g) in seen:
+                continue
+            seen[self.key(g)] = g
+            for h, r in self.callers(g):
+                if self.key(h) in seen:
+                    continue
+                if not self.is_local(h) or not (0 <= r.index < len(h.rules) and h.rules[r.index] is r):
+                    return None
+                stack.append(h)
+        if self._topo_rank is None:
+            self._topo_rank = {self.key(g): n for n, g in enumerate(self.topological())}
+        return sorted(seen.values(), key=lambda g: self._topo_rank[self.key(g)])
 
     def _propagate(self, f: m.Filter, ent: dict[tuple[str, str], Node], loops: bool) -> bool:
         """Add the packets f sends through its jumps (or only through those that close a

@@ -19,6 +19,8 @@ with the box layer on and off (`ENABLED`) and compare whole reports.
 
 from __future__ import annotations
 
+import dataclasses
+
 from . import boxes as B
 from . import model as m
 from .graph import exact_run, match_packet
@@ -26,10 +28,13 @@ from .graph import exact_run, match_packet
 ENABLED = True  # the equivalence tests switch the layer off to compare with the sets alone
 
 _BUDGET = 32  # boxes a difference may fragment into before the candidate region is the box itself
-_TRIES = 3  # candidate packets per question
+_TRIES = 6  # runs per question
+_SEEDS = 4  # boxes a question starts from
 _PATHS = 4  # caller paths tried per chain
+_BOUND_BOXES = 64  # boxes of an entry bound before it becomes their hull
 _DEPTH = 64  # jumps on a caller path
 _DECIDING = ("accept", "drop", "reject", "return", "jump", "goto")
+_ENDING = ("accept", "drop", "reject", "return", "goto")  # (a jump's chain may give packets back)
 
 
 class Prober:
@@ -50,7 +55,9 @@ class Prober:
                          "OUTPUT": {m.IN_IFACE: none, m.OUT_IFACE: some},
                          "FORWARD": {m.IN_IFACE: some, m.OUT_IFACE: some}}
         self._filters: dict[tuple[str, str], _FilterProbe] = {}
-        self._entry: dict[tuple[str, str], list[tuple[m.Filter, list, list[m.Match]]]] = {}
+        self._entry: dict[tuple[str, str], list[tuple[m.Filter, list, list[m.Match], m.Rule | None]]] = {}
+        self._entered: dict[tuple[str, str], bool] = {}
+        self._bounds: dict[tuple[str, str], list | None] | None = None
 
     def of(self, f: m.Filter) -> "_FilterProbe":
         k = self.a.key(f)
@@ -73,6 +80,17 @@ class Prober:
 
         return exact_run(self.device, f, pkt, start, narrow)
 
+    def box_of(self, table: str, name: str, rule: m.Rule):
+        """The (refined) box of a rule named by a run's step, or None."""
+        a = self.a
+        f = a._by_key.get((table, name)) if table else a._by_name.get(name)
+        if f is None or f.discipline != "first-match":
+            return None
+        i = rule.index if 0 <= rule.index < len(f.rules) and f.rules[rule.index] is rule else None
+        if i is None:
+            return None
+        return self.of(f).own(i)
+
     def release(self, f: m.Filter) -> None:
         fp = self._filters.get(self.a.key(f))
         if fp is not None:
@@ -80,8 +98,8 @@ class Prober:
 
     # ------------------------------------------------------------------ entry regions
 
-    def entry_regions(self, g: m.Filter) -> list[tuple[m.Filter, list, list[m.Match]]]:
-        """(filter bound at a hook, boxes, the jumps' matches): packets of the boxes that
+    def entry_regions(self, g: m.Filter) -> list[tuple[m.Filter, list, list[m.Match], m.Rule | None]]:
+        """(filter bound at a hook, boxes, the jumps' matches, the last jump): packets of the boxes that
         enter that filter at its hook are likely to be sent to g: g itself when it is bound,
         else the jumps on a caller path (each without the earlier rules of its chain that
         may take its packets), up to `_PATHS` paths. The matches are for what boxes leave
@@ -90,7 +108,7 @@ class Prober:
         got = self._entry.get(k)
         if got is not None:
             return got
-        out: list[tuple[m.Filter, list, list[m.Match]]] = []
+        out: list[tuple[m.Filter, list, list[m.Match], m.Rule | None]] = []
         paths = [[]] if self.a.bound_hooks(g) else self._paths(g)
         for path in paths:
             root = path[0][0] if path else g
@@ -102,8 +120,63 @@ class Prober:
                     if not region:
                         break
                 if region:
-                    out.append((root, region, [h.rules[j].match for h, j in path]))
+                    out.append((root, region, [h.rules[j].match for h, j in path],
+                                path[-1][0].rules[path[-1][1]] if path else None))
         self._entry[k] = out
+        return out
+
+    def entered(self, g: m.Filter) -> bool:
+        """Whether a packet is shown to come to g from a hook (True for a bound filter)."""
+        k = self.a.key(g)
+        got = self._entered.get(k)
+        if got is None:
+            got = self._entered[k] = bool(self.a.bound_hooks(g)) or self._entered_by_run(g)
+        return got
+
+    def _entered_by_run(self, g: m.Filter) -> bool:
+        fp = self.of(g)
+        if any(fp._done.get(i, (False, False, False))[1] for i in range(len(g.rules))):
+            return True
+        for root, region, via, last in self.entry_regions(g):
+            for box in region[:_TRIES]:
+                pkt = _point(box, root.family or self.device.family, via, self.names)
+                if pkt is None or not all(match_packet(x, pkt) is True for x in via):
+                    continue
+                run = self.run(root, pkt)
+                if run is not None and any(st.rule is last for st in run[1]):
+                    return True
+        return False
+
+    def entry_bound(self, g: m.Filter) -> list | None:
+        """Boxes holding every packet that may come to g (from its hooks, and through the
+        jumps to it: each jump's box without the earlier rules of its chain that decide
+        every packet of theirs); None when the boxes cannot say (jump loops, a caller that
+        is not first-match). A sound bound: what it leaves out never comes to g."""
+        if self._bounds is None:
+            self._bounds = self._entry_bounds()
+        return self._bounds.get(self.a.key(g))
+
+    def _entry_bounds(self) -> dict[tuple[str, str], list | None]:
+        a = self.a
+        out: dict[tuple[str, str], list | None] = {}
+        if a.loops:
+            return out
+        for g in a.topological():  # callers first
+            k = a.key(g)
+            hooks = a.bound_hooks(g)
+            got: list | None = [dict(self.hook_box.get(h, {})) for h in hooks]
+            for h, r in a.callers(g):
+                if a.target(h, r) is not g:
+                    continue
+                eh = out.get(a.key(h))
+                if eh is None or h.discipline != "first-match":
+                    got = None
+                    break
+                fam = h.family or self.device.family
+                got.extend(_meet_all(eh, self.of(h).reach_bound(_index_of(h, r)), fam, 1 << 30))
+                if len(got) > _BOUND_BOXES:
+                    got = [B.hull(got)]
+            out[k] = got
         return out
 
     def _paths(self, g: m.Filter) -> list[list[tuple[m.Filter, int]]]:
@@ -143,11 +216,13 @@ class _FilterProbe:
         self.index = prober.a.overlaps(f)
         self._own: list | None = None
         self._region: dict[int, list] = {}
+        self._reach: dict[int, list] = {}
         self._done: dict[int, tuple[bool, bool, bool]] = {}
 
     def forget_boxes(self) -> None:
         self._own = None
         self._region.clear()
+        self._reach.clear()
 
     # ------------------------------------------------------------------ boxes
 
@@ -164,8 +239,8 @@ class _FilterProbe:
 
     def region(self, i: int) -> list:
         """Boxes of packets that likely get to rule i and match it: its box without the
-        boxes of the earlier rules that may decide packets of it (the box itself when the
-        difference fragments)."""
+        boxes of the earlier rules that end the filter for the packets they match (the box
+        itself when the difference fragments). Candidates: the runs check them."""
         got = self._region.get(i)
         if got is not None:
             return got
@@ -176,15 +251,60 @@ class _FilterProbe:
             rules = self.f.rules
             others = []
             for j in self.index.before(i):
-                if rules[j].action.kind in _DECIDING:
+                # (a rule with an opaque condition matches nothing in the runs, which take
+                # every opaque condition as failing)
+                if rules[j].action.kind in _ENDING and not _gated(rules[j].match):
                     oj = self.own(j)
                     if oj is not None:
                         others.append(oj)
             got = B.subtract(own, others, self.family, _BUDGET)
             if got is None:
                 got = [own]
+            elif not got:
+                # boxes that only bound their rules (flags, rate limits) may cover it: the
+                # packets the rules that surely decide leave (the run tells)
+                got = self.reach_bound(i)
         self._region[i] = got
         return got
+
+    def reach_bound(self, i: int) -> list:
+        """Boxes holding every packet that gets to rule i and matches it: its box without
+        the boxes of the earlier rules that decide every packet of theirs that gets to them
+        (verdicts, RETURN, gotos; boxes that are their matches exactly)."""
+        got = self._reach.get(i)
+        if got is not None:
+            return got
+        own = self.own(i)
+        if own is None:
+            got = []
+        else:
+            rules = self.f.rules
+            others = [self.own(j) for j in self.index.before(i) if self._simple(j)]
+            got = B.subtract(own, [o for o in others if o is not None], self.family, _BUDGET)
+            if got is None:
+                got = [own]
+        self._reach[i] = got
+        return got
+
+    def _simple(self, j: int) -> bool:
+        rule = self.f.rules[j]
+        kind = rule.action.kind
+        if kind == "goto":
+            a = self.p.a
+            if a.target(self.f, rule) is None or a.loop_at(self.f, rule) is not None:
+                return False
+        elif kind not in ("accept", "drop", "reject", "return"):
+            return False
+        return _exact(rule.match, self.family)
+
+    def outside_entries(self, i: int) -> bool:
+        """Whether the boxes show that no packet rule i matches ever comes to its filter
+        (its box meets no box of the filter's entry bound)."""
+        bound = self.p.entry_bound(self.f)
+        own = self.own(i)
+        if bound is None or own is None:
+            return False  # (a rule without a valid packet in its box: the sets say why)
+        return not _meet_all([own], bound, self.family, 1)
 
     # ------------------------------------------------------------------ proofs
 
@@ -203,46 +323,73 @@ class _FilterProbe:
         f = self.f
         rule = f.rules[i]
         wants_use = rule.action.kind in _DECIDING
-        live = entered = useful = False
         region = self.region(i)
         if not region:
             return False, False, False
+        found = {"live": False, "entered": False, "useful": False}
+
+        def useful_or_cut(pkt: m.Packet):
+            """Whether the rule matters for the packet; else the later rule that gave it the
+            same fate (to try without its box)."""
+            with_rule = self.p.run(f, pkt, i)
+            without = self.p.run(f, pkt, i + 1)
+            if with_rule is None or without is None:
+                return None
+            if with_rule[0] != without[0]:
+                found["useful"] = True
+                return True
+            return _taker(without[1])
+
         # entered first (FW001 asks it of the chains that are not built in): a packet from a
         # hook that gets to the rule is live too
         if not f.builtin:
-            for root, entry, via in self.p.entry_regions(f):
-                for box in _meet_all(region, entry, self.family)[:_TRIES]:
-                    pkt = self._packet(box, [*via, rule.match])
-                    if pkt is None:
-                        continue
-                    run = self.p.run(root, pkt)
-                    if run is not None and _passes(run[1], f, rule):
-                        entered = live = True
-                        if wants_use:
-                            useful = self._matters(i, pkt)
-                        break
-                if entered:
+            for root, entry, via, _last in self.p.entry_regions(f):
+                def from_hook(pkt, run):
+                    if run is None:
+                        return None
+                    if not _passes(run[1], f, rule):
+                        return _taker(run[1])
+                    found["entered"] = found["live"] = True
+                    if wants_use and not found["useful"]:
+                        useful_or_cut(pkt)
+                    return True
+
+                self._search(root, _meet_all(region, entry, self.family, _SEEDS), [*via, rule.match], from_hook)
+                if found["entered"]:
                     break
-        for box in region[:_TRIES]:
-            if live and (useful or not wants_use):
-                break
-            pkt = self._packet(box, [rule.match])
+        if not found["live"] or (wants_use and not found["useful"]):
+            def on_its_own(pkt, run):
+                if run is None:
+                    return None
+                if not _passes(run[1], f, rule):
+                    return _taker(run[1])
+                found["live"] = True
+                return useful_or_cut(pkt) if wants_use else True
+
+            self._search(f, region, [rule.match], on_its_own)
+        return found["live"], found["entered"] or f.builtin, found["useful"]
+
+    def _search(self, root: m.Filter, boxes: list, matches: list[m.Match], on_run) -> None:
+        """Run packets of the boxes from `root` until `on_run(packet, run)` says True (done);
+        when it names a rule instead (the one that took the packet before it got where it
+        should), the next packet comes from the box without that rule's box. At most
+        `_TRIES` runs."""
+        queue = list(boxes[:_SEEDS])
+        tries = 0
+        while queue and tries < _TRIES:
+            box = queue.pop(0)
+            pkt = self._packet(box, matches)
             if pkt is None:
                 continue
-            run = self.p.run(f, pkt)
-            if run is None or not _passes(run[1], f, rule):
+            tries += 1
+            got = on_run(pkt, self.p.run(root, pkt))
+            if got is True:
+                return
+            if got is None:
                 continue
-            live = True
-            if wants_use and not useful:
-                useful = self._matters(i, pkt)
-        return live, entered or f.builtin, useful
-
-    def _matters(self, i: int, pkt: m.Packet) -> bool:
-        """Whether the packet (which gets to rule i and matches it) gets another fate from
-        the rules after rule i than from rule i on."""
-        with_rule = self.p.run(self.f, pkt, i)
-        without = self.p.run(self.f, pkt, i + 1)
-        return with_rule is not None and without is not None and with_rule[0] != without[0]
+            cut = self.p.box_of(*got)
+            if cut is not None:
+                queue[:0] = [q for q in B.minus(box, cut) if B.valid(q, self.family)][:_SEEDS]
 
     def _packet(self, box, matches: list[m.Match]) -> m.Packet | None:
         """A packet of the box that the matches (the rule's, and the jumps' to its chain)
@@ -254,6 +401,12 @@ class _FilterProbe:
 
 
 _UNSET = object()
+
+
+def _gated(match: m.Match) -> bool:
+    """Whether the match needs an opaque condition to hold (no packet matches it when every
+    opaque condition fails)."""
+    return any(isinstance(c, m.Opaque) and not c.negated for c in match.conds)
 
 
 def _values(p: m.Packet) -> dict:
@@ -273,21 +426,52 @@ def _index_of(f: m.Filter, rule: m.Rule) -> int:
     raise ValueError("rule not in its filter")  # pragma: no cover - callers come from the filter
 
 
+def _taker(steps) -> tuple[str, str, m.Rule] | None:
+    """The rule that decided a run (its last step), as (table, filter, rule); None when the
+    default did."""
+    if not steps or steps[-1].rule is None:
+        return None
+    st = steps[-1]
+    return st.table, st.filter, st.rule
+
+
 def _passes(steps, f: m.Filter, rule: m.Rule) -> bool:
     """Whether the run matched `rule` of filter f on the way."""
     return any(st.rule is rule and st.filter == f.name and st.table == f.table for st in steps)
 
 
-def _meet_all(xs: list, ys: list, family) -> list:
+def _meet_all(xs: list, ys: list, family, limit: int = _BUDGET) -> list:
+    """The valid boxes where a box of xs meets one of ys (the first `limit`)."""
     out = []
     for x in xs:
         for y in ys:
             z = B.meet(x, y)
             if z is not None and B.valid(z, family):
                 out.append(z)
-                if len(out) >= _BUDGET:
+                if len(out) >= limit:
                     return out
     return out
+
+
+_BOX_FIELDS = frozenset((m.PROTO, m.SPORT, m.DPORT, m.ICMP, m.STATE, m.DIRECTION, m.FAMILY))
+
+
+def _exact(match: m.Match, family) -> bool:
+    """Whether `_refined` gives the match itself (every condition an interval, address or
+    interface condition, negated or not, of one family), not a bound on it."""
+    for c in match.conds:
+        if isinstance(c, m.IfaceCond):
+            continue
+        if isinstance(c, m.IntCond):
+            if c.field not in _BOX_FIELDS or not B.is_exact(m.Match((dataclasses.replace(c, negated=False),))):
+                return False
+        elif isinstance(c, m.AddrCond):
+            fams = {fam for fam, _, _ in c.ranges}
+            if len(fams) != 1 or (c.negated and (family is None or fams != {family})):
+                return False
+        else:
+            return False
+    return True
 
 
 def _refined(match: m.Match, box, family, names: list[str]):

@@ -48,8 +48,8 @@ def check_filter(ctx, f) -> Iterator[Result]:
 
     a = ctx.analysis
     s = a.space
-    entries = None
     todo: Iterable[int] = range(len(f.rules))
+    fp = None
     if probe.ENABLED and f.discipline == "first-match":
         # the rules a concrete packet shows to be reached and entered have no finding: the
         # sets are built only for the others (and not at all when there are none)
@@ -112,13 +112,19 @@ def check_filter(ctx, f) -> Iterator[Result]:
                          context=f.name)
             continue
         if not f.builtin:
-            if entries is None:
-                entries = a.entries()
-            entry = entries.get(a.key(f))
-            if entry is None or entry == s.false:
-                continue  # never entered at all: FW006's business
-            # (the entries lie inside the universe: `== false` is emptiness)
-            if (hit & entry) == s.false:
+            if fp is not None and a.prober.entry_bound(f) == []:
+                continue  # the boxes show that nothing comes to the chain: FW006's business
+            if fp is not None and fp.outside_entries(i) and a.prober.entered(f):
+                # the boxes show that none of its packets comes to the chain, and a packet
+                # shows that some packets do: the finding, without the whole device's entries
+                unentered = True
+            else:
+                entry = a.entry(f)
+                if entry == s.false:
+                    continue  # never entered at all: FW006's business
+                # (the entries lie inside the universe: `== false` is emptiness)
+                unentered = (hit & entry) == s.false
+            if unentered:
                 callers = a.callers(f)
                 yield Result(rule.origin,
                              f"{rule_ref(f, rule)} can never match: no packet it matches is ever "

@@ -46,7 +46,6 @@ _LOOPBACK = ("lo", "lo0", "lo+")  # (pf: `on lo` is the group of the lo driver's
 def check_filter(ctx, f) -> Iterator[Result]:
     a = ctx.analysis
     s = a.space
-    entries = None
     # the first packets of new connections: NEW, and for TCP a SYN without ACK, RST or FIN
     # (pf's `pass` keeps state with `flags S/SA`: it admits exactly those)
     tcp = s.cond(m.IntCond(m.PROTO, ((m.PROTO_TCP, m.PROTO_TCP),)))
@@ -63,9 +62,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         if f.builtin or f.discipline == "last-match" or not f.table:
             ctx_set = s.universe & a.family_set(f)
         else:
-            if entries is None:
-                entries = a.entries()
-            ctx_set = entries.get(a.key(f), s.false)
+            ctx_set = a.entry(f)
             if s.is_empty(ctx_set):
                 continue
         accepted = s.must(s.match(rule.match) & ctx_set)
