@@ -44,13 +44,11 @@ TAGS = ("correctness", "security")
 
 
 def check_filter(ctx, f) -> Iterator[Result]:
-    from .. import probe
-
     a = ctx.analysis
     s = a.space
     todo: Iterable[int] = range(len(f.rules))
     fp = None
-    if probe.ENABLED and f.discipline == "first-match":
+    if f.discipline == "first-match" and a.prober.enabled:
         # the rules a concrete packet shows to be reached and entered have no finding: the
         # sets are built only for the others (and not at all when there are none)
         fp = a.prober.of(f)
@@ -60,10 +58,15 @@ def check_filter(ctx, f) -> Iterator[Result]:
     facts = a.facts(f)
     base = s.universe & a.family_set(f)
     for i in todo:
-        fact = facts[i]
-        rule = fact.rule
+        rule = f.rules[i]
         if rule.synthetic:
             continue
+        covered = fp.covering(i) if fp is not None else None
+        if covered is not None:
+            # the boxes show it is shadowed, and by which rules: no set of the filter needed
+            yield _shadowed(a, f, rule, [f.rules[j] for j in covered], s.match(rule.match))
+            continue
+        fact = facts[i]
         # (an empty set stays empty whatever the opaque conditions: no `may` needed)
         if (fact.match & base) == s.false:
             yield Result(rule.origin, f"{rule_ref(f, rule)} can never match: its conditions "
@@ -89,30 +92,22 @@ def check_filter(ctx, f) -> Iterator[Result]:
         hit = fact.hit
         if fact.hit_empty(a):
             covering = []
-            todo = fact.match & base
+            left = fact.match & base
             # only the earlier rules whose boxes meet this one's can take any of its packets
             earlier = ([facts[j] for j in a.overlaps(f).before(i)] if a.is_local(f) else facts[:i])
             for other in earlier:
-                if other.decided == s.false or (other.match & todo) == s.false:
+                if other.decided == s.false or (other.match & left) == s.false:
                     continue  # cheap test on the small match sets first
-                part = other.decided & todo
+                part = other.decided & left
                 if part != s.false:
                     covering.append(other.rule)
-                    todo = todo & ~part
-                    if todo == s.false:  # (todo lies inside the universe: base)
+                    left = left & ~part
+                    if left == s.false:  # (left lies inside the universe: base)
                         break
-            names = ", ".join(f"line {r.origin.line}" for r in covering[:5])
-            if len(covering) > 5:
-                names += f" and {len(covering) - 5} more"
-            verb = "together decide" if len(covering) > 1 else "decides"
-            yield Result(rule.origin,
-                         f"{rule_ref(f, rule)} can never match: {names} {verb} every packet it matches first",
-                         related=tuple(related_rule(f, r, "covered by") for r in covering[:10]),
-                         witness=s.witness(fact.match & s.universe & a.family_set(f)),
-                         context=f.name)
+            yield _shadowed(a, f, rule, covering, fact.match)
             continue
         if not f.builtin:
-            if fp is not None and a.prober.entry_bound(f) == []:
+            if fp is not None and not a.prober.may_be_entered(f):
                 continue  # the boxes show that nothing comes to the chain: FW006's business
             if fp is not None and fp.outside_entries(i) and a.prober.entered(f):
                 # the boxes show that none of its packets comes to the chain, and a packet
@@ -132,3 +127,17 @@ def check_filter(ctx, f) -> Iterator[Result]:
                              related=tuple(Related(r.origin, f"{shown(g.name)} calls {shown(f.name)} here")
                                            for g, r in callers[:10]),
                              witness=s.witness(hit), context=f.name)
+
+
+def _shadowed(a, f, rule, covering, match) -> Result:
+    """The finding for a rule whose packets the `covering` rules all take first."""
+    s = a.space
+    names = ", ".join(f"line {r.origin.line}" for r in covering[:5])
+    if len(covering) > 5:
+        names += f" and {len(covering) - 5} more"
+    verb = "together decide" if len(covering) > 1 else "decides"
+    return Result(rule.origin,
+                  f"{rule_ref(f, rule)} can never match: {names} {verb} every packet it matches first",
+                  related=tuple(related_rule(f, r, "covered by") for r in covering[:10]),
+                  witness=s.witness(match & s.universe & a.family_set(f)),
+                  context=f.name)

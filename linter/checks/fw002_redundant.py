@@ -54,14 +54,13 @@ def check_filter(ctx, f) -> Iterator[Result]:
         return
     if f.discipline != "first-match":
         return
-    from .. import probe
-
     todo = [i for i, r in enumerate(f.rules) if r.action.kind not in ("continue", "unknown") and not r.synthetic]
-    if probe.ENABLED:
+    if a.prober.enabled:
         # a rule for which a concrete packet gets another fate without it is not redundant:
         # the sets are built only for the others (and not at all when there are none)
         fp = a.prober.of(f)
-        todo = [i for i in todo if not fp.proofs(i)[2]]
+        # (a rule the boxes show to be shadowed is FW001's)
+        todo = [i for i in todo if not fp.proofs(i)[2] and fp.covering(i) is None]
         if not todo:
             return
     facts = a.facts(f)
