@@ -55,7 +55,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         todo = [i for i, r in enumerate(f.rules) if not r.synthetic and not all(fp.proofs(i)[:2])]
         if not todo:
             return
-    facts = a.facts(f)
+    whole = a.facts(f)
     base = s.universe & a.family_set(f)
     for i in todo:
         rule = f.rules[i]
@@ -66,67 +66,76 @@ def check_filter(ctx, f) -> Iterator[Result]:
             # the boxes show it is shadowed, and by which rules: no set of the filter needed
             yield _shadowed(a, f, rule, [f.rules[j] for j in covered], s.match(rule.match))
             continue
-        fact = facts[i]
-        # (an empty set stays empty whatever the opaque conditions: no `may` needed)
-        if (fact.match & base) == s.false:
-            yield Result(rule.origin, f"{rule_ref(f, rule)} can never match: its conditions "
-                         "contradict each other", context=f.name)
-            continue
-        if f.discipline == "last-match":
-            if rule.action.kind in ("continue", "unknown"):
-                continue
-            if s.is_empty(fact.decided):
-                over = []
-                for j, other in enumerate(facts):
-                    if j == i or other.rule.action.kind in ("continue", "unknown"):
-                        continue
-                    # the rules that decide the packets this one matches
-                    if (j > i or other.rule.quick) and not s.is_empty(other.decided & fact.hit):
-                        over.append(other.rule)
-                names = ", ".join(f"line {r.origin.line}" for r in over[:5]) or "other rules"
-                yield Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
-                             f"{names} override every packet it matches",
-                             related=tuple(related_rule(f, r, "overridden by") for r in over[:10]),
-                             witness=s.witness(fact.hit), context=f.name)
-            continue
-        hit = fact.hit
-        if fact.hit_empty(a):
-            covering = []
-            left = fact.match & base
-            # only the earlier rules whose boxes meet this one's can take any of its packets
-            earlier = ([facts[j] for j in a.overlaps(f).before(i)] if a.is_local(f) else facts[:i])
-            for other in earlier:
-                if other.decided == s.false or (other.match & left) == s.false:
-                    continue  # cheap test on the small match sets first
-                part = other.decided & left
-                if part != s.false:
-                    covering.append(other.rule)
-                    left = left & ~part
-                    if left == s.false:  # (left lies inside the universe: base)
-                        break
-            yield _shadowed(a, f, rule, covering, fact.match)
-            continue
-        if not f.builtin:
-            if fp is not None and not a.prober.may_be_entered(f):
-                continue  # the boxes show that nothing comes to the chain: FW006's business
-            if fp is not None and fp.outside_entries(i) and a.prober.entered(f):
-                # the boxes show that none of its packets comes to the chain, and a packet
-                # shows that some packets do: the finding, without the whole device's entries
-                unentered = True
-            else:
-                entry = a.entry(f)
-                if entry == s.false:
-                    continue  # never entered at all: FW006's business
-                # (the entries lie inside the universe: `== false` is emptiness)
-                unentered = (hit & entry) == s.false
-            if unentered:
-                callers = a.callers(f)
-                yield Result(rule.origin,
-                             f"{rule_ref(f, rule)} can never match: no packet it matches is ever "
-                             f"sent to chain {shown(f.name)} by its callers",
-                             related=tuple(Related(r.origin, f"{shown(g.name)} calls {shown(f.name)} here")
-                                           for g, r in callers[:10]),
-                             witness=s.witness(hit), context=f.name)
+        result = _result(a, f, i, whole, base, fp)
+        if result is not None:
+            yield result
+
+
+def _result(a, f, i, facts, base, fp) -> Result | None:
+    """FW001's finding for rule i of f, if any, from the filter's sets (`facts`) and, when
+    the box layer is on, its proofs (`fp`)."""
+    s = a.space
+    fact = facts[i]
+    rule = fact.rule
+    # (an empty set stays empty whatever the opaque conditions: no `may` needed)
+    if (fact.match & base) == s.false:
+        return Result(rule.origin, f"{rule_ref(f, rule)} can never match: its conditions "
+                      "contradict each other", context=f.name)
+    if f.discipline == "last-match":
+        if rule.action.kind in ("continue", "unknown"):
+            return None
+        if s.is_empty(fact.decided):
+            over = []
+            for j, other in enumerate(facts):
+                if j == i or other.rule.action.kind in ("continue", "unknown"):
+                    continue
+                # the rules that decide the packets this one matches
+                if (j > i or other.rule.quick) and not s.is_empty(other.decided & fact.hit):
+                    over.append(other.rule)
+            names = ", ".join(f"line {r.origin.line}" for r in over[:5]) or "other rules"
+            return Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
+                          f"{names} override every packet it matches",
+                          related=tuple(related_rule(f, r, "overridden by") for r in over[:10]),
+                          witness=s.witness(fact.hit), context=f.name)
+        return None
+    hit = fact.hit
+    if fact.hit_empty(a):
+        covering = []
+        left = fact.match & base
+        # only the earlier rules whose boxes meet this one's can take any of its packets
+        earlier = ([facts[j] for j in a.overlaps(f).before(i)] if a.is_local(f) else facts[:i])
+        for other in earlier:
+            if other.decided == s.false or (other.match & left) == s.false:
+                continue  # cheap test on the small match sets first
+            part = other.decided & left
+            if part != s.false:
+                covering.append(other.rule)
+                left = left & ~part
+                if left == s.false:  # (left lies inside the universe: base)
+                    break
+        return _shadowed(a, f, rule, covering, fact.match)
+    if f.builtin:
+        return None
+    if fp is not None and not a.prober.may_be_entered(f):
+        return None  # the boxes show that nothing comes to the chain: FW006's business
+    if fp is not None and fp.outside_entries(i) and a.prober.entered(f):
+        # the boxes show that none of its packets comes to the chain, and a packet shows
+        # that some packets do: the finding, without the entries' sets
+        unentered = True
+    else:
+        if not (fp is not None and a.prober.entered(f)) and a.entry(f) == s.false:
+            return None  # never entered at all: FW006's business
+        # (the entries lie inside the universe: `== false` is emptiness)
+        unentered = (hit & a.entry(f)) == s.false
+    if not unentered:
+        return None
+    callers = a.callers(f)
+    return Result(rule.origin,
+                  f"{rule_ref(f, rule)} can never match: no packet it matches is ever "
+                  f"sent to chain {shown(f.name)} by its callers",
+                  related=tuple(Related(r.origin, f"{shown(g.name)} calls {shown(f.name)} here")
+                                for g, r in callers[:10]),
+                  witness=s.witness(hit), context=f.name)
 
 
 def _shadowed(a, f, rule, covering, match) -> Result:

@@ -45,7 +45,7 @@ TAGS = ("maintainability",)
 
 
 def check_filter(ctx, f) -> Iterator[Result]:
-    from ..graph import FATES, match_packet  # (the engine: when the check runs, not when it is listed)
+    from ..graph import FATES
 
     a = ctx.analysis
     s = a.space
@@ -61,12 +61,9 @@ def check_filter(ctx, f) -> Iterator[Result]:
         fp = a.prober.of(f)
         # (a rule the boxes show to be shadowed is FW001's)
         todo = [i for i in todo if not fp.proofs(i)[2] and fp.covering(i) is None]
-        if not todo:
-            return
-    facts = a.facts(f)
-    live = [i for i in todo if not facts[i].hit_empty(a)]  # shadowed rules are FW001's
-    if not live:
+    if not todo:
         return
+    whole = a.facts(f)
     # Two exact ways to ask "would the rest decide these packets the same way": the fate
     # sets after every position (one backward pass; each step costs the size of those sets),
     # or following the rule's own packets forward through the rules after it (each step is
@@ -74,51 +71,65 @@ def check_filter(ctx, f) -> Iterator[Result]:
     # built-in chain that calls hundreds of chains) takes the second way.
     scan = a.is_local(f)
     if not scan:
-        sample = (facts[len(facts) // 2].reach, facts[-1].reach)
+        sample = (whole[len(whole) // 2].reach, whole[-1].reach)
         scan = sum(len(x) for x in sample) > _SCAN_ABOVE
     after = None
     if not scan:
-        kinds = {facts[i].rule.action.kind for i in live}
+        live = [i for i in todo if not whole[i].hit_empty(a)]
+        kinds = {f.rules[i].action.kind for i in live}
         needed = FATES if kinds & {"jump", "goto"} else tuple(kinds)
         after = a.fates_after(f, needed)
-    for i in live:
-        fact = facts[i]
-        rule = fact.rule
-        hit = fact.hit
-        kind = rule.action.kind
-        if kind in ("accept", "drop", "reject", "return"):
-            # a deciding rule is redundant iff what follows gives its packets the same fate
-            if after is None:
-                if not _rest_decides_as(a, f, i, hit, kind):
-                    continue
-            elif not s.is_empty(hit & ~after[i][kind]):
+    for i in todo:
+        found = _result(ctx, f, i, whole[i], after, a.outcome)
+        if found is not None:
+            yield found
+
+
+def _result(ctx, f, i, fact, after, outcome) -> Result | None:
+    """FW002's finding for rule i, if any. `fact`: its sets; `after`: the fates after each
+    position (None: follow the packets forward); `outcome(chain)`: a called chain's outcome."""
+    from ..graph import match_packet
+
+    a = ctx.analysis
+    s = a.space
+    if fact.hit_empty(a):
+        return None  # shadowed rules are FW001's
+    rule = fact.rule
+    hit = fact.hit
+    kind = rule.action.kind
+    if kind in ("accept", "drop", "reject", "return"):
+        # a deciding rule is redundant iff what follows gives its packets the same fate
+        if after is None:
+            if not _rest_decides_as(a, f, i, hit, kind, outcome):
+                return None
+        elif not s.is_empty(hit & ~after[i][kind]):
+            return None
+    else:
+        if _side_effects(ctx, f, rule):
+            return None  # the chain it calls logs or marks: removing the jump changes that
+        if after is None:
+            if not _rest_does_as_call(a, f, i, rule, hit, outcome):
+                return None
+        elif not _same_fates(a, f, rule, hit, after[i]):
+            return None
+    witness = s.witness(hit)
+    takers = []
+    if witness is not None:
+        for later in f.rules[i + 1:]:
+            if later.action.kind in ("continue", "unknown"):
                 continue
-        else:
-            if _side_effects(ctx, f, rule):
-                continue  # the chain it calls logs or marks: removing the jump changes that
-            if after is None:
-                if not _rest_does_as_call(a, f, i, rule, hit):
-                    continue
-            elif not _same_fates(a, f, rule, hit, after[i]):
-                continue
-        witness = s.witness(hit)
-        takers = []
-        if witness is not None:
-            for later in f.rules[i + 1:]:
-                if later.action.kind in ("continue", "unknown"):
-                    continue
-                if match_packet(later.match, witness) is not False:
-                    takers.append(later)
-                    break
-        by = (f"line {takers[0].origin.line}" if takers else
-              f"the default policy ({f.default.kind.upper()})" if f.builtin else "the end of the chain")
-        what = rule.action.kind.upper() if rule.action.kind in ("accept", "drop", "reject", "return") \
-            else f"{rule.action.kind} {shown(rule.action.target or '')}"
-        yield Result(rule.origin,
-                     f"{rule_ref(f, rule)} is redundant: without it, {by} would decide its packets "
-                     f"the same way ({what})",
-                     related=tuple(related_rule(f, r, "decided the same way by") for r in takers),
-                     witness=witness, context=f.name)
+            if match_packet(later.match, witness) is not False:
+                takers.append(later)
+                break
+    by = (f"line {takers[0].origin.line}" if takers else
+          f"the default policy ({f.default.kind.upper()})" if f.builtin else "the end of the chain")
+    what = rule.action.kind.upper() if rule.action.kind in ("accept", "drop", "reject", "return") \
+        else f"{rule.action.kind} {shown(rule.action.target or '')}"
+    return Result(rule.origin,
+                  f"{rule_ref(f, rule)} is redundant: without it, {by} would decide its packets "
+                  f"the same way ({what})",
+                  related=tuple(related_rule(f, r, "decided the same way by") for r in takers),
+                  witness=witness, context=f.name)
 
 
 def _last_match(a, f) -> Iterator[Result]:
@@ -147,11 +158,13 @@ def _last_match(a, f) -> Iterator[Result]:
 _SCAN_ABOVE = 50_000  # BDD nodes in the packets that reach the middle and the end of a filter
 
 
-def _rest_decides_as(a, f, i, hit, kind) -> bool:
+def _rest_decides_as(a, f, i, hit, kind, outcome=None) -> bool:
     """Whether the rules after position i (and then the filter's default) give every packet
     of `hit` the fate `kind`: the packets are followed forward, and the answer is no as soon
-    as some of them meet another fate."""
+    as some of them meet another fate. `outcome(chain)`: a called chain's outcome (by
+    default the whole one)."""
     s = a.space
+    outcome = outcome or a.outcome
     rem = hit
     # only the later rules that can overlap rule i: no other takes any of its packets
     later = a.overlaps(f).after(i) if a.is_local(f) else range(i + 1, len(f.rules))
@@ -173,7 +186,7 @@ def _rest_decides_as(a, f, i, hit, kind) -> bool:
             t = a.target(f, rule)
             if t is None:
                 return False
-            o = a.outcome(t)
+            o = outcome(t)
             for fate, part in (("accept", o.accept), ("drop", o.drop), ("reject", o.reject)):
                 if fate != kind and not s.is_empty(piece & part):
                     return False
@@ -192,23 +205,24 @@ def _rest_decides_as(a, f, i, hit, kind) -> bool:
     return default == kind
 
 
-def _rest_does_as_call(a, f, i, rule, hit) -> bool:
+def _rest_does_as_call(a, f, i, rule, hit, outcome=None) -> bool:
     """Whether the rules after position i give the packets `hit` the fates that the chain
     a jump/goto at i gives them (the forward form of `_same_fates`). The packets a jump's
     chain returns go on to the same rules either way; a goto's returned packets must be
     returned by the rest too."""
     s = a.space
+    outcome = outcome or a.outcome
     t = a.target(f, rule)
     if t is None:
         return False
-    o = a.outcome(t)
+    o = outcome(t)
     if not s.is_empty(hit & o.unknown):
         return False
     pieces = [(hit & o.accept, "accept"), (hit & o.drop, "drop"), (hit & o.reject, "reject")]
     if rule.action.kind == "goto":
         pieces.append((hit & o.ret, "return"))
     for piece, kind in pieces:
-        if not s.is_empty(piece) and not _rest_decides_as(a, f, i, piece, kind):
+        if not s.is_empty(piece) and not _rest_decides_as(a, f, i, piece, kind, outcome):
             return False
     return True
 
