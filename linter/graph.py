@@ -620,7 +620,9 @@ class LocalFacts:
     at once (BDDs are canonical: the same nodes), for only the rules a check asks about."""
 
     def __init__(self, analysis: "Analysis", f: m.Filter) -> None:
-        self.a = analysis
+        # (a weak reference: the analysis keeps this object, and a cycle through BDD nodes
+        # would be freed by the garbage collector in any order, the manager perhaps first)
+        self.a = weakref.proxy(analysis)
         self.f = f
         self.universe = analysis.filter_universe(f)
         self.index = analysis.overlaps(f)
@@ -838,13 +840,14 @@ class Analysis:
             stack.append((t, iter(self.callees(t))))
         return out
 
-    def facts(self, f: m.Filter) -> "list[RuleFacts] | LocalFacts":
-        """Per rule of f, its sets (`RuleFacts`). A local filter's (`is_local`) are computed
-        rule by rule when asked (`LocalFacts`): a check that needs a few rules' sets builds
-        only those and the earlier rules' they rest on, not the whole filter's."""
+    def facts(self, f: m.Filter, few: bool = False) -> "list[RuleFacts] | LocalFacts":
+        """Per rule of f, its sets (`RuleFacts`). `few`: the caller will ask about a few
+        rules only; a local filter's (`is_local`) are then computed rule by rule when asked
+        (`LocalFacts`), each with the earlier rules it rests on, not the whole filter's.
+        Otherwise one pass over the filter computes them all (cheaper for all of them)."""
         k = self.key(f)
         if k not in self._facts:
-            if self.is_local(f):
+            if few and self.is_local(f):
                 self._facts[k] = LocalFacts(self, f)
             else:
                 self._run(f, keep_facts=True)
@@ -1075,7 +1078,7 @@ class Analysis:
                 eh = self._entry[self.key(h)]
                 if eh == s.false:
                     continue
-                fact = self.facts(h)[r.index]
+                fact = self.facts(h, few=True)[r.index]
                 e = e | ((fact.match & eh) & fact.hit)
             self._entry[gk] = e
         return self._entry[k]

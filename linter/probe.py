@@ -20,6 +20,7 @@ with the box layer on and off (`ENABLED`) and compare whole reports.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 
 from . import boxes as B
 from . import model as m
@@ -49,7 +50,9 @@ class Prober:
     to matter (`useful`: without the rule some packet it decides gets another fate)."""
 
     def __init__(self, analysis) -> None:
-        self.a = analysis
+        # (weakly: the analysis keeps its prober, and a cycle through the analysis's BDD
+        # nodes would be freed by the garbage collector in any order, the manager perhaps first)
+        self.a = weakref.proxy(analysis)
         self.device = analysis.device
         s = analysis.space
         # one concrete name per element of the interface domain: every other name behaves as

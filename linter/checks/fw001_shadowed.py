@@ -55,7 +55,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         todo = [i for i, r in enumerate(f.rules) if not r.synthetic and not all(fp.proofs(i)[:2])]
         if not todo:
             return
-    whole = a.facts(f)
+    whole = a.facts(f, few=a.prober.enabled)
     base = s.universe & a.family_set(f)
     for i in todo:
         rule = f.rules[i]
@@ -123,10 +123,13 @@ def _result(a, f, i, facts, base, fp) -> Result | None:
         # that some packets do: the finding, without the entries' sets
         unentered = True
     else:
-        if not (fp is not None and a.prober.entered(f)) and a.entry(f) == s.false:
+        # (with the box layer, the chain's entry from its callers only; without it, the
+        # whole device's entries, one pass over every chain: cheaper when all are needed)
+        entry = a.entry(f) if fp is not None else a.entries().get(a.key(f), s.false)
+        if not (fp is not None and a.prober.entered(f)) and entry == s.false:
             return None  # never entered at all: FW006's business
         # (the entries lie inside the universe: `== false` is emptiness)
-        unentered = (hit & a.entry(f)) == s.false
+        unentered = (hit & entry) == s.false
     if not unentered:
         return None
     callers = a.callers(f)

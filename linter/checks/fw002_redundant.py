@@ -63,7 +63,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         todo = [i for i in todo if not fp.proofs(i)[2] and fp.covering(i) is None]
     if not todo:
         return
-    whole = a.facts(f)
+    whole = a.facts(f, few=a.prober.enabled)
     # Two exact ways to ask "would the rest decide these packets the same way": the fate
     # sets after every position (one backward pass; each step costs the size of those sets),
     # or following the rule's own packets forward through the rules after it (each step is

@@ -62,7 +62,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
         if f.builtin or f.discipline == "last-match" or not f.table:
             ctx_set = s.universe & a.family_set(f)
         else:
-            ctx_set = a.entry(f)
+            ctx_set = a.entry(f) if a.prober.enabled else a.entries().get(a.key(f), s.false)
             if s.is_empty(ctx_set):
                 continue
         accepted = s.must(s.match(rule.match) & ctx_set)
