@@ -44,6 +44,30 @@ TAGS = ("correctness", "security")
 
 
 def check_filter(ctx, f) -> Iterator[Result]:
+    for _i, result in results(ctx, f):
+        yield result
+
+
+def flagged(ctx, f) -> frozenset[int]:
+    """The positions of the rules of f that FW001 reports: rules the user is told to
+    delete. FW002 asks whether a rule is redundant in the filter *without* them, so that the
+    two never advise together what removes a service (two identical rules: FW001 on the
+    second, naming the first, and no FW002 on the first)."""
+    return frozenset(i for i, _ in results(ctx, f))
+
+
+def results(ctx, f) -> list[tuple[int, Result]]:
+    """(rule position, finding) for the filter, computed once per device run (FW002 asks
+    for them too, whether or not FW001 is selected)."""
+    memo = ctx.memo.setdefault(ID, {})
+    key = (f.table, f.name)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = list(_results(ctx, f))
+    return got
+
+
+def _results(ctx, f) -> Iterator[tuple[int, Result]]:
     a = ctx.analysis
     s = a.space
     todo: Iterable[int] = range(len(f.rules))
@@ -64,11 +88,11 @@ def check_filter(ctx, f) -> Iterator[Result]:
         covered = fp.covering(i) if fp is not None else None
         if covered is not None:
             # the boxes show it is shadowed, and by which rules: no set of the filter needed
-            yield _shadowed(a, f, rule, [f.rules[j] for j in covered], s.match(rule.match))
+            yield i, _shadowed(a, f, rule, [f.rules[j] for j in covered], s.match(rule.match))
             continue
         result = _result(a, f, i, whole, base, fp)
         if result is not None:
-            yield result
+            yield i, result
 
 
 def _result(a, f, i, facts, base, fp) -> Result | None:

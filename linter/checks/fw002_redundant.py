@@ -36,6 +36,7 @@ from typing import Iterator
 
 from ..findings import Result
 from ._util import related_rule, rule_ref, shown
+from .fw001_shadowed import flagged
 
 ID = "FW002"
 NAME = "redundant-rule"
@@ -50,11 +51,14 @@ def check_filter(ctx, f) -> Iterator[Result]:
     a = ctx.analysis
     s = a.space
     if f.discipline == "last-match":
-        yield from _last_match(a, f)
+        yield from _last_match(a, f, flagged(ctx, f))
         return
     if f.discipline != "first-match":
         return
-    todo = [i for i, r in enumerate(f.rules) if r.action.kind not in ("continue", "unknown") and not r.synthetic]
+    # the rules FW001 tells the user to delete: asked without them (see fw001.flagged)
+    gone = flagged(ctx, f)
+    todo = [i for i, r in enumerate(f.rules)
+            if r.action.kind not in ("continue", "unknown") and not r.synthetic and i not in gone]
     if a.prober.enabled:
         # a rule for which a concrete packet gets another fate without it is not redundant:
         # the sets are built only for the others (and not at all when there are none)
@@ -69,7 +73,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
     # or following the rule's own packets forward through the rules after it (each step is
     # cheap, but there are as many as rules after it). A filter whose sets are large (a
     # built-in chain that calls hundreds of chains) takes the second way.
-    scan = a.is_local(f)
+    scan = a.is_local(f) or bool(gone)  # (the fates after each position count every rule)
     if not scan:
         sample = (whole[len(whole) // 2].reach, whole[-1].reach)
         scan = sum(len(x) for x in sample) > _SCAN_ABOVE
@@ -80,14 +84,15 @@ def check_filter(ctx, f) -> Iterator[Result]:
         needed = FATES if kinds & {"jump", "goto"} else tuple(kinds)
         after = a.fates_after(f, needed)
     for i in todo:
-        found = _result(ctx, f, i, whole[i], after, a.outcome)
+        found = _result(ctx, f, i, whole[i], after, a.outcome, gone)
         if found is not None:
             yield found
 
 
-def _result(ctx, f, i, fact, after, outcome) -> Result | None:
+def _result(ctx, f, i, fact, after, outcome, gone=frozenset()) -> Result | None:
     """FW002's finding for rule i, if any. `fact`: its sets; `after`: the fates after each
-    position (None: follow the packets forward); `outcome(chain)`: a called chain's outcome."""
+    position (None: follow the packets forward); `outcome(chain)`: a called chain's outcome;
+    `gone`: the rules FW001 reports, left out of "the rules after it"."""
     from ..graph import match_packet
 
     a = ctx.analysis
@@ -100,7 +105,7 @@ def _result(ctx, f, i, fact, after, outcome) -> Result | None:
     if kind in ("accept", "drop", "reject", "return"):
         # a deciding rule is redundant iff what follows gives its packets the same fate
         if after is None:
-            if not _rest_decides_as(a, f, i, hit, kind, outcome):
+            if not _rest_decides_as(a, f, i, hit, kind, outcome, gone):
                 return None
         elif not s.is_empty(hit & ~after[i][kind]):
             return None
@@ -108,15 +113,15 @@ def _result(ctx, f, i, fact, after, outcome) -> Result | None:
         if _side_effects(ctx, f, rule):
             return None  # the chain it calls logs or marks: removing the jump changes that
         if after is None:
-            if not _rest_does_as_call(a, f, i, rule, hit, outcome):
+            if not _rest_does_as_call(a, f, i, rule, hit, outcome, gone):
                 return None
         elif not _same_fates(a, f, rule, hit, after[i]):
             return None
     witness = s.witness(hit)
     takers = []
     if witness is not None:
-        for later in f.rules[i + 1:]:
-            if later.action.kind in ("continue", "unknown"):
+        for j, later in enumerate(f.rules[i + 1:], i + 1):
+            if later.action.kind in ("continue", "unknown") or j in gone:
                 continue
             if match_packet(later.match, witness) is not False:
                 takers.append(later)
@@ -132,11 +137,12 @@ def _result(ctx, f, i, fact, after, outcome) -> Result | None:
                   witness=witness, context=f.name)
 
 
-def _last_match(a, f) -> Iterator[Result]:
+def _last_match(a, f, gone=frozenset()) -> Iterator[Result]:
+    """Last match (pf): a deciding rule is redundant when the filter without it (and
+    without the rules FW001 reports, `gone`) gives every packet the rule decides the same
+    verdict; the finding names the rules (or the default) that would decide them."""
     from ..graph import last_match_sets
 
-    """Last match (pf): a deciding rule is redundant when the filter without it gives every
-    packet the rule decides the same verdict (a later rule, an earlier one, or the default)."""
     s = a.space
     facts = a.facts(f)
     universe = a.filter_universe(f)
@@ -145,24 +151,32 @@ def _last_match(a, f) -> Iterator[Result]:
         kind = rule.action.kind
         if kind not in ("accept", "drop", "reject") or rule.synthetic or s.is_empty(fact.decided):
             continue  # never deciding: FW001's
-        out, _rest, _ = last_match_sets(s, f.rules[:i] + f.rules[i + 1:], universe, f.default.kind)
+        others = [r for j, r in enumerate(f.rules) if j != i and j not in gone]
+        out, rest, after = last_match_sets(s, others, universe, f.default.kind)
         if not s.subset(fact.decided, out[kind]):
             continue
-        witness = s.witness(fact.decided)
+        takers = [x.rule for x in after if x.rule.action.kind == kind
+                  and not s.is_empty(x.decided & fact.decided)]
+        by = ", ".join(f"line {r.origin.line}" for r in takers[:5])
+        if len(takers) > 5:
+            by += f" and {len(takers) - 5} more"
+        if not s.is_empty(rest & fact.decided):
+            by = f"{by} and the default ({f.default.kind})" if by else f"the default ({f.default.kind})"
         yield Result(rule.origin,
-                     f"{rule_ref(f, rule)} is redundant: without it, the other rules and the default "
-                     f"({f.default.kind}) would decide its packets the same way ({kind.upper()})",
-                     witness=witness, context=f.name)
+                     f"{rule_ref(f, rule)} is redundant: without it, {by} would decide its packets "
+                     f"the same way ({kind.upper()})",
+                     related=tuple(related_rule(f, r, "decided the same way by") for r in takers[:10]),
+                     witness=s.witness(fact.decided), context=f.name)
 
 
 _SCAN_ABOVE = 50_000  # BDD nodes in the packets that reach the middle and the end of a filter
 
 
-def _rest_decides_as(a, f, i, hit, kind, outcome=None) -> bool:
+def _rest_decides_as(a, f, i, hit, kind, outcome=None, gone=frozenset()) -> bool:
     """Whether the rules after position i (and then the filter's default) give every packet
     of `hit` the fate `kind`: the packets are followed forward, and the answer is no as soon
     as some of them meet another fate. `outcome(chain)`: a called chain's outcome (by
-    default the whole one)."""
+    default the whole one); the rules in `gone` are left out."""
     s = a.space
     outcome = outcome or a.outcome
     rem = hit
@@ -171,7 +185,7 @@ def _rest_decides_as(a, f, i, hit, kind, outcome=None) -> bool:
     for j in later:
         rule = f.rules[j]
         k = rule.action.kind
-        if k == "continue":
+        if k == "continue" or j in gone:
             continue
         piece = rem & s.match(rule.match)
         if s.is_empty(piece):
@@ -205,7 +219,7 @@ def _rest_decides_as(a, f, i, hit, kind, outcome=None) -> bool:
     return default == kind
 
 
-def _rest_does_as_call(a, f, i, rule, hit, outcome=None) -> bool:
+def _rest_does_as_call(a, f, i, rule, hit, outcome=None, gone=frozenset()) -> bool:
     """Whether the rules after position i give the packets `hit` the fates that the chain
     a jump/goto at i gives them (the forward form of `_same_fates`). The packets a jump's
     chain returns go on to the same rules either way; a goto's returned packets must be
@@ -222,7 +236,7 @@ def _rest_does_as_call(a, f, i, rule, hit, outcome=None) -> bool:
     if rule.action.kind == "goto":
         pieces.append((hit & o.ret, "return"))
     for piece, kind in pieces:
-        if not s.is_empty(piece) and not _rest_decides_as(a, f, i, piece, kind, outcome):
+        if not s.is_empty(piece) and not _rest_decides_as(a, f, i, piece, kind, outcome, gone):
             return False
     return True
 
