@@ -229,6 +229,11 @@ class Rule:
     # security-level permits), not written by the user: never a finding of its own, never
     # named as an access-list entry
     synthetic: bool = False
+    # what the rule does besides deciding, as the platform writes it ("log", "queue ssh",
+    # "tag INTERNAL", "route-to (em1 10.0.0.1)", "rtable 1", "label web", "max-src-conn 10"):
+    # a rule whose packets other rules would decide the same way is still not redundant
+    # unless those rules do the same things (FW002)
+    effects: tuple[str, ...] = ()
 
 
 Discipline = Literal["first-match", "last-match"]

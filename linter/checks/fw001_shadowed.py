@@ -109,18 +109,24 @@ def _result(a, f, i, facts, base, fp) -> Result | None:
         if rule.action.kind in ("continue", "unknown"):
             return None
         if s.is_empty(fact.decided):
+            # the packets it matches: those that get to it, or, when an earlier quick rule
+            # takes them all first, every packet of its match
+            mine = fact.hit if not s.is_empty(fact.hit) else fact.match & base
             over = []
             for j, other in enumerate(facts):
-                if j == i or other.rule.action.kind in ("continue", "unknown"):
-                    continue
+                if j == i or other.rule.action.kind in ("continue", "unknown") or other.rule.synthetic:
+                    continue  # (a platform's own rule, the state table, is named by none)
                 # the rules that decide the packets this one matches
-                if (j > i or other.rule.quick) and not s.is_empty(other.decided & fact.hit):
+                if (j > i or other.rule.quick) and not s.is_empty(other.decided & mine):
                     over.append(other.rule)
             names = ", ".join(f"line {r.origin.line}" for r in over[:5]) or "other rules"
+            if len(over) > 5:
+                names += f" and {len(over) - 5} more"
+            verb = "overrides" if len(over) == 1 else "override"
             return Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
-                          f"{names} override every packet it matches",
+                          f"{names} {verb} every packet it matches",
                           related=tuple(related_rule(f, r, "overridden by") for r in over[:10]),
-                          witness=s.witness(fact.hit), context=f.name)
+                          witness=s.witness(mine), context=f.name)
         return None
     hit = fact.hit
     if fact.hit_empty(a):

@@ -9,6 +9,28 @@ redundant when the ruleset without it (the other rules, earlier `quick` ones, th
 pass) gives every packet the rule decides the same verdict. Rules that only log or mark are
 not reported. Shadowed rules are reported by FW001 instead.
 
+The question is asked of the filter without the rules FW001 reports (the ones the user is
+told to delete): two identical rules get one finding, FW001 on the second naming the first,
+and never FW002 on the first as well (deleting both would remove what they do). The finding
+names the rule (or the default) that would decide the packets.
+
+A rule that does something besides deciding is redundant only if the rules that would take
+its packets do the same things (the same list of side effects); a called chain or the
+default never does. Side effects, per platform:
+
+- iptables: none on a deciding rule (`LOG`, `MARK`, `NFLOG` ... are rules of their own that
+  only act, and are never reported);
+- pf: `log`, `label` (pf counts packets per label), `tag`, `queue`, `set prio`, `set tos`,
+  `set delay`, `rtable`, `route-to` / `reply-to` / `dup-to`, `divert-to`, scrub options on a
+  rule, and state options (`max`, `max-src-conn`, `max-src-states`, `overload`,
+  `source-track`, timeouts);
+- Cisco IOS: `log`, `log-input`; Cisco ASA: `log` (with a level or an interval; not
+  `log disable`).
+
+So a final `deny ip any any log` is not redundant with the implicit deny, and a pf `quick`
+rule that assigns a queue is not redundant with a later rule that passes the same packets.
+(A rule without side effects may be taken over by one that logs: the verdict is the same.)
+
 ## Why is this bad?
 Redundant rules make a ruleset longer than its meaning, slow every packet down, and hide the
 rule that really decides. When someone later edits the rule after it, the redundant rule
@@ -157,6 +179,9 @@ def _last_match(a, f, gone=frozenset()) -> Iterator[Result]:
             continue
         takers = [x.rule for x in after if x.rule.action.kind == kind
                   and not s.is_empty(x.decided & fact.decided)]
+        if rule.effects and (any(r.effects != rule.effects for r in takers)
+                             or not s.is_empty(rest & fact.decided)):
+            continue  # it logs, tags, queues ...: the rules that would take over do not
         by = ", ".join(f"line {r.origin.line}" for r in takers[:5])
         if len(takers) > 5:
             by += f" and {len(takers) - 5} more"
@@ -176,9 +201,14 @@ def _rest_decides_as(a, f, i, hit, kind, outcome=None, gone=frozenset()) -> bool
     """Whether the rules after position i (and then the filter's default) give every packet
     of `hit` the fate `kind`: the packets are followed forward, and the answer is no as soon
     as some of them meet another fate. `outcome(chain)`: a called chain's outcome (by
-    default the whole one); the rules in `gone` are left out."""
+    default the whole one); the rules in `gone` are left out. A rule with side effects
+    (`Rule.effects`: logging, a queue, a tag, ...) is redundant only if the rules that take
+    its packets do the same things (a called chain or the default: never). (A rule without
+    any may be taken over by one that logs: the verdict is the same, and logging what no
+    other rule names is what such a last line is for.)"""
     s = a.space
     outcome = outcome or a.outcome
+    effects = f.rules[i].effects
     rem = hit
     # only the later rules that can overlap rule i: no other takes any of its packets
     later = a.overlaps(f).after(i) if a.is_local(f) else range(i + 1, len(f.rules))
@@ -193,12 +223,12 @@ def _rest_decides_as(a, f, i, hit, kind, outcome=None, gone=frozenset()) -> bool
         if k == "unknown":
             return False
         if k in ("accept", "drop", "reject", "return"):
-            if k != kind:
+            if k != kind or (effects and rule.effects != effects):
                 return False
             rem = rem & ~piece
         else:  # jump or goto
             t = a.target(f, rule)
-            if t is None:
+            if t is None or effects:
                 return False
             o = outcome(t)
             for fate, part in (("accept", o.accept), ("drop", o.drop), ("reject", o.reject)):
@@ -212,6 +242,8 @@ def _rest_decides_as(a, f, i, hit, kind, outcome=None, gone=frozenset()) -> bool
             rem = (rem & ~piece) | keep
         if s.is_empty(rem):
             return True
+    if effects:
+        return False  # (the default logs nothing, tags nothing)
     if f.builtin or f.default.kind != "return":
         default = f.default.kind if f.default.kind in ("accept", "drop", "reject") else "drop"
     else:

@@ -2200,6 +2200,8 @@ class _Entries(_Resolver):
             conds.extend(body)
             rest = [t for t in items[2:] if t.data.startswith("opt_")]
         for t in rest:
+            if t.data in ("opt_log", "opt_log_default", "opt_log_interval"):
+                notes.append((0, "effect", "log"))  # (not a diagnostic: read back by `rules`)
             if t.data == "opt_inactive":
                 inactive = True
             elif t.data == "opt_time_range":
@@ -2343,8 +2345,10 @@ class _Entries(_Resolver):
                     self.drop(line, d)
                     remarks = []
                     continue
+            effects = tuple(msg for _col, code, msg in notes if code == "effect")
             for col, code, msg in notes:
-                self.diag(line, col, "note", code, msg, "access-list")
+                if code != "effect":
+                    self.diag(line, col, "note", code, msg, "access-list")
             if inactive:
                 self.diag(line, line.indent + 1, "note", "inactive",
                           f"inactive entry of access-list {acl.name}: it does not filter", "access-list")
@@ -2352,7 +2356,7 @@ class _Entries(_Resolver):
                 continue
             word = "permit" if action == "accept" else "deny"
             rules.append(m.Rule(m.Match(conds), m.Action(action, detail=word), self.origin(line), len(rules),
-                                comment=" ".join(remarks)))
+                                comment=" ".join(remarks), effects=effects))
             remarks = []
         self.acl_rules[acl.name] = rules[1:]
         return m.Filter(acl.name, tuple(rules), m.Action("drop"), "first-match", "", False, None, acl.origin)

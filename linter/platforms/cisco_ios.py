@@ -310,6 +310,14 @@ class _Ace:
     words: tuple = ()  # the entry's words (for `no <entry>`)
 
 
+def _effects(e: _Ace) -> tuple[str, ...]:
+    """What an entry does besides deciding: `log` or `log-input`, a syslog message per
+    match (both "log")."""
+    if e.spec is None:
+        return ()
+    return ("log",) if any(kind == "log" for kind, _vals, _col in e.spec.items) else ()
+
+
 @dataclass
 class _Acl:
     name: str
@@ -1935,7 +1943,7 @@ class _Conv:
             if conds is None:
                 continue
             rules.append(m.Rule(m.Match(tuple(conds)), m.Action(e.action), self.origin(e.line, e.col),
-                                len(rules), comment=e.remark))
+                                len(rules), comment=e.remark, effects=_effects(e)))
         origin = self.origin(acl.line)
         if acl.family == 6 and rules and rules[-1].match.conds:
             # IPv6 access lists end with implicit permits for neighbour discovery before the deny

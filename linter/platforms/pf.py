@@ -783,6 +783,24 @@ class _Spec:
         return self.kind == "pass" and self.state != "no"
 
 
+def _effects(spec: "_Spec") -> tuple[str, ...]:
+    """What a filter rule does besides deciding (FW002 counts them): `log`, a `label` (pf
+    counts packets per label), the alterations it assigns (`tag`, `queue`, `rtable`, `set
+    prio`, `set tos`, ...), `route-to`/`reply-to`/`dup-to`, and state options (`max`,
+    `max-src-conn`, `overload`, `source-track`, timeouts ...)."""
+    out: list[str] = []
+    if spec.log:
+        out.append("log")
+    if spec.label:
+        out.append(f"label {spec.label}")
+    out.extend(desc for _kind, _stage, _params, desc in spec.alters)
+    if spec.route is not None:
+        kind, hosts, pool = spec.route
+        out.append(" ".join(x for x in (str(kind), ", ".join(getattr(h, "text", str(h)) for h in hosts), pool) if x))
+    out.extend(str(o) for o in spec.state_opts)
+    return tuple(dict.fromkeys(out))
+
+
 @dataclass
 class _Ruleset:
     name: str
@@ -2555,7 +2573,8 @@ class _Conv:
                     if spec.block is None:
                         detail = "return (set block-policy return)"
                     act = m.Action("reject", detail=detail)
-            rules.append(m.Rule(match, act, o, quick=spec.quick, comment=spec.label, anchor=spec.anchor))
+            rules.append(m.Rule(match, act, o, quick=spec.quick, comment=spec.label, anchor=spec.anchor,
+                                effects=_effects(spec)))
         elif kind in ("nat", "rdr", "binat") and spec.natpass:
             rules.append(m.Rule(match, m.Action("accept"), o, quick=True,
                                 comment=f"{kind} pass: translated packets skip the filter rules", anchor=spec.anchor))
