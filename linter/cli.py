@@ -436,7 +436,8 @@ def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, spor
             if s.rule is not None and id(s.rule) in ans.acl:
                 acl, n = ans.acl[id(s.rule)]
                 side = s.filter.rsplit(" ", 1)[-1] if s.filter.endswith((" in", " out")) else ""
-                where = f"{s.origin} access-list {acl} line {n}{' (' + side + ')' if side else ''}: {s.action}"
+                # (as `check` names it: `model.rule_label`)
+                where = f"{s.origin} line {s.origin.line} ({acl} entry {n}){' ' + side if side else ''}: {s.action}"
             click.echo(f"  {where}" + (f"  | {s.origin.text.strip()}" if s.origin and s.rule else ""))
         for r in t.reasons:
             click.echo(f"  approximate: {r}")

@@ -99,11 +99,16 @@ class Step:
     action: str
     rule: m.Rule | None = None  # None: the filter's default
     origin: m.Origin | None = None
+    # the filter the rule stands in, for its label (`model.rule_label`, as `check` names it)
+    flt: m.Filter | None = field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
         where = f"{self.origin}" if self.origin else "?"
         if self.rule is None:
             return f"{where} {self.filter} policy: {self.action.replace('default ', '').upper()}"
+        if self.flt is not None:
+            side = self.filter.rsplit(" ", 1)[-1] if self.filter.endswith((" in", " out")) else ""
+            return f"{where} {m.rule_label(self.flt, self.rule)}{' ' + side if side else ''}: {self.action}"
         anchor = f" (anchor {self.rule.anchor})" if self.rule.anchor else ""
         return f"{where} {self.filter} rule {self.rule.index + 1}{anchor}: {self.action}"
 
@@ -286,19 +291,19 @@ def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=
         kind = rule.action.kind
         if kind in ("continue", "unknown"):
             br.steps.append(Step(flt.name, flt.table, "continue" if kind == "continue" else "unknown",
-                                 rule, rule.origin))
+                                 rule, rule.origin, flt))
             if kind == "unknown":
                 br.reasons.append(f"{rule.origin}: target not modelled ({rule.action.detail})")
             continue
         if kind in VERDICTS:
-            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin))
+            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
             return kind
         if kind == "return":
-            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin))
+            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
             frame[1] = len(flt.rules)  # as falling off the end
             continue
         if kind in ("jump", "goto"):
-            br.steps.append(Step(flt.name, flt.table, f"{kind} {rule.action.target}", rule, rule.origin))
+            br.steps.append(Step(flt.name, flt.table, f"{kind} {rule.action.target}", rule, rule.origin, flt))
             loop = jumps.loop(flt, rule)
             if loop is not None:
                 br.reasons.append(f"{rule.origin}: {kind} {rule.action.target} closes the jump loop "
@@ -340,7 +345,7 @@ def _last_match(flt: m.Filter, p: m.Packet, br: _Branch, budget: list[int]) -> s
             continue
         kind = rule.action.kind
         if kind in ("continue", "unknown"):
-            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin))
+            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
             if kind == "unknown":
                 br.reasons.append(f"{rule.origin}: target not modelled ({rule.action.detail})")
             continue
@@ -349,7 +354,7 @@ def _last_match(flt: m.Filter, p: m.Packet, br: _Branch, budget: list[int]) -> s
             break
     if decided is None:
         return _fall_off(flt, br)
-    br.steps.append(Step(flt.name, flt.table, decided.action.kind, decided, decided.origin))
+    br.steps.append(Step(flt.name, flt.table, decided.action.kind, decided, decided.origin, flt))
     kind = decided.action.kind
     return kind if kind in VERDICTS else "drop"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, Union
 
 # --------------------------------------------------------------------------- locations
@@ -257,6 +258,31 @@ class Filter:
     family: int | None = None  # 4, 6 or None for both
     origin: Origin | None = None
     default_origin: Origin | None = None  # where the default is written, if anywhere
+
+    @cached_property
+    def positions(self) -> dict[int, int]:
+        """id(rule) -> its position among the rules the user wrote (1-based; a platform's
+        synthetic rules are not counted, nor numbered)."""
+        out: dict[int, int] = {}
+        for r in self.rules:
+            if not r.synthetic:
+                out[id(r)] = len(out) + 1
+        return out
+
+
+def rule_label(f: Filter, rule: Rule) -> str:
+    """How every message names a rule: by its line, then its place in its filter ("line 262
+    (OUTSIDE_IN entry 3)", "line 12 (INPUT rule 3)", "line 7" for pf, whose rules have no
+    place of their own), the same in `check`, `trace`, JSON and SARIF."""
+    where = f"line {rule.origin.line}"
+    if f.discipline == "last-match":
+        return f"{where} (anchor {rule.anchor})" if rule.anchor else where
+    n = f.positions.get(id(rule))
+    if n is None:
+        return where
+    name = f.name if len(f.name) <= 40 else f.name[:37] + "..."
+    table = f"{f.table} " if f.table and f.table != "filter" else ""
+    return f"{where} ({table}{name} {'rule' if f.table else 'entry'} {n})"
 
 
 @dataclass(frozen=True)

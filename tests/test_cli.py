@@ -163,8 +163,9 @@ def test_trace_pf_names_anchor_path_and_both_directions(tmp_path):
     assert rec["verdict"] == "accept" and rec["rules"][-1]["anchor"] == "web/admin" and rec["hook"] == "in"
     # through the firewall: passes inbound (the anchor's quick rule), dropped outbound on em2
     res = run("trace", str(conf), "tcp 192.0.2.1:40000 -> 10.0.1.10:22 in em0 out em2")
-    assert "DROP" in res.output and "pf in rule" in res.output and "pf out rule" in res.output
-    assert "(anchor web/admin)" in res.output
+    # rules named by their lines, as `check` names them (issue 13), with the side they act on
+    assert "DROP" in res.output and "line 5 (anchor web/admin) in: accept" in res.output
+    assert "line 8 out: drop" in res.output
     res = run("trace", str(conf), "tcp 192.0.2.1:40000 -> 10.0.1.10:22 in em0 out em1")
     assert "ACCEPT" in res.output
 
@@ -182,7 +183,8 @@ def test_directory_walk_reads_configurations_not_documentation(tmp_path):
 def test_trace_names_cisco_entries_like_packet_tracer():
     asa = Path(__file__).resolve().parents[1] / "examples" / "exchange-asa" / "asa1.cfg"
     res = run("trace", str(asa), "tcp 203.0.113.5:40000 -> 192.0.2.25:3389 in outside out dmz")
-    assert "access-list OUTSIDE_IN line 4 (in): accept" in res.output and "ACCEPT" in res.output
+    # the file's line first, then the entry's place in its list (as `check` names it)
+    assert "line 45 (OUTSIDE_IN entry 4) in: accept" in res.output and "ACCEPT" in res.output
     res = run("trace", str(asa), "tcp 203.0.113.5:40000 -> 192.0.2.25:22 in outside out dmz", "--json")
     rec = json.loads(res.output)
     assert rec["verdict"] == "drop" and rec["hook"] == "forward"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..findings import Related
-from ..model import Filter, Rule
+from ..model import Filter, Rule, rule_label
 
 
 def shown(name: str, limit: int = 40) -> str:
@@ -12,8 +12,8 @@ def shown(name: str, limit: int = 40) -> str:
 
 
 def rule_ref(f: Filter, rule: Rule) -> str:
-    where = f"{f.table} " if f.table and f.table != "filter" else ""
-    return f"{where}{shown(f.name)} rule {rule.index + 1} (line {rule.origin.line})"
+    """The rule as messages name it (`model.rule_label`: its line first)."""
+    return rule_label(f, rule)
 
 
 def related_rule(f: Filter, rule: Rule, what: str) -> Related:

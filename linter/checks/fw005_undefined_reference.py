@@ -35,7 +35,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Result
-from ._util import shown
+from ._util import shown, rule_ref
 
 ID = "FW005"
 NAME = "undefined-reference"
@@ -56,7 +56,7 @@ def check(ctx) -> Iterator[Result]:
                 if ((f.table, rule.action.target) not in by_table if f.table else rule.action.target not in by_name):
                     reported.add((rule.origin.path, rule.origin.line))
                     yield Result(rule.origin,
-                                 f"{shown(f.name)} rule {rule.index + 1} {'jumps' if rule.action.kind == 'jump' else 'goes'} "
+                                 f"{rule_ref(f, rule)} {'jumps' if rule.action.kind == 'jump' else 'goes'} "
                                  f"to chain {shown(rule.action.target)}, which is never declared"
                                  + (f" in table {f.table}" if f.table else ""),
                                  context=f.name)
