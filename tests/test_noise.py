@@ -151,3 +151,145 @@ def test_ios_show_running_config_header_banners_and_end_are_understood():
     # nothing of the banners is read as configuration: one ACL, one interface binding it
     assert [f.name for f in dev.filters] == ["101"]
     assert {(b.filter, b.interface) for b in dev.bindings} == {("101", "GigabitEthernet0/0")}
+
+
+# --------------------------------------------------------------------------- FW007 grouping
+
+import json  # noqa: E402
+
+import jsonschema  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from linter.cli import main  # noqa: E402
+
+from .shared import shared_dir  # noqa: E402
+
+HEAD = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+MACS = [f"-A INPUT -m mac --mac-source 00:00:5e:00:53:{k:02x} -p tcp --dport {22 + k} -j ACCEPT" for k in range(7)]
+
+
+def _mac_rules(macs=MACS, extra: str = "") -> str:
+    # seven `-m mac` notes (lines 5-11), one `-m limit` note (line 12), two unknown matches
+    # (lines 13-14: warnings, never grouped)
+    return (HEAD + "\n".join(macs) + "\n"
+            "-A INPUT -m limit --limit 3/min -p udp --dport 53 -j ACCEPT\n"
+            "-A INPUT -m bogus --x 1 -p tcp --dport 1 -j ACCEPT\n"
+            "-A INPUT -m bogus --x 1 -p tcp --dport 2 -j ACCEPT\n" + extra + "COMMIT\n")
+
+
+def _check(tmp_path: Path, *args: str, text: str | None = None):
+    (tmp_path / "fw.rules").write_text(text if text is not None else _mac_rules())
+    old = Path.cwd()
+    import os
+
+    os.chdir(tmp_path)
+    try:
+        return CliRunner().invoke(main, ["check", "--no-config", "--no-cache", "--select", "FW007", *args, "fw.rules"])
+    finally:
+        os.chdir(old)
+
+
+def test_repeated_notes_of_one_construct_are_one_finding_with_every_place(tmp_path: Path):
+    res = _check(tmp_path, "--format", "json")
+    findings = json.loads(res.stdout)["findings"]
+    mac = [f for f in findings if "-m mac" in f["message"]]
+    assert len(mac) == 1
+    (g,) = mac
+    assert g["occurrences"] == 7 and [p["line"] for p in g["locations"]] == list(range(5, 12))
+    assert g["location"]["line"] == 5 and g["severity"] == "note"
+    assert g["message"].endswith("(and 6 more lines with `mac` in this file)")
+    # each place keeps its own message (its own address)
+    assert g["locations"][3]["message"] == "-m mac --mac-source 00:00:5e:00:53:03: not modelled exactly"
+    # a construct noted once is a finding as before; lines not read are never grouped
+    single = [f for f in findings if "-m limit" in f["message"]]
+    assert len(single) == 1 and "locations" not in single[0] and "more line" not in single[0]["message"]
+    assert [f["location"]["line"] for f in findings if f["severity"] == "warning"] == [13, 14]
+    assert json.loads(res.stdout)["summary"]["findings"] == {"error": 0, "warning": 2, "note": 2}
+
+
+def test_grouped_finding_in_text_shows_the_count_and_first_lines(tmp_path: Path):
+    out = _check(tmp_path, "--fail-on", "never").output
+    head = next(ln for ln in out.splitlines() if "-m mac" in ln)
+    assert head.startswith("fw.rules:5:") and "(and 6 more lines with `mac` in this file)" in head
+    assert "    7 lines: 5, 6, 7, 8, 9 and 2 more (every line: --format json)" in out.splitlines()
+    assert "4 notes" not in out and "2 notes" in out.splitlines()[-1]
+    verbose = _check(tmp_path, "--fail-on", "never", "-v").output
+    assert "    7 lines: 5, 6, 7, 8, 9, 10, 11" in verbose.splitlines()
+
+
+def test_grouped_finding_in_sarif_is_one_result_with_related_locations(tmp_path: Path):
+    log = json.loads(_check(tmp_path, "--format", "sarif").stdout)
+    jsonschema.validate(log, json.loads((shared_dir("schemas") / "sarif-schema-2.1.0.json").read_text()))
+    results = [r for r in log["runs"][0]["results"] if "-m mac" in r["message"]["text"]]
+    assert len(results) == 1
+    (r,) = results
+    assert [loc["physicalLocation"]["region"]["startLine"] for loc in r["locations"]] == [5]
+    related = r["relatedLocations"]
+    assert [loc["physicalLocation"]["region"]["startLine"] for loc in related] == list(range(6, 12))
+    assert [loc["id"] for loc in related] == list(range(6))
+    assert related[0]["message"]["text"] == "-m mac --mac-source 00:00:5e:00:53:01: not modelled exactly"
+    assert r["properties"]["occurrences"] == 7
+
+
+def test_grouped_fingerprint_does_not_depend_on_its_lines(tmp_path: Path):
+    def fingerprint(text: str) -> str:
+        out = json.loads(_check(tmp_path, "--format", "json", text=text).stdout)["findings"]
+        return next(f["fingerprint"] for f in out if "-m mac" in f["message"])
+
+    before = fingerprint(_mac_rules())
+    assert fingerprint(_mac_rules(MACS[2:])) == before  # the first lines removed
+    assert fingerprint(_mac_rules(["-A INPUT -i lo -j ACCEPT"] + MACS)) == before  # lines moved
+
+
+def test_inline_disable_covers_its_own_line_of_a_group(tmp_path: Path):
+    # a directive covers the line after it, as everywhere: that line is suppressed alone and
+    # the group holds the others
+    lines = _mac_rules().splitlines()
+    lines.insert(5, "# fwlint: disable=FW007 -- the MAC filter on this port is intended")
+    res = _check(tmp_path, "--format", "json", text="\n".join(lines) + "\n")
+    data = json.loads(res.stdout)
+    (g,) = [f for f in data["findings"] if "-m mac" in f["message"]]
+    assert [p["line"] for p in g["locations"]] == [5, 8, 9, 10, 11, 12]
+    assert [f["location"]["line"] for f in data["suppressed"]] == [7]
+    assert not [f for f in data["findings"] if f["id"] == "FW008"]
+
+
+def test_baseline_holds_a_grouped_finding_by_its_construct(tmp_path: Path):
+    assert _check(tmp_path, "--write-baseline", "base.json").exit_code == 0
+    entries = json.loads((tmp_path / "base.json").read_text())["findings"]
+    assert {"id": "FW007", "path": "fw.rules", "text": "every line with `mac`"} in entries
+    assert _check(tmp_path, "--baseline", "base.json", "--fail-on", "note").exit_code == 0
+    # more lines of the same construct: the same finding, still in the baseline
+    more = MACS + ["-A INPUT -m mac --mac-source 00:00:5e:00:53:99 -p tcp --dport 99 -j ACCEPT"]
+    res = _check(tmp_path, "--baseline", "base.json", "--fail-on", "note", "--format", "json", text=_mac_rules(more))
+    assert res.exit_code == 0 and json.loads(res.stdout)["findings"] == []
+    # another construct is new
+    res = _check(tmp_path, "--baseline", "base.json", "--fail-on", "note", "--format", "json",
+                 text=_mac_rules(extra="-A INPUT -m owner --uid-owner 0 -j ACCEPT\n"))
+    assert res.exit_code == 1
+    assert [f["message"] for f in json.loads(res.stdout)["findings"]] == ["-m owner --uid-owner 0: not modelled exactly"]
+
+
+def test_baseline_written_line_by_line_still_holds_the_group(tmp_path: Path):
+    # a baseline from before the notes were grouped: one entry per line
+    entries = [{"id": "FW007", "path": "fw.rules", "text": m} for m in MACS]
+    entries += [{"id": "FW007", "path": "fw.rules", "text": ln} for ln in _mac_rules().splitlines()[11:14]]
+    (tmp_path / "old.json").write_text(json.dumps({"fwlint_baseline": 1, "findings": entries}))
+    res = _check(tmp_path, "--baseline", "old.json", "--fail-on", "note", "--format", "json")
+    assert res.exit_code == 0, res.stdout
+    # one line of the group missing from it: the group is not in it
+    (tmp_path / "old.json").write_text(json.dumps({"fwlint_baseline": 1, "findings": entries[1:]}))
+    res = _check(tmp_path, "--baseline", "old.json", "--fail-on", "note", "--format", "json")
+    assert [f["occurrences"] for f in json.loads(res.stdout)["findings"]] == [7]
+
+
+def test_the_tum_ruleset_has_one_mac_finding():
+    path = shared_dir("corpus", "iptables", "iptables-semantics") / "tum-net__iptables-save-2015-09-03"
+    from linter.api import LintOptions, lint
+
+    rep = lint([path], LintOptions(select={"FW007"}))
+    mac_lines = [n for n, ln in enumerate(path.read_text().splitlines(), 1) if " -m mac " in ln]
+    mac = [f for f in rep.findings if f.group == "mac"]
+    assert len(mac) == 1 and len(mac_lines) > 1000
+    assert [p.origin.line for p in mac[0].places] == mac_lines
+    assert len(rep.findings) == len({(f.origin.path, f.group or f.message) for f in rep.findings})

@@ -7,6 +7,17 @@ from itertools import groupby
 from ..findings import Report
 
 
+SHOWN_PLACES = 5  # lines of a grouped finding named in text output (-v: 20)
+
+
+def _places(f, shown: int) -> str:
+    """A grouped finding's lines: the first few, and how many more (JSON and SARIF list all)."""
+    nums = [str(p.origin.line) for p in f.places]
+    more = len(nums) - shown
+    listed = ", ".join(nums[:shown])
+    return f"{len(nums):,} lines: {listed}" + (f" and {more:,} more (every line: --format json)" if more > 0 else "")
+
+
 def render(report: Report, verbose: bool = False) -> str:
     lines: list[str] = []
     for path, group in groupby(report.findings, key=lambda f: f.origin.path):
@@ -14,6 +25,8 @@ def render(report: Report, verbose: bool = False) -> str:
             o = f.origin
             approx = " [approximate]" if f.approximate else ""
             lines.append(f"{path}:{o.line}:{o.column}: {f.severity} {f.id} {f.message}{approx}")
+            if f.places:
+                lines.append(f"    {_places(f, 20 if verbose else SHOWN_PLACES)}")
             if f.witness is not None:
                 lines.append(f"    witness: {f.witness}")
             for r in f.related[: (10 if verbose else 3)]:
