@@ -293,3 +293,159 @@ def test_the_tum_ruleset_has_one_mac_finding():
     assert len(mac) == 1 and len(mac_lines) > 1000
     assert [p.origin.line for p in mac[0].places] == mac_lines
     assert len(rep.findings) == len({(f.origin.path, f.group or f.message) for f in rep.findings})
+
+
+# --------------------------------------------------------------------------- generated chains
+
+from linter.api import LintOptions, lint  # noqa: E402
+from linter.checks._generated import generated_chains  # noqa: E402
+from linter.platforms import iptables as ipt  # noqa: E402
+
+
+def _lint_text(tmp_path: Path, text: str, select=("FW002", "FW006")):
+    p = tmp_path / "fw.rules"
+    p.write_text(text)
+    return lint([p], LintOptions(select=set(select)))
+
+
+def _at(rep, rid: str) -> list[int]:
+    return sorted(f.origin.line for f in rep.findings if f.id == rid)
+
+
+UFW = """\
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:ufw-before-input - [0:0]
+:ufw-after-input - [0:0]
+:ufw-user-input - [0:0]
+:ufw-user-limit - [0:0]
+:ufw-user-limit-accept - [0:0]
+:ufw-logging-allow - [0:0]
+:f2b-sshd - [0:0]
+-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd
+-A INPUT -j ufw-before-input
+-A INPUT -j ufw-after-input
+-A ufw-before-input -i lo -j ACCEPT
+-A ufw-before-input -j ufw-user-input
+-A ufw-user-input -p tcp --dport 22 -s 192.0.2.0/24 -j ACCEPT
+-A ufw-user-input -p tcp --dport 22 -j ACCEPT
+-A ufw-user-limit -j REJECT
+-A ufw-user-limit-accept -j ACCEPT
+-A f2b-sshd -s 198.51.100.7/32 -j REJECT --reject-with icmp-port-unreachable
+-A f2b-sshd -j RETURN
+COMMIT
+"""
+
+
+def test_ufw_and_fail2ban_chains_are_neither_unused_nor_redundant_plumbing(tmp_path: Path):
+    rep = _lint_text(tmp_path, UFW)
+    # the skeleton's unused chains, the jumps into its empty hooks (ufw-after-input, f2b-sshd
+    # returning what it does not ban) and fail2ban's RETURN: not reported
+    assert _at(rep, "FW006") == []
+    # the user's own rules in ufw-user-input are still checked: line 17 is redundant
+    assert _at(rep, "FW002") == [17]
+    chains = generated_chains(ipt.parse("fw.rules", UFW.encode()))
+    assert chains == {("filter", n): t for n, t in [
+        ("ufw-before-input", "ufw"), ("ufw-after-input", "ufw"), ("ufw-user-input", "ufw"),
+        ("ufw-user-limit", "ufw"), ("ufw-user-limit-accept", "ufw"), ("ufw-logging-allow", "ufw"),
+        ("f2b-sshd", "fail2ban")]}
+
+
+def test_tool_names_without_the_tools_structure_are_reported(tmp_path: Path):
+    # no built-in chain jumps into a ufw skeleton: `ufw-*` is a name like any other; a chain
+    # named like fail2ban's that accepts is no ban list
+    text = UFW.replace("-A INPUT -j ufw-before-input\n-A INPUT -j ufw-after-input\n", "") \
+        .replace("-A f2b-sshd -s 198.51.100.7/32 -j REJECT", "-A f2b-sshd -s 198.51.100.7/32 -j ACCEPT")
+    rep = _lint_text(tmp_path, text)
+    unused = sorted(f.message.split()[1] for f in rep.findings if f.id == "FW006")
+    assert unused == ["ufw-after-input", "ufw-before-input", "ufw-logging-allow", "ufw-user-limit",
+                      "ufw-user-limit-accept"]
+    assert "f2b-sshd" not in {c for _t, c in generated_chains(ipt.parse("fw.rules", text.encode()))}
+
+
+DOCKER_AND_FIREWALLD = """\
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+:DOCKER-USER - [0:0]
+:DOCKER-ISOLATION-STAGE-1 - [0:0]
+:INPUT_direct - [0:0]
+:INPUT_ZONES - [0:0]
+:IN_public - [0:0]
+:IN_public_log - [0:0]
+:IN_public_deny - [0:0]
+:IN_public_allow - [0:0]
+:IN_custom - [0:0]
+-A INPUT -j INPUT_direct
+-A INPUT -j INPUT_ZONES
+-A INPUT -p tcp --dport 23 -j IN_custom
+-A INPUT -j REJECT
+-A FORWARD -j DOCKER-USER
+-A FORWARD -j DOCKER-ISOLATION-STAGE-1
+-A FORWARD -o docker0 -j DOCKER
+-A DOCKER-USER -j RETURN
+-A DOCKER-ISOLATION-STAGE-1 -j RETURN
+-A INPUT_ZONES -g IN_public
+-A IN_public -j IN_public_log
+-A IN_public -j IN_public_deny
+-A IN_public -j IN_public_allow
+-A IN_public -p icmp -j ACCEPT
+-A IN_public_allow -p tcp --dport 22 -m conntrack --ctstate NEW -j ACCEPT
+-A IN_public_allow -p tcp --dport 22 -m conntrack --ctstate NEW,UNTRACKED -j ACCEPT
+-A IN_custom -j RETURN
+COMMIT
+"""
+
+
+def test_docker_and_firewalld_hooks_are_not_redundant(tmp_path: Path):
+    rep = _lint_text(tmp_path, DOCKER_AND_FIREWALLD)
+    # still reported: the jump into a chain of the user's that does nothing (17), its RETURN
+    # (31), and the zone's services the user configured (29, a narrower copy of 30)
+    assert _at(rep, "FW002") == [17, 29, 31]
+    assert _at(rep, "FW006") == []
+    chains = generated_chains(ipt.parse("fw.rules", DOCKER_AND_FIREWALLD.encode()))
+    assert {c for (_t, c), tool in chains.items() if tool == "docker"} == {"DOCKER", "DOCKER-USER",
+                                                                           "DOCKER-ISOLATION-STAGE-1"}
+    assert {c for (_t, c), tool in chains.items() if tool == "firewalld"} == {
+        "INPUT_direct", "INPUT_ZONES", "IN_public", "IN_public_log", "IN_public_deny", "IN_public_allow"}
+
+
+def _tool_findings(rep, tools: dict) -> list:
+    """FW002 findings on the plumbing of generated chains and FW006 findings on them."""
+    out = []
+    for f in rep.findings:
+        for dev in rep.devices:
+            chains = tools[id(dev)]
+            for flt in dev.filters:
+                for r in flt.rules:
+                    if r.origin != f.origin:
+                        continue
+                    into = (flt.table, r.action.target or "") in chains and r.action.kind in ("jump", "goto")
+                    back = r.action.kind == "return" and (flt.table, flt.name) in chains
+                    if f.id == "FW002" and (into or back):
+                        out.append(f)
+            if f.id == "FW006" and any((flt.table, flt.name) in chains and flt.origin == f.origin
+                                       for flt in dev.filters):
+                out.append(f)
+    return out
+
+
+def test_corpus_ufw_firewalld_docker_dumps(request):
+    corpus = shared_dir("corpus", "iptables")
+    files = {"ufw": corpus / "net-network" / "vsrv__iptables-save",
+             "firewalld": corpus / "netfilter" / "dumps" / "fedora27-iptables",
+             "docker": corpus / "iptables-semantics" / "containern-topos1__iptables-save"}
+    rep = lint(list(files.values()), LintOptions(select={"FW002", "FW006"}))
+    tools = {id(d): generated_chains(d) for d in rep.devices}
+    by_path = {d.stats[0].path: set(tools[id(d)].values()) for d in rep.devices}
+    for tool, path in files.items():
+        assert tool in by_path[str(path)], (tool, by_path)
+    assert _tool_findings(rep, tools) == []
+    # what the tools generate is plumbing; the rest of the ruleset is still checked: the
+    # firewalld zone's own redundant service (mDNS inside the 1025-65535 range it also opens)
+    fedora = [f.origin.line for f in rep.findings if f.origin.path == str(files["firewalld"])]
+    assert 132 in fedora

@@ -9,6 +9,12 @@ redundant when the ruleset without it (the other rules, earlier `quick` ones, th
 pass) gives every packet the rule decides the same verdict. Rules that only log or mark are
 not reported. Shadowed rules are reported by FW001 instead.
 
+The plumbing of the chains ufw, firewalld, docker and fail2ban generate is not reported
+either: a jump into one of their chains (firewalld's `INPUT_direct` and zone chains are empty
+hooks until the tool fills them) and a `RETURN` inside one (fail2ban's `-A f2b-sshd -j RETURN`).
+FW006's page lists how each tool is recognised; the rules users add to those chains are
+checked as any other.
+
 ## Why is this bad?
 Redundant rules make a ruleset longer than its meaning, slow every packet down, and hide the
 rule that really decides. When someone later edits the rule after it, the redundant rule
@@ -35,6 +41,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Result
+from ._generated import generated_plumbing
 from ._util import related_rule, rule_ref, shown
 
 ID = "FW002"
@@ -54,7 +61,8 @@ def check_filter(ctx, f) -> Iterator[Result]:
         return
     if f.discipline != "first-match":
         return
-    todo = [i for i, r in enumerate(f.rules) if r.action.kind not in ("continue", "unknown") and not r.synthetic]
+    todo = [i for i, r in enumerate(f.rules) if r.action.kind not in ("continue", "unknown") and not r.synthetic
+            and generated_plumbing(ctx, f, r) is None]  # (ufw's, firewalld's, ... hooks: _generated.py)
     if a.prober.enabled:
         # a rule for which a concrete packet gets another fate without it is not redundant:
         # the sets are built only for the others (and not at all when there are none)
