@@ -449,3 +449,121 @@ def test_corpus_ufw_firewalld_docker_dumps(request):
     # firewalld zone's own redundant service (mDNS inside the 1025-65535 range it also opens)
     fedora = [f.origin.line for f in rep.findings if f.origin.path == str(files["firewalld"])]
     assert 132 in fedora
+
+
+# --------------------------------------------------------------------------- display flags
+
+# warnings: FW002 (line 6), FW006 (the unused chain, line 5); notes: FW007 (lines 8-9, one
+# grouped finding), FW004 on OUTPUT's ACCEPT policy; nothing at error
+DISPLAYED = """\
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:UNUSED - [0:0]
+-A INPUT -p tcp --dport 22 -s 192.0.2.0/24 -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+-A INPUT -m limit --limit 3/min -p udp --dport 53 -j ACCEPT
+-A INPUT -m limit --limit 5/min -p udp --dport 54 -j ACCEPT
+-A UNUSED -j DROP
+COMMIT
+"""
+
+
+def _cli(tmp_path: Path, *args: str, config: str | None = None):
+    (tmp_path / "fw.rules").write_text(DISPLAYED)
+    (tmp_path / ".git").mkdir(exist_ok=True)  # (the configuration is looked for up to here)
+    if config is not None:
+        (tmp_path / ".fwlint.yaml").write_text(config)
+    import os
+
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        return CliRunner().invoke(main, ["check", "--no-cache", *args, "fw.rules"])
+    finally:
+        os.chdir(old)
+
+
+def _severities(out: str) -> list[str]:
+    return [ln.split()[1] for ln in out.splitlines() if ln.startswith("fw.rules:")]
+
+
+def test_statistics_count_per_id_and_severity(tmp_path: Path):
+    full = json.loads(_cli(tmp_path, "--format", "json").stdout)["findings"]
+    res = _cli(tmp_path, "--statistics")
+    assert res.exit_code == 1  # (--fail-on decides, as without the flag)
+    rows = [ln.split() for ln in res.stdout.splitlines()[:-1]]
+    expected = {}
+    for f in full:
+        expected[(f["id"], f["severity"])] = expected.get((f["id"], f["severity"]), 0) + 1
+    assert {(r[1], r[2]): int(r[0]) for r in rows} == expected
+    assert [int(r[0]) for r in rows] == sorted((int(r[0]) for r in rows), reverse=True)
+    assert res.stdout.splitlines()[-1] == f"Found {len(full)} findings."
+    assert {r[3] for r in rows if r[1] == "FW002"} == {"redundant-rule"}
+    data = json.loads(_cli(tmp_path, "--statistics", "--format", "json").stdout)
+    assert {(d["id"], d["severity"]): d["count"] for d in data} == expected
+    fw007 = next(d for d in data if d["id"] == "FW007")
+    assert fw007["count"] == 1 and fw007["occurrences"] == 2  # one grouped finding, two lines
+    assert "Found" not in _cli(tmp_path, "--statistics", "-q").stdout
+    bad = _cli(tmp_path, "--statistics", "--format", "sarif")
+    assert bad.exit_code == 2 and "--statistics goes with --format text or json" in bad.stderr
+
+
+def test_quiet_prints_the_findings_alone(tmp_path: Path):
+    loud = _cli(tmp_path).stdout.splitlines()
+    quiet = _cli(tmp_path, "--quiet")
+    assert quiet.exit_code == 1
+    assert quiet.stdout.splitlines() == [ln for ln in loud[:-1] if ln]  # no summary, no blank lines
+    assert "lines understood" not in quiet.stdout
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "fw.rules").write_text("*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n"
+                                    "-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n")
+    (clean / ".git").mkdir()
+    import os
+
+    old = Path.cwd()
+    os.chdir(clean)
+    try:
+        res = CliRunner().invoke(main, ["check", "--no-cache", "-q", "fw.rules"])
+    finally:
+        os.chdir(old)
+    assert res.exit_code == 0 and res.stdout == ""
+    # the baseline's message is no finding either
+    _cli(tmp_path, "--write-baseline", "base.json")
+    res = _cli(tmp_path, "-q", "--baseline", "base.json")
+    assert res.exit_code == 0 and res.stdout == "" and res.stderr == ""
+
+
+def test_show_severity_filters_the_display_not_the_exit_status(tmp_path: Path):
+    assert set(_severities(_cli(tmp_path).stdout)) == {"warning", "note"}
+    res = _cli(tmp_path, "--show-severity", "warning")
+    assert set(_severities(res.stdout)) == {"warning"} and res.exit_code == 1
+    notes = len([s for s in _severities(_cli(tmp_path).stdout) if s == "note"])
+    assert res.stdout.splitlines()[-1].startswith(f"0 errors, 2 warnings, {notes} notes (not shown) in 1 file")
+    res = _cli(tmp_path, "--show-severity", "error")
+    assert _severities(res.stdout) == [] and res.exit_code == 1  # the warnings still fail
+    assert _cli(tmp_path, "--show-severity", "error", "--fail-on", "error").exit_code == 0
+    # JSON and SARIF display the same selection
+    data = json.loads(_cli(tmp_path, "--show-severity", "warning", "--format", "json").stdout)
+    assert {f["severity"] for f in data["findings"]} == {"warning"}
+    log = json.loads(_cli(tmp_path, "--show-severity", "warning", "--format", "sarif").stdout)
+    assert {r["level"] for r in log["runs"][0]["results"]} == {"warning"}
+
+
+def test_display_settings_as_configuration_keys(tmp_path: Path):
+    res = _cli(tmp_path, config="show-severity: warning\nquiet: true\n")
+    assert set(_severities(res.stdout)) == {"warning"} and "lines understood" not in res.stdout
+    assert res.exit_code == 1
+    # flags win over the file
+    res = _cli(tmp_path, "--show-severity", "note", "--no-quiet", config="show-severity: warning\nquiet: true\n")
+    assert "note" in _severities(res.stdout) and "lines understood" in res.stdout
+    res = _cli(tmp_path, config="statistics: true\n")
+    assert res.stdout.splitlines()[-1].startswith("Found ")
+    assert _cli(tmp_path, "--no-statistics", config="statistics: true\n").stdout.splitlines()[-1].startswith("0 errors")
+    # wrong values are one-line errors naming the file and the key
+    for text, key in (("show-severity: never\n", "show-severity"), ("quiet: yes please\n", "quiet"),
+                      ("statistics: 1\n", "statistics")):
+        res = _cli(tmp_path, config=text)
+        assert res.exit_code == 2 and f".fwlint.yaml: {key}: expected" in res.stderr, res.stderr
