@@ -6,6 +6,15 @@ target) as a warning, and every construct it reads but can only approximate (rat
 ipsets whose members are not in the repository, time windows, owner matches, userspace
 queues) as a note. Findings of other checks that rest on such a construct say so.
 
+Notes about one construct repeated in one file (a `-m mac` match on 1,900 rules) are one
+finding at the first line, with every line: its message says how many more lines there are,
+text output lists the first few lines, JSON lists every place under `locations` (each with
+its own message), SARIF keeps one result whose other places are `relatedLocations`. Lines
+that are not read (warnings, errors) are each a finding of their own. An inline
+`fwlint: disable=FW007` covers its own line only: that line is suppressed and the others
+stay grouped (`disable-file=FW007` silences the file). A baseline holds the group as one
+entry (`every line with `mac``): lines of that construct added later are part of it.
+
 ## Why is this bad?
 A linter that skips what it does not understand would call a ruleset clean when it is not.
 fwlint never drops input silently: each such line is listed, so that you know which parts
