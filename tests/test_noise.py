@@ -4,8 +4,20 @@ the display flags (--statistics, --quiet, --show-severity)."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
+import jsonschema
+from click.testing import CliRunner
+
+from linter.api import LintOptions, lint
+from linter.checks._generated import generated_chains
+from linter.cli import main
+from linter.platforms import cisco_asa, cisco_ios
+from linter.platforms import iptables as ipt
+
+from .shared import shared_dir
 from .test_exchange_pack import EDGE_P, MBX
 from .test_exchange_pack import run as run_exchange
 
@@ -66,8 +78,6 @@ Cryptochecksum: 1a2b3c4d 5e6f7a8b 9c0d1e2f 3a4b5c6d
 
 
 def _asa(text: str):
-    from linter.platforms import cisco_asa
-
     return cisco_asa.parse("fw1.cfg", text.encode())
 
 
@@ -95,10 +105,6 @@ def test_asa_trailer_words_in_other_places_are_still_reported():
 
 
 def test_cryptochecksum_does_not_fail_the_build(tmp_path: Path):
-    from click.testing import CliRunner
-
-    from linter.cli import main
-
     cfg = tmp_path / "fw1.cfg"
     cfg.write_text(_ASA_SHOWN.replace("permit tcp any host 10.0.0.5 eq 443", "deny ip any any"))
     r = CliRunner().invoke(main, ["check", "--no-config", "--no-cache", "--select", "FW007", str(cfg)])
@@ -143,8 +149,6 @@ end
 
 
 def test_ios_show_running_config_header_banners_and_end_are_understood():
-    from linter.platforms import cisco_ios
-
     dev = cisco_ios.parse("r1.cfg", _IOS_SHOWN.encode())
     assert [d for d in dev.diagnostics if d.severity != "note"] == []
     assert dev.stats[0].lines_understood == dev.stats[0].lines_read
@@ -155,14 +159,6 @@ def test_ios_show_running_config_header_banners_and_end_are_understood():
 
 # --------------------------------------------------------------------------- FW007 grouping
 
-import json  # noqa: E402
-
-import jsonschema  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-
-from linter.cli import main  # noqa: E402
-
-from .shared import shared_dir  # noqa: E402
 
 HEAD = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
 MACS = [f"-A INPUT -m mac --mac-source 00:00:5e:00:53:{k:02x} -p tcp --dport {22 + k} -j ACCEPT" for k in range(7)]
@@ -180,8 +176,6 @@ def _mac_rules(macs=MACS, extra: str = "") -> str:
 def _check(tmp_path: Path, *args: str, text: str | None = None):
     (tmp_path / "fw.rules").write_text(text if text is not None else _mac_rules())
     old = Path.cwd()
-    import os
-
     os.chdir(tmp_path)
     try:
         return CliRunner().invoke(main, ["check", "--no-config", "--no-cache", "--select", "FW007", *args, "fw.rules"])
@@ -285,8 +279,6 @@ def test_baseline_written_line_by_line_still_holds_the_group(tmp_path: Path):
 
 def test_the_tum_ruleset_has_one_mac_finding():
     path = shared_dir("corpus", "iptables", "iptables-semantics") / "tum-net__iptables-save-2015-09-03"
-    from linter.api import LintOptions, lint
-
     rep = lint([path], LintOptions(select={"FW007"}))
     mac_lines = [n for n, ln in enumerate(path.read_text().splitlines(), 1) if " -m mac " in ln]
     mac = [f for f in rep.findings if f.group == "mac"]
@@ -296,10 +288,6 @@ def test_the_tum_ruleset_has_one_mac_finding():
 
 
 # --------------------------------------------------------------------------- generated chains
-
-from linter.api import LintOptions, lint  # noqa: E402
-from linter.checks._generated import generated_chains  # noqa: E402
-from linter.platforms import iptables as ipt  # noqa: E402
 
 
 def _lint_text(tmp_path: Path, text: str, select=("FW002", "FW006")):
@@ -475,8 +463,6 @@ def _cli(tmp_path: Path, *args: str, config: str | None = None):
     (tmp_path / ".git").mkdir(exist_ok=True)  # (the configuration is looked for up to here)
     if config is not None:
         (tmp_path / ".fwlint.yaml").write_text(config)
-    import os
-
     old = Path.cwd()
     os.chdir(tmp_path)
     try:
@@ -521,8 +507,6 @@ def test_quiet_prints_the_findings_alone(tmp_path: Path):
     (clean / "fw.rules").write_text("*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n"
                                     "-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n")
     (clean / ".git").mkdir()
-    import os
-
     old = Path.cwd()
     os.chdir(clean)
     try:
