@@ -352,6 +352,10 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
                                else dataclasses.replace(f, severity=opts.severity[f.id]) for f in report.findings]
         report.sorted()
         _suppress(report, opts, packs, enabled, evaluated_paths)
+        # (after the suppressions: a directive covers its own line of a repeated note)
+        from .checks.fw007_not_understood import grouped
+
+        report.findings = grouped(report.findings)
         return report.sorted()
     finally:
         aside.release()

@@ -2,7 +2,13 @@
 
 An entry is keyed by the finding's id, its file (repository-relative) and the normalised text
 of the rule it points at — never by line numbers, so that moving or inserting lines does not
-turn old findings into new ones. The file is sorted, diff-friendly JSON."""
+turn old findings into new ones. The file is sorted, diff-friendly JSON.
+
+A grouped finding (FW007 notes about one construct in one file) is one entry whose text names
+the construct (`every line with `mac``): lines with that construct added or removed later are
+the same finding. A grouped finding is also in a baseline that holds each of its lines (one
+written before the notes were grouped), and a construct noted on one line only is also in a
+baseline that holds its group."""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import json
 from collections import Counter
 
 from . import files, limits
-from .findings import Finding, Report, normalise_text
+from .findings import Finding, Report, group_text, normalise_text
 
 VERSION = 1
 
@@ -22,7 +28,19 @@ class BaselineError(ValueError):
 def key(f: Finding) -> tuple[str, str, str]:
     # the path as every output shows it: relative to the repository root, whatever the
     # working directory (a baseline written at the root matches from a subfolder)
+    if f.places:
+        return (f.id, f.origin.path, group_text(f.group))
     return (f.id, f.origin.path, normalise_text(f.origin.text))
+
+
+def _other_keys(f: Finding) -> list[tuple[str, str, str]]:
+    """The entries that also hold f: each line of a grouped finding; the group of a
+    construct noted once."""
+    if f.places:
+        return [(f.id, p.origin.path, normalise_text(p.origin.text)) for p in f.places]
+    if f.group:
+        return [(f.id, f.origin.path, group_text(f.group))]
+    return []
 
 
 def render(report: Report) -> str:
@@ -66,6 +84,11 @@ def apply(report: Report, baseline: Counter) -> int:
         k = key(f)
         if left[k] > 0:
             left[k] -= 1
+            dropped += 1
+            continue
+        others = Counter(_other_keys(f))
+        if others and all(left[o] >= n for o, n in others.items()):
+            left.subtract(others)
             dropped += 1
         else:
             kept.append(f)

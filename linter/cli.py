@@ -96,6 +96,38 @@ def _confinement_options(command):
                              "name (never on untrusted pull requests: SECURITY.md).")(command)
 
 
+class _Display:
+    """What `check` displays (never what fails: the exit status is --fail-on's on the whole
+    report): --show-severity, --quiet, --statistics, each a flag or, when not given, the
+    configuration's key of the same name."""
+
+    def __init__(self, show_severity: str | None, quiet: bool | None, statistics: bool | None):
+        self.show_severity = show_severity
+        self.quiet = quiet
+        self.statistics = statistics
+
+    def merge(self, cfg) -> None:
+        """The configuration's settings where no flag was given."""
+        if self.show_severity is None:
+            self.show_severity = cfg.show_severity
+        if self.quiet is None:
+            self.quiet = cfg.quiet
+        if self.statistics is None:
+            self.statistics = cfg.statistics
+
+
+def _display_options(command):
+    command = click.option("--statistics/--no-statistics", default=None,
+                           help="Show how many findings of each id and severity (text or json) "
+                                "instead of the findings.")(command)
+    command = click.option("-q", "--quiet/--no-quiet", default=None,
+                           help="Show the findings alone: no summary, no policy notes, no messages "
+                                "on stderr but errors.")(command)
+    return click.option("--show-severity", type=click.Choice(["error", "warning", "note"]), default=None,
+                        help="Lowest severity shown (the exit status is still --fail-on's) "
+                             "[default: show-severity of the configuration, else note].")(command)
+
+
 def _max_bytes(value: str | None) -> int | None:
     if value is None:
         return None
@@ -177,10 +209,11 @@ def main() -> None:
                    "cores; 1: none]. The report is the same.")
 @click.option("--no-cache", is_flag=True,
               help="Neither use nor keep per-file results in the user's cache folder (also: FWLINT_NO_CACHE=1).")
+@_display_options
 @_confinement_options
 def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
           baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed,
-          jobs, no_cache, allow_outside_root, max_file_size):
+          jobs, no_cache, show_severity, quiet, statistics, allow_outside_root, max_file_size):
     """Check firewall configurations: files, or directories to walk (optional with --inventory,
     whose devices are read). Settings come from .fwlint.yaml or [tool.fwlint] in pyproject.toml
     (see README: Configuration); flags win. Reads only inside the repository root and what
@@ -188,19 +221,19 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
     with _confined(allow_outside_root):
         _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
                baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed,
-               _max_bytes(max_file_size), jobs, no_cache)
+               _max_bytes(max_file_size), jobs, no_cache, _Display(show_severity, quiet, statistics))
 
 
 def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
            baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed, max_bytes,
-           jobs, no_cache):
+           jobs, no_cache, display):
     try:
         sel = _ids(select)
         ign = _ids(ignore) or set()
     except click.BadParameter as e:
         raise click.UsageError(str(e)) from None
     opts, fail_on, paths = _configured(paths, fail_on, sel, ign, platform, policies, inventory,
-                                       config_file, no_config, force_exclude)
+                                       config_file, no_config, force_exclude, display)
     if paths is None:  # every file named is excluded by the configuration (--force-exclude)
         if verbose:
             click.echo("fwlint: every file given is excluded by the configuration", err=True)
@@ -212,6 +245,11 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
     if sarif_include_suppressed and fmt != "sarif":
         click.echo("fwlint: error: --sarif-include-suppressed goes with --format sarif", err=True)
         sys.exit(2)
+    if display.statistics and (fmt or "text") not in ("text", "json"):
+        click.echo("fwlint: error: --statistics goes with --format text or json", err=True)
+        sys.exit(2)
+    if display.statistics and fmt is None:
+        fmt = "text"  # (a table, also in GitHub Actions)
     opts.max_file_bytes = max_bytes
     if jobs is None:
         from .parallel import usable_cores
@@ -235,7 +273,8 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
 
     if write_baseline:
         write_output(bl.render(report), write_baseline)
-        click.echo(f"fwlint: wrote a baseline of {len(report.findings)} findings to {write_baseline}", err=True)
+        if not display.quiet:
+            click.echo(f"fwlint: wrote a baseline of {len(report.findings)} findings to {write_baseline}", err=True)
         sys.exit(0)
     if baseline_file:
         try:
@@ -244,16 +283,11 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
             click.echo(f"fwlint: error: {e}", err=True)
             sys.exit(2)
         dropped = bl.apply(report, known)
-        if dropped:
+        if dropped and not display.quiet:
             click.echo(f"fwlint: {dropped} findings are in the baseline {baseline_file}", err=True)
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    if sarif_include_suppressed:
-        from .output import sarif
-
-        write_output(sarif.render(report, verbose=verbose, include_suppressed=True), output)
-    else:
-        write_output(FORMATS[fmt](report, verbose=verbose), output)
+    write_output(_rendered(report, fmt, verbose, sarif_include_suppressed, display), output)
     for e in report.errors:
         click.echo(f"fwlint: error: {files.printable(e)}", err=True)
     if report.errors:  # a file that could not or may not be read: the answer is incomplete
@@ -268,9 +302,29 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
     sys.exit(report.exit_code(fail_on))
 
 
-def _configured(paths, fail_on, sel, ign, platform, policies, inventory, config_file, no_config, force_exclude):
+def _rendered(report, fmt: str, verbose: bool, include_suppressed: bool, display: _Display) -> str:
+    """The report in the format asked, with what --show-severity leaves out taken away."""
+    from .output import displayed
+
+    shown, hidden = displayed(report, display.show_severity)
+    if display.statistics:
+        from .output import statistics
+
+        return statistics.render(shown, fmt, quiet=bool(display.quiet))
+    if include_suppressed:
+        from .output import sarif
+
+        return sarif.render(shown, verbose=verbose, include_suppressed=True)
+    if fmt == "text":
+        return FORMATS[fmt](shown, verbose=verbose, quiet=bool(display.quiet), hidden=hidden)
+    return FORMATS[fmt](shown, verbose=verbose)
+
+
+def _configured(paths, fail_on, sel, ign, platform, policies, inventory, config_file, no_config, force_exclude,
+                display: _Display | None = None):
     """The project configuration merged with the flags (flags win): LintOptions, the
-    --fail-on threshold, and the paths (None when --force-exclude excludes every one)."""
+    --fail-on threshold, and the paths (None when --force-exclude excludes every one);
+    `display` takes the configuration's display settings where no flag was given."""
     from . import config as cf
 
     def fail(msg: str):  # one line, exit 2
@@ -288,6 +342,8 @@ def _configured(paths, fail_on, sel, ign, platform, policies, inventory, config_
         fail(str(e))
     for w in cfg.warnings:
         click.echo(f"fwlint: warning: {w}", err=True)
+    if display is not None:
+        display.merge(cfg)
     off = {i for i, level in cfg.severity.items() if level == "off"}
     opts = api.LintOptions(
         platform=platform, select=sel,

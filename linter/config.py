@@ -31,8 +31,10 @@ YAML_NAME = ".fwlint.yaml"
 PYPROJECT = "pyproject.toml"
 SEVERITY_VALUES = ("error", "warning", "note", "off")
 FAIL_ON_VALUES = ("error", "warning", "note", "never")
+SHOW_SEVERITY_VALUES = ("error", "warning", "note")
 # the keys, in one spelling (kebab-case, as in pyproject.toml tables)
-KEYS = ("disable", "exclude", "fail-on", "inventory", "platforms", "policies", "severity")
+KEYS = ("disable", "exclude", "fail-on", "inventory", "platforms", "policies", "quiet", "severity",
+        "show-severity", "statistics")
 
 
 class ConfigError(ValueError):
@@ -50,6 +52,10 @@ class Config:
     platforms: list[tuple[str, str]] = field(default_factory=list)  # (glob, platform), first match wins
     exclude: list[str] = field(default_factory=list)
     fail_on: str | None = None
+    # what is displayed (never what fails): as --show-severity, --quiet, --statistics
+    show_severity: str | None = None
+    quiet: bool | None = None
+    statistics: bool | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -297,4 +303,14 @@ def from_data(data, root: Path, where: str, path: Path | None = None) -> Config:
         if v not in FAIL_ON_VALUES:
             fail(f"fail-on: expected one of {', '.join(FAIL_ON_VALUES)}, got {v!r}")
         cfg.fail_on = v
+    if "show-severity" in data:
+        v = data["show-severity"]
+        if v not in SHOW_SEVERITY_VALUES:
+            fail(f"show-severity: expected one of {', '.join(SHOW_SEVERITY_VALUES)}, got {v!r}")
+        cfg.show_severity = v
+    for key in ("quiet", "statistics"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                fail(f"{key}: expected true or false, got {kind(data[key])}")
+            setattr(cfg, key, data[key])
     return cfg

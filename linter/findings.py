@@ -33,6 +33,9 @@ class Result:
     approximate: bool = False
     severity: str | None = None  # a check may lower or raise its default for one result
     context: str = ""  # filter/chain name, for fingerprints
+    # results of one check with the same group in one file are reported as one finding with
+    # every location (FW007 notes: the construct approximated; "": never grouped)
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,23 @@ class Finding:
     witness: Packet | None = None
     approximate: bool = False
     fingerprint: str = ""
+    group: str = ""  # Result.group
+    # a grouped finding (checks/fw007_not_understood.py, `grouped`): every place it stands
+    # for, in line order, each with its own message (the first is `origin`; `message` is the
+    # first one's with the count); empty for a finding of one place
+    places: tuple[Related, ...] = ()
 
     def sort_key(self) -> tuple:
         return (self.origin.path, self.origin.line, self.origin.column, self.id, self.message)
+
+    @property
+    def occurrences(self) -> int:
+        """How many places the finding stands for (1, or more when grouped)."""
+        return len(self.places) or 1
+
+    def locations(self) -> tuple[Related, ...]:
+        """Every place of the finding, each with its own message."""
+        return self.places or (Related(self.origin, self.message),)
 
 
 @dataclass(frozen=True)
@@ -85,7 +102,14 @@ def stamp(check_id: str, default_severity: str, r: Result) -> Finding:
         witness=r.witness,
         approximate=r.approximate,
         fingerprint=fingerprint(check_id, r.origin, r.context),
+        group=r.group,
     )
+
+
+def group_text(group: str) -> str:
+    """What stands for a grouped finding's rule text in its fingerprint and baseline entry:
+    the group, not one of its lines (lines come and go; the finding stays the same)."""
+    return f"every line with `{group}`"
 
 
 @dataclass

@@ -31,6 +31,12 @@ So a final `deny ip any any log` is not redundant with the implicit deny, and a 
 rule that assigns a queue is not redundant with a later rule that passes the same packets.
 (A rule without side effects may be taken over by one that logs: the verdict is the same.)
 
+The plumbing of the chains ufw, firewalld, docker and fail2ban generate is not reported
+either: a jump into one of their chains (firewalld's `INPUT_direct` and zone chains are empty
+hooks until the tool fills them) and a `RETURN` inside one (fail2ban's `-A f2b-sshd -j RETURN`).
+FW006's page lists how each tool is recognised; the rules users add to those chains are
+checked as any other.
+
 ## Why is this bad?
 Redundant rules make a ruleset longer than its meaning, slow every packet down, and hide the
 rule that really decides. When someone later edits the rule after it, the redundant rule
@@ -57,6 +63,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Result
+from ._generated import generated_plumbing
 from ._util import related_rule, rule_ref, shown
 from .fw001_shadowed import flagged
 
@@ -80,7 +87,8 @@ def check_filter(ctx, f) -> Iterator[Result]:
     # the rules FW001 tells the user to delete: asked without them (see fw001.flagged)
     gone = flagged(ctx, f)
     todo = [i for i, r in enumerate(f.rules)
-            if r.action.kind not in ("continue", "unknown") and not r.synthetic and i not in gone]
+            if r.action.kind not in ("continue", "unknown") and not r.synthetic and i not in gone
+            and generated_plumbing(ctx, f, r) is None]  # (ufw's, firewalld's, ... hooks: _generated.py)
     if a.prober.enabled:
         # a rule for which a concrete packet gets another fate without it is not redundant:
         # the sets are built only for the others (and not at all when there are none)

@@ -6,6 +6,20 @@ loop of chains that nothing else enters (`-A X -j Y`, `-A Y -j X`: iptables load
 loop, and it never runs), and, on platforms that have them, objects, object groups, tables,
 macros and ACLs that are defined and never used.
 
+Chains that a firewall manager generates are not reported: ufw creates its whole skeleton
+(`ufw-user-limit`, `ufw-logging-allow`, `ufw-skip-to-policy-output`, ...) whether the rules
+use every chain or not. A tool is recognised by its structure (a built-in chain jumps into its
+chains), then its chains by name:
+
+| tool | recognised when | its chains |
+|---|---|---|
+| ufw | a built-in chain jumps to a `ufw-before-*` or `ufw-after-*` chain (`ufw6-` for IPv6) | every `ufw-*` / `ufw6-*` chain |
+| firewalld | a built-in chain jumps to `INPUT_direct`, `INPUT_ZONES`, `FORWARD_IN_ZONES`, `INPUT_dispatch`, `INPUT_POLICIES_pre`, ... (any hook) | those skeleton chains (`<HOOK>_direct`, `_ZONES`, `_ZONES_SOURCE`, `_dispatch`, `_POLICIES`, `_POLICIES_pre`, `_POLICIES_post`, `FORWARD_IN_ZONES`, `FORWARD_OUT_ZONES` and their `_SOURCE`), the zone and policy chains they jump to (`IN_public`, `FWDI_`, `FWDO_`, `FWD_`, `PRE_`, `POST_`, `OUT_`), and the parts those jump to (`_pre`, `_log`, `_deny`, `_allow`, `_post`, `_dispatch_stage2`) |
+| docker | a built-in chain jumps to `DOCKER` or a `DOCKER-*` chain | `DOCKER`, `DOCKER-*`, `DOCKER_*` (`DOCKER-USER`, `DOCKER-ISOLATION-STAGE-1`, ...) |
+| fail2ban | a chain named `f2b-NAME` or `fail2ban-NAME` whose rules drop or reject (the bans) and end with an unconditional `RETURN` | that chain |
+
+A chain of that name in a ruleset without the tool's structure is reported as any other.
+
 ## Why is this bad?
 An unused chain is either dead weight or, worse, a rule set somebody believes is active:
 the jump to it was removed or never written, so its rules protect nothing.
@@ -35,6 +49,7 @@ from typing import Iterator
 
 from ..findings import Result
 from ..model import Origin, jump_loops
+from ._generated import generated_by
 from ._util import shown as _shown
 
 ID = "FW006"
@@ -56,7 +71,7 @@ def check(ctx) -> Iterator[Result]:
     for f in dev.filters:
         # chains of tables (iptables) are used by jumps; platforms whose filters are used by
         # other commands too (Cisco ACLs in NAT, route-maps, ...) report unused ones themselves
-        if f.builtin or f.name in bound or not f.table:
+        if f.builtin or f.name in bound or not f.table or generated_by(ctx, f.table, f.name):
             continue
         origin = f.origin or Origin(dev.sources[0] if dev.sources else dev.name, 1, 1, "")
         where = f" in table {f.table}" if f.table else ""

@@ -1,7 +1,9 @@
 """JSON: `{"findings": [...], "suppressed": [...], "diagnostics": [...], "summary": {...}}`, stable
 key order. `suppressed` holds the findings inline directives suppress, each with its
 `suppression` (kind, justification, location of the directive); they are not counted in
-`summary.findings` (`summary.suppressed` counts them)."""
+`summary.findings` (`summary.suppressed` counts them). A grouped finding (FW007 notes about
+one construct in one file) has `location` (its first place), `occurrences` and `locations`
+(every place, each with its own `message`)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ def finding_data(f: Finding) -> dict:
         "approximate": f.approximate,
         "fingerprint": f.fingerprint,
     }
+    if f.places:  # a grouped finding: every place, the first included, with its own message
+        out["occurrences"] = f.occurrences
+        out["locations"] = [{"path": p.origin.path, "line": p.origin.line, "column": p.origin.column,
+                             "text": p.origin.text, "message": p.message} for p in f.places]
     if f.witness is not None:
         out["witness"] = f.witness.to_json()
     return out

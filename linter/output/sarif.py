@@ -118,8 +118,14 @@ def _result(f: Finding, index: dict[str, int]) -> dict:
     }
     if f.id in index:
         res["ruleIndex"] = index[f.id]
-    if f.related:
-        res["relatedLocations"] = [dict(_location(r.origin, r.message), id=i) for i, r in enumerate(f.related)]
+    # a grouped finding (FW007 notes about one construct in one file) is one result at its
+    # first place; the other places are related locations, each with its own message (SARIF
+    # 3.27.12: several `locations` only where every one of them must change)
+    related = f.related + f.places[1:]
+    if related:
+        res["relatedLocations"] = [dict(_location(r.origin, r.message), id=i) for i, r in enumerate(related)]
+    if f.places:
+        res["properties"]["occurrences"] = f.occurrences
     if f.witness is not None:
         res["properties"]["witness"] = f.witness.to_json()
     return res

@@ -284,6 +284,17 @@ def _is_comment(text: str) -> bool:
 
 _BANNER_RE = re.compile(r"^\s*(?:banner\s|aaa authentication fail-message)", re.I)
 
+# What `show running-config`, `more system:running-config` and `write memory` print around
+# the configuration and the ASA does not take as a command: the checksum of the saved
+# configuration (`Cryptochecksum:3ab4...`, `Cryptochecksum (unchanged): 1a2b 3c4d ...`),
+# `Building configuration...`, `N bytes copied in T secs (...)`, `[OK]`. (`: Saved`,
+# `: Written by ...`, `: end` and the other `:` lines are comments; `end` is a command.)
+_SHOW_OUTPUT_RE = re.compile(
+    r"^\s*(?:Cryptochecksum(?:\s*\(\w+\))?\s*:\s*[0-9a-f][0-9a-f ]*"
+    r"|Building configuration\.*"
+    r"|\d+ bytes copied in [\d.]+ secs(?: \(\d+ bytes/sec\))?"
+    r"|\[OK\])\s*$", re.I)
+
 
 def _descendants(node: _Line) -> Iterator[_Line]:
     """The lines under a line, at any depth, in file order, without comments (a stack: the
@@ -787,6 +798,9 @@ class _Conv:
         """Run one command; yields the lines under it to run as global commands (`_walk`)."""
         if _is_comment(node.text):
             yield from node.children
+            return
+        if _SHOW_OUTPUT_RE.match(node.text):
+            self.other(node, collect=False)  # printed around the configuration: no command
             return
         w = node.words
         k = w[0].lower()

@@ -434,14 +434,18 @@ def evaluate(packs: list[Pack], inv: Inventory, devices: dict[str, m.Device], wo
         unique.setdefault((x["requirement"], x["flow"], x["reason"]), x)
     out.not_checked = list(unique.values())
     out.notes.extend(dict.fromkeys(ev.notes))
+    # a requirement has several jobs (a flow in each direction, between each pair of roles):
+    # the note that its findings were cut is given once, and only when flows were left out
+    cut: dict[int, str] = {}
     for job in work:
         if job.req.expect in ("restrict", "note-if-open"):
             key = id(job.req)
             if key not in allowed:
                 allowed[key] = _exceptions(ev, job.req)
-            counts[key] = _restrict(ev, job, allowed[key], out, counts.get(key, 0))
-            if counts[key] >= MAX_PER_REQUIREMENT:
-                out.notes.append(f"{job.req.id}: more than {MAX_PER_REQUIREMENT} open flows; the first are reported")
+            counts[key], left_out = _restrict(ev, job, allowed[key], out, counts.get(key, 0))
+            if left_out:
+                cut.setdefault(key, f"{job.req.id}: more than {MAX_PER_REQUIREMENT} open flows; the first are reported")
+    out.notes.extend(dict.fromkeys(cut.values()))
     return out
 
 
@@ -724,9 +728,10 @@ def _restrict_device(ev: Evaluator, job: _Job, c: Crossing) -> tuple[object, obj
     return _header_only(ev, pk), _header_only(ev, pk & may)
 
 
-def _restrict(ev: Evaluator, job: _Job, allowed, out: Evaluation, count: int) -> int:
+def _restrict(ev: Evaluator, job: _Job, allowed, out: Evaluation, count: int) -> tuple[int, bool]:
     """Findings for the new connections that pass every device on their path and are not
-    allowed: one per accepting rule of the first device, up to MAX_PER_REQUIREMENT."""
+    allowed: one per accepting rule of the first device, up to MAX_PER_REQUIREMENT. Returns
+    the requirement's count so far and whether open flows were left unreported (the bound)."""
     s = ev.space
     req, flow, src, dst, ports = job.req, job.flow, job.src, job.dst, job.ports
     covered = s.false
@@ -769,7 +774,8 @@ def _restrict(ev: Evaluator, job: _Job, allowed, out: Evaluation, count: int) ->
         count += 1
         # the rest of what that rule accepts is the same finding
         open_ = open_ & ~_decided_by(ev, c0, w0)
-    return count
+    left_out = count >= MAX_PER_REQUIREMENT and open_ != s.false and s.witness(open_) is not None
+    return count, left_out
 
 
 def _with_ifaces(c: Crossing, w: m.Packet) -> m.Packet:
