@@ -153,9 +153,12 @@ def _result(ctx, f, i, fact, after, outcome, gone=frozenset()) -> Result | None:
         for j, later in enumerate(f.rules[i + 1:], i + 1):
             if later.action.kind in ("continue", "unknown") or j in gone:
                 continue
-            if match_packet(later.match, witness) is not False:
-                takers.append(later)
-                break
+            if match_packet(later.match, witness) is False:
+                continue
+            if later.action.kind == "jump" and _gives_back(a, f, later, witness):
+                continue  # (the chain it calls hands the packet back: a later rule decides)
+            takers.append(later)
+            break
     by = (f"line {takers[0].origin.line}" if takers else
           f"the default policy ({f.default.kind.upper()})" if f.builtin else "the end of the chain")
     what = rule.action.kind.upper() if rule.action.kind in ("accept", "drop", "reject", "return") \
@@ -165,6 +168,17 @@ def _result(ctx, f, i, fact, after, outcome, gone=frozenset()) -> Result | None:
                   f"the same way ({what})",
                   related=tuple(related_rule(f, r, "decided the same way by") for r in takers),
                   witness=witness, context=f.name)
+
+
+def _gives_back(a, f, rule, packet) -> bool:
+    """Whether the chain a jump calls returns the packet (as far as one exact run tells)."""
+    from ..graph import exact_run
+
+    t = a.target(f, rule)
+    if t is None:
+        return False
+    run = exact_run(a.device, t, packet)
+    return run is not None and run[0] == "return"
 
 
 def _last_match(a, f, gone=frozenset()) -> Iterator[Result]:
