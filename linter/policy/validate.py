@@ -190,17 +190,24 @@ def _check_interfaces(entry: DeviceEntry, path: str, device: m.Device, found: _F
         found.errors.append(f"{base}/unnamed_interfaces: {list(entry.unnamed_interfaces)!r}: {shown} is a "
                             f"{device.platform} configuration, which defines its interfaces: name them as it does")
         return
-    for name, _items in entry.interfaces:
+    mapped = [n for n, _ in entry.interfaces]
+    # the interfaces the ruleset names that the map leaves out (loopback never has roles behind it)
+    left_out = sorted(n for n in known.names if n not in mapped and not _LOOPBACK_RE.match(n))
+    for name in mapped:
         if known.has(name) or name in entry.unnamed_interfaces:
             continue
         if not known.tells():
             found.notes.append(f"{shown} {_names_nothing(device)}: interface {name} is taken as given")
-            continue
-        if known.groups:
+        elif known.defines or left_out:
+            found.errors.append(f"{base}/interfaces/{name}: {name!r}: "
+                                + _not_an_interface(entry, name, shown, device, known, left_out))
+        elif known.groups:
             found.notes.append(f"{shown} never names interface {name}; it may be a member of interface group "
                                f"{', '.join(known.groups)} (known at run time): taken as given")
-            continue
-        found.errors.append(f"{base}/interfaces/{name}: {name!r}: " + _not_an_interface(entry, name, shown, device, known))
+        else:
+            found.notes.append(f"{shown} never names interface {name} and names no interface the inventory leaves "
+                               f"out: taken as an interface its rules do not name (those that name no interface "
+                               f"decide there)")
 
 
 def _names_nothing(device: m.Device) -> str:
@@ -209,9 +216,10 @@ def _names_nothing(device: m.Device) -> str:
     return "names no interface but loopback (the device cannot tell which it has)"
 
 
-def _not_an_interface(entry: DeviceEntry, name: str, shown: str, device: m.Device, known: KnownInterfaces) -> str:
+def _not_an_interface(entry: DeviceEntry, name: str, shown: str, device: m.Device, known: KnownInterfaces,
+                      left_out: list[str]) -> str:
     listed = _listed(sorted(known.names) + [p + "+" for p in known.families])
-    hint = _hint(name, known)
+    hint = _hint(name, known, left_out)
     if device.platform == "cisco-asa":
         why = f"{shown} has no interface with nameif {name} (its nameif names: {listed})"
         if not hint and _HARDWARE_RE.match(name):
@@ -219,20 +227,23 @@ def _not_an_interface(entry: DeviceEntry, name: str, shown: str, device: m.Devic
         return why + (f"; {hint}" if hint else "")
     if device.platform == "cisco-ios":
         return f"{shown} has no `interface {name}` (its interfaces: {listed})" + (f"; {hint}" if hint else "")
-    return (f"{shown} never names interface {name} (it names: {listed})" + (f"; {hint}" if hint else "")
-            + f"; if the device has it and its rules that name no interface are to decide there, "
+    return (f"{shown} never names interface {name}, and names {_listed(left_out)}, which the map leaves out "
+            f"(it names: {listed})" + (f"; {hint}" if hint else "")
+            + f". If the device has {name} and its rules that name no interface are to decide there, "
             f"list it in devices/{entry.index}/unnamed_interfaces")
 
 
-def _hint(name: str, known: KnownInterfaces) -> str:
+def _hint(name: str, known: KnownInterfaces, left_out: list[str]) -> str:
     """The interface the inventory probably meant: a zone's members, the same name in other
-    case, an IOS abbreviation, or a close name."""
+    case, an IOS abbreviation, or a close name (one the map leaves out first)."""
     members = known.zones.get(name)
     if members:
         return f"{name} is a security zone: name its member interfaces ({_listed(members)})"
-    lower = [n for n in known.names if n.lower() == name.lower()]
-    abbreviated = [n for n in known.names if _abbreviates(name, n)]
-    close = difflib.get_close_matches(name, sorted(known.names), n=1, cutoff=0.6)
+    names = sorted(known.names)
+    lower = [n for n in names if n.lower() == name.lower()]
+    abbreviated = [n for n in names if _abbreviates(name, n)]
+    close = (difflib.get_close_matches(name, left_out, n=1, cutoff=0.6)
+             or difflib.get_close_matches(name, names, n=1, cutoff=0.6))
     meant = (lower or abbreviated or close)[:1]
     return f"did you mean {meant[0]}?" if meant else ""
 
