@@ -284,15 +284,14 @@ def _check_roles(inv: Inventory, packs: list[Pack], devices: dict[str, m.Device]
     for entry in inv.devices:
         if entry.host is not None:
             placed.extend(inv.addresses(entry.host))
-            continue
-        for path in entry.paths:
-            device = devices.get(path)
-            if device is None:
-                continue
-            covers = mapped_covers(inv, entry) if entry.interfaces else infer_interfaces(device)[0]
-            placed.extend(r for rs in covers.values() for r in rs)
-    if not any(devices.get(p) is not None for e in inv.devices for p in e.paths):
-        return  # no device was read (their errors are in the report)
+        elif entry.interfaces:  # (the map says it, whether the file could be read or not)
+            placed.extend(r for rs in mapped_covers(inv, entry).values() for r in rs)
+        else:
+            for path in entry.paths:
+                device = devices.get(path)
+                if device is None:
+                    return  # a map to infer from a file that could not be read: its error says so
+                placed.extend(r for rs in infer_interfaces(device)[0].values() for r in rs)
     placed = normalise(placed)
     for role in sorted(_used_roles(packs, inv.profile)):
         if role in PSEUDO_ROLES or role not in inv.roles:
