@@ -304,10 +304,19 @@ def test_a_detector_that_disagrees_with_a_file_read_well_is_not_an_error(tmp_pat
     assert len(notes) == 2 and all("defines no interface" in n for n in notes)
 
 
+def test_the_schema_knows_every_platform():
+    from linter.platforms import PLATFORMS
+    from linter.policy.inventory import inventory_schema
+
+    declared = inventory_schema()["properties"]["devices"]["items"]["properties"]["platform"]["enum"]
+    assert sorted(declared) == sorted(PLATFORMS)
+
+
 def test_unknown_platform_name_and_host_with_a_map_are_load_errors(tmp_path):
     inv = setup(tmp_path, "fw.rules", IPTABLES, {"platform": "iptable"})
     packs = [load_pack(str(tmp_path / "pack.yaml"))]
-    with pytest.raises(PolicyError, match=r"devices/0/platform: 'iptable': unknown platform \(known: cisco-asa"):
+    with pytest.raises(PolicyError, match=r"devices/0/platform: expected one of cisco-asa, cisco-ios, iptables, pf, "
+                                          r"got 'iptable'"):
         load_inventory(str(inv), packs)
     inv = setup(tmp_path, "fw.rules", IPTABLES, {"host": "web", "interfaces": {"eth0": ["internet"]}})
     with pytest.raises(PolicyError, match="devices/0/interfaces: a device with `host` .* give one or the other"):

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import files, resources
-from ..platforms import PLATFORMS
 from ..ranges import merge3
 from .pack import PSEUDO_ROLES, Pack, PolicyError
 from .yamlsafe import YamlError, load_yaml, schema_errors
@@ -221,10 +220,7 @@ def load_inventory(path: str, packs: list[Pack]) -> Inventory:
             # a host is judged at INPUT/OUTPUT: a map beside it would be silently unused
             raise PolicyError(f"{path}: devices/{i}/interfaces: a device with `host` ({host!r}) is judged as that "
                               "host (INPUT and OUTPUT); its interface map would not be used: give one or the other")
-        platform = d.get("platform")
-        if platform is not None and platform not in PLATFORMS:
-            raise PolicyError(f"{path}: devices/{i}/platform: {platform!r}: unknown platform "
-                              f"(known: {', '.join(sorted(PLATFORMS))})")
+        platform = d.get("platform")  # (one of the platforms: the schema's enum)
         unnamed = _unnamed_interfaces(path, i, d.get("unnamed_interfaces") or [], [n for n, _ in ifaces])
         # neither interfaces nor host: the mapping is inferred from the configuration's own
         # interface addresses and static routes (Cisco), where it has them
