@@ -306,7 +306,9 @@ class _SetAside:
 def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Report:
     """Read every configuration under `paths` (and the inventory's devices), run the checks
     and the policy packs, and return the report. A pack or inventory that cannot be used
-    raises PolicyError before anything is read: nothing is half-applied. With
+    raises PolicyError before anything is read, and an inventory that does not match the
+    devices it names (policy/validate.py) once they are read, before any pack is evaluated:
+    nothing is half-applied. With
     `options.jobs` > 1 the files (and the packs' per-device work) are spread over worker
     processes (linter/parallel.py); the report is the same."""
     opts = options or LintOptions()
