@@ -191,23 +191,28 @@ def _check_interfaces(entry: DeviceEntry, path: str, device: m.Device, found: _F
                             f"{device.platform} configuration, which defines its interfaces: name them as it does")
         return
     mapped = [n for n, _ in entry.interfaces]
+    unknown = [n for n in mapped if not known.has(n) and n not in entry.unnamed_interfaces]
+    if not unknown:
+        return
+    if not known.tells():
+        found.notes.append(f"{shown} {_names_nothing(device)}: {_names(unknown)} taken as given")
+        return
     # the interfaces the ruleset names that the map leaves out (loopback never has roles behind it)
     left_out = sorted(n for n in known.names if n not in mapped and not _LOOPBACK_RE.match(n))
-    for name in mapped:
-        if known.has(name) or name in entry.unnamed_interfaces:
-            continue
-        if not known.tells():
-            found.notes.append(f"{shown} {_names_nothing(device)}: interface {name} is taken as given")
-        elif known.defines or left_out:
-            found.errors.append(f"{base}/interfaces/{name}: {name!r}: "
-                                + _not_an_interface(entry, name, shown, device, known, left_out))
-        elif known.groups:
-            found.notes.append(f"{shown} never names interface {name}; it may be a member of interface group "
-                               f"{', '.join(known.groups)} (known at run time): taken as given")
-        else:
-            found.notes.append(f"{shown} never names interface {name} and names no interface the inventory leaves "
-                               f"out: taken as an interface its rules do not name (those that name no interface "
-                               f"decide there)")
+    if not known.defines and known.groups:
+        found.notes.append(f"{shown} never names {_names(unknown)}; they may be members of interface group(s) "
+                           f"{', '.join(known.groups)} (known at run time): taken as given")
+    elif known.defines or left_out:
+        found.errors.extend(f"{base}/interfaces/{name}: {name!r}: "
+                            + _not_an_interface(entry, name, shown, device, known, left_out) for name in unknown)
+    else:
+        found.notes.append(f"{shown} never names {_names(unknown)} and names no interface the inventory leaves "
+                           f"out: taken as interfaces its rules do not name (those that name no interface decide "
+                           f"there)")
+
+
+def _names(names: list[str]) -> str:
+    return ("interface " if len(names) == 1 else "interfaces ") + _listed(names)
 
 
 def _names_nothing(device: m.Device) -> str:
