@@ -35,6 +35,7 @@ from typing import Callable
 
 from .. import files
 from .. import model as m
+from ..limits import MAX_INTERFACE_HINT_CANDIDATES
 from .evaluate import infer_interfaces, mapped_covers
 from .inventory import DeviceEntry, Inventory, Range, normalise, subtract
 from .pack import PSEUDO_ROLES, Pack, PolicyError, flow_applies
@@ -57,13 +58,14 @@ class KnownInterfaces:
     """What one configuration says about its interfaces."""
 
     names: frozenset[str]  # the interfaces it defines (Cisco) or names (iptables, pf)
-    families: tuple[str, ...] = ()  # prefixes its wildcards cover (iptables `eth+`, pf `em`)
+    families: frozenset[str] = frozenset()  # prefixes its wildcards cover (iptables `eth+`, pf `em`)
     groups: tuple[str, ...] = ()  # pf interface groups whose members are known at run time
     zones: dict[str, tuple[str, ...]] = field(default_factory=dict)  # IOS zone -> member interfaces
     defines: bool = False  # Cisco: the configuration defines its interfaces
 
     def has(self, name: str) -> bool:
-        return name in self.names or any(name.startswith(p) for p in self.families)
+        # (by the name's own prefixes: a file may have thousands of families)
+        return name in self.names or any(name[:k] in self.families for k in range(len(name) + 1))
 
     def tells(self) -> bool:
         """Whether the configuration says anything about its interfaces beyond loopback."""
@@ -94,7 +96,7 @@ def known_interfaces(device: m.Device) -> KnownInterfaces:
     names.update(b.interface for b in device.bindings if b.interface)
     if device.platform == "pf":
         names.update(_unused_macro_interfaces(device))
-    families = tuple(sorted(n[:-1] for n in names if n.endswith("+") and len(n) > 1))
+    families = frozenset(n[:-1] for n in names if n.endswith("+") and len(n) > 1)
     exact = frozenset(n for n in names if n and not n.endswith("+"))
     return KnownInterfaces(exact, families, tuple(sorted(groups)))
 
@@ -203,8 +205,11 @@ def _check_interfaces(entry: DeviceEntry, path: str, device: m.Device, found: _F
         found.notes.append(f"{shown} never names {_names(unknown)}; they may be members of interface group(s) "
                            f"{', '.join(known.groups)} (known at run time): taken as given")
     elif known.defines or left_out:
-        found.errors.extend(f"{base}/interfaces/{name}: {name!r}: "
-                            + _not_an_interface(entry, name, shown, device, known, left_out) for name in unknown)
+        # only the first error is shown: its hint is worked out, the others are counted
+        first = unknown[0]
+        found.errors.append(f"{base}/interfaces/{first}: {first!r}: "
+                            + _not_an_interface(entry, first, shown, device, known, left_out))
+        found.errors.extend(f"{base}/interfaces/{name}" for name in unknown[1:])
     else:
         found.notes.append(f"{shown} never names {_names(unknown)} and names no interface the inventory leaves "
                            f"out: taken as interfaces its rules do not name (those that name no interface decide "
@@ -223,7 +228,7 @@ def _names_nothing(device: m.Device) -> str:
 
 def _not_an_interface(entry: DeviceEntry, name: str, shown: str, device: m.Device, known: KnownInterfaces,
                       left_out: list[str]) -> str:
-    listed = _listed(sorted(known.names) + [p + "+" for p in known.families])
+    listed = _listed(sorted(known.names) + sorted(p + "+" for p in known.families))
     hint = _hint(name, known, left_out)
     if device.platform == "cisco-asa":
         why = f"{shown} has no interface with nameif {name} (its nameif names: {listed})"
@@ -247,8 +252,10 @@ def _hint(name: str, known: KnownInterfaces, left_out: list[str]) -> str:
     names = sorted(known.names)
     lower = [n for n in names if n.lower() == name.lower()]
     abbreviated = [n for n in names if _abbreviates(name, n)]
-    close = (difflib.get_close_matches(name, left_out, n=1, cutoff=0.6)
-             or difflib.get_close_matches(name, names, n=1, cutoff=0.6))
+    close: list[str] = []
+    for candidates in (left_out, names):
+        if not close and len(candidates) <= MAX_INTERFACE_HINT_CANDIDATES:
+            close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     meant = (lower or abbreviated or close)[:1]
     return f"did you mean {meant[0]}?" if meant else ""
 
