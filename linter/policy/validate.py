@@ -18,8 +18,9 @@ What "the device has the interface" means depends on what the configuration can 
   NAT and options use (`-i eth1`, `on em0`, `set skip on lo`, `(em0)`, `em0:network`), the
   interface families of wildcards (iptables `eth+`, pf driver groups such as `em`), and, for
   pf, interface names held by macros defined and never used. An interface the rules never
-  name may still exist (the rules that name no interface decide there): the inventory says
-  so with `unnamed_interfaces`.
+  name may still exist (the rules that name no interface decide there), so it is an error
+  only when the ruleset names an interface the map leaves out (most likely the one meant:
+  `fxp9` for `fxp1`), else a note; `unnamed_interfaces` declares it (no note, no error).
 - A configuration that names no interface (only loopback), a pf ruleset that uses an
   interface group whose members are known at run time (`egress`), a Cisco excerpt without
   interfaces: the device cannot tell; a note says the inventory's names are taken as given.
