@@ -306,7 +306,9 @@ class _SetAside:
 def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Report:
     """Read every configuration under `paths` (and the inventory's devices), run the checks
     and the policy packs, and return the report. A pack or inventory that cannot be used
-    raises PolicyError before anything is read: nothing is half-applied. With
+    raises PolicyError before anything is read, and an inventory that does not match the
+    devices it names (policy/validate.py) once they are read, before any pack is evaluated:
+    nothing is half-applied. With
     `options.jobs` > 1 the files (and the packs' per-device work) are spread over worker
     processes (linter/parallel.py); the report is the same."""
     opts = options or LintOptions()
@@ -451,9 +453,11 @@ def _evaluate_packs(packs: list, inventory, seen: dict[str, tuple[m.Device, list
                     opts: LintOptions, progress: _Progress) -> set[str]:
     """The packs on the inventory's devices that were read; returns the files they judged."""
     from .policy.evaluate import evaluate
+    from .policy.validate import validate
 
     wanted = {p for e in inventory.devices for p in e.paths}
     evaluated = {p: device for p, (device, _findings) in seen.items() if p in wanted}
+    report.notes.extend(validate(inventory, packs, evaluated, _platform_of_file))
     evaluation = evaluate(packs, inventory, evaluated, workers=opts.jobs, on_device=progress.evaluated)
     report.findings.extend(f for f in evaluation.findings if _wanted(opts, f.id))
     report.not_checked.extend(evaluation.not_checked)
@@ -461,6 +465,15 @@ def _evaluate_packs(packs: list, inventory, seen: dict[str, tuple[m.Device, list
     report.policies.extend(pk.id for pk in packs)
     progress.rest()
     return {s.path for d in evaluated.values() for s in d.stats}
+
+
+def _platform_of_file(path: str) -> str | None:
+    """The platform a file's text looks like (None: none, or the file cannot be read again)."""
+    try:
+        head = files.open_head(Path(path), named=True, confinement=files.current())
+        return detect(files.transcode(head).decode("utf-8", "replace"))
+    except (InputError, ValueError):  # (a head that cuts a UTF-16 file mid-character)
+        return None
 
 
 def _suppress(report: Report, opts: LintOptions, packs: list, enabled: list[str], evaluated_paths: set[str]) -> None:

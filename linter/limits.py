@@ -99,3 +99,10 @@ MAX_IPTABLES_LINE_WORDS = 16_384
 # diagnostics of one line (then one saying how many more): a line of thousands of distinct
 # unknown options would otherwise make thousands of findings, each quoting the line
 MAX_IPTABLES_DIAGNOSTICS_PER_LINE = 16
+
+# --------------------------------------------------------------------------- inventories
+
+# Interface names compared by similarity for an inventory error's "did you mean" (difflib is
+# quadratic in the name's length per candidate; a file may name a million interfaces): past
+# this many, the error lists names without a guess.
+MAX_INTERFACE_HINT_CANDIDATES = 5_000

@@ -63,7 +63,7 @@ def layout(tmp_path):
 def _inventory(repo: Path, device_path: str, name: str = "inventory.yaml") -> Path:
     inv = repo / name
     inv.write_text("internal: [10.0.0.0/8]\nroles: {mailbox: [10.0.1.10]}\n"
-                   f"devices:\n  - path: {json.dumps(device_path)}\n    interfaces: {{eth0: [internet]}}\n")
+                   f"devices:\n  - path: {json.dumps(device_path)}\n    interfaces: {{eth0: [internet], eth1: [mailbox]}}\n")
     return inv
 
 

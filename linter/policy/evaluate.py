@@ -109,19 +109,8 @@ class Evaluator:
         hit = self._cover.get(key)
         if hit is not None:
             return hit
-        covers: dict[str, list] = {}
         if entry.interfaces:
-            for iface, items in entry.interfaces:
-                out = []
-                for item in items:
-                    if item in ("internet", "internal") or item in self.inv.roles:
-                        out.extend(self.inv.addresses(item))
-                    else:
-                        try:
-                            out.append(parse_address(item))
-                        except ValueError:
-                            pass  # a role of the pack the inventory gives no address: covers nothing
-                covers[iface] = normalise(out)
+            covers = mapped_covers(self.inv, entry)
         else:
             covers, how = infer_interfaces(dev)
             self.notes.append(f"{path}: no interface mapping in the inventory; " + how)
@@ -291,6 +280,23 @@ class Evaluator:
         # no filter at all, or a default without a written origin
         src = c.device.sources[0] if c.device.sources else c.device.name
         return m.Origin(src, 1, 1, ""), t.approximate, f"{hook} ({t.verdict})"
+
+
+def mapped_covers(inv: Inventory, entry: DeviceEntry) -> dict[str, list]:
+    """Interface -> the addresses behind it, as the inventory's `interfaces` map says."""
+    covers: dict[str, list] = {}
+    for iface, items in entry.interfaces:
+        out = []
+        for item in items:
+            if item in ("internet", "internal") or item in inv.roles:
+                out.extend(inv.addresses(item))
+            else:
+                try:
+                    out.append(parse_address(item))
+                except ValueError:
+                    pass  # a role of the pack the inventory gives no address: covers nothing
+        covers[iface] = normalise(out)
+    return covers
 
 
 def infer_interfaces(dev: m.Device) -> tuple[dict[str, list], str]:

@@ -99,6 +99,10 @@ class DeviceEntry:
     platform: str | None = None
     interfaces: tuple[tuple[str, tuple[str, ...]], ...] = ()  # iface -> roles or prefixes
     host: str | None = None
+    index: int = 0  # its place in the inventory's `devices` (errors name devices/INDEX)
+    # interfaces of the `interfaces` map that the configuration never names, declared to
+    # exist (iptables, pf: the file names interfaces in rules, it does not define them)
+    unnamed_interfaces: tuple[str, ...] = ()
 
 
 @dataclass
@@ -212,7 +216,23 @@ def load_inventory(path: str, packs: list[Pack]) -> Inventory:
         host = d.get("host")
         if host is not None and host not in roles and host not in known_roles:
             raise PolicyError(f"{path}: devices/{i}/host: unknown role {host!r}")
+        if host is not None and ifaces:
+            # a host is judged at INPUT/OUTPUT: a map beside it would be silently unused
+            raise PolicyError(f"{path}: devices/{i}/interfaces: a device with `host` ({host!r}) is judged as that "
+                              "host (INPUT and OUTPUT); its interface map would not be used: give one or the other")
+        platform = d.get("platform")  # (one of the platforms: the schema's enum)
+        unnamed = _unnamed_interfaces(path, i, d.get("unnamed_interfaces") or [], [n for n, _ in ifaces])
         # neither interfaces nor host: the mapping is inferred from the configuration's own
         # interface addresses and static routes (Cisco), where it has them
-        devices.append(DeviceEntry(tuple(matched), pattern, d.get("platform"), tuple(ifaces), host))
+        devices.append(DeviceEntry(tuple(matched), pattern, platform, tuple(ifaces), host, i, unnamed))
     return Inventory(str(p), normalise(internal), roles, profile, devices)
+
+
+def _unnamed_interfaces(path: str, i: int, names: list, mapped: list[str]) -> tuple[str, ...]:
+    """devices/i/unnamed_interfaces: each one an interface of the device's own `interfaces`
+    map (a name there that maps nothing would be a second typo, silently declaring nothing)."""
+    for j, name in enumerate(names):
+        if name not in mapped:
+            raise PolicyError(f"{path}: devices/{i}/unnamed_interfaces/{j}: {name!r}: not an interface of "
+                              f"devices/{i}/interfaces ({', '.join(mapped) or 'none is mapped'})")
+    return tuple(names)
