@@ -27,6 +27,7 @@ from .policy.pack import PolicyError, builtin_packs, load_pack  # noqa: F401 - P
 
 if TYPE_CHECKING:  # pragma: no cover
     from .graph import Trace
+    from .platforms.detection import Decision
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 # in a directory walk, files that are documentation or data, never a firewall configuration
@@ -41,15 +42,12 @@ def platform_module(name: str):
         raise InputError(f"unknown platform {name!r} (known: {', '.join(sorted(PLATFORMS))})") from None
 
 
-def detect(text: str) -> str | None:
-    """The platform `text` is written for, or None. (platforms/detection.py: no parser is
-    imported to tell them apart.)"""
-    from .platforms.detection import DETECTORS
+def detect(text: str, name: str | None = None) -> str | None:
+    """The platform `text` is written for (`name`: its file's name, a hint), or None when its
+    markers do not tell. (platforms/detection.py: no parser is imported to tell them apart.)"""
+    from .platforms.detection import decide
 
-    for name in PLATFORMS:
-        if DETECTORS[name](text):
-            return name
-    return None
+    return decide(text, name).platform
 
 
 def display_path(path: str | Path) -> str:
@@ -60,9 +58,28 @@ def display_path(path: str | Path) -> str:
 def load(path: str | Path, platform: str | None = None, *, named: bool = True,
          max_bytes: int | None = None, confinement: files.Confinement | None = None) -> m.Device:
     """Parse one configuration file into the normalized model. `named`: the user gave this
-    path (a path that a file of the checkout or a walk found is confined to the root)."""
+    path (a path that a file of the checkout or a walk found is confined to the root).
+    Raises InputError when no platform is given and the file's markers do not tell one."""
+    return load_detected(path, platform, named=named, max_bytes=max_bytes, confinement=confinement).device
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A file read: its device, how its platform was decided (None: it was given), and why it
+    is no configuration of that platform (None: it is one; see `refusal`)."""
+
+    device: m.Device
+    decision: "Decision | None"
+    refused: str | None
+
+
+def load_detected(path: str | Path, platform: str | None = None, *, named: bool = True,
+                  max_bytes: int | None = None, confinement: files.Confinement | None = None) -> Loaded:
+    """`load`, with the markers that decided the platform (for `fwlint parse`) and the refusal."""
     shown, data = _read_config(path, named=named, max_bytes=max_bytes, confinement=confinement)
-    return _parse(shown, data, platform)
+    name, decision = _platform(shown, data, platform)
+    device = platform_module(name).parse(shown, data)
+    return Loaded(device, decision, refusal(device, data))
 
 
 def _read_config(path: str | Path, *, named: bool, max_bytes: int | None,
@@ -81,11 +98,55 @@ def _read_config(path: str | Path, *, named: bool, max_bytes: int | None,
 
 
 def _parse(shown: str, data: bytes, platform: str | None) -> m.Device:
-    name = platform or detect(data[:65536].decode("utf-8", "replace"))
-    if name is None:
-        # not recognised: let the most likely parser report located diagnostics
-        name = "iptables"
+    name, _ = _platform(shown, data, platform)
     return platform_module(name).parse(shown, data)
+
+
+def _platform(shown: str, data: bytes, platform: str | None) -> tuple[str, "Decision | None"]:
+    """The platform given, else the one the file's markers and name tell (never a guess: a
+    file they do not tell is an InputError)."""
+    if platform:
+        return platform, None
+    from .platforms.detection import decide
+
+    decision = decide(data[:65536].decode("utf-8", "replace"), shown)
+    if decision.platform is None:
+        raise InputError(f"cannot tell the platform of {shown}; give --platform or a `platforms` glob "
+                         f"({decision.explain()})")
+    return decision.platform, decision
+
+
+# what each platform's files are, in the words of the error that refuses one
+_WHAT = {
+    "iptables": ("an iptables-save file", "a table, chain or rule"),
+    "pf": ("a pf.conf ruleset", "a pf rule, option, table or macro"),
+    "cisco-ios": ("a Cisco IOS configuration", "an IOS command"),
+    "cisco-asa": ("a Cisco ASA configuration", "an ASA command"),
+}
+
+
+def refusal(device: m.Device, data: bytes) -> str | None:
+    """Why `device`'s file is no configuration of its platform, or None. A file is refused
+    when it has statements (lines that are neither blank nor a comment) and not one of them
+    is understood: a file of comments only is a valid, empty configuration, and a file of
+    which part is understood is read (its other lines are located diagnostics)."""
+    if not device.stats:
+        return None
+    main = device.stats[0]
+    if main.lines_understood >= main.lines_read:
+        return None
+    from .platforms.detection import statement_lines
+
+    statements = statement_lines(data, device.platform)
+    # comment and blank lines are never marked as not understood
+    if statements == 0 or main.lines_understood > main.lines_read - statements:
+        return None
+    what, unit = _WHAT.get(device.platform, (f"a {device.platform} configuration", "a statement"))
+    first = next((d for d in device.diagnostics if d.origin.path == main.path and d.severity != "note"), None)
+    why = f" (line {first.origin.line}: {first.message})" if first is not None else ""
+    lines = "its one line (besides comments) is not" if statements == 1 else \
+        f"none of its {statements} lines (besides comments) is"
+    return f"{main.path}: not {what}: {lines} {unit} fwlint understands{why}"
 
 
 def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | None = None
@@ -208,7 +269,7 @@ def _read_one(task: _FileTask, max_bytes: int | None) -> FileResult | tuple[str,
                 confinement.resolve(path, what="symbolic link")  # refused when it leads outside
                 return FileResult(skipped=display_path(path))  # (its folder is walked where it lies)
             head = files.open_head(path, confinement=confinement).decode("utf-8", "replace")
-            if task.platform is None and detect(head) is None:
+            if task.platform is None and detect(head, path.name) is None:
                 return FileResult(skipped=display_path(path))  # not a firewall configuration
         return _read_config(path, named=task.explicit, max_bytes=max_bytes, confinement=confinement)
     except InputError as e:
@@ -234,7 +295,13 @@ def _check_file(item: tuple[_RunSettings, _FileTask]) -> FileResult:
         entry, kept = _kept(settings, task, shown, data)
         if kept is not None:
             return kept
-        device = _parse(shown, data, task.platform)
+        try:
+            device = _parse(shown, data, task.platform)
+        except InputError as e:  # (no platform given, and its markers do not tell one)
+            return FileResult(error=str(e))
+        refused = refusal(device, data)
+        if refused is not None:
+            return FileResult(error=refused)
         # each device with a packet space of its own: its memory is let go before the next
         findings = run_checks(device, settings.checks)
         if entry is not None:
