@@ -80,9 +80,9 @@ class Decision:
             tied = sorted(name for name, s in self.scores.items() if s == best)
             return "its markers score the same for " + " and ".join(tied) + ": " + _listed(self.markers)
         others = {n: s for n, s in self.scores.items() if n != self.platform and s}
-        runner = f"; {', '.join(f'{n} {s}' for n, s in sorted(others.items()))}" if others else ""
-        return (f"{self.platform} {self.scores[self.platform]}{runner}: "
-                + _listed(self.deciding()))
+        runner = f" against {', '.join(f'{n} {s}' for n, s in sorted(others.items()))}" if others else ""
+        return (f"{self.platform} scores {self.scores[self.platform]}{runner}, by "
+                + "; ".join(mk.describe() for mk in self.deciding()))
 
     def to_json(self) -> dict:
         return {"platform": self.platform, "scores": dict(sorted(self.scores.items())),
@@ -91,7 +91,7 @@ class Decision:
 
 
 def _listed(markers) -> str:
-    return "; ".join(f"{mk.platform}: {mk.describe()}" if mk.platform else mk.describe() for mk in markers)
+    return "; ".join(f"{mk.platform}: {mk.describe()}" for mk in markers)
 
 
 # --------------------------------------------------------------------------- markers

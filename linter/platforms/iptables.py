@@ -1747,8 +1747,9 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
                   "does fwlint (is this file UTF-16, or binary?)", construct="NUL")
     filters, alterations, bindings = conv.finish(n, last_text)
     if not filters and not conv.diags:
-        # an empty file (or only comments): say so, rather than report a clean ruleset
-        conv.diag(1, 1, "", "warning", "empty",
+        # an empty file (or only comments): valid, and says so rather than report a clean
+        # ruleset (iptables-restore of it changes nothing)
+        conv.diag(1, 1, "", "note", "empty",
                   "no table, chain or rule in this file: nothing to analyse", construct="file")
         conv.bad_lines.discard(1)  # its blank lines and comments were read well enough
     stats = (m.FileStats(path, n, n - len({ln for ln in conv.bad_lines if 1 <= ln <= n})),)
