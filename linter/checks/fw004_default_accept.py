@@ -95,7 +95,8 @@ def _unfiltered_ios(ctx) -> Result:
     through = s.iface(m.IN_IFACE, (names[0],)) & s.iface(m.OUT_IFACE, (names[1] if len(names) > 1 else names[0],))
     shown_names = ", ".join(shown(n) for n in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     path = dev.sources[0] if dev.sources else dev.name
+    between = "between them" if len(names) > 1 else "through it"
     return Result(Origin(path, 1, 1, ""),
                   f"no access list or zone-pair is applied to any interface ({shown_names}): IOS forwards "
-                  "every packet between them, any source, destination, protocol and port",
+                  f"every packet {between}, any source, destination, protocol and port",
                   witness=s.witness(s.universe & through), context="interfaces")

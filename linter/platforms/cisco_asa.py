@@ -2979,7 +2979,7 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
     n = len(conv.lines)
     if not conv.cat and not conv.diags:
         conv.diag(1, 1, "note", "empty", "no command in this file: nothing to analyse", "file")
-    elif not filters:
+    elif not filters and conv.cat:
         # objects, NAT, management commands, interfaces without a nameif: a valid
         # configuration, whose device passes no traffic (an interface without a nameif
         # passes none)

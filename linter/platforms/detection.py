@@ -153,12 +153,14 @@ _MARKERS: dict[str, tuple[tuple[str, str, int], ...]] = {
          r"|inspect|verify|unreachables|redirects|proxy-arp|route-cache|directed-broadcast|ospf|pim)"
          r"|ipv6[ \t]+traffic-filter|zone-member[ \t]+security|encapsulation[ \t]+dot1[Qq]"
          r"|service-policy[ \t]+(?:input|output|type)|switchport[ \t]+mode|match[ \t]+access-group)\b", MEDIUM),
+        ("filtering command of IOS (`mac access-list`, `zone-pair security`, `ip nat inside`...)",
+         r"^(?:mac[ \t]+access-list|zone[ \t]+security|zone-pair[ \t]+security|(?:class|policy)-map[ \t]+type"
+         r"[ \t]+inspect|ip[ \t]+(?:nat[ \t]+(?:inside|outside|pool)|inspect[ \t]+name))\b", STRONG),
         ("global command of IOS (`ip route`, `line vty`, `service timestamps`...)",
-         r"^(?:ip[ \t]+(?:route|cef|nat[ \t]+(?:inside|outside|pool)|inspect[ \t]+name|http[ \t]+server"
-         r"|domain[ \t-]name|name-server|dhcp|ssh|classless|subnet-zero|forward-protocol|finger|bootp)"
+         r"^(?:ip[ \t]+(?:route|cef|http[ \t]+server|domain[ \t-]name|name-server|dhcp|ssh|classless|subnet-zero"
+         r"|forward-protocol|finger|bootp)"
          r"|line[ \t]+(?:vty|con|aux)|service[ \t]+(?:timestamps|password-encryption|config|pad)"
-         r"|boot-(?:start|end)-marker|aaa[ \t]+new-model|mac[ \t]+access-list|zone[ \t]+security"
-         r"|zone-pair[ \t]+security|(?:class|policy)-map[ \t]+type[ \t]+inspect|ipv6[ \t]+unicast-routing"
+         r"|boot-(?:start|end)-marker|aaa[ \t]+new-model|ipv6[ \t]+unicast-routing"
          r"|spanning-tree|vtp[ \t]+mode|control-plane|vlan[ \t]+\d+[ \t]*\r?\n[ \t]+name[ \t])\b", MEDIUM),
         # IOS's object-groups: members written without `network-object`, and `object-group ip`
         ("object-group of IOS (`object-group ip port`, members without `network-object`)",
@@ -173,6 +175,9 @@ _MARKERS: dict[str, tuple[tuple[str, str, int], ...]] = {
         ("`no access-list N` (a numbered list)", r"^no[ \t]+access-list[ \t]+(?:[1-9]\d?|1\d\d|1[3-9]\d\d|2[0-6]\d\d)"
                                                  + _EOL, MEDIUM),
         ("`end` line closing a running-config", r"^end" + _EOL, MEDIUM),
+        ("interface of a type only IOS has (`FastEthernet`, `Serial`, `Dialer`...)",
+         r"^interface[ \t]+(?:FastEthernet|Serial|Dialer|ATM|Cellular|Virtual-Template|Multilink|Async|BRI"
+         r"|TwentyFiveGigE|FortyGigabitEthernet|HundredGigE|Fa\d|Se\d)", MEDIUM),
         ("`hostname`", r"^hostname[ \t]+\S", WEAK),
         ("`interface`", r"^interface[ \t]+\S", WEAK),
     ),
@@ -199,6 +204,8 @@ _MARKERS: dict[str, tuple[tuple[str, str, int], ...]] = {
         ("`route IF` or management access by interface (`ssh A M IF`)",
          r"^(?:route[ \t]+[A-Za-z]\S*[ \t]+\d+\.\d+\.\d+\.\d+|(?:ssh|telnet|http)[ \t]+\d+\.\d+\.\d+\.\d+[ \t]+"
          r"\d+\.\d+\.\d+\.\d+[ \t]+\S+" + _EOL + ")", MEDIUM),
+        ("interface of a type only the ASA has (`Management0/0`, `Redundant1`, PIX `ethernet0`)",
+         r"^interface[ \t]+(?:Management\d|Redundant\d|ethernet\d)", MEDIUM),
         ("`hostname`", r"^hostname[ \t]+\S", WEAK),
         ("`interface`", r"^interface[ \t]+\S", WEAK),
     ),
