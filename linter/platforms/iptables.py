@@ -70,15 +70,30 @@ HOOK_ORDER = ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
 
 # --------------------------------------------------------------------------- address family
 
-_V6_RE = re.compile(
-    r"ip6tables-save|(?:^|\s)-p\s+(?:ipv6-icmp|icmpv6)\b|-m\s+icmp6\b|--icmpv6-type"
-    r"|(?:^|\s)(?:-s|-d|--source|--destination|--src|--dst|--src-range|--dst-range)\s+(?:!\s+)?[0-9A-Fa-f.,/-]*:",
-    re.M,
-)
+# the header iptables-save writes (also iptables-nft-save, iptables-legacy-save)
+_HEADER_RE = re.compile(r"^#[^\n]*?\b(ip6?)tables(?:-nft|-legacy)?-save\b", re.M)
+_ICMPV6_RE = re.compile(r"(?:^|\s)-p\s+(?:ipv6-icmp|icmpv6)\b|-m\s+icmp6\b|--icmpv6-type", re.M)
+_ADDR_RE = re.compile(r"(?:^|\s)(?:-s|-d|--source|--destination|--src|--dst|--src-range|--dst-range)"
+                      r"\s+(?:!\s+)?([0-9A-Fa-f.:]+)", re.M)
 
 
 def _guess_family(text: str) -> int:
-    return 6 if _V6_RE.search(text) else 4
+    """The family of a dump: what its header says (ip6tables-save / iptables-save), else
+    ICMPv6 words, else the family most of its addresses are in (IPv4 on a tie). One stray
+    IPv6 address in an iptables file is then one located error, not an error on every IPv4
+    address of the file."""
+    head = _HEADER_RE.search(text)
+    if head:
+        return 6 if head.group(1) == "ip6" else 4
+    if _ICMPV6_RE.search(text):
+        return 6
+    v6 = v4 = 0
+    for a in _ADDR_RE.findall(text):
+        if ":" in a:
+            v6 += 1
+        else:
+            v4 += 1
+    return 6 if v6 > v4 else 4
 
 
 # --------------------------------------------------------------------------- words and terminals
