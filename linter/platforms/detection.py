@@ -71,8 +71,8 @@ class Decision:
 
     def explain(self) -> str:
         """Why: the deciding markers, and the score of the runner-up."""
-        if self.binary:
-            return "it is not text (NUL bytes)"
+        if self.binary and not self.markers:
+            return "it is not text (NUL bytes), and no iptables-save marker is in it"
         if not self.markers:
             return "no marker of iptables-save, pf.conf, Cisco IOS or Cisco ASA in it"
         if self.platform is None:
@@ -241,25 +241,31 @@ class _Compiled:
         return cls.patterns
 
 
-def _prepared(text: str) -> str | None:
-    """The text to look at: None for binary data; UTF-16 read as UTF-8 (a NUL after every
-    character) without its NULs."""
+def _prepared(text: str) -> tuple[str, tuple[str, ...]]:
+    """The text to look at, and the platforms whose markers count in it. UTF-16 read as UTF-8
+    (a NUL after every character) is read without its NULs. Other NUL bytes: only iptables
+    reads such a file (iptables-restore reads each line up to its first NUL, and so does
+    fwlint); pf's and the Cisco readers refuse it as binary."""
     head = text[:MAX_TEXT]
     sample = head[:8192]
-    if "\x00" in sample:
-        if sample.count("\x00") < len(sample) // 3:
-            return None
-        head = head.replace("\x00", "")
-    return head
+    if "\x00" not in sample:
+        return head, tuple(_MARKERS)
+    if sample.count("\x00") >= len(sample) // 3:
+        return head.replace("\x00", ""), tuple(_MARKERS)
+    return _AFTER_NUL.sub("", head), ("iptables",)
+
+
+_AFTER_NUL = re.compile(r"\x00[^\n]*")
 
 
 def markers(text: str, name: str | None = None) -> tuple[list[Marker], bool]:
-    """Every marker in `text` (and in the file name `name`), and whether it is binary."""
-    head = _prepared(text)
-    if head is None:
-        return [], True
+    """Every marker in `text` (and in the file name `name`), and whether it holds NUL bytes
+    that only iptables would read."""
+    head, platforms = _prepared(text)
     found: list[Marker] = []
     for platform, (pattern, groups) in _Compiled.get().items():
+        if platform not in platforms:
+            continue
         first: dict[str, int] = {}
         lines: dict[str, set[int]] = {}
         for mo in pattern.finditer(head):
@@ -278,7 +284,7 @@ def markers(text: str, name: str | None = None) -> tuple[list[Marker], bool]:
             what, ends = _NAMES[platform]
             if name.lower().endswith(ends):
                 found.append(Marker(platform, what, 0, 1, NAME))
-    return found, False
+    return found, len(platforms) == 1
 
 
 def decide(text: str, name: str | None = None) -> Decision:
