@@ -107,9 +107,9 @@ def _platform(shown: str, data: bytes, platform: str | None) -> tuple[str, "Deci
     file they do not tell is an InputError)."""
     if platform:
         return platform, None
-    from .platforms.detection import decide
+    from .platforms.detection import decide_bytes
 
-    decision = decide(data[:65536].decode("utf-8", "replace"), shown)
+    decision = decide_bytes(data, shown)
     if decision.platform is None:
         raise InputError(f"cannot tell the platform of {shown}; give --platform or a `platforms` glob "
                          f"({decision.explain()})")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from linter import api
 from linter.cli import main
-from linter.platforms.detection import MAX_COUNTED, decide, statement_lines
+from linter.platforms.detection import HEAD_BYTES, MAX_COUNTED, decide, decide_bytes, statement_lines
 
 from .shared import shared_dir
 
@@ -25,8 +25,7 @@ def run(*args: str):
 
 
 def head(path: Path) -> str:
-    """What fwlint looks at to tell a file's platform (api._platform)."""
-    return path.read_bytes()[:65536].decode("utf-8", "replace")
+    return path.read_bytes()[:HEAD_BYTES].decode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -63,7 +62,7 @@ def test_every_corpus_file_is_told_right(capsys) -> None:
     margins = []
     for p in files:
         want = expected_platform(root, p)
-        got = decide(head(p), p.name)
+        got = decide_bytes(p.read_bytes(), p.name)  # (as api._platform: head, tail and name)
         counts[want] += 1
         if got.platform != want:
             mistakes.append(f"{p.relative_to(root)}: {got.platform} ({got.explain()}), not {want}")
@@ -83,7 +82,7 @@ def test_the_content_alone_never_names_another_platform() -> None:
     unnamed = []
     for p in corpus_files(root):
         want = expected_platform(root, p)
-        got = decide(head(p)).platform
+        got = decide_bytes(p.read_bytes()).platform
         assert got in (want, None), (p, got, want)
         if got is None and want is not None:
             unnamed.append(p.relative_to(root).as_posix())
@@ -256,6 +255,21 @@ def test_a_marker_counts_for_a_bounded_number_of_lines() -> None:
     many = "".join(f"m{i} = \"x\"\n" for i in range(100))
     d = decide(many)
     assert d.platform == "pf" and d.markers[0].lines == MAX_COUNTED
+
+
+def test_the_end_of_a_long_file_counts_with_its_lines() -> None:
+    """A file whose head holds no marker (a megabyte of names, of VLANs): its end tells,
+    and each marker names its own line of the file."""
+    body = "hostname r1\n" + "".join(f"! filler line {i} {'x' * 60}\n" for i in range(3000))
+    tail = "ip access-list extended OUT\n deny tcp any any eq 23\ninterface Serial0/0\n ip access-group OUT in\nend\n"
+    data = (body + tail).encode()
+    assert len(data) > 2 * HEAD_BYTES and decide(data[:HEAD_BYTES].decode()).platform is None
+    d = decide_bytes(data, "r1.cfg")
+    assert d.platform == "cisco-ios", d.explain()
+    first = body.count("\n") + 1
+    lines = data.decode().splitlines()
+    assert {mk.what: mk.line for mk in d.deciding()}["`ip access-list` header"] == first
+    assert all(mk.line == 0 or lines[mk.line - 1].strip() for mk in d.markers)
 
 
 def test_binary_and_utf16() -> None:

@@ -27,8 +27,11 @@ from dataclasses import dataclass, field
 
 # a marker counts once per line it is on, up to this many lines
 MAX_COUNTED = 5
-# how much of a file is looked at (the caller passes the head of a large file)
+# how much of a text is looked at (the caller passes the head of a large file, and its tail)
 MAX_TEXT = 400_000
+# the head and the tail of a file that are looked at (a hostile or generated file may hold a
+# megabyte of names or VLANs first: its end tells the platform too)
+HEAD_BYTES = 65536
 
 STRONG = 4  # a line that only this platform writes
 MEDIUM = 2  # a line this platform writes, that another platform's text could hold rarely
@@ -258,25 +261,30 @@ def _prepared(text: str) -> tuple[str, tuple[str, ...]]:
 _AFTER_NUL = re.compile(r"\x00[^\n]*")
 
 
-def markers(text: str, name: str | None = None) -> tuple[list[Marker], bool]:
-    """Every marker in `text` (and in the file name `name`), and whether it holds NUL bytes
-    that only iptables would read."""
+def markers(text: str, name: str | None = None, tail: tuple[str, int] | None = None) -> tuple[list[Marker], bool]:
+    """Every marker in `text` (and in the file name `name`, and in `tail`: the end of a long
+    file and the number of its first line), and whether it holds NUL bytes that only
+    iptables would read."""
     head, platforms = _prepared(text)
+    pieces = [(head, 1)]
+    if tail is not None:
+        pieces.append((_prepared(tail[0])[0], tail[1]))
     found: list[Marker] = []
     for platform, (pattern, groups) in _Compiled.get().items():
         if platform not in platforms:
             continue
         first: dict[str, int] = {}
         lines: dict[str, set[int]] = {}
-        for mo in pattern.finditer(head):
-            key = mo.lastgroup
-            assert key is not None
-            seen = lines.setdefault(key, set())
-            if len(seen) >= MAX_COUNTED:
-                continue
-            line = head.count("\n", 0, mo.start()) + 1
-            seen.add(line)
-            first.setdefault(key, line)
+        for piece, first_line in pieces:
+            for mo in pattern.finditer(piece):
+                key = mo.lastgroup
+                assert key is not None
+                seen = lines.setdefault(key, set())
+                if len(seen) >= MAX_COUNTED:
+                    continue
+                line = piece.count("\n", 0, mo.start()) + first_line
+                seen.add(line)
+                first.setdefault(key, line)
         for key, line in first.items():
             what, weight = groups[key]
             found.append(Marker(platform, what, line, len(lines[key]), weight * len(lines[key])))
@@ -287,10 +295,11 @@ def markers(text: str, name: str | None = None) -> tuple[list[Marker], bool]:
     return found, len(platforms) == 1
 
 
-def decide(text: str, name: str | None = None) -> Decision:
+def decide(text: str, name: str | None = None, tail: tuple[str, int] | None = None) -> Decision:
     """The platform `text` is written for, by its markers (and the name of its file, the
-    last part of a path), or no platform on a tie or without a marker."""
-    found, binary = markers(text, name.replace("\\", "/").rsplit("/", 1)[-1] if name else None)
+    last part of a path; and `tail`, the end of a long file: its text and the number of its
+    first line), or no platform on a tie or without a marker."""
+    found, binary = markers(text, name.replace("\\", "/").rsplit("/", 1)[-1] if name else None, tail)
     scores: dict[str, int] = {}
     for mk in found:
         scores[mk.platform] = scores.get(mk.platform, 0) + mk.score
@@ -368,3 +377,17 @@ DETECTORS = {
     "cisco-ios": cisco_ios,
     "cisco-asa": cisco_asa,
 }
+
+
+def decide_bytes(data: bytes, name: str | None = None) -> Decision:
+    """`decide` on a whole file's bytes: its first HEAD_BYTES, and its last HEAD_BYTES from
+    the first whole line there when the file is longer."""
+    head = data[:HEAD_BYTES].decode("utf-8", "replace")
+    if len(data) <= HEAD_BYTES:
+        return decide(head, name)
+    start = max(HEAD_BYTES, len(data) - HEAD_BYTES)
+    start = data.find(b"\n", start - 1) + 1  # (the first whole line: a fragment is no line)
+    if start == 0 or start >= len(data):
+        return decide(head, name)
+    tail = data[start:].decode("utf-8", "replace")
+    return decide(head, name, (tail, data.count(b"\n", 0, start) + 1))
