@@ -7,7 +7,9 @@ catch-all drop or reject before it. The witness is a packet that the default acc
 configuration with no filter table at all accepts everything and is reported too, and so is
 a Cisco IOS device with interfaces and no access list or zone-pair applied to any of them:
 IOS then forwards every packet between its interfaces. (An ASA without access-groups is
-filtered by its security levels: its implicit permits are FW003's.)
+filtered by its security levels: its implicit permits are FW003's.) A file of comments only,
+such as a pf anchor not written yet, sets no default: it is not reported (FW007 notes that
+it is empty).
 
 ## Why is this bad?
 A default-accept firewall only blocks what somebody thought of. Anything new (a service
