@@ -238,10 +238,19 @@ class _Compiled:
                 parts = []
                 for k, (what, pattern, weight) in enumerate(markers):
                     groups[f"m{k}"] = (what, weight)
-                    parts.append(f"(?P<m{k}>{pattern})")
-                out[platform] = (re.compile("|".join(parts), re.M), groups)
+                    parts.append(f"(?P<m{k}>{_unanchored(pattern)})")
+                # one `^` for all: elsewhere than at a line's start each position costs one
+                # test, not one per marker (a 128 KiB text: 4 ms, not 90)
+                out[platform] = (re.compile("^(?:" + "|".join(parts) + ")", re.M), groups)
             cls.patterns = out
         return cls.patterns
+
+
+def _unanchored(pattern: str) -> str:
+    """A marker's pattern without the `^` that starts it and each of its alternatives (every
+    marker is anchored at a line's start; the compiled pattern anchors them all at once)."""
+    assert pattern.startswith("^"), pattern
+    return pattern[1:].replace("|^", "|")
 
 
 def _prepared(text: str) -> tuple[str, tuple[str, ...]]:
