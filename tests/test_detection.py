@@ -411,3 +411,21 @@ def test_a_walk_reads_what_the_markers_or_names_tell_and_skips_the_rest(tmp_path
     assert "skipped fw/notes.txt" in r.stderr
     assert json.loads(r.stdout)["summary"]["files"] == ["fw/anchor.pf", "fw/branch.cfg"]
     assert [d.platform for d in api.lint(["fw"]).devices] == ["pf", "cisco-ios"]
+
+
+def test_hostile_texts_are_told_in_one_pass() -> None:
+    """Texts built to make a backtracking pattern explode (a line of 20,000 `permit`, a
+    group of 20,000 members, 30,000 continuations): every marker pattern is linear in its
+    line, so each of these returns (a regression would hang here)."""
+    cases = {
+        " permit" * 20000 + "\n": None,
+        " permit " + "10.0.0.0 " * 8000 + "0.0.0.255\n": "cisco-ios",
+        "object-group network X\n" + " group-object Y\n" * 20000: None,
+        "pass " + "\\\n" * 30000: None,
+        "#" + " iptables" * 8000 + "\n": None,
+        " " * 60000 + "x\n": None,
+    }
+    for text, platform in cases.items():
+        assert decide(text).platform == platform, text[:40]
+        # (as a file: its head and tail, which may cut a 72 KB line before its mask)
+        assert decide_bytes(text.encode() * 3).platform in (platform, None), text[:40]

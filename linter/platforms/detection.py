@@ -171,8 +171,11 @@ _MARKERS: dict[str, tuple[tuple[str, str, int], ...]] = {
          r"(?:[ \t]+(?:description|group-object)[^\n]*\n)*[ \t]+(?:host[ \t]+\d+\.\d+\.\d+\.\d+"
          r"|\d+\.\d+\.\d+\.\d+[ \t]+\d+\.\d+\.\d+\.\d+)[ \t]*\r?$", STRONG),
         # an inverse (wildcard) mask: only IOS writes them (the ASA writes netmasks)
+        # (the entry's start is fixed, and the lazy scan for the mask tests a bounded address at
+        # each place: linear in the line, whatever a hostile line repeats)
         ("wildcard mask in an access-list entry (`10.0.0.0 0.0.0.255`)",
-         r"^[^\n!]*\b(?:permit|deny)\b[^\n]*?[ \t]\d+\.\d+\.\d+\.\d+[ \t]+0\.\d+\.\d+\.(?:[1-9]\d*|0)\b"
+         r"^(?:[ \t]+(?:\d+[ \t]+)?|access-list[ \t]+\S+[ \t]+(?:extended[ \t]+)?)(?:permit|deny)[ \t][^\n]*?"
+         r"[ \t]\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}[ \t]+0\.\d{1,3}\.\d{1,3}\.(?:[1-9]\d{0,2}|0)\b"
          r"(?<!0\.0\.0\.0)", STRONG),
         ("banner delimited by `^C`", r"^banner[ \t]+[a-z-]+[ \t]+\^C?", STRONG),
         ("`no access-list N` (a numbered list)", r"^no[ \t]+access-list[ \t]+(?:[1-9]\d?|1\d\d|1[3-9]\d\d|2[0-6]\d\d)"
