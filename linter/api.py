@@ -144,8 +144,8 @@ def refusal(device: m.Device, data: bytes) -> str | None:
     what, unit = _WHAT.get(device.platform, (f"a {device.platform} configuration", "a statement"))
     first = next((d for d in device.diagnostics if d.origin.path == main.path and d.severity != "note"), None)
     why = f" (line {first.origin.line}: {first.message})" if first is not None else ""
-    lines = "its one line (besides comments) is not" if statements == 1 else \
-        f"none of its {statements} lines (besides comments) is"
+    besides = " (besides comments and blank lines)" if main.lines_read > statements else ""
+    lines = f"its one line{besides} is not" if statements == 1 else f"none of its {statements} lines{besides} is"
     return f"{main.path}: not {what}: {lines} {unit} fwlint understands{why}"
 
 
@@ -256,6 +256,9 @@ class FileResult:
     skipped: str | None = None  # its display path
     device: m.Device | None = None
     findings: list = field(default_factory=list)
+    # a file read and refused (api.refusal): its diagnostics, and their FW007 findings, are
+    # reported with the error; it is no device of the report
+    refused: m.Device | None = None
 
 
 def _read_one(task: _FileTask, max_bytes: int | None) -> FileResult | tuple[str, bytes]:
@@ -301,7 +304,11 @@ def _check_file(item: tuple[_RunSettings, _FileTask]) -> FileResult:
             return FileResult(error=str(e))
         refused = refusal(device, data)
         if refused is not None:
-            return FileResult(error=refused)
+            # no configuration: no analysis (no FW004 about a default that no file sets), but
+            # every line not understood is still a located FW007 finding
+            fw007 = [c for c in settings.checks if c == "FW007"]
+            return FileResult(error=refused, findings=run_checks(device, fw007) if fw007 else [],
+                              refused=device)
         # each device with a packet space of its own: its memory is let go before the next
         findings = run_checks(device, settings.checks)
         if entry is not None:
@@ -501,6 +508,9 @@ def _read_and_check(todo: list[_FileTask], opts: LintOptions, enabled: list[str]
         result = results[task]
         if result.error is not None:
             report.errors.append(result.error)
+            if result.refused is not None:
+                report.diagnostics.extend(result.refused.diagnostics)
+                report.findings.extend(result.findings)
         elif result.skipped is not None:
             report.skipped.append(result.skipped)
         else:

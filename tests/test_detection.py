@@ -201,9 +201,11 @@ def test_text_that_is_no_configuration_is_an_error_not_iptables(tmp_path) -> Non
     assert r.exit_code == 2 and "cannot tell the platform" in r.stderr
     # given a platform, it is refused in that platform's words, naming the first reason
     r = run("check", str(notes), "--platform", "iptables")
-    assert r.exit_code == 2 and (f"{notes}: not an iptables-save file: none of its 2 lines (besides comments) "
+    assert r.exit_code == 2 and (f"{notes}: not an iptables-save file: none of its 2 lines "
                                  "is a table, chain or rule fwlint understands (line 1: unexpected 'hello')"
                                  ) in r.stderr
+    # (its lines not understood are still located findings; nothing is analysed)
+    assert "warning FW007 unexpected 'this'" in r.stdout and "FW004" not in r.stdout
     r = run("check", str(notes), "--platform", "cisco-asa")
     assert r.exit_code == 2 and "not a Cisco ASA configuration" in r.stderr
     assert "table, chain or rule" not in r.stderr
@@ -212,10 +214,11 @@ def test_text_that_is_no_configuration_is_an_error_not_iptables(tmp_path) -> Non
 def test_a_file_of_which_nothing_is_understood_exits_2_without_fw004(tmp_path) -> None:
     """pf text of which no line is understood: no FW004 about a default that no file sets."""
     cfg = tmp_path / "broken.conf"
-    cfg.write_text("pass in frobnicate\nblock out wibble\n")
+    cfg.write_text("# broken\npass in frobnicate\nblock out wibble\n")
     r = run("check", str(cfg))
     assert r.exit_code == 2 and "FW004" not in r.output
-    assert "broken.conf: not a pf.conf ruleset: none of its 2 lines" in r.stderr
+    assert "broken.conf: not a pf.conf ruleset: none of its 2 lines (besides comments and blank lines)" in r.stderr
+    assert [ln.split()[1:3] for ln in r.stdout.splitlines() if "FW007" in ln] == [["warning", "FW007"]] * 2
     r = run("parse", str(cfg))
     assert r.exit_code == 2 and "syntax error" in r.stdout and "not a pf.conf ruleset" in r.stderr
     # one line understood: the file is read, the other line is a located diagnostic
