@@ -21,6 +21,7 @@ from . import model as m
 from .checks import run_checks
 from .files import InputError  # noqa: F401 - re-exported: the error of every file fwlint cannot or may not read
 from .findings import Report
+from .limits import DETECT_HEAD_BYTES
 from .names import proto_number, read_int
 from .platforms import PLATFORMS  # noqa: F401 - re-exported: the platforms by name
 from .policy.pack import PolicyError, builtin_packs, load_pack  # noqa: F401 - PolicyError is re-exported for the CLI
@@ -271,7 +272,7 @@ def _read_one(task: _FileTask, max_bytes: int | None) -> FileResult | tuple[str,
             if path.is_symlink() and path.is_dir():
                 confinement.resolve(path, what="symbolic link")  # refused when it leads outside
                 return FileResult(skipped=display_path(path))  # (its folder is walked where it lies)
-            head = files.open_head(path, confinement=confinement).decode("utf-8", "replace")
+            head = files.open_head(path, DETECT_HEAD_BYTES, confinement=confinement).decode("utf-8", "replace")
             if task.platform is None and detect(head, path.name) is None:
                 return FileResult(skipped=display_path(path))  # not a firewall configuration
         return _read_config(path, named=task.explicit, max_bytes=max_bytes, confinement=confinement)

@@ -25,13 +25,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..limits import DETECT_HEAD_BYTES
+
 # a marker counts once per line it is on, up to this many lines
 MAX_COUNTED = 5
 # how much of a text is looked at (the caller passes the head of a large file, and its tail)
 MAX_TEXT = 400_000
 # the head and the tail of a file that are looked at (a hostile or generated file may hold a
 # megabyte of names or VLANs first: its end tells the platform too)
-HEAD_BYTES = 65536
+HEAD_BYTES = DETECT_HEAD_BYTES
 
 STRONG = 4  # a line that only this platform writes
 MEDIUM = 2  # a line this platform writes, that another platform's text could hold rarely
