@@ -21,12 +21,14 @@ from . import model as m
 from .checks import run_checks
 from .files import InputError  # noqa: F401 - re-exported: the error of every file fwlint cannot or may not read
 from .findings import Report
+from .limits import DETECT_HEAD_BYTES
 from .names import proto_number, read_int
 from .platforms import PLATFORMS  # noqa: F401 - re-exported: the platforms by name
 from .policy.pack import PolicyError, builtin_packs, load_pack  # noqa: F401 - PolicyError is re-exported for the CLI
 
 if TYPE_CHECKING:  # pragma: no cover
     from .graph import Trace
+    from .platforms.detection import Decision
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 # in a directory walk, files that are documentation or data, never a firewall configuration
@@ -41,15 +43,12 @@ def platform_module(name: str):
         raise InputError(f"unknown platform {name!r} (known: {', '.join(sorted(PLATFORMS))})") from None
 
 
-def detect(text: str) -> str | None:
-    """The platform `text` is written for, or None. (platforms/detection.py: no parser is
-    imported to tell them apart.)"""
-    from .platforms.detection import DETECTORS
+def detect(text: str, name: str | None = None) -> str | None:
+    """The platform `text` is written for (`name`: its file's name, a hint), or None when its
+    markers do not tell. (platforms/detection.py: no parser is imported to tell them apart.)"""
+    from .platforms.detection import decide
 
-    for name in PLATFORMS:
-        if DETECTORS[name](text):
-            return name
-    return None
+    return decide(text, name).platform
 
 
 def display_path(path: str | Path) -> str:
@@ -60,9 +59,28 @@ def display_path(path: str | Path) -> str:
 def load(path: str | Path, platform: str | None = None, *, named: bool = True,
          max_bytes: int | None = None, confinement: files.Confinement | None = None) -> m.Device:
     """Parse one configuration file into the normalized model. `named`: the user gave this
-    path (a path that a file of the checkout or a walk found is confined to the root)."""
+    path (a path that a file of the checkout or a walk found is confined to the root).
+    Raises InputError when no platform is given and the file's markers do not tell one."""
+    return load_detected(path, platform, named=named, max_bytes=max_bytes, confinement=confinement).device
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A file read: its device, how its platform was decided (None: it was given), and why it
+    is no configuration of that platform (None: it is one; see `refusal`)."""
+
+    device: m.Device
+    decision: "Decision | None"
+    refused: str | None
+
+
+def load_detected(path: str | Path, platform: str | None = None, *, named: bool = True,
+                  max_bytes: int | None = None, confinement: files.Confinement | None = None) -> Loaded:
+    """`load`, with the markers that decided the platform (for `fwlint parse`) and the refusal."""
     shown, data = _read_config(path, named=named, max_bytes=max_bytes, confinement=confinement)
-    return _parse(shown, data, platform)
+    name, decision = _platform(shown, data, platform)
+    device = platform_module(name).parse(shown, data)
+    return Loaded(device, decision, refusal(device, data))
 
 
 def _read_config(path: str | Path, *, named: bool, max_bytes: int | None,
@@ -81,11 +99,55 @@ def _read_config(path: str | Path, *, named: bool, max_bytes: int | None,
 
 
 def _parse(shown: str, data: bytes, platform: str | None) -> m.Device:
-    name = platform or detect(data[:65536].decode("utf-8", "replace"))
-    if name is None:
-        # not recognised: let the most likely parser report located diagnostics
-        name = "iptables"
+    name, _ = _platform(shown, data, platform)
     return platform_module(name).parse(shown, data)
+
+
+def _platform(shown: str, data: bytes, platform: str | None) -> tuple[str, "Decision | None"]:
+    """The platform given, else the one the file's markers and name tell (never a guess: a
+    file they do not tell is an InputError)."""
+    if platform:
+        return platform, None
+    from .platforms.detection import decide_bytes
+
+    decision = decide_bytes(data, shown)
+    if decision.platform is None:
+        raise InputError(f"cannot tell the platform of {shown}; give --platform or a `platforms` glob "
+                         f"({decision.explain()})")
+    return decision.platform, decision
+
+
+# what each platform's files are, in the words of the error that refuses one
+_WHAT = {
+    "iptables": ("an iptables-save file", "a table, chain or rule"),
+    "pf": ("a pf.conf ruleset", "a pf rule, option, table or macro"),
+    "cisco-ios": ("a Cisco IOS configuration", "an IOS command"),
+    "cisco-asa": ("a Cisco ASA configuration", "an ASA command"),
+}
+
+
+def refusal(device: m.Device, data: bytes) -> str | None:
+    """Why `device`'s file is no configuration of its platform, or None. A file is refused
+    when it has statements (lines that are neither blank nor a comment) and not one of them
+    is understood: a file of comments only is a valid, empty configuration, and a file of
+    which part is understood is read (its other lines are located diagnostics)."""
+    if not device.stats:
+        return None
+    main = device.stats[0]
+    if main.lines_understood >= main.lines_read:
+        return None
+    from .platforms.detection import statement_lines
+
+    statements = statement_lines(data, device.platform)
+    # comment and blank lines are never marked as not understood
+    if statements == 0 or main.lines_understood > main.lines_read - statements:
+        return None
+    what, unit = _WHAT.get(device.platform, (f"a {device.platform} configuration", "a statement"))
+    first = next((d for d in device.diagnostics if d.origin.path == main.path and d.severity != "note"), None)
+    why = f" (line {first.origin.line}: {first.message})" if first is not None else ""
+    besides = " (besides comments and blank lines)" if main.lines_read > statements else ""
+    lines = f"its one line{besides} is not" if statements == 1 else f"none of its {statements} lines{besides} is"
+    return f"{main.path}: not {what}: {lines} {unit} fwlint understands{why}"
 
 
 def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | None = None
@@ -195,6 +257,9 @@ class FileResult:
     skipped: str | None = None  # its display path
     device: m.Device | None = None
     findings: list = field(default_factory=list)
+    # a file read and refused (api.refusal): its diagnostics, and their FW007 findings, are
+    # reported with the error; it is no device of the report
+    refused: m.Device | None = None
 
 
 def _read_one(task: _FileTask, max_bytes: int | None) -> FileResult | tuple[str, bytes]:
@@ -207,8 +272,8 @@ def _read_one(task: _FileTask, max_bytes: int | None) -> FileResult | tuple[str,
             if path.is_symlink() and path.is_dir():
                 confinement.resolve(path, what="symbolic link")  # refused when it leads outside
                 return FileResult(skipped=display_path(path))  # (its folder is walked where it lies)
-            head = files.open_head(path, confinement=confinement).decode("utf-8", "replace")
-            if task.platform is None and detect(head) is None:
+            head = files.open_head(path, DETECT_HEAD_BYTES, confinement=confinement).decode("utf-8", "replace")
+            if task.platform is None and detect(head, path.name) is None:
                 return FileResult(skipped=display_path(path))  # not a firewall configuration
         return _read_config(path, named=task.explicit, max_bytes=max_bytes, confinement=confinement)
     except InputError as e:
@@ -234,7 +299,17 @@ def _check_file(item: tuple[_RunSettings, _FileTask]) -> FileResult:
         entry, kept = _kept(settings, task, shown, data)
         if kept is not None:
             return kept
-        device = _parse(shown, data, task.platform)
+        try:
+            device = _parse(shown, data, task.platform)
+        except InputError as e:  # (no platform given, and its markers do not tell one)
+            return FileResult(error=str(e))
+        refused = refusal(device, data)
+        if refused is not None:
+            # no configuration: no analysis (no FW004 about a default that no file sets), but
+            # every line not understood is still a located FW007 finding
+            fw007 = [c for c in settings.checks if c == "FW007"]
+            return FileResult(error=refused, findings=run_checks(device, fw007) if fw007 else [],
+                              refused=device)
         # each device with a packet space of its own: its memory is let go before the next
         findings = run_checks(device, settings.checks)
         if entry is not None:
@@ -440,6 +515,9 @@ def _read_and_check(todo: list[_FileTask], opts: LintOptions, enabled: list[str]
         result = results[task]
         if result.error is not None:
             report.errors.append(result.error)
+            if result.refused is not None:
+                report.diagnostics.extend(result.refused.diagnostics)
+                report.findings.extend(result.findings)
         elif result.skipped is not None:
             report.skipped.append(result.skipped)
         else:

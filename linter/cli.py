@@ -2,7 +2,8 @@
 
 Layer: cli. Thin on purpose; everything it does is available from `linter.api`.
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error,
-unreadable input, or nothing could be read at all.
+unreadable input, a file whose platform its markers do not tell, or a file of a known
+platform of which no statement is understood.
 """
 
 from __future__ import annotations
@@ -295,10 +296,8 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
     if not report.devices:
         click.echo("fwlint: error: no firewall configuration found in " + " ".join(map(str, paths)), err=True)
         sys.exit(2)
-    if all(not d.filters for d in report.devices):
-        click.echo("fwlint: error: nothing could be read: no table, chain or rule in "
-                   + ", ".join(s.path for d in report.devices for s in d.stats), err=True)
-        sys.exit(2)
+    # (a device without filters is a configuration too: comments only, or a Cisco device that
+    # filters nothing; a file that is none was refused as it was read: api.refusal)
     sys.exit(report.exit_code(fail_on))
 
 
@@ -404,15 +403,20 @@ def parse(config, as_json, platform, allow_outside_root, max_file_size):
     from .serialize import to_data  # (imports the model: not on the path of the light commands)
 
     with _confined(allow_outside_root):
-        device = api.load(config, platform, max_bytes=_max_bytes(max_file_size))
+        loaded = api.load_detected(config, platform, max_bytes=_max_bytes(max_file_size))
+    device = loaded.device
     if as_json:
         data = to_data(device)
         data["files"] = [{"path": s.path, "lines_read": s.lines_read, "lines_understood": s.lines_understood,
                           "diagnostics": [to_data(d) for d in device.diagnostics if d.origin.path == s.path]}
                          for s in device.stats]
+        data["detection"] = loaded.decision.to_json() if loaded.decision is not None else \
+            {"platform": device.platform, "given": "--platform"}
         click.echo(json.dumps(data, indent=1, sort_keys=True))
     else:
         click.echo(f"{device.name}: {device.platform}, IPv{device.family or '4/6'}")
+        if loaded.decision is not None:
+            click.echo(f"  platform: {loaded.decision.explain()}")
         for f in device.filters:
             tag = f"{f.table}/" if f.table else ""
             click.echo(f"  {tag}{f.name}: {len(f.rules)} rules, default {f.default.kind}")
@@ -420,7 +424,10 @@ def parse(config, as_json, platform, allow_outside_root, max_file_size):
             click.echo(f"  {s.path}: {s.lines_understood} of {s.lines_read} lines understood")
         for d in device.diagnostics:
             click.echo(f"  {d.origin}: {d.severity} {d.code}: {d.message}")
-    sys.exit(0 if device.filters else 2)
+    if loaded.refused is not None:
+        click.echo(f"fwlint: error: {files.printable(loaded.refused)}", err=True)
+        sys.exit(2)
+    sys.exit(0)
 
 
 @main.command()
@@ -451,7 +458,10 @@ def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, spor
     PACKET in compact form: tcp 203.0.113.5:40000 -> 10.0.1.10:443 in eth0
     """
     with _confined(allow_outside_root):
-        device = api.load(config, platform, max_bytes=_max_bytes(max_file_size))
+        loaded = api.load_detected(config, platform, max_bytes=_max_bytes(max_file_size))
+        if loaded.refused is not None:
+            raise files.InputError(loaded.refused)
+        device = loaded.device
         records: list[dict] = []
         if packets_file:
             records.extend(api.read_jsonl(packets_file))
@@ -496,7 +506,7 @@ def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, spor
                 where = f"{s.origin} line {s.origin.line} ({acl} entry {n}){' ' + side if side else ''}: {s.action}"
             click.echo(f"  {where}" + (f"  | {s.origin.text.strip()}" if s.origin and s.rule else ""))
         for r in t.reasons:
-            click.echo(f"  approximate: {r}")
+            click.echo(f"  {'approximate' if t.approximate else 'why'}: {r}")
         if t.alternatives:
             click.echo(f"  could also be: {', '.join(t.alternatives)}")
     sys.exit(2 if failed else 0)

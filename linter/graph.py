@@ -423,7 +423,10 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
         return _trace_filter(device, flt, packet, hook)
     if hook is None:
         raise TraceError("give a hook (INPUT, FORWARD, OUTPUT) or --filter NAME")
-    if hook.lower() in ("forward", "in", "out") and any(b.hook in ("in", "out") for b in device.bindings):
+    # (pf and Cisco filter per interface and direction, also when nothing is bound: an IOS
+    # device without access lists, a pf file of comments only)
+    per_interface = device.platform != "iptables" or any(b.hook in ("in", "out") for b in device.bindings)
+    if hook.lower() in ("forward", "in", "out") and per_interface:
         hook = hook.lower()
         if hook == "forward":
             return _trace_through(device, packet)
@@ -478,6 +481,8 @@ def _trace_through(device: m.Device, packet: m.Packet) -> Trace:
                 break
         if verdict != "accept":
             break
+    if not steps:
+        reasons.append(f"no filter bound in on {packet.in_iface} nor out on {packet.out_iface}")
     return Trace(verdict, approximate, tuple(steps), tuple(reasons), tuple(sorted(alternatives - {verdict})),
                  "forward", ",".join(f.name for f in hook_filters(device, "in", packet.in_iface)))
 

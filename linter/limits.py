@@ -31,6 +31,10 @@ MAX_PARSER_CACHE_BYTES = 16 * MiB
 # nor loaded (a 5,000-rule file's entry is about 1 MiB)
 MAX_RESULT_CACHE_BYTES = 256 * MiB
 
+# how much of a file tells its platform (linter/platforms/detection.py): its first and its
+# last this many bytes (a walk reads only the first); each marker pattern is linear in a line
+DETECT_HEAD_BYTES = 64 * 1024
+
 # --------------------------------------------------------------------------- expansion
 
 # pf: the text of one macro after expansion (a macro of macros can double at each level),

@@ -845,6 +845,8 @@ CORPUS_CODES = {
     ("note", "replaced"): "fwbuilder scripts bind tmp_acl to every interface, then bind the real access-lists",
     ("note", "inactive"): "inactive entries in the Ansible and Farly fixtures",
     ("note", "line-endings"): "Farly's test.cfg has CRLF line endings",
+    ("note", "empty"): "Batfish fixtures of objects, NAT, logging or banners only: no access list and no "
+                       "interface with a nameif, so the ASA passes no traffic (said once per file)",
     ("note", "approximate"): "Ansible's `show access-list` output names a group it does not define; read from the "
                              "expansion lines",
     ("error", "undefined-reference"): "Batfish and Ansible fixtures reference undefined objects, groups, ACLs and "

@@ -139,8 +139,14 @@ def test_detect() -> None:
     assert not ios.detect("pass in on em0 proto tcp to port 22\nblock all\n")
     assert not ios.detect("")
     assert not ios.detect("\x00\x01\x02garbage\x00\xff" * 50)
-    # an IOS file with a few ASA-looking lines is still IOS (Batfish fixtures do that)
-    assert ios.detect("hostname x\nmac access-list extended m\naccess-list a extended permit ip any any\n")
+    # an IOS file with a few ASA-looking lines is still IOS when IOS's own structure outweighs
+    # them (Batfish's iosAccessGroupAcl: its entries have wildcard masks, which only IOS writes)
+    assert ios.detect("hostname x\nmac access-list extended m\n"
+                      "access-list a extended permit ip 1.2.3.4 0.0.0.255 4.3.2.1 0.0.255.255\n")
+    # one line only IOS writes and one only the ASA writes: a tie, no answer (never a guess)
+    from linter.platforms.detection import decide
+    mixed = decide("hostname x\nmac access-list extended m\naccess-list a extended permit ip any any\n")
+    assert mixed.platform is None and mixed.scores["cisco-ios"] == mixed.scores["cisco-asa"]
 
 
 # --------------------------------------------------------------------------- the device

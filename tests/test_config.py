@@ -158,23 +158,31 @@ def test_platform_glob_forces_a_platform(repo):
     assert ids(res) == ["FW003"]  # detected as ASA
     (repo / ".fwlint.yaml").write_text("platforms:\n  'fw/*.cfg': cisco-ios\n")
     res = run("fw", "--format", "json")
-    assert res.exit_code == 2 and "FW003" not in res.stdout  # read as IOS: ASA syntax, nothing read
-    assert {d["code"] for d in json.loads(res.stdout)["diagnostics"]} >= {"asa-syntax"}
+    # read as IOS: ASA syntax, nothing read: refused in IOS's words, with the first reason
+    assert res.exit_code == 2 and "FW003" not in res.stdout
+    assert "fw/acl.cfg: not a Cisco IOS configuration: none of its 2 lines" in res.stderr
+    assert "(line 1: " in res.stderr and "table, chain or rule" not in res.stderr
     report = api.lint(["fw"], api.LintOptions(platforms=[("*.cfg", "cisco-ios")], root=repo))
-    assert [d.platform for d in report.devices] == ["cisco-ios"]
+    assert report.devices == [] and [e.split(":")[:2] for e in report.errors] == [["fw/acl.cfg", " not a Cisco IOS configuration"]]
     # --platform wins over the file
     res = run("fw", "--format", "json", "--platform", "cisco-asa")
     assert res.exit_code == 1 and ids(res) == ["FW003"]
 
 
 def test_platform_glob_reads_a_file_detection_would_skip(repo):
-    (repo / "fw" / "notes.txt").write_text("nothing to see here\n")
+    # comments only: no marker of any platform, so a walk skips it; a glob makes it a pf
+    # file, valid and empty (a note)
+    (repo / "fw" / "notes.txt").write_text("# nothing to see here yet\n")
     res = run("fw", "-v")
     assert "skipped fw/notes.txt" in res.stderr
     (repo / ".fwlint.yaml").write_text("platforms:\n  notes.txt: pf\n")
     res = run("fw", "-v", "--format", "json")
     assert "skipped" not in res.stderr
     assert "fw/notes.txt" in json.loads(res.stdout)["summary"]["files"]
+    # prose read as pf is no pf.conf: refused in pf's words, exit 2
+    (repo / "fw" / "notes.txt").write_text("nothing to see here\n")
+    res = run("fw", "--format", "json")
+    assert res.exit_code == 2 and "fw/notes.txt: not a pf.conf ruleset" in res.stderr
 
 
 def test_exclude_skips_files_and_folders_of_a_walk(repo):

@@ -4,7 +4,12 @@
 Reports each filter bound to traffic (an iptables built-in chain of the filter table, a pf
 ruleset) whose default accepts, when some packets really reach that default: there is no
 catch-all drop or reject before it. The witness is a packet that the default accepts. A
-configuration with no filter table at all accepts everything and is reported too.
+configuration with no filter table at all accepts everything and is reported too, and so is
+a Cisco IOS device with interfaces and no access list or zone-pair applied to any of them:
+IOS then forwards every packet between its interfaces. (An ASA without access-groups is
+filtered by its security levels: its implicit permits are FW003's.) A file of comments only,
+such as a pf anchor not written yet, sets no default: it is not reported (FW007 notes that
+it is empty).
 
 ## Why is this bad?
 A default-accept firewall only blocks what somebody thought of. Anything new (a service
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .. import model as m
 from ..findings import Result
 from ..model import Origin
 from ._util import shown
@@ -54,6 +60,8 @@ def check(ctx) -> Iterator[Result]:
         path = dev.sources[0] if dev.sources else dev.name
         yield Result(Origin(path, 1, 1, ""), "no filter table: every packet is accepted at INPUT, "
                      "FORWARD and OUTPUT", context="filter")
+    if dev.platform == "cisco-ios" and dev.interfaces and not dev.bindings:
+        yield _unfiltered_ios(ctx)
     for f in ctx.decision_filters():
         hooks = a.bound_hooks(f)
         if not hooks or f.default.kind != "accept":
@@ -78,3 +86,19 @@ def check(ctx) -> Iterator[Result]:
                      + (" (only if the rate limits or other unmodelled conditions let them through)"
                         if approximate else ""),
                      witness=s.witness(reach), approximate=approximate, severity=sev, context=f.name)
+
+
+def _unfiltered_ios(ctx) -> Result:
+    """An IOS device with interfaces and nothing applied to them (no `ip access-group`,
+    `ipv6 traffic-filter` or zone-pair): every packet is forwarded, as `trace` says."""
+    dev = ctx.device
+    s = ctx.analysis.space
+    names = [i.name for i in dev.interfaces]
+    through = s.iface(m.IN_IFACE, (names[0],)) & s.iface(m.OUT_IFACE, (names[1] if len(names) > 1 else names[0],))
+    shown_names = ", ".join(shown(n) for n in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    path = dev.sources[0] if dev.sources else dev.name
+    between = "between them" if len(names) > 1 else "through it"
+    return Result(Origin(path, 1, 1, ""),
+                  f"no access list or zone-pair is applied to any interface ({shown_names}): IOS forwards "
+                  f"every packet {between}, any source, destination, protocol and port",
+                  witness=s.witness(s.universe & through), context="interfaces")

@@ -2997,6 +2997,12 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
     n = len(conv.lines)
     if not conv.cat and not conv.diags:
         conv.diag(1, 1, "note", "empty", "no command in this file: nothing to analyse", "file")
+    elif not filters and conv.cat:
+        # objects, NAT, management commands, interfaces without a nameif: a valid
+        # configuration, whose device passes no traffic (an interface without a nameif
+        # passes none)
+        conv.diag(1, 1, "note", "empty", "no access list and no interface with a nameif in this file: "
+                  "the ASA passes no traffic through it; nothing to analyse", "file")
     bad = {ln for ln in conv.bad if 1 <= ln <= n}
     diags = sorted(conv.diags, key=lambda d: (d.origin.line, d.origin.column))
     return m.Device(

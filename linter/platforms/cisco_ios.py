@@ -2916,7 +2916,10 @@ def _run_file(path: str, data: bytes) -> tuple[_Conv, list, list, list, list]:
         conv.diag(1, 1, "error", "internal", f"could not read this file: {type(e).__name__}: {e}", "file")
         return conv, [], [], [], []
     if not filters and not bindings and not alterations:
-        conv.diag(1, 1, "note", "empty", "no access list, zone-pair or NAT rule in this file: nothing to analyse",
+        conv.diag(1, 1, "note", "empty", "no access list, zone-pair or NAT rule in this file: nothing to analyse"
+                  + (f" (IOS forwards every packet between its {len(interfaces)} interfaces unfiltered: FW004)"
+                     if len(interfaces) > 1 else " (IOS passes every packet on its interface unfiltered: FW004)"
+                     if interfaces else ""),
                   "file")
     return conv, filters, bindings, alterations, interfaces
 

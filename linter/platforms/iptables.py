@@ -70,15 +70,30 @@ HOOK_ORDER = ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
 
 # --------------------------------------------------------------------------- address family
 
-_V6_RE = re.compile(
-    r"ip6tables-save|(?:^|\s)-p\s+(?:ipv6-icmp|icmpv6)\b|-m\s+icmp6\b|--icmpv6-type"
-    r"|(?:^|\s)(?:-s|-d|--source|--destination|--src|--dst|--src-range|--dst-range)\s+(?:!\s+)?[0-9A-Fa-f.,/-]*:",
-    re.M,
-)
+# the header iptables-save writes (also iptables-nft-save, iptables-legacy-save)
+_HEADER_RE = re.compile(r"^#[^\n]*?\b(ip6?)tables(?:-nft|-legacy)?-save\b", re.M)
+_ICMPV6_RE = re.compile(r"(?:^|\s)-p\s+(?:ipv6-icmp|icmpv6)\b|-m\s+icmp6\b|--icmpv6-type", re.M)
+_ADDR_RE = re.compile(r"(?:^|\s)(?:-s|-d|--source|--destination|--src|--dst|--src-range|--dst-range)"
+                      r"\s+(?:!\s+)?([0-9A-Fa-f.:]+)", re.M)
 
 
 def _guess_family(text: str) -> int:
-    return 6 if _V6_RE.search(text) else 4
+    """The family of a dump: what its header says (ip6tables-save / iptables-save), else
+    ICMPv6 words, else the family most of its addresses are in (IPv4 on a tie). One stray
+    IPv6 address in an iptables file is then one located error, not an error on every IPv4
+    address of the file."""
+    head = _HEADER_RE.search(text)
+    if head:
+        return 6 if head.group(1) == "ip6" else 4
+    if _ICMPV6_RE.search(text):
+        return 6
+    v6 = v4 = 0
+    for a in _ADDR_RE.findall(text):
+        if ":" in a:
+            v6 += 1
+        else:
+            v4 += 1
+    return 6 if v6 > v4 else 4
 
 
 # --------------------------------------------------------------------------- words and terminals
@@ -1747,8 +1762,9 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
                   "does fwlint (is this file UTF-16, or binary?)", construct="NUL")
     filters, alterations, bindings = conv.finish(n, last_text)
     if not filters and not conv.diags:
-        # an empty file (or only comments): say so, rather than report a clean ruleset
-        conv.diag(1, 1, "", "warning", "empty",
+        # an empty file (or only comments): valid, and says so rather than report a clean
+        # ruleset (iptables-restore of it changes nothing)
+        conv.diag(1, 1, "", "note", "empty",
                   "no table, chain or rule in this file: nothing to analyse", construct="file")
         conv.bad_lines.discard(1)  # its blank lines and comments were read well enough
     stats = (m.FileStats(path, n, n - len({ln for ln in conv.bad_lines if 1 <= ln <= n})),)

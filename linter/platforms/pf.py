@@ -3142,10 +3142,15 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
     """Parse pf.conf text into a Device (one last-match filter "pf", bound in and out)."""
     conv, filters, alterations = _run(path, data)
     has_rules = any(f.rules for f in filters) or alterations
-    if not has_rules and not conv.diags and not conv.tables and not conv.macros and not conv.options_seen \
-            and not conv.queue_list:
-        conv.diag(path, 1, 1, "warning", "empty", "no rule, table or option in this file: nothing to analyse",
+    empty = not has_rules and not conv.diags and not conv.tables and not conv.macros and not conv.options_seen \
+        and not conv.queue_list
+    if empty:
+        # comments only (an anchor file not written yet, a ruleset kept for later): a valid
+        # file that filters nothing; it gives no ruleset, so no default is reported for it
+        conv.diag(path, 1, 1, "note", "empty", "no rule, table or option in this file: nothing to analyse "
+                  "(loaded as an anchor it decides nothing; as the main ruleset pf would pass every packet)",
                   "file", understood=True, text="")
+        filters = []
     stats = []
     for p in conv.sources:
         n = conv.lines_read.get(p, 0)
@@ -3157,7 +3162,7 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
         platform=PLATFORM,
         sources=tuple(conv.sources),
         filters=tuple(filters),
-        bindings=(m.Binding("pf", "in"), m.Binding("pf", "out")),
+        bindings=(m.Binding("pf", "in"), m.Binding("pf", "out")) if filters else (),
         alterations=tuple(alterations),
         diagnostics=tuple(diags),
         stats=tuple(stats),
