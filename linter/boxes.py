@@ -135,6 +135,20 @@ def _intervals_meet(a, b) -> bool:
     return False
 
 
+def _bucket_keys(k: str, v, shift: int):
+    """The buckets a box's value on field k falls in (interface names are their own
+    buckets); None when its intervals span more than `_MAX_SPAN` buckets (too wide)."""
+    if k in _IFACE_FIELDS:
+        return tuple(v)
+    keys: list[int] = []
+    for lo, hi in v:
+        blo, bhi = lo >> shift, hi >> shift
+        if bhi - blo > _MAX_SPAN or len(keys) > _MAX_SPAN:
+            return None
+        keys.extend(range(blo, bhi + 1))
+    return keys
+
+
 class OverlapIndex:
     """For each rule of a filter, the other rules whose boxes meet its box.
 
@@ -182,16 +196,7 @@ class OverlapIndex:
             if v is None:
                 free |= bit
                 continue
-            if k in _IFACE_FIELDS:
-                keys = tuple(v)
-            else:
-                keys = []
-                for lo, hi in v:
-                    blo, bhi = lo >> shift, hi >> shift
-                    if bhi - blo > _MAX_SPAN or len(keys) > _MAX_SPAN:
-                        keys = None
-                        break
-                    keys.extend(range(blo, bhi + 1))
+            keys = _bucket_keys(k, v, shift)
             if keys is None:
                 free |= bit  # too wide to bucket: a candidate for every rule on this field
                 continue
@@ -236,18 +241,9 @@ class OverlapIndex:
                 continue
             shift, buckets, free = entry
             mine = free
-            if k in _IFACE_FIELDS:
-                keys = v
-            else:
-                keys = []
-                for lo, hi in v:
-                    blo, bhi = lo >> shift, hi >> shift
-                    if bhi - blo > _MAX_SPAN or len(keys) > _MAX_SPAN:
-                        keys = None
-                        break
-                    keys.extend(range(blo, bhi + 1))
-                if keys is None:
-                    continue
+            keys = _bucket_keys(k, v, shift)
+            if keys is None:
+                continue
             for key in keys:
                 mine |= buckets.get(key, 0)
             cand &= mine

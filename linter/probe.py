@@ -275,48 +275,36 @@ class _FilterProbe:
         boxes of the earlier rules that end the filter for the packets they match (the box
         itself when the difference fragments). Candidates: the runs check them."""
         got = self._region.get(i)
-        if got is not None:
-            return got
-        own = self.own(i)
-        if own is None:
-            got = []
-        else:
+        if got is None:
             rules = self.f.rules
-            others = []
-            for j in self.index.before(i):
-                # (a rule with an opaque condition matches nothing in the runs, which take
-                # every opaque condition as failing)
-                if rules[j].action.kind in _ENDING and not _gated(rules[j].match):
-                    oj = self.own(j)
-                    if oj is not None:
-                        others.append(oj)
-            got = B.subtract(own, others, self.family, _BUDGET)
-            if got is None:
-                got = [own]
-            elif not got:
+            # (a rule with an opaque condition matches nothing in the runs, which take every
+            # opaque condition as failing)
+            got = self._without_earlier(i, lambda j: rules[j].action.kind in _ENDING and not _gated(rules[j].match))
+            if not got and self.own(i) is not None:
                 # boxes that only bound their rules (flags, rate limits) may cover it: the
                 # packets the rules that surely decide leave (the run tells)
                 got = self.reach_bound(i)
-        self._region[i] = got
+            self._region[i] = got
         return got
+
+    def _without_earlier(self, i: int, which) -> list:
+        """Rule i's box without the boxes of the earlier rules that meet it and `which(j)`
+        selects ([its box] when the difference fragments past the budget; [] when it has no
+        valid packet)."""
+        own = self.own(i)
+        if own is None:
+            return []
+        others = [o for j in self.index.before(i) if which(j) and (o := self.own(j)) is not None]
+        got = B.subtract(own, others, self.family, _BUDGET)
+        return [own] if got is None else got
 
     def reach_bound(self, i: int) -> list:
         """Boxes holding every packet that gets to rule i and matches it: its box without
         the boxes of the earlier rules that decide every packet of theirs that gets to them
         (verdicts, RETURN, gotos; boxes that are their matches exactly)."""
         got = self._reach.get(i)
-        if got is not None:
-            return got
-        own = self.own(i)
-        if own is None:
-            got = []
-        else:
-            rules = self.f.rules
-            others = [self.own(j) for j in self.index.before(i) if self._simple(j)]
-            got = B.subtract(own, [o for o in others if o is not None], self.family, _BUDGET)
-            if got is None:
-                got = [own]
-        self._reach[i] = got
+        if got is None:
+            got = self._reach[i] = self._without_earlier(i, self._simple)
         return got
 
     def reach_within(self, i: int, boxes: list) -> list | None:
