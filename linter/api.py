@@ -490,7 +490,9 @@ def _suppress(report: Report, opts: LintOptions, packs: list, enabled: list[str]
 def parse_packet_spec(text: str) -> dict:
     """The compact form `tcp 203.0.113.5:40000 -> 10.0.1.10:443 in eth0 [out eth1]`
     (also `icmp A -> B type 8 code 0`, `[2001:db8::1]:443`, `hook FORWARD`, `flags SYN,ACK`,
-    `state ESTABLISHED`) -> a dict in the JSON-lines form."""
+    `state ESTABLISHED`, `dir out`, and last `filter NAME`: the rest of the text, since a
+    filter's name may hold blanks) -> a dict in the JSON-lines form. A witness's text
+    (`Packet.__str__`) is read back as the same packet."""
     words = text.replace("->", " -> ").split()
     if len(words) < 4 or "->" not in words:
         raise ValueError(f"cannot read packet {text!r}: expected 'PROTO SRC[:PORT] -> DST[:PORT] [in IF] [out IF]'")
@@ -505,6 +507,9 @@ def parse_packet_spec(text: str) -> dict:
             "flags": "tcp_flags", "state": "state", "dir": "direction", "direction": "direction"}
     while rest:
         k = rest.pop(0)
+        if k == "filter" and rest:
+            out["filter"] = " ".join(rest)
+            break
         if k not in keys or not rest:
             raise ValueError(f"cannot read packet {text!r}: unexpected {k!r}")
         v = rest.pop(0)

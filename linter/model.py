@@ -435,6 +435,12 @@ class Packet:
     in_iface: str = ""
     out_iface: str = ""
     direction: str = "in"
+    # Where `trace` takes the packet (witnesses say it, so that they replay as they are):
+    # `hook` an iptables hook (INPUT, FORWARD, OUTPUT) or a side of a per-interface device
+    # (in, out); `filter` a filter evaluated on its own (a chain no hook sends the packet
+    # to). Neither is part of the packet's headers: the engine never reads them.
+    hook: str = ""
+    filter: str = ""
 
     def value(self, name: str) -> int | str | None:
         """The value of a field as conditions see it."""
@@ -457,6 +463,8 @@ class Packet:
         return str(ipaddress.ip_address(self.dst) if self.family == 4 else ipaddress.IPv6Address(self.dst))
 
     def to_json(self) -> dict:
+        """The packet as `fwlint trace --packets` reads it (one JSON object a line): every
+        field trace needs to give the same verdict, TCP flags and state included."""
         from .names import proto_name
 
         out: dict = {
@@ -478,9 +486,18 @@ class Packet:
             out["in_iface"] = self.in_iface
         if self.out_iface:
             out["out_iface"] = self.out_iface
+        if self.direction == "out" and self.hook != "out":
+            out["direction"] = "out"
+        if self.hook:
+            out["hook"] = self.hook
+        if self.filter:
+            out["filter"] = self.filter
         return out
 
     def __str__(self) -> str:
+        """The compact form `fwlint trace` reads (`api.parse_packet_spec`): pasted into
+        trace, it is this packet, flags and state included (a lone packet's state would
+        otherwise be guessed from its flags), at its hook or filter."""
         from .names import proto_name
 
         p = proto_name(self.proto)
@@ -494,8 +511,15 @@ class Packet:
             s += f" in {self.in_iface}"
         if self.out_iface:
             s += f" out {self.out_iface}"
-        if self.state != "NEW":
-            s += f" state {self.state}"
+        if self.proto == PROTO_TCP and self.tcp_flags is not None:
+            s += f" flags {flags_text(self.tcp_flags)}"
+        s += f" state {self.state}"
+        if self.direction == "out" and self.hook != "out":
+            s += " dir out"  # (a hook in/out says the direction itself)
+        if self.hook:
+            s += f" hook {self.hook}"
+        if self.filter:
+            s += f" filter {self.filter}"  # last: a filter's name may hold blanks (IOS zone pairs)
         return s
 
 
