@@ -863,6 +863,9 @@ class PacketSpace:
             in_iface=self.ifaces.witness_name(self._value(a, m.IN_IFACE)),
             out_iface=self.ifaces.witness_name(self._value(a, m.OUT_IFACE)),
             direction=m.DIRECTIONS[self._value(a, m.DIRECTION)],
+            # the opaque conditions the packet needs to hold to be in the set (a variable
+            # the path leaves out reads 0: the condition fails)
+            holds=tuple(key for key, var in self._opaque.items() if a.get(var)),
         )
 
 

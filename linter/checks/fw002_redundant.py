@@ -112,7 +112,7 @@ def _result(ctx, f, i, fact, after, outcome) -> Result | None:
                 return None
         elif not _same_fates(a, f, rule, hit, after[i]):
             return None
-    witness = s.witness(hit)
+    witness = a.witness(f, hit)
     takers = []
     if witness is not None:
         for later in f.rules[i + 1:]:
@@ -148,7 +148,7 @@ def _last_match(a, f) -> Iterator[Result]:
         out, _rest, _ = last_match_sets(s, f.rules[:i] + f.rules[i + 1:], universe, f.default.kind)
         if not s.subset(fact.decided, out[kind]):
             continue
-        witness = s.witness(fact.decided)
+        witness = a.witness(f, fact.decided)
         yield Result(rule.origin,
                      f"{rule_ref(f, rule)} is redundant: without it, the other rules and the default "
                      f"({f.default.kind}) would decide its packets the same way ({kind.upper()})",
