@@ -628,7 +628,8 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
         tcp_flags=flags if proto == m.PROTO_TCP else None,
         in_iface=str(d.get("in_iface") or ""),
         out_iface=str(d.get("out_iface") or ""),
-        direction=str(d.get("direction") or "in"),
+        # (a side of a per-interface device, `hook in|out`, is the packet's direction too)
+        direction=str(d.get("direction") or (d["hook"] if d.get("hook") in ("in", "out") else "in")),
         holds=_holds(d.get("holds")),
     )
     state = d.get("state")
