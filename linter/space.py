@@ -808,21 +808,7 @@ class PacketSpace:
     def _numbers(self, index: Block, numbers: list[int]) -> Node:
         """The set of these piece numbers (sorted), built top down one variable at a time
         (each node made once: a union of thousands of cubes would rebuild the set each time)."""
-        bdd = self.bdd
-        width = index.width
-
-        def build(lo: int, hi: int, depth: int) -> Node:
-            # numbers[lo:hi] share their first `depth` bits
-            if lo >= hi:
-                return self.false
-            if depth == width:
-                return self.true
-            bit = 1 << (width - 1 - depth)
-            mid = bisect.bisect_left(numbers, ((numbers[lo] >> (width - depth)) << (width - depth)) | bit,
-                                     lo, hi)
-            return bdd.ite(bdd.var(index.vars[depth]), build(mid, hi, depth + 1), build(lo, mid, depth + 1))
-
-        return build(0, len(numbers), 0)
+        return _number_set(self.bdd, index.vars, numbers, 0, len(numbers), 0)
 
     def _all_preferences(self) -> Node:
         if self._prefs_all is None:
@@ -870,6 +856,22 @@ class PacketSpace:
 
 
 _SHORT_MATCH = 16  # conditions ANDed one after the other (stopping at an empty set); more: pairwise
+
+
+def _number_set(bdd, variables: tuple[str, ...], numbers: list[int], lo: int, hi: int, depth: int) -> Node:
+    """The numbers[lo:hi] (sorted, sharing their first `depth` bits) as a set over
+    `variables` (most significant first). A function of the module, not a closure: a
+    recursive closure is a reference cycle that would keep the space, and its manager,
+    for the garbage collector, which may free the manager before its nodes."""
+    if lo >= hi:
+        return bdd.false
+    width = len(variables)
+    if depth == width:
+        return bdd.true
+    bit = 1 << (width - 1 - depth)
+    mid = bisect.bisect_left(numbers, ((numbers[lo] >> (width - depth)) << (width - depth)) | bit, lo, hi)
+    return bdd.ite(bdd.var(variables[depth]), _number_set(bdd, variables, numbers, mid, hi, depth + 1),
+                   _number_set(bdd, variables, numbers, lo, mid, depth + 1))
 
 
 def _bits_value(assignment: dict[str, bool], b: Block) -> int:

@@ -281,3 +281,23 @@ def test_witnesses_replay_through_the_command_line(tmp_path):
             assert {r["line"] for r in f["related"]} & set(lines), (f, ans)
         if f["id"] == "FW003":
             assert ans["verdict"] == "accept" and lines[-1] == f["location"]["line"]
+
+
+def test_host_preference_is_exact_by_pieces():
+    """A witness's source is a host address (last two bits 01 or 10) wherever the set holds
+    one, and the same one in either encoding of addresses, in pieces of every size (/31
+    and /32 pieces cannot test their own last bits: their numbers tell them)."""
+    from linter.space import PacketSpace
+
+    bounds = {4: [0xC0000200, 0xC0000201, 0xC0000203, 0xC0000206, 0xC0000208, 0xC0000209, 0xC000020E,
+                  0xC0000210, 0xC0000300]}
+    by_pieces = PacketSpace(["eth0"], addresses=bounds)
+    plain = PacketSpace(["eth0"])
+    small = by_pieces.pieces["src4"].small_pieces()[0]
+    assert len(small) >= 6 and plain.pieces["src4"] is None
+    for lo in range(0xC00001FE, 0xC0000212):
+        for hi in range(lo, min(lo + 6, 0xC0000212)):
+            w = by_pieces.witness(by_pieces.addr_range(m.SRC, 4, lo, hi))
+            assert w == plain.witness(plain.addr_range(m.SRC, 4, lo, hi)), (hex(lo), hex(hi))
+            if any(a & 3 in (1, 2) for a in range(lo, hi + 1)):
+                assert w.src & 3 in (1, 2), (hex(lo), hex(hi), w)
