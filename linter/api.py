@@ -12,6 +12,7 @@ import gc
 import importlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
@@ -585,19 +586,22 @@ def _suppress(report: Report, opts: LintOptions, packs: list, enabled: list[str]
 def parse_packet_spec(text: str) -> dict:
     """The compact form `tcp 203.0.113.5:40000 -> 10.0.1.10:443 in eth0 [out eth1]`
     (also `icmp A -> B type 8 code 0`, `[2001:db8::1]:443`, `hook FORWARD`, `flags SYN,ACK`,
-    `state ESTABLISHED`) -> a dict in the JSON-lines form."""
-    words = text.replace("->", " -> ").split()
-    if len(words) < 4 or "->" not in words:
+    `state ESTABLISHED`, `dir out`, `filter NAME`, `holds KEY` (repeated)) -> a dict in the
+    JSON-lines form. A value with blanks is written as a JSON string (`filter "zone-pair a
+    b"`). A witness's text (`Packet.__str__`) reads back as the same packet."""
+    head, arrow, tail = text.partition("->")
+    words = head.split()
+    if not arrow or len(words) != 2:
         raise ValueError(f"cannot read packet {text!r}: expected 'PROTO SRC[:PORT] -> DST[:PORT] [in IF] [out IF]'")
-    out: dict = {"proto": words[0]}
-    arrow = words.index("->")
-    if arrow != 2 or len(words) < 4:
+    rest = _spec_words(tail, text)
+    if not rest:
         raise ValueError(f"cannot read packet {text!r}: expected 'PROTO SRC[:PORT] -> DST[:PORT]'")
+    out: dict = {"proto": words[0]}
     out["src"], out["sport"] = _addr_port(words[1], "source")
-    out["dst"], out["dport"] = _addr_port(words[3], "destination")
-    rest = words[4:]
+    out["dst"], out["dport"] = _addr_port(rest.pop(0), "destination")
     keys = {"in": "in_iface", "out": "out_iface", "hook": "hook", "type": "icmp_type", "code": "icmp_code",
-            "flags": "tcp_flags", "state": "state", "dir": "direction", "direction": "direction"}
+            "flags": "tcp_flags", "state": "state", "dir": "direction", "direction": "direction",
+            "filter": "filter", "holds": "holds"}
     while rest:
         k = rest.pop(0)
         if k not in keys or not rest:
@@ -605,7 +609,27 @@ def parse_packet_spec(text: str) -> dict:
         v = rest.pop(0)
         if keys[k] in ("icmp_type", "icmp_code") and not v.isdigit():
             raise ValueError(f"cannot read packet {text!r}: {k} {v!r} is not a number")
+        if k == "holds":
+            out.setdefault("holds", []).append(v)
+            continue
         out[keys[k]] = read_int(v) if keys[k] in ("icmp_type", "icmp_code") else v
+    return out
+
+
+_SPEC_WORD = re.compile(r'"(?:[^"\\]|\\.)*"|[^\s"]+|"')
+
+
+def _spec_words(text: str, whole: str) -> list[str]:
+    """The words of the compact form after its arrow: plain words, and JSON strings for
+    values with blanks or quotes."""
+    out = []
+    for w in _SPEC_WORD.findall(text):
+        if w.startswith('"'):
+            try:
+                w = json.loads(w)
+            except json.JSONDecodeError:
+                raise ValueError(f"cannot read packet {whole!r}: unterminated quoted value") from None
+        out.append(w)
     return out
 
 
@@ -647,6 +671,8 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
         if key not in d or d[key] is None:
             raise ValueError(f"missing field {key!r}")
     for key, value in d.items():
+        if key == "holds" and _strings(value):
+            continue
         if isinstance(value, (dict, list)):
             raise ValueError(f"field {key!r}: expected a number or a string, got {type(value).__name__}")
     src = _address(d["src"], "src")
@@ -697,7 +723,9 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
         tcp_flags=flags if proto == m.PROTO_TCP else None,
         in_iface=str(d.get("in_iface") or ""),
         out_iface=str(d.get("out_iface") or ""),
-        direction=str(d.get("direction") or "in"),
+        # (a side of a per-interface device, `hook in|out`, is the packet's direction too)
+        direction=str(d.get("direction") or (d["hook"] if d.get("hook") in ("in", "out") else "in")),
+        holds=_holds(d.get("holds")),
     )
     state = d.get("state")
     if state:
@@ -707,6 +735,22 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
         return dataclasses.replace(pkt, state=state), True
     st, _exact = m.default_state(pkt)
     return dataclasses.replace(pkt, state=st), False
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _holds(value) -> tuple[str, ...]:
+    """The opaque conditions a packet takes as holding (a witness's `holds`): a list of
+    their keys, or one key."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not _strings(value):
+        raise ValueError(f"holds {value!r}: expected the keys of opaque conditions (strings)")
+    return tuple(dict.fromkeys(value))
 
 
 def default_hook(device: m.Device, d: dict) -> str | None:
@@ -813,6 +857,8 @@ def read_jsonl(path: str | Path) -> Iterator[dict]:
             if not isinstance(rec, dict):
                 raise InputError(f"{shown}:{n}: expected a JSON object, got {type(rec).__name__}")
             for key, value in rec.items():
+                if key == "holds" and _strings(value):
+                    continue  # (the one list a packet has: the opaque conditions it holds)
                 if isinstance(value, (dict, list)):
                     raise InputError(f"{shown}:{n}: field {key!r}: expected a number or a string, "
                                      f"got {'a list' if isinstance(value, list) else 'an object'}")

@@ -510,12 +510,16 @@ def _trace_filter(device: m.Device, flt: m.Filter, packet: m.Packet, hook: str |
     fam = flt.family or device.family
     if fam is not None and packet.family != fam:
         raise TraceError(f"{device.name} is an IPv{fam} ruleset; the packet is IPv{packet.family}")
-    outcomes = _explore(device, flt, packet)
+    # the opaque conditions the packet says hold (a witness that needs them) are fixed
+    # from the start; the others are explored both ways
+    given = dict.fromkeys(packet.holds, True)
+    outcomes = _explore(device, flt, packet, assume=dict(given))
     verdicts = sorted({o for o, _ in outcomes})
     first_verdict, first = outcomes[0]
-    # prefer the branch where every opaque condition failed to match (the most literal one)
+    # prefer the branch where every opaque condition failed to match (the most literal
+    # one), but for those the packet holds
     for o, b in outcomes:
-        if all(v is False for v in b.assume.values()):
+        if all(v is given.get(k, False) for k, v in b.assume.items()):
             first_verdict, first = o, b
             break
     reasons = list(dict.fromkeys(first.reasons))
@@ -713,6 +717,9 @@ class Analysis:
         # per filter: (jump rule, its match, the packets that reach it), for entries()
         self._jump_reach: dict[tuple[str, str], list[tuple[m.Rule, Node, Node]]] = {}
         self._universes: dict[int | None, Node] = {}
+        # for witnesses, per filter: the bindings trace evaluates it at, its bound ancestors
+        self._trace_bindings: dict[tuple[str, str], list[m.Binding]] = {}
+        self._ancestors_bound: dict[tuple[str, str], list[m.Filter]] = {}
         self._callers: dict[tuple[str, str], list[tuple[m.Filter, m.Rule]]] | None = None
         self._callees: dict[tuple[str, str], list[m.Filter]] = {}
         # Device.filter's lookup, as two dicts (a scan of thousands of filters per jump
@@ -1235,6 +1242,95 @@ class Analysis:
                     if r.action.kind in ("jump", "goto") and r.action.target:
                         self._callers.setdefault((g.table, r.action.target), []).append((g, r))
         return self._callers.get(self.key(f), [])
+
+    # -------------------------------------------------------------- witnesses
+
+    def witness(self, f: m.Filter, packets: Node) -> m.Packet | None:
+        """A packet of `packets` (packets as they stand in filter f) that `trace` replays as
+        it is: with the hook at which it comes to f (and the interfaces and direction that
+        hook gives a packet), where some of the packets come to f from a hook; else, f
+        bound nowhere or none of them sent to it, with f's name (`filter`): trace then
+        evaluates f on its own."""
+        s = self.space
+        for hook, comes in self._ways_in(f):
+            w = s.witness(packets & comes)
+            if w is not None:
+                return dataclasses.replace(w, hook=hook)
+        w = s.witness(packets)
+        return None if w is None else dataclasses.replace(w, filter=f.name)
+
+    def witness_outside(self, f: m.Filter, packets: Node) -> m.Packet | None:
+        """A packet of `packets` taken at a hook whose filters lead to f (f's callers, their
+        callers, ...): for a finding that says none of these packets is ever sent to f, a
+        packet whose trace shows it. None when no such hook sees any of them."""
+        s = self.space
+        for g in self._bound_ancestors(f):
+            for b in self._bindings_of(g):
+                w = s.witness(packets & self.binding_set(b) & self.family_set(g))
+                if w is not None:
+                    return dataclasses.replace(w, hook=b.hook)
+        return None
+
+    def binding_set(self, b: m.Binding) -> Node:
+        """The packets a binding sees: at an iptables hook, those with the interfaces the
+        hook gives (`hook_set`); on a side of an interface (pf, Cisco), the packets going
+        that way through that interface (any interface for a binding without one, but some
+        interface: a packet comes in or goes out somewhere), of the binding's family."""
+        s = self.space
+        if b.hook not in ("in", "out"):
+            return self.hook_set(b.hook) & s.universe
+        side = m.IN_IFACE if b.hook == "in" else m.OUT_IFACE
+        where = s.iface(side, (b.interface,)) if b.interface else ~s.iface(side, ("",))
+        way = s.cond(m.IntCond(m.DIRECTION, ((m.DIRECTIONS.index(b.hook),) * 2,)))
+        fam = s.family(b.family) if b.family else s.true
+        return where & way & fam & s.universe
+
+    def _bindings_of(self, f: m.Filter) -> list[m.Binding]:
+        """f's bindings at which `trace` evaluates f first (trace follows the first filter
+        bound at a hook and interface)."""
+        got = self._trace_bindings.get(self.key(f))
+        if got is None:
+            got = self._trace_bindings[self.key(f)] = [] if not deciding(f) else [
+                b for b in self.device.bindings if b.filter == f.name
+                and (hook_filters(self.device, b.hook, b.interface, b.family)[:1] or [None])[0] is f]
+        return got
+
+    def _ways_in(self, f: m.Filter) -> Iterator[tuple[str, Node]]:
+        """(hook, the packets that come to f there) for each hook that brings packets to f:
+        its own bindings, or for a chain the hooks of the filters that call it (the
+        packets its callers send it at that hook: on iptables the hook is told by the
+        interfaces, `hook_set`)."""
+        for b in self._bindings_of(f):
+            yield b.hook, self.binding_set(b) & self.family_set(f)
+        if self.bound_hooks(f) or not self.callers(f):
+            return
+        entry = self.entry(f)
+        if entry == self.space.false:
+            return
+        hooks = dict.fromkeys(b.hook for g in self._bound_ancestors(f) for b in self._bindings_of(g))
+        for hook in hooks:
+            if hook in IPTABLES_HOOKS:
+                yield hook, entry & self.hook_set(hook)
+
+    def _bound_ancestors(self, f: m.Filter) -> list[m.Filter]:
+        """The bound filters from which jumps lead to f (f itself when it is bound), in
+        the device's order."""
+        got = self._ancestors_bound.get(self.key(f))
+        if got is not None:
+            return got
+        seen = {self.key(f)}
+        stack = [f]
+        found: dict[tuple[str, str], m.Filter] = {}
+        while stack:
+            g = stack.pop()
+            if self.bound_hooks(g):
+                found[self.key(g)] = g
+            for h, _r in self.callers(g):
+                if self.key(h) not in seen:
+                    seen.add(self.key(h))
+                    stack.append(h)
+        got = self._ancestors_bound[self.key(f)] = [g for g in self.device.filters if self.key(g) in found]
+        return got
 
     # -------------------------------------------------------------- what the rest does
 

@@ -12,6 +12,7 @@ that evaluation can say which answers rest on an approximation.
 from __future__ import annotations
 
 import ipaddress
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, Union
@@ -466,6 +467,16 @@ class Packet:
     in_iface: str = ""
     out_iface: str = ""
     direction: str = "in"
+    # Where `trace` takes the packet (witnesses say it, so that they replay as they are):
+    # `hook` an iptables hook (INPUT, FORWARD, OUTPUT) or a side of a per-interface device
+    # (in, out); `filter` a filter evaluated on its own (a chain no hook sends the packet
+    # to). Neither is part of the packet's headers: the engine never reads them.
+    hook: str = ""
+    filter: str = ""
+    # the opaque conditions (their keys) taken as holding for this packet, the others as
+    # failing: a witness of a set that only holds such packets says which (`trace` then
+    # follows that branch first)
+    holds: tuple[str, ...] = ()
 
     def value(self, name: str) -> int | str | None:
         """The value of a field as conditions see it."""
@@ -488,6 +499,8 @@ class Packet:
         return str(ipaddress.ip_address(self.dst) if self.family == 4 else ipaddress.IPv6Address(self.dst))
 
     def to_json(self) -> dict:
+        """The packet as `fwlint trace --packets` reads it (one JSON object a line): every
+        field trace needs to give the same verdict, TCP flags and state included."""
         from .names import proto_name
 
         out: dict = {
@@ -509,9 +522,20 @@ class Packet:
             out["in_iface"] = self.in_iface
         if self.out_iface:
             out["out_iface"] = self.out_iface
+        if self.direction == "out" and self.hook != "out":
+            out["direction"] = "out"
+        if self.hook:
+            out["hook"] = self.hook
+        if self.filter:
+            out["filter"] = self.filter
+        if self.holds:
+            out["holds"] = list(self.holds)
         return out
 
     def __str__(self) -> str:
+        """The compact form `fwlint trace` reads (`api.parse_packet_spec`): pasted into
+        trace, it is this packet, flags and state included (a lone packet's state would
+        otherwise be guessed from its flags), at its hook or filter."""
         from .names import proto_name
 
         p = proto_name(self.proto)
@@ -522,12 +546,30 @@ class Packet:
             if self.icmp_type is not None:
                 s += f" type {self.icmp_type} code {self.icmp_code or 0}"
         if self.in_iface:
-            s += f" in {self.in_iface}"
+            s += f" in {word(self.in_iface)}"
         if self.out_iface:
-            s += f" out {self.out_iface}"
-        if self.state != "NEW":
-            s += f" state {self.state}"
+            s += f" out {word(self.out_iface)}"
+        if self.proto == PROTO_TCP and self.tcp_flags is not None:
+            s += f" flags {flags_text(self.tcp_flags)}"
+        s += f" state {self.state}"
+        if self.direction == "out" and self.hook != "out":
+            s += " dir out"  # (a hook in/out says the direction itself)
+        if self.hook:
+            s += f" hook {word(self.hook)}"
+        if self.filter:
+            s += f" filter {word(self.filter)}"
+        for key in self.holds:
+            s += f" holds {word(key)}"
         return s
+
+
+def word(text: str) -> str:
+    """A value of the compact packet form: as it is when it is one plain word, else as a
+    JSON string (a filter name or an opaque condition's key with blanks or quotes), which
+    `api.parse_packet_spec` reads back."""
+    if text and not any(ch.isspace() or ch in "\"\\" for ch in text) and text != "->":
+        return text
+    return json.dumps(text)
 
 
 def fmt_addr(family: int, addr: int, port: int | None) -> str:

@@ -163,6 +163,42 @@ class AddressPieces:
             k -= 1
         raise AssertionError("a piece number past its atom")  # pragma: no cover
 
+    def small_pieces(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """The numbers of the pieces too small to hold their own last two address bits
+        (prefixes /31 and /32 for IPv4): (all of them; the /31 whose host is their odd
+        address (..00, ..01); the /31 whose host is their even one (..10, ..11); the /32
+        that are hosts (last bits 01 or 10)), for `PacketSpace._hosts`. Blocks of four
+        addresses and more start and end on multiples of four, so the small pieces of an
+        atom lie before its first multiple of four and after its last: a few per atom,
+        found without walking the others."""
+        small: list[int] = []
+        odd: list[int] = []
+        even: list[int] = []
+        whole: list[int] = []
+
+        def note(j: int, start: int, plen: int) -> None:
+            if plen < self.width - 1:
+                return
+            small.append(j)
+            if plen == self.width - 1:
+                (even if start & 2 else odd).append(j)
+            elif start & 3 in (1, 2):
+                whole.append(j)
+
+        for i, (lo, hi) in enumerate(zip(self.atoms, self._ends)):
+            j = self.first[i]
+            head_end = min(hi, (lo + 3) & ~3)
+            for start, plen in _aligned_blocks(lo, head_end, self.width):
+                note(j, start, plen)
+                j += 1
+            tail = max(head_end, hi & ~3)
+            if tail < hi:
+                j = self.first[i] + _count_aligned_blocks(lo, hi) - _count_aligned_blocks(tail, hi)
+                for start, plen in _aligned_blocks(tail, hi, self.width):
+                    note(j, start, plen)
+                    j += 1
+        return small, odd, even, whole
+
     def bound_piece(self, bound: int) -> int | None:
         """The number of the piece starting at `bound` when it is a bound (the top of the
         space counts as the piece past the last one), else None."""
@@ -249,6 +285,15 @@ class IfaceDomain:
                 return element[:-1].startswith(prefix)
             return element.startswith(prefix)
         return element == pattern
+
+    def witness_name(self, i: int) -> str:
+        """How a witness names element i: a name the device uses as it is; for the others
+        the element itself, `*` (an interface the device does not name) or `eth+` (one whose
+        name starts with eth, other than those named), never an invented name shown as if
+        it existed. `trace` reads them back as the same element: `*` and `eth+` as names
+        match exactly the patterns their element matches (`eth+` starts with eth and with
+        no longer prefix the device uses, `*` with none but the bare `+`)."""
+        return self.elements[i]
 
     def representative(self, i: int) -> str:
         """A concrete name that falls in element i (for witnesses)."""
@@ -658,22 +703,28 @@ class PacketSpace:
     # ------------------------------------------------------------------ witnesses
 
     def witness(self, s: Node, prefer: m.Packet | None = None) -> m.Packet | None:
-        """One concrete packet of the set (None when empty). Prefers packets that look like
-        the first packet of a connection: state NEW, a TCP SYN, an ephemeral source port."""
+        """One concrete packet of the set (None when empty). Prefers `prefer`, then a packet
+        that is in the set with every opaque condition failing (the branch `trace` reports),
+        then packets that look like the first packet of a connection: state NEW, a TCP SYN,
+        an ephemeral source port, host addresses (never a network or broadcast address
+        where the set holds others), interfaces the device names (`IfaceDomain.witness_name`).
+        The packet has no hook: `graph.Analysis.witness` adds where trace takes it."""
         # no `may` needed: a satisfying assignment with the opaque variables dropped is a
         # packet that is in the set for some value of them
         s = s & self.universe
         if s == self.false:
             return None
-        prefs = self._preferences()
         if prefer is not None:
-            prefs = [self.point(prefer), *prefs]
+            t = s & self.point(prefer)
+            if t != self.false:
+                s = t
+        s = self._literal(s)
         # all preferences at once first (one operation); one by one only if that fails
         both = s & self._all_preferences()
-        if prefer is None and both != self.false:
+        if both != self.false:
             s = both
         else:
-            for pref in prefs:
+            for pref in self._preferences():
                 t = s & pref
                 if t != self.false:
                     s = t
@@ -681,6 +732,17 @@ class PacketSpace:
         if assignment is None:  # pragma: no cover - s is non-empty
             return None
         return self._packet(assignment)
+
+    def _literal(self, s: Node) -> Node:
+        """The packets of s that are in it with every opaque condition failing, where there
+        are any (else s): `trace` reports first the branch where every opaque condition
+        fails (`graph._trace_filter`), so such a witness replays with the verdict the set
+        stands for."""
+        vs = self.opaque_vars()
+        if not vs:
+            return s
+        t = self.bdd.let({v: False for v in vs}, s)
+        return t if t != self.false else s
 
     def _pick(self, s: Node) -> dict[str, bool] | None:
         """One satisfying path of a non-empty set, low branch first; variables the path does
@@ -714,6 +776,7 @@ class PacketSpace:
                 self.interval("dst4", 0xC6336414, 0xC63364FE),  # 198.51.100.20 and up
                 ~self.interval("src6", 0, (1 << 120) - 1),
                 ~self.interval("dst6", 0, (1 << 120) - 1),
+                *(self._hosts(block) for block in ("src4", "dst4", "src6", "dst6")),
                 self._flags(0xFF, m.TCP_FLAG_BITS["SYN"]),
                 self.interval(m.SPORT, 32768, 60999),
                 self._eq(m.SPORT, 40000),
@@ -723,6 +786,29 @@ class PacketSpace:
                 ~self._eq(m.OUT_IFACE, self.ifaces.index["*"]),
             ]
         return self._prefs
+
+    def _hosts(self, block: str) -> Node:
+        """Addresses whose last two bits are 01 or 10: never the network or broadcast
+        address of a prefix of /30 (IPv6: /126) or shorter, so that a witness drawn from
+        10.0.0.0/8 is 10.0.0.1, not the network 10.0.0.0. Exact in either encoding of
+        addresses: by pieces, the bits past a piece's prefix where the two last bits are
+        among them, else the pieces (/31, /32) whose own addresses qualify."""
+        raw = self._raw[block]
+        last2, last = raw.vars[-2], raw.vars[-1]
+        by_bits = self.bdd.apply("xor", self.bdd.var(last2), self.bdd.var(last))
+        pieces, index = self.pieces[block], self._index[block]
+        if pieces is None or index is None:
+            return by_bits
+        small, last_one, last_zero, whole = pieces.small_pieces()
+        return ((~self._numbers(index, small) & by_bits)
+                | (self._numbers(index, last_one) & self.bdd.var(last))
+                | (self._numbers(index, last_zero) & ~self.bdd.var(last))
+                | self._numbers(index, whole))
+
+    def _numbers(self, index: Block, numbers: list[int]) -> Node:
+        """The set of these piece numbers (sorted), built top down one variable at a time
+        (each node made once: a union of thousands of cubes would rebuild the set each time)."""
+        return _number_set(self.bdd, index.vars, numbers, 0, len(numbers), 0)
 
     def _all_preferences(self) -> Node:
         if self._prefs_all is None:
@@ -760,13 +846,32 @@ class PacketSpace:
             icmp_code=(icmp & 0xFF) if is_icmp else None,
             tcp_flags=self._value(a, m.TCP_FLAGS) if proto == m.PROTO_TCP else None,
             state=m.STATES[state_i] if state_i < len(m.STATES) else "NEW",
-            in_iface=self.ifaces.representative(self._value(a, m.IN_IFACE)),
-            out_iface=self.ifaces.representative(self._value(a, m.OUT_IFACE)),
+            in_iface=self.ifaces.witness_name(self._value(a, m.IN_IFACE)),
+            out_iface=self.ifaces.witness_name(self._value(a, m.OUT_IFACE)),
             direction=m.DIRECTIONS[self._value(a, m.DIRECTION)],
+            # the opaque conditions the packet needs to hold to be in the set (a variable
+            # the path leaves out reads 0: the condition fails)
+            holds=tuple(key for key, var in self._opaque.items() if a.get(var)),
         )
 
 
 _SHORT_MATCH = 16  # conditions ANDed one after the other (stopping at an empty set); more: pairwise
+
+
+def _number_set(bdd, variables: tuple[str, ...], numbers: list[int], lo: int, hi: int, depth: int) -> Node:
+    """The numbers[lo:hi] (sorted, sharing their first `depth` bits) as a set over
+    `variables` (most significant first). A function of the module, not a closure: a
+    recursive closure is a reference cycle that would keep the space, and its manager,
+    for the garbage collector, which may free the manager before its nodes."""
+    if lo >= hi:
+        return bdd.false
+    width = len(variables)
+    if depth == width:
+        return bdd.true
+    bit = 1 << (width - 1 - depth)
+    mid = bisect.bisect_left(numbers, ((numbers[lo] >> (width - depth)) << (width - depth)) | bit, lo, hi)
+    return bdd.ite(bdd.var(variables[depth]), _number_set(bdd, variables, numbers, mid, hi, depth + 1),
+                   _number_set(bdd, variables, numbers, lo, mid, depth + 1))
 
 
 def _bits_value(assignment: dict[str, bool], b: Block) -> int:

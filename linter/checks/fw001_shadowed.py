@@ -126,7 +126,7 @@ def _result(a, f, i, facts, base, fp) -> Result | None:
             return Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
                           f"{names} {verb} every packet it matches",
                           related=tuple(related_rule(f, r, "overridden by") for r in over[:10]),
-                          witness=s.witness(mine), context=f.name)
+                          witness=a.witness(f, mine), context=f.name)
         return None
     hit = fact.hit
     if fact.hit_empty(a):
@@ -168,7 +168,7 @@ def _result(a, f, i, facts, base, fp) -> Result | None:
                   f"sent to chain {shown(f.name)} by its callers",
                   related=tuple(Related(r.origin, f"{shown(g.name)} calls {shown(f.name)} here")
                                 for g, r in callers[:10]),
-                  witness=s.witness(hit), context=f.name)
+                  witness=a.witness_outside(f, hit), context=f.name)
 
 
 def _shadowed(a, f, rule, covering, match) -> Result:
@@ -181,5 +181,5 @@ def _shadowed(a, f, rule, covering, match) -> Result:
     return Result(rule.origin,
                   f"{rule_ref(f, rule)} can never match: {names} {verb} every packet it matches first",
                   related=tuple(related_rule(f, r, "covered by") for r in covering[:10]),
-                  witness=s.witness(match & s.universe & a.family_set(f)),
+                  witness=a.witness(f, match & s.universe & a.family_set(f)),
                   context=f.name)

@@ -147,7 +147,7 @@ def _result(ctx, f, i, fact, after, outcome, gone=frozenset()) -> Result | None:
                 return None
         elif not _same_fates(a, f, rule, hit, after[i]):
             return None
-    witness = s.witness(hit)
+    witness = a.witness(f, hit)
     takers = []
     if witness is not None:
         for j, later in enumerate(f.rules[i + 1:], i + 1):
@@ -213,7 +213,7 @@ def _last_match(a, f, gone=frozenset()) -> Iterator[Result]:
                      f"{rule_ref(f, rule)} is redundant: without it, {by} would decide its packets "
                      f"the same way ({kind.upper()})",
                      related=tuple(related_rule(f, r, "decided the same way by") for r in takers[:10]),
-                     witness=s.witness(fact.decided), context=f.name)
+                     witness=a.witness(f, fact.decided), context=f.name)
 
 
 _SCAN_ABOVE = 50_000  # BDD nodes in the packets that reach the middle and the end of a filter

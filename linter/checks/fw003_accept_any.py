@@ -77,12 +77,22 @@ def check_filter(ctx, f) -> Iterator[Result]:
                              f"{rule_ref(f, rule)} accepts every new connection leaving the interface: "
                              "only the inbound rules restrict forwarded traffic, and the firewall's own "
                              "connections are not restricted",
-                             witness=s.witness(accepted & new), context=f.name, severity="note")
+                             witness=_witness(a, f, rule, accepted & new), context=f.name, severity="note")
                 continue
             yield Result(rule.origin,
                          f"{rule_ref(f, rule)} accepts every new connection: any source, "
                          "destination, protocol and port",
-                         witness=s.witness(accepted & new), context=f.name)
+                         witness=_witness(a, f, rule, accepted & new), context=f.name)
+
+
+def _witness(a, f: m.Filter, rule: m.Rule, packets):
+    """A packet of `packets` that the rule itself decides (earlier rules may take some of
+    them): traced, it shows the rule accepting. None when the rule decides none of them
+    (FW001 says it never matches): no packet could show it accepting."""
+    position = next((i for i, r in enumerate(f.rules) if r is rule), None)
+    if position is None:  # pragma: no cover - a filter's rules are its own
+        return None
+    return a.witness(f, packets & a.facts(f)[position].decided)
 
 
 def _could_be_any(match: m.Match) -> bool:

@@ -85,7 +85,7 @@ def check(ctx) -> Iterator[Result]:
                      f"{shown(f.name)} accepts by default: packets that no rule decides are accepted"
                      + (" (only if the rate limits or other unmodelled conditions let them through)"
                         if approximate else ""),
-                     witness=s.witness(reach), approximate=approximate, severity=sev, context=f.name)
+                     witness=a.witness(f, reach), approximate=approximate, severity=sev, context=f.name)
 
 
 def _unfiltered_ios(ctx) -> Result:

@@ -665,7 +665,7 @@ def _allow(ev: Evaluator, job: _Job, c: Crossing, out: Evaluation) -> None:
         w = s.witness(bad)
         if w is None:
             continue
-        w = _packet_with_state(w, reply)
+        w = _at_hook(c, _packet_with_state(w, reply), reply)
         origin, approx, what = ev.locate(c, w, reply)
         total = s.count(pk)
         passing = s.count(pk & must)
@@ -696,6 +696,8 @@ def _unaltered(ev: Evaluator, job: _Job, c: Crossing, out: Evaluation, reported:
         if hit == s.false:
             continue
         w = s.witness(hit)
+        if w is not None:
+            w = _at_hook(c, w, w.state != "NEW")
         text = (f"On {c.where()}, {alt.table + ' ' if alt.table else ''}{alt.chain} {alt.kind.upper()} "
                 f"alters {flow_text(job.src, job.dst, job.flow, job.ports)}; for example {w}.")
         reported.add(alt.origin)
@@ -773,9 +775,12 @@ def _restrict(ev: Evaluator, job: _Job, allowed, out: Evaluation, count: int) ->
         c0, origin, what, w0 = places[0]
         related = tuple(Related(o, f"also accepted on {c.where()} by {wh}") for c, o, wh, _ in places[1:])
         verb = "is open" if req.expect == "note-if-open" else "passes beyond the listed exceptions"
+        # the witness as the first device sees it (its interfaces and hook): traced there, it
+        # is accepted by the rule the finding names
+        shown_w = _at_hook(c0, w0, False)
         text = (f"{flow_text(src, dst, flow, ports)} {verb}: {what} on {c0.where()} accepts, "
-                f"for example, {w}.")
-        out.findings.append(_result(req, origin, text, w, approx or s.depends_on_opaque(open_) != [],
+                f"for example, {shown_w}.")
+        out.findings.append(_result(req, origin, text, shown_w, approx or s.depends_on_opaque(open_) != [],
                                     related))
         count += 1
         # the rest of what that rule accepts is the same finding
@@ -788,8 +793,23 @@ def _with_ifaces(c: Crossing, w: m.Packet) -> m.Packet:
     if c.hook == "FORWARD":
         return dataclasses.replace(w, in_iface=c.in_iface or "", out_iface=c.out_iface or "", state="NEW")
     if c.hook == "INPUT":
-        return dataclasses.replace(w, in_iface=w.in_iface or "eth0", out_iface="", state="NEW")
-    return dataclasses.replace(w, in_iface="", out_iface=w.out_iface or "eth0", state="NEW")
+        return dataclasses.replace(w, in_iface=w.in_iface or _an_interface(c.device), out_iface="", state="NEW")
+    return dataclasses.replace(w, in_iface="", out_iface=w.out_iface or _an_interface(c.device), state="NEW")
+
+
+def _an_interface(device: m.Device) -> str:
+    """An interface for a packet to or from the host whose header is all a finding knows:
+    eth0 where the device names it (as before), else the first interface it names, else
+    `*`, an interface the device does not name (what a witness calls it, never a made-up
+    name presented as real)."""
+    names = sorted(n for n in device.interface_names() if n and not n.endswith("+"))
+    return "eth0" if "eth0" in names else (names[0] if names else "*")
+
+
+def _at_hook(c: Crossing, w: m.Packet, reply: bool) -> m.Packet:
+    """The witness with the hook `trace` takes it at on this crossing's device (`locate`
+    traces it there): `fwlint trace DEVICE --packets` replays it as it is."""
+    return dataclasses.replace(w, hook=_trace_hook(c.device, c.reverse_hook() if reply else c.hook))
 
 
 def _decided_by(ev: Evaluator, c: Crossing, wi: m.Packet):
@@ -800,8 +820,11 @@ def _decided_by(ev: Evaluator, c: Crossing, wi: m.Packet):
     t = trace(c.device, wi, hook)
     if hook == "forward" and t.verdict == "accept":
         t = trace(c.device, wi, "in")  # the inbound decision, as `locate` reports it
-    point = _header_only(ev, s.point(wi))
+    # (the direction too is forgotten: a per-direction rule's match holds it, and the same
+    # header seen the other way is the same finding)
+    dvars = list(s.blocks[m.DIRECTION].vars)
+    point = s.bdd.exist(dvars, _header_only(ev, s.point(wi)))
     rule = t.steps[-1].rule if t.steps else None
     if rule is None:
         return point
-    return point | _header_only(ev, s.match(rule.match))
+    return point | s.bdd.exist(dvars, _header_only(ev, s.match(rule.match)))
