@@ -83,6 +83,9 @@ def _fw003(device: m.Device, f: Finding, t: Trace, record: dict) -> str | None:
 
 
 def _fw004(device: m.Device, f: Finding, t: Trace, record: dict) -> str | None:
+    if f.message.startswith("no access list or zone-pair is applied"):
+        # an IOS device with nothing applied to its interfaces: no filter at all decides
+        return None if t.verdict == "accept" and not t.steps else f"not forwarded unfiltered ({t.verdict})"
     if t.verdict != "accept" or not t.steps or t.steps[-1].rule is not None:
         return f"not accepted by the default ({t.verdict}, {[s.describe() for s in t.steps[-1:]]})"
     return None
