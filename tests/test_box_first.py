@@ -55,8 +55,9 @@ def generated(tmp_path, n: int, profile: str, family: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("n,profile,family", [(3000, "realistic", 4), (1500, "realistic", 6),
-                                              (1000, "adversarial", 4), (1000, "adversarial", 6)])
+@pytest.mark.parametrize("n,profile,family", [(10000, "realistic", 4), (3000, "realistic", 4),
+                                              (1500, "realistic", 6), (1000, "adversarial", 4),
+                                              (1000, "adversarial", 6)])
 def test_generated_rulesets(tmp_path, monkeypatch, n, profile, family):
     exact, boxed = lint_both(monkeypatch, [generated(tmp_path, n, profile, family)])
     ids = {f.id for f in exact.findings}
