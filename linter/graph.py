@@ -136,6 +136,12 @@ class TraceError(ValueError):
 
 
 _MAX_BRANCHES = 256
+# From this many rules in a device's deciding filters, a chain's witness is looked for by
+# concrete runs along its caller paths before its entries are computed (Analysis.witness):
+# the box layer's size (probe.MIN_RULES), where the checks no longer compute the entries
+WITNESS_BY_RUNS = 20_000
+_WITNESS_PATHS = 8  # caller paths a chain's witness is looked for along (Analysis.witness)
+_WITNESS_RUNS = 4  # candidates a chain's witness tries, each without the rules that took the one before
 
 
 @dataclass
@@ -229,15 +235,28 @@ class _NoneHold(dict):
         return False
 
 
+class _Holding(_NoneHold):
+    """Assumptions under which the opaque conditions a packet `holds` hold and every other
+    one fails."""
+
+    def __init__(self, holds: Iterable[str]) -> None:
+        super().__init__()
+        self.holds = frozenset(holds)
+
+    def __getitem__(self, key) -> bool:
+        return key in self.holds
+
+
 def exact_run(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
               narrow=None) -> tuple[str, tuple[Step, ...]] | None:
     """The outcome of one packet through a filter from rule `start` on, with the rules that
     matched on the way, every opaque condition (a rate limit, an ipset, ...) taken as
-    failing: one assignment of the engine's opaque variables, so that the packet with it is
-    a point of the sets. None when the run is not exact: an opaque condition inside an
-    any-of condition, a target not modelled, an undefined jump, a loop. What the box layer
-    (`linter.probe`) proves its answers with (`narrow`: see _explore)."""
-    outcomes = _explore(device, flt, p, start, narrow, _NoneHold())
+    failing but those the packet `holds`: one assignment of the engine's opaque variables,
+    so that the packet with it is a point of the sets. None when the run is not exact: an
+    opaque condition inside an any-of condition, a target not modelled, an undefined jump,
+    a loop. What the box layer (`linter.probe`) proves its answers with (`narrow`: see
+    _explore)."""
+    outcomes = _explore(device, flt, p, start, narrow, _Holding(p.holds) if p.holds else _NoneHold())
     if len(outcomes) != 1:  # pragma: no cover - nothing is left to fork on
         return None
     outcome, br = outcomes[0]
@@ -720,6 +739,7 @@ class Analysis:
         # for witnesses, per filter: the bindings trace evaluates it at, its bound ancestors
         self._trace_bindings: dict[tuple[str, str], list[m.Binding]] = {}
         self._ancestors_bound: dict[tuple[str, str], list[m.Filter]] = {}
+        self._binding_sets: dict[m.Binding, Node] = {}
         self._callers: dict[tuple[str, str], list[tuple[m.Filter, m.Rule]]] | None = None
         self._callees: dict[tuple[str, str], list[m.Filter]] = {}
         # Device.filter's lookup, as two dicts (a scan of thousands of filters per jump
@@ -1245,20 +1265,6 @@ class Analysis:
 
     # -------------------------------------------------------------- witnesses
 
-    def witness(self, f: m.Filter, packets: Node) -> m.Packet | None:
-        """A packet of `packets` (packets as they stand in filter f) that `trace` replays as
-        it is: with the hook at which it comes to f (and the interfaces and direction that
-        hook gives a packet), where some of the packets come to f from a hook; else, f
-        bound nowhere or none of them sent to it, with f's name (`filter`): trace then
-        evaluates f on its own."""
-        s = self.space
-        for hook, comes in self._ways_in(f):
-            w = s.witness(packets & comes)
-            if w is not None:
-                return dataclasses.replace(w, hook=hook)
-        w = s.witness(packets)
-        return None if w is None else dataclasses.replace(w, filter=f.name)
-
     def witness_outside(self, f: m.Filter, packets: Node) -> m.Packet | None:
         """A packet of `packets` taken at a hook whose filters lead to f (f's callers, their
         callers, ...): for a finding that says none of these packets is ever sent to f, a
@@ -1276,14 +1282,20 @@ class Analysis:
         hook gives (`hook_set`); on a side of an interface (pf, Cisco), the packets going
         that way through that interface (any interface for a binding without one, but some
         interface: a packet comes in or goes out somewhere), of the binding's family."""
+        got = self._binding_sets.get(b)
+        if got is not None:
+            return got
         s = self.space
         if b.hook not in ("in", "out"):
-            return self.hook_set(b.hook) & s.universe
-        side = m.IN_IFACE if b.hook == "in" else m.OUT_IFACE
-        where = s.iface(side, (b.interface,)) if b.interface else ~s.iface(side, ("",))
-        way = s.cond(m.IntCond(m.DIRECTION, ((m.DIRECTIONS.index(b.hook),) * 2,)))
-        fam = s.family(b.family) if b.family else s.true
-        return where & way & fam & s.universe
+            got = self.hook_set(b.hook) & s.universe
+        else:
+            side = m.IN_IFACE if b.hook == "in" else m.OUT_IFACE
+            where = s.iface(side, (b.interface,)) if b.interface else ~s.iface(side, ("",))
+            way = s.cond(m.IntCond(m.DIRECTION, ((m.DIRECTIONS.index(b.hook),) * 2,)))
+            fam = s.family(b.family) if b.family else s.true
+            got = where & way & fam & s.universe
+        self._binding_sets[b] = got
+        return got
 
     def _bindings_of(self, f: m.Filter) -> list[m.Binding]:
         """f's bindings at which `trace` evaluates f first (trace follows the first filter
@@ -1295,22 +1307,141 @@ class Analysis:
                 and (hook_filters(self.device, b.hook, b.interface, b.family)[:1] or [None])[0] is f]
         return got
 
-    def _ways_in(self, f: m.Filter) -> Iterator[tuple[str, Node]]:
-        """(hook, the packets that come to f there) for each hook that brings packets to f:
-        its own bindings, or for a chain the hooks of the filters that call it (the
-        packets its callers send it at that hook: on iptables the hook is told by the
-        interfaces, `hook_set`)."""
+    def witness(self, f: m.Filter, packets: Node, rule: m.Rule | None = None) -> m.Packet | None:
+        """A packet of `packets` (packets as they stand in filter f) that `trace` replays as
+        it is: with the hook at which it comes to f (and the interfaces and direction that
+        hook gives a packet), where some of the packets come to f from a hook; else, f
+        bound nowhere or none of them sent to it, with f's name (`filter`): trace then
+        evaluates f on its own.
+
+        For a chain, from its entries (the packets its callers send it: on devices under
+        `WITNESS_BY_RUNS` rules the checks have mostly computed them already). On bigger
+        devices, whose entries the box layer spares, candidates first: a packet of the set
+        that the jumps of a caller path let through, taken at the path's hook, kept when a
+        concrete run from the hook (`exact_run`, the branch trace reports) does jump to f;
+        only when none does are the entries computed, and not even then when `rule` (the
+        rule of f whose packets these are) is one whose box no packet of the chain's
+        callers can meet (`probe`: sound, so the entries would hold none of them either).
+        Which way is a property of the device, never of the box layer being on: the same
+        device always gets the same witnesses."""
+        s = self.space
         for b in self._bindings_of(f):
-            yield b.hook, self.binding_set(b) & self.family_set(f)
-        if self.bound_hooks(f) or not self.callers(f):
-            return
+            w = s.witness(packets & self.binding_set(b) & self.family_set(f))
+            if w is not None:
+                return dataclasses.replace(w, hook=b.hook)
+        if not self.bound_hooks(f) and self.callers(f):
+            if self._witness_by_runs():
+                w = self._sent_by_callers(f, packets)
+                if w is not None:
+                    return w
+            for hook, comes in ([] if self._outside_entries(f, rule) else self._entries_at_hooks(f)):
+                w = s.witness(packets & comes)
+                if w is not None:
+                    return dataclasses.replace(w, hook=hook)
+        w = s.witness(packets)
+        return None if w is None else dataclasses.replace(w, filter=f.name)
+
+    def _witness_by_runs(self) -> bool:
+        """Whether the device is big enough (`WITNESS_BY_RUNS` rules in its deciding filters)
+        for chains' witnesses to be looked for by concrete runs before their entries."""
+        got = self.__dict__.get("_by_runs")
+        if got is None:
+            got = self.__dict__["_by_runs"] = sum(len(f.rules) for f in self.device.filters
+                                                  if deciding(f)) >= WITNESS_BY_RUNS
+        return got
+
+    def _outside_entries(self, f: m.Filter, rule: m.Rule | None) -> bool:
+        """Whether the boxes show that no packet of the rule comes to f (only asked when
+        f's entries are not computed yet: the answer is the same, the sets then cost less)."""
+        if rule is None or f.discipline != "first-match" or self._entries is not None \
+                or self.key(f) in self._entry:
+            return False
+        i = next((k for k, r in enumerate(f.rules) if r is rule), None)
+        return i is not None and self.prober.of(f).outside_entries(i)
+
+    def _sent_by_callers(self, f: m.Filter, packets: Node) -> m.Packet | None:
+        """A packet of `packets` shown to come to chain f from a hook: along each caller path
+        (up to `_WITNESS_PATHS`), the set's packets that the path's jumps match, at the
+        root's bindings; the first whose run from the root jumps to f. A run that ends
+        elsewhere names the rule that took the packet: the next candidate leaves its
+        packets out (up to `_WITNESS_RUNS` runs in all)."""
+        s = self.space
+        runs = 0
+        for root, jumps in self._caller_paths(f):
+            along = packets & self.family_set(root)
+            for j in jumps:
+                along = along & s.match(j.match)
+                if along == s.false:
+                    break
+            for b in self._bindings_of(root):
+                left = along & self.binding_set(b)
+                while runs < _WITNESS_RUNS:
+                    w = s.witness(left)
+                    if w is None:
+                        break
+                    runs += 1
+                    took = self._run_taker(root, w, jumps)
+                    if took is None:
+                        return dataclasses.replace(w, hook=b.hook)
+                    # without the packets of the rule that decided it; where that leaves
+                    # none (a catch-all in a side chain), without those of the rule by
+                    # which it left the path
+                    cut = [left & ~s.match(r.match) for r in took]
+                    left = next((c for c in cut if c != s.false), s.false)
+        return None
+
+    def _run_taker(self, root: m.Filter, w: m.Packet, jumps: list[m.Rule]) -> list[m.Rule] | None:
+        """The packet's run from root (the branch trace reports: its `holds`, every other
+        opaque condition failing): None when it takes the path's last jump; else the rule
+        that decided it and the rule where it left the path (the last rule it met in a
+        chain of the path that is not one of the path's jumps), those there are (none
+        without an exact run)."""
+        names = self.space.ifaces
+        # (narrowing by boxes reads interfaces as the domain's representatives)
+        p = dataclasses.replace(w, in_iface=names.representative(names.element_of(w.in_iface)),
+                                out_iface=names.representative(names.element_of(w.out_iface)))
+        run = self.prober.run(root, p)
+        if run is None:
+            return []
+        steps = run[1]
+        if any(st.rule is jumps[-1] for st in steps):
+            return None
+        path = {self.key(root)} | {self.key(t) for t in (self.target(root, j) for j in jumps[:-1]) if t is not None}
+        left_at = None
+        for st in steps:
+            if st.rule is not None and (st.table, st.filter) in path and not any(st.rule is j for j in jumps):
+                left_at = st.rule
+        decided = steps[-1].rule if steps else None
+        return [r for r in dict.fromkeys((decided, left_at)) if r is not None]
+
+    def _caller_paths(self, f: m.Filter) -> Iterator[tuple[m.Filter, list[m.Rule]]]:
+        """(bound filter, the jumps from it down to f in order) for the first caller paths of
+        f, depth first, callers in file order; a filter is not met twice on one path."""
+        found = 0
+        stack: list[tuple[m.Filter, list[m.Rule], frozenset]] = [(f, [], frozenset({self.key(f)}))]
+        steps = 0
+        while stack and found < _WITNESS_PATHS and steps < 16 * _WITNESS_PATHS:
+            g, jumps, on_path = stack.pop()
+            steps += 1
+            if jumps and self.bound_hooks(g):
+                found += 1
+                yield g, jumps
+                continue
+            for h, r in reversed(self.callers(g)):
+                if self.key(h) not in on_path and self.loop_at(h, r) is None:
+                    stack.append((h, [r, *jumps], on_path | {self.key(h)}))
+
+    def _entries_at_hooks(self, f: m.Filter) -> Iterator[tuple[str, Node]]:
+        """(hook, the packets that come to chain f there): its entries (the packets its
+        callers send it) at each hook above it (on iptables the interfaces tell the hook,
+        `hook_set`)."""
         entry = self.entry(f)
         if entry == self.space.false:
             return
         hooks = dict.fromkeys(b.hook for g in self._bound_ancestors(f) for b in self._bindings_of(g))
         for hook in hooks:
             if hook in IPTABLES_HOOKS:
-                yield hook, entry & self.hook_set(hook)
+                yield hook, entry & self.binding_set(m.Binding("", hook))
 
     def _bound_ancestors(self, f: m.Filter) -> list[m.Filter]:
         """The bound filters from which jumps lead to f (f itself when it is bound), in

@@ -776,7 +776,6 @@ class PacketSpace:
                 self.interval("dst4", 0xC6336414, 0xC63364FE),  # 198.51.100.20 and up
                 ~self.interval("src6", 0, (1 << 120) - 1),
                 ~self.interval("dst6", 0, (1 << 120) - 1),
-                *(self._hosts(block) for block in ("src4", "dst4", "src6", "dst6")),
                 self._flags(0xFF, m.TCP_FLAG_BITS["SYN"]),
                 self.interval(m.SPORT, 32768, 60999),
                 self._eq(m.SPORT, 40000),
@@ -784,6 +783,11 @@ class PacketSpace:
                 self._eq(m.DPORT, 443),
                 ~self._eq(m.IN_IFACE, self.ifaces.index["*"]) | self.interval(m.IN_IFACE, 0, 0),
                 ~self._eq(m.OUT_IFACE, self.ifaces.index["*"]),
+                # host addresses last, once the other fields are chosen (each for packets of
+                # its family only: a set of the other family does not depend on these bits,
+                # and a preference on them would multiply it)
+                *(self._hosts(block) | self.family(10 - _ADDRESS_BLOCKS[block])
+                  for block in ("src4", "dst4", "src6", "dst6")),
             ]
         return self._prefs
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from linter import api
+from linter import api, graph
 from linter import model as m
 from linter.checks import run_checks
 from linter.files import InputError
@@ -165,8 +165,13 @@ def _corpus_files(platform: str) -> list[Path]:
     return sorted(p for p in shared_dir("corpus", platform).rglob("*") if p.is_file())
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
-def test_corpus_witnesses_replay(platform):
+@pytest.mark.parametrize("platform,by_runs", [(p, False) for p in PLATFORMS] + [("iptables", True)],
+                         ids=lambda x: x if isinstance(x, str) else ("by-runs" if x else ""))
+def test_corpus_witnesses_replay(platform, by_runs, monkeypatch):
+    """`by_runs`: chains' witnesses looked for by concrete runs first, as on devices of
+    `graph.WITNESS_BY_RUNS` rules and more (the corpus has none that big)."""
+    if by_runs:
+        monkeypatch.setattr(graph, "WITNESS_BY_RUNS", 0)
     replayed: Counter = Counter()
     failures: list[str] = []
     unread = []

@@ -181,5 +181,5 @@ def _shadowed(a, f, rule, covering, match) -> Result:
     return Result(rule.origin,
                   f"{rule_ref(f, rule)} can never match: {names} {verb} every packet it matches first",
                   related=tuple(related_rule(f, r, "covered by") for r in covering[:10]),
-                  witness=a.witness(f, match & s.universe & a.family_set(f)),
+                  witness=a.witness(f, match & s.universe & a.family_set(f), rule),
                   context=f.name)

@@ -147,7 +147,7 @@ def _result(ctx, f, i, fact, after, outcome, gone=frozenset()) -> Result | None:
                 return None
         elif not _same_fates(a, f, rule, hit, after[i]):
             return None
-    witness = a.witness(f, hit)
+    witness = a.witness(f, hit, rule)
     takers = []
     if witness is not None:
         for j, later in enumerate(f.rules[i + 1:], i + 1):

@@ -92,7 +92,7 @@ def _witness(a, f: m.Filter, rule: m.Rule, packets):
     position = next((i for i, r in enumerate(f.rules) if r is rule), None)
     if position is None:  # pragma: no cover - a filter's rules are its own
         return None
-    return a.witness(f, packets & a.facts(f)[position].decided)
+    return a.witness(f, packets & a.facts(f)[position].decided, rule)
 
 
 def _could_be_any(match: m.Match) -> bool:
