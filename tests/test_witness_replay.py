@@ -288,6 +288,33 @@ def test_witnesses_replay_through_the_command_line(tmp_path):
             assert ans["verdict"] == "accept" and lines[-1] == f["location"]["line"]
 
 
+def test_a_witness_that_holds_replays_through_the_command_line(tmp_path):
+    """A JSON witness with `holds` (a list) is read by `trace --packets` as it is, and its
+    text by the compact form, both giving the verdict of the rule that covers it."""
+    from click.testing import CliRunner
+
+    from linter.cli import main
+
+    rules = tmp_path / "mac.rules"
+    rules.write_text("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                     "-A INPUT -m mac --mac-source 00:11:22:33:44:55 -j DROP\n"
+                     "-A INPUT -p tcp -m mac --mac-source 00:11:22:33:44:55 -j ACCEPT\nCOMMIT\n")
+    out = CliRunner().invoke(main, ["check", str(rules), "--format", "json"], catch_exceptions=False)
+    witness = next(f["witness"] for f in json.loads(out.output)["findings"] if f["id"] == "FW001")
+    assert isinstance(witness["holds"], list) and witness["hook"] == "INPUT"
+    packets = tmp_path / "w.jsonl"
+    packets.write_text(json.dumps(witness) + "\n")
+    out = CliRunner().invoke(main, ["trace", str(rules), "--packets", str(packets), "--json"], catch_exceptions=False)
+    ans = json.loads(out.output)
+    assert out.exit_code == 0 and ans["verdict"] == "drop" and [r["line"] for r in ans["rules"]] == [5]
+    lines = CliRunner().invoke(main, ["check", str(rules)], catch_exceptions=False).output.splitlines()
+    at = next(i for i, line in enumerate(lines) if " FW001 " in line)
+    shown = lines[at + 1].split("witness: ", 1)[1]
+    assert 'holds "mac --mac-source 00:11:22:33:44:55"' in shown
+    out = CliRunner().invoke(main, ["trace", str(rules), shown], catch_exceptions=False)
+    assert out.exit_code == 0 and ": DROP" in out.output.splitlines()[0], out.output
+
+
 def test_host_addresses_by_pieces_and_plain():
     """A witness's source is the next host address after the lowest one of the set (last two
     bits 01 or 10) where the set holds it, and the same packet in either encoding of
