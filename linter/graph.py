@@ -751,7 +751,10 @@ class Analysis:
         if p is None:
             from .probe import Prober
 
-            p = self.__dict__["_prober"] = Prober(self)
+            # (through a weak proxy: a prober kept by its analysis that referred back to it
+            # would make a reference cycle holding the space's nodes and its manager, left
+            # to the garbage collector, which may free the manager before the nodes)
+            p = self.__dict__["_prober"] = Prober(weakref.proxy(self))
         return p
 
     def key(self, f: m.Filter) -> tuple[str, str]:
@@ -872,7 +875,7 @@ class Analysis:
         k = self.key(f)
         if k not in self._facts:
             if self.is_local(f):
-                self._facts[k] = LocalFacts(self, f)
+                self._facts[k] = LocalFacts(weakref.proxy(self), f)
             else:
                 self._run(f, keep_facts=True)
         return self._facts[k]
