@@ -260,7 +260,8 @@ class IfaceDomain:
         return self.elements[i]
 
     def representative(self, i: int) -> str:
-        """A concrete name that falls in element i (for witnesses)."""
+        """A concrete name that falls in element i (for the box layer's concrete runs;
+        witnesses name elements with `witness_name`)."""
         e = self.elements[i]
         if e == "" or not (e == "*" or e.endswith("+")):
             return e
