@@ -660,12 +660,13 @@ class PacketSpace:
     # ------------------------------------------------------------------ witnesses
 
     def witness(self, s: Node, prefer: m.Packet | None = None) -> m.Packet | None:
-        """One concrete packet of the set (None when empty). Prefers `prefer`, then a packet
-        that is in the set with every opaque condition failing (the branch `trace` reports),
-        then packets that look like the first packet of a connection: state NEW, a TCP SYN,
-        an ephemeral source port, host addresses (never a network or broadcast address
-        where the set holds others), interfaces the device names (`IfaceDomain.witness_name`).
-        The packet has no hook: `graph.Analysis.witness` adds where trace takes it."""
+        """One concrete packet of the set (None when empty). Prefers `prefer`, then packets
+        that look like the first packet of a connection: state NEW, a TCP SYN, an ephemeral
+        source port, interfaces the device names (`IfaceDomain.witness_name`); among those,
+        one that is in the set with every opaque condition failing (the branch `trace`
+        reports first), else one whose `holds` names those it needs; its addresses hosts
+        where the set allows (`_as_hosts`). The packet has no hook: `graph.Analysis.witness`
+        adds where trace takes it."""
         # no `may` needed: a satisfying assignment with the opaque variables dropped is a
         # packet that is in the set for some value of them
         s = s & self.universe
@@ -675,9 +676,15 @@ class PacketSpace:
             t = s & self.point(prefer)
             if t != self.false:
                 s = t
-        # the packets with every opaque condition failing first, where there are any (a
-        # smaller set, too: the preferences cost less on it)
-        chosen, assignment = self._preferred(self._literal(s))
+        chosen, assignment = self._preferred(s)
+        if any(assignment.get(v) for v in self._opaque.values()):
+            # the packet needs an opaque condition to hold: among the preferred packets,
+            # those with every one failing, where there are any (asked of the preferred
+            # set, a small one, only when the pick needs it)
+            literal = self._literal(chosen)
+            if literal != chosen:
+                chosen = literal
+                assignment = self._pick(chosen)
         return self._packet(self._as_hosts(chosen, assignment))
 
     def _preferred(self, s: Node) -> tuple[Node, dict[str, bool]]:
@@ -749,7 +756,7 @@ class PacketSpace:
         """The packets of s that are in it with every opaque condition failing, where there
         are any (else s): `trace` reports first the branch where every opaque condition
         fails (`graph._trace_filter`), so such a witness replays with the verdict the set
-        stands for."""
+        stands for without naming any (`holds`)."""
         if not self._opaque:
             return s
         if self._none_hold is None or self._none_hold[0] != len(self._opaque):
