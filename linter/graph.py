@@ -1420,6 +1420,7 @@ class Analysis:
         found = 0
         stack: list[tuple[m.Filter, list[m.Rule], frozenset]] = [(f, [], frozenset({self.key(f)}))]
         steps = 0
+        # (the walk is bounded too: chains called from thousands of places, deep trees)
         while stack and found < _WITNESS_PATHS and steps < 16 * _WITNESS_PATHS:
             g, jumps, on_path = stack.pop()
             steps += 1

@@ -92,7 +92,7 @@ _ADDRESS_BLOCKS = {"src4": 4, "dst4": 4, "src6": 6, "dst6": 6}
 # where witnesses prefer their addresses (see `PacketSpace._preferences`): bounds added to every
 # address partition, so that the preferences are ranges of whole pieces too
 _PREFERENCE_BOUNDS = {
-    4: (0x01000000, 0xE0000000, 0xCB00710A, 0xCB0071FF, 0xC6336414, 0xC63364FF),
+    4: (0x01000000, 0xE0000000, 0xCB00710A, 0xCB0071FF, 0xC6336415, 0xC63364FF),
     6: (1 << 120,),
 }
 
@@ -162,42 +162,6 @@ class AddressPieces:
                 return start, plen
             k -= 1
         raise AssertionError("a piece number past its atom")  # pragma: no cover
-
-    def small_pieces(self) -> tuple[list[int], list[int], list[int], list[int]]:
-        """The numbers of the pieces too small to hold their own last two address bits
-        (prefixes /31 and /32 for IPv4): (all of them; the /31 whose host is their odd
-        address (..00, ..01); the /31 whose host is their even one (..10, ..11); the /32
-        that are hosts (last bits 01 or 10)), for `PacketSpace._hosts`. Blocks of four
-        addresses and more start and end on multiples of four, so the small pieces of an
-        atom lie before its first multiple of four and after its last: a few per atom,
-        found without walking the others."""
-        small: list[int] = []
-        odd: list[int] = []
-        even: list[int] = []
-        whole: list[int] = []
-
-        def note(j: int, start: int, plen: int) -> None:
-            if plen < self.width - 1:
-                return
-            small.append(j)
-            if plen == self.width - 1:
-                (even if start & 2 else odd).append(j)
-            elif start & 3 in (1, 2):
-                whole.append(j)
-
-        for i, (lo, hi) in enumerate(zip(self.atoms, self._ends)):
-            j = self.first[i]
-            head_end = min(hi, (lo + 3) & ~3)
-            for start, plen in _aligned_blocks(lo, head_end, self.width):
-                note(j, start, plen)
-                j += 1
-            tail = max(head_end, hi & ~3)
-            if tail < hi:
-                j = self.first[i] + _count_aligned_blocks(lo, hi) - _count_aligned_blocks(tail, hi)
-                for start, plen in _aligned_blocks(tail, hi, self.width):
-                    note(j, start, plen)
-                    j += 1
-        return small, odd, even, whole
 
     def bound_piece(self, bound: int) -> int | None:
         """The number of the piece starting at `bound` when it is a bound (the top of the
@@ -296,7 +260,8 @@ class IfaceDomain:
         return self.elements[i]
 
     def representative(self, i: int) -> str:
-        """A concrete name that falls in element i (for witnesses)."""
+        """A concrete name that falls in element i (for the box layer's concrete runs;
+        witnesses name elements with `witness_name`)."""
         e = self.elements[i]
         if e == "" or not (e == "*" or e.endswith("+")):
             return e
@@ -365,6 +330,7 @@ class PacketSpace:
         self._opaque_desc: dict[str, str] = {}  # variable -> description
         self._prefs: list[Node] | None = None
         self._prefs_all: Node | None = None
+        self._none_hold: tuple[int, Node] | None = None  # see _literal
         self.universe = self._universe()
 
     def _partition(self, name: str, width: int, addresses: dict[int, Iterable[int]] | None) -> AddressPieces | None:
@@ -630,17 +596,8 @@ class PacketSpace:
             "dst6": p.dst if p.family == 6 else 0,
         }
         out: dict[str, bool] = {}
-        for name, b in self._raw.items():
-            v = values[name]
-            first = 0
-            pieces, index = self.pieces[name], self._index[name]
-            if pieces is not None and index is not None:
-                j, _, plen = pieces.locate(v)
-                for i, var in enumerate(index.vars):
-                    out[var] = bool((j >> (index.width - 1 - i)) & 1)
-                first = plen if canonical else 0
-            for i in range(first, b.width):
-                out[b.vars[i]] = bool((v >> (b.width - 1 - i)) & 1)
+        for name in self._raw:
+            out.update(self._block_bits(name, values[name], canonical))
         return out
 
     def point(self, p: m.Packet) -> Node:
@@ -703,12 +660,13 @@ class PacketSpace:
     # ------------------------------------------------------------------ witnesses
 
     def witness(self, s: Node, prefer: m.Packet | None = None) -> m.Packet | None:
-        """One concrete packet of the set (None when empty). Prefers `prefer`, then a packet
-        that is in the set with every opaque condition failing (the branch `trace` reports),
-        then packets that look like the first packet of a connection: state NEW, a TCP SYN,
-        an ephemeral source port, host addresses (never a network or broadcast address
-        where the set holds others), interfaces the device names (`IfaceDomain.witness_name`).
-        The packet has no hook: `graph.Analysis.witness` adds where trace takes it."""
+        """One concrete packet of the set (None when empty). Prefers `prefer`, then packets
+        that look like the first packet of a connection: state NEW, a TCP SYN, an ephemeral
+        source port, interfaces the device names (`IfaceDomain.witness_name`); among those,
+        one that is in the set with every opaque condition failing (the branch `trace`
+        reports first), else one whose `holds` names those it needs; its addresses hosts
+        where the set allows (`_as_hosts`). The packet has no hook: `graph.Analysis.witness`
+        adds where trace takes it."""
         # no `may` needed: a satisfying assignment with the opaque variables dropped is a
         # packet that is in the set for some value of them
         s = s & self.universe
@@ -718,8 +676,20 @@ class PacketSpace:
             t = s & self.point(prefer)
             if t != self.false:
                 s = t
-        s = self._literal(s)
-        # all preferences at once first (one operation); one by one only if that fails
+        chosen, assignment = self._preferred(s)
+        if any(assignment.get(v) for v in self._opaque.values()):
+            # the packet needs an opaque condition to hold: among the preferred packets,
+            # those with every one failing, where there are any (asked of the preferred
+            # set, a small one, only when the pick needs it)
+            literal = self._literal(chosen)
+            if literal != chosen:
+                chosen = literal
+                assignment = self._pick(chosen)
+        return self._packet(self._as_hosts(chosen, assignment))
+
+    def _preferred(self, s: Node) -> tuple[Node, dict[str, bool]]:
+        """The set narrowed by the preferences (all at once where they hold together, else
+        one by one, each kept when the set still holds packets), and its pick."""
         both = s & self._all_preferences()
         if both != self.false:
             s = both
@@ -729,19 +699,70 @@ class PacketSpace:
                 if t != self.false:
                     s = t
         assignment = self._pick(s)
-        if assignment is None:  # pragma: no cover - s is non-empty
-            return None
-        return self._packet(assignment)
+        assert assignment is not None  # (s is not empty)
+        return s, assignment
+
+    def _as_hosts(self, s: Node, a: dict[str, bool]) -> dict[str, bool]:
+        """The picked assignment with host addresses where the set allows them next to the
+        picked ones: an address whose last two bits are 00 (a network address of every
+        prefix up to /30, /126) or 11 (a broadcast address) becomes the next address ending
+        in 01 or 10 when the set holds the assignment with it (10.0.0.0 from 10.0.0.0/8
+        becomes 10.0.0.1). The pick is the lowest address the set holds with the rest as
+        picked, so a prefix always gives its first host. Asked of one assignment at a time
+        (a walk down one path), never by ANDing sets: exact sets of host addresses are
+        large where a device has many /32 or /128 pieces; and the same in either encoding
+        of addresses."""
+        fam = 4 if self._value(a, m.FAMILY) == 0 else 6
+        for block in (f"src{fam}", f"dst{fam}"):
+            addr = self._value(a, block)
+            for up in {0: (1, 2), 3: (2, 3)}.get(addr & 3, ()):
+                if addr + up >= 1 << self._raw[block].width:
+                    break
+                moved = dict(a)
+                moved.update(self._block_bits(block, addr + up))
+                if self._holds(s, moved):
+                    a = moved
+                    break
+        return a
+
+    def _holds(self, s: Node, a: dict[str, bool]) -> bool:
+        """Whether the assignment (a variable it leaves out reads 0) is in the set: a walk
+        down its one path (several times cheaper than `let` with every variable)."""
+        true, false = self.true, self.false
+        while s != true and s != false:
+            # (dd.cudd gives the children of the regular node: a complemented edge
+            # complements them)
+            child = s.high if a.get(s.var, False) else s.low
+            s = ~child if s.negated else child
+        return s == true
+
+    def _block_bits(self, name: str, v: int, canonical: bool = False) -> dict[str, bool]:
+        """The variables of a block for the value v (an address by its piece: the piece's
+        number, then its own bits; `canonical` leaves out the bits of the piece's prefix)."""
+        out: dict[str, bool] = {}
+        b = self._raw[name]
+        first = 0
+        pieces, index = self.pieces[name], self._index[name]
+        if pieces is not None and index is not None:
+            j, _, plen = pieces.locate(v)
+            for i, var in enumerate(index.vars):
+                out[var] = bool((j >> (index.width - 1 - i)) & 1)
+            first = plen if canonical else 0
+        for i in range(first, b.width):
+            out[b.vars[i]] = bool((v >> (b.width - 1 - i)) & 1)
+        return out
 
     def _literal(self, s: Node) -> Node:
         """The packets of s that are in it with every opaque condition failing, where there
         are any (else s): `trace` reports first the branch where every opaque condition
         fails (`graph._trace_filter`), so such a witness replays with the verdict the set
-        stands for."""
-        vs = self.opaque_vars()
-        if not vs:
+        stands for without naming any (`holds`)."""
+        if not self._opaque:
             return s
-        t = self.bdd.let({v: False for v in vs}, s)
+        if self._none_hold is None or self._none_hold[0] != len(self._opaque):
+            # (a cube of every opaque variable false, made again when one is added)
+            self._none_hold = (len(self._opaque), self.bdd.cube({v: False for v in self._opaque.values()}))
+        t = s & self._none_hold[1]
         return t if t != self.false else s
 
     def _pick(self, s: Node) -> dict[str, bool] | None:
@@ -773,7 +794,7 @@ class PacketSpace:
                 ~self.interval("dst4", 0, 0x00FFFFFF) & ~self.interval("dst4", 0xE0000000, 0xFFFFFFFF),
                 # where any address will do, documentation addresses read best
                 self.interval("src4", 0xCB00710A, 0xCB0071FE),  # 203.0.113.10 and up
-                self.interval("dst4", 0xC6336414, 0xC63364FE),  # 198.51.100.20 and up
+                self.interval("dst4", 0xC6336415, 0xC63364FE),  # 198.51.100.21 and up (a host: `_as_hosts`)
                 ~self.interval("src6", 0, (1 << 120) - 1),
                 ~self.interval("dst6", 0, (1 << 120) - 1),
                 self._flags(0xFF, m.TCP_FLAG_BITS["SYN"]),
@@ -783,36 +804,8 @@ class PacketSpace:
                 self._eq(m.DPORT, 443),
                 ~self._eq(m.IN_IFACE, self.ifaces.index["*"]) | self.interval(m.IN_IFACE, 0, 0),
                 ~self._eq(m.OUT_IFACE, self.ifaces.index["*"]),
-                # host addresses last, once the other fields are chosen (each for packets of
-                # its family only: a set of the other family does not depend on these bits,
-                # and a preference on them would multiply it)
-                *(self._hosts(block) | self.family(10 - _ADDRESS_BLOCKS[block])
-                  for block in ("src4", "dst4", "src6", "dst6")),
             ]
         return self._prefs
-
-    def _hosts(self, block: str) -> Node:
-        """Addresses whose last two bits are 01 or 10: never the network or broadcast
-        address of a prefix of /30 (IPv6: /126) or shorter, so that a witness drawn from
-        10.0.0.0/8 is 10.0.0.1, not the network 10.0.0.0. Exact in either encoding of
-        addresses: by pieces, the bits past a piece's prefix where the two last bits are
-        among them, else the pieces (/31, /32) whose own addresses qualify."""
-        raw = self._raw[block]
-        last2, last = raw.vars[-2], raw.vars[-1]
-        by_bits = self.bdd.apply("xor", self.bdd.var(last2), self.bdd.var(last))
-        pieces, index = self.pieces[block], self._index[block]
-        if pieces is None or index is None:
-            return by_bits
-        small, last_one, last_zero, whole = pieces.small_pieces()
-        return ((~self._numbers(index, small) & by_bits)
-                | (self._numbers(index, last_one) & self.bdd.var(last))
-                | (self._numbers(index, last_zero) & ~self.bdd.var(last))
-                | self._numbers(index, whole))
-
-    def _numbers(self, index: Block, numbers: list[int]) -> Node:
-        """The set of these piece numbers (sorted), built top down one variable at a time
-        (each node made once: a union of thousands of cubes would rebuild the set each time)."""
-        return _number_set(self.bdd, index.vars, numbers, 0, len(numbers), 0)
 
     def _all_preferences(self) -> Node:
         if self._prefs_all is None:
@@ -860,22 +853,6 @@ class PacketSpace:
 
 
 _SHORT_MATCH = 16  # conditions ANDed one after the other (stopping at an empty set); more: pairwise
-
-
-def _number_set(bdd, variables: tuple[str, ...], numbers: list[int], lo: int, hi: int, depth: int) -> Node:
-    """The numbers[lo:hi] (sorted, sharing their first `depth` bits) as a set over
-    `variables` (most significant first). A function of the module, not a closure: a
-    recursive closure is a reference cycle that would keep the space, and its manager,
-    for the garbage collector, which may free the manager before its nodes."""
-    if lo >= hi:
-        return bdd.false
-    width = len(variables)
-    if depth == width:
-        return bdd.true
-    bit = 1 << (width - 1 - depth)
-    mid = bisect.bisect_left(numbers, ((numbers[lo] >> (width - depth)) << (width - depth)) | bit, lo, hi)
-    return bdd.ite(bdd.var(variables[depth]), _number_set(bdd, variables, numbers, mid, hi, depth + 1),
-                   _number_set(bdd, variables, numbers, lo, mid, depth + 1))
 
 
 def _bits_value(assignment: dict[str, bool], b: Block) -> int:

@@ -88,7 +88,7 @@ def check_filter(ctx, f) -> Iterator[Result]:
 def _witness(a, f: m.Filter, rule: m.Rule, packets):
     """A packet of `packets` that the rule itself decides (earlier rules may take some of
     them): traced, it shows the rule accepting. None when the rule decides none of them
-    (FW001 says it never matches): no packet could show it accepting."""
+    (later or earlier rules take them all): no packet could show it accepting."""
     position = next((i for i, r in enumerate(f.rules) if r is rule), None)
     if position is None:  # pragma: no cover - a filter's rules are its own
         return None

@@ -799,9 +799,9 @@ def _with_ifaces(c: Crossing, w: m.Packet) -> m.Packet:
 
 def _an_interface(device: m.Device) -> str:
     """An interface for a packet to or from the host whose header is all a finding knows:
-    eth0 where the device names it (as before), else the first interface it names, else
-    `*`, an interface the device does not name (what a witness calls it, never a made-up
-    name presented as real)."""
+    eth0 where the device names it, else the first interface it names, else `*`, an
+    interface the device does not name (what a witness calls it, never a made-up name
+    presented as real)."""
     names = sorted(n for n in device.interface_names() if n and not n.endswith("+"))
     return "eth0" if "eth0" in names else (names[0] if names else "*")
 
