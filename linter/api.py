@@ -419,10 +419,12 @@ def lint(paths: Iterable[str | Path], options: LintOptions | None = None) -> Rep
                          {p for e in inventory.devices for p in e.paths} if inventory is not None else set())
     aside = _SetAside(len(todo))
     try:
-        seen = _read_and_check(todo, opts, enabled, _results_folder(opts, inventory), report, progress, aside)
+        refused: dict[str, m.Device] = {}
+        seen = _read_and_check(todo, opts, enabled, _results_folder(opts, inventory), report, progress, aside,
+                               refused)
         evaluated_paths: set[str] = set()
         if inventory is not None:
-            evaluated_paths = _evaluate_packs(packs, inventory, seen, report, opts, progress)
+            evaluated_paths = _evaluate_packs(packs, inventory, seen, report, opts, progress, refused)
         for _device, findings in seen.values():
             report.findings.extend(findings)
         if opts.severity:  # the project's severity overrides, after every finding is made
@@ -469,11 +471,13 @@ class _Progress:
 
 
 def _read_and_check(todo: list[_FileTask], opts: LintOptions, enabled: list[str], cache: Path | None,
-                    report: Report, progress: _Progress, aside: _SetAside) -> dict[str, tuple[m.Device, list]]:
+                    report: Report, progress: _Progress, aside: _SetAside,
+                    refused: dict[str, m.Device]) -> dict[str, tuple[m.Device, list]]:
     """Every file read and FW-checked (in workers with opts.jobs > 1), then entered in the
     report in the order given, as one process reading them one after the other would: the
     devices, their diagnostics, the errors and the skipped files. Returns each device and its
-    findings by the path that named it, in that order."""
+    findings by the path that named it, in that order; the files refused as no configuration
+    of their platform (`refusal`) go to `refused`, path -> what their platform read."""
     from . import parallel
 
     tasks = list(dict.fromkeys(todo))  # (a file given twice the same way is read once)
@@ -517,6 +521,7 @@ def _read_and_check(todo: list[_FileTask], opts: LintOptions, enabled: list[str]
         if result.error is not None:
             report.errors.append(result.error)
             if result.refused is not None:
+                refused[key] = result.refused
                 report.diagnostics.extend(result.refused.diagnostics)
                 report.findings.extend(result.findings)
         elif result.skipped is not None:
@@ -529,14 +534,17 @@ def _read_and_check(todo: list[_FileTask], opts: LintOptions, enabled: list[str]
 
 
 def _evaluate_packs(packs: list, inventory, seen: dict[str, tuple[m.Device, list]], report: Report,
-                    opts: LintOptions, progress: _Progress) -> set[str]:
-    """The packs on the inventory's devices that were read; returns the files they judged."""
+                    opts: LintOptions, progress: _Progress, refused: dict[str, m.Device]) -> set[str]:
+    """The packs on the inventory's devices that were read; returns the files they judged.
+    A device file refused as no configuration of the platform the inventory declares for it
+    is the inventory's mistake when it reads as another platform (`validate` names the key)."""
     from .policy.evaluate import evaluate
     from .policy.validate import validate
 
     wanted = {p for e in inventory.devices for p in e.paths}
     evaluated = {p: device for p, (device, _findings) in seen.items() if p in wanted}
-    report.notes.extend(validate(inventory, packs, evaluated, _platform_of_file))
+    report.notes.extend(validate(inventory, packs, evaluated, _platform_of_file,
+                                 {p: d for p, d in refused.items() if p in wanted}))
     evaluation = evaluate(packs, inventory, evaluated, workers=opts.jobs, on_device=progress.evaluated)
     report.findings.extend(f for f in evaluation.findings if _wanted(opts, f.id))
     report.not_checked.extend(evaluation.not_checked)

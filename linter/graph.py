@@ -448,11 +448,14 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
     if hook.lower() in ("forward", "in", "out") and per_interface:
         hook = hook.lower()
         if hook == "forward":
-            return _trace_through(device, packet)
+            return _without_nameif(device, packet, hook) or _trace_through(device, packet)
     elif hook.upper() in IPTABLES_HOOKS:
         hook = hook.upper()
     if hook in ("in", "out") and packet.direction != hook:
         packet = dataclasses.replace(packet, direction=hook)
+    without_nameif = _without_nameif(device, packet, hook)
+    if without_nameif is not None:
+        return without_nameif
     side_iface = {"in": packet.in_iface, "out": packet.out_iface}.get(hook)
     # (a per-direction binding may be for one family only; an iptables file holds one family
     # and says so when asked about the other)
@@ -471,6 +474,26 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
     if altered:
         t = Trace(t.verdict, True, t.steps, t.reasons + tuple(altered), t.alternatives, t.hook, t.filter)
     return t
+
+
+def _without_nameif(device: m.Device, packet: m.Packet, hook: str) -> Trace | None:
+    """An ASA passes traffic only through interfaces with a nameif, and its model names
+    interfaces by their nameif: a packet on another interface name (a hardware name, an
+    interface without a nameif) is dropped, as the device's note says, never accepted for
+    want of a filter. `*` (an interface the configuration does not name, in witnesses) is
+    left to the filters, as the engine reads it."""
+    if device.platform != "cisco-asa":
+        return None
+    nameifs = {i.name for i in device.interfaces}
+    sides = {"in": ("in",), "out": ("out",), "forward": ("in", "out")}.get(hook, ())
+    for side in sides:
+        name = packet.in_iface if side == "in" else packet.out_iface
+        if name and name != "*" and not name.endswith("+") and name not in nameifs:
+            known = ", ".join(sorted(nameifs)) or "none"
+            return Trace("drop", False, (), (f"{name} is no interface with a nameif on {device.name} (nameifs: "
+                                             f"{known}): an ASA passes no traffic through an interface without "
+                                             f"one; name interfaces by their nameif",), (), hook, "")
+    return None
 
 
 def _trace_through(device: m.Device, packet: m.Packet) -> Trace:

@@ -366,6 +366,22 @@ def test_ios_without_access_lists_forwards_everything(tmp_path) -> None:
     assert r.exit_code == 0 and "nothing to analyse" in r.output and "FW004" not in r.output
 
 
+def test_ios_filtering_some_interfaces_is_not_default_accept(tmp_path) -> None:
+    """An access list on the edge interface and none inside is a design, not FW004 (the
+    check's page says so); trace still shows the bare interface forwarding."""
+    cfg = tmp_path / "edge.cfg"
+    cfg.write_text(IOS_NO_ACL.replace(" ip address 192.0.2.2 255.255.255.252\n",
+                                      " ip address 192.0.2.2 255.255.255.252\n ip access-group EDGE in\n")
+                   .replace("end\n", "ip access-list extended EDGE\n permit tcp any host 10.1.0.10 eq 443\nend\n"))
+    r = run("check", str(cfg), "--format", "json")
+    ids = [f["id"] for f in json.loads(r.stdout)["findings"]]
+    assert "FW004" not in ids and r.exit_code == 0, r.output
+    r = run("trace", str(cfg), "tcp 10.1.0.5:40000 -> 192.0.2.9:25 in GigabitEthernet0/1 out GigabitEthernet0/0")
+    assert ": ACCEPT" in r.stdout and "no filter bound" in r.stdout, r.stdout
+    r = run("trace", str(cfg), "tcp 192.0.2.9:40000 -> 10.1.0.5:25 in GigabitEthernet0/0 out GigabitEthernet0/1")
+    assert ": DROP" in r.stdout, r.stdout
+
+
 ASA_NO_ACL = """ASA Version 9.8(2)
 hostname fw
 interface GigabitEthernet0/0
@@ -401,6 +417,16 @@ def test_asa_without_access_lists_is_filtered_by_security_levels(tmp_path) -> No
     r = run("check", str(objects))
     assert r.exit_code == 0 and "the ASA passes no traffic" in r.output
     assert "table, chain or rule" not in r.output + r.stderr
+    # and trace says the same: a packet on an interface without a nameif is dropped, never
+    # accepted for want of a filter (the hardware name of a nameif'd interface neither)
+    packets.write_text(json.dumps({"proto": "tcp", "src": "10.0.0.5", "sport": 40000, "dst": "192.0.2.7",
+                                   "dport": 443, "in_iface": "GigabitEthernet0/0"}) + "\n")
+    for where in (["--hook", "in"], ["--hook", "forward"], []):
+        r = run("trace", str(objects), "--packets", str(packets), "--json", *where)
+        answer = json.loads(r.stdout)
+        assert answer["verdict"] == "drop" and "no interface with a nameif" in answer["reasons"][0], r.stdout
+    r = run("trace", str(cfg), "--packets", str(packets), "--json")
+    assert json.loads(r.stdout)["verdict"] == "drop", r.stdout
 
 
 def test_a_walk_reads_what_the_markers_or_names_tell_and_skips_the_rest(tmp_path, monkeypatch) -> None:

@@ -304,7 +304,8 @@ def test_ctrl_c_stops_the_workers(tmp_path):
         sys.path.remove(str(BENCH))
     for seed in range(8):  # enough work that the workers are still busy when Ctrl-C comes
         gen_iptables.generate(4000, str(tmp_path / f"r{seed}.rules"), seed, "realistic")
-    proc = subprocess.Popen([sys.executable, "-m", "linter", "check", str(tmp_path), "-j", "2"],
+    # (--no-cache: results kept by an earlier run of the same files would leave no work to stop)
+    proc = subprocess.Popen([sys.executable, "-m", "linter", "check", str(tmp_path), "-j", "2", "--no-cache"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.monotonic() + 60

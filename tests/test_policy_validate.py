@@ -297,10 +297,10 @@ def test_cisco_excerpt_without_interfaces_cannot_tell(tmp_path):
 def test_declared_platform_the_file_is_not(tmp_path):
     inv = setup(tmp_path, "fw.rules", IPTABLES, {"platform": "pf",
                                                  "interfaces": {"eth0": ["internet", "dns"], "eth1": ["10.0.1.0/24"]}})
-    # (not one of its lines is pf: the file itself is refused, exit 2, before the inventory is
-    # checked against the devices read; see api.refusal)
-    report = lint(inv)
-    assert any("not a pf.conf ruleset: none of its 9 lines" in e for e in report.errors), report.errors
+    # (not one of its lines is pf: the file is refused as no pf configuration (api.refusal),
+    # and the inventory is named as the mistake: its key, the value, what the file reads as)
+    assert (f"devices/0/platform: 'pf': {shown(tmp_path, 'fw.rules')} is not a pf configuration: "
+            "it reads as iptables (as pf: 0 of 9 lines understood, 0 rules)") in error_of(inv)
     inv = setup(tmp_path, "r1.cfg", IOS, {"platform": "cisco-asa",
                                           "interfaces": {"GigabitEthernet0/0": ["internet", "dns"]}})
     assert (f"devices/0/platform: 'cisco-asa': {shown(tmp_path, 'r1.cfg')} is not a cisco-asa configuration: "

@@ -7,6 +7,15 @@ the called chain decides), the chain they stand in is only entered by packets th
 match, or their own conditions contradict each other. Under last-match semantics (pf), a
 rule is shadowed when later rules (or earlier `quick` rules) always override it.
 
+Identical rules, or rules that cover each other, get one finding: on each later one, naming
+the first (never FW002 on the first as well). Rules are named by their line, the chain or
+ACL position second ("line 6 (INPUT rule 2)", "line 262 (OUTSIDE_IN entry 3)", pf "line 3"),
+the same in text, JSON, SARIF and `fwlint trace`. The finding lists the rules that decide
+the packets first (pf: that override them), each with its line (SARIF related locations),
+and its witness is a packet the rule matches: traced, one of those rules decides it (for a
+chain that is never sent the rule's packets, a packet at a hook above it, which never
+reaches the rule).
+
 ## Why is this bad?
 A shadowed rule is dead code that looks alive: whoever reads the ruleset believes it does
 something. Usually the order is wrong and the rule was meant to take effect (an exception

@@ -5,6 +5,10 @@ Finds accepting rules that let every new connection through: any source, any des
 any protocol and port, in the context where the rule stands (a user chain counts with the
 packets its callers send it). Rules limited to the loopback interface are not reported; a
 rule limited to an interface is reported, since it opens everything arriving there.
+An ASA interface without an inbound access-group is reported at its `security-level` line
+when the level's implicit permit lets every new connection out to the lower interfaces.
+The witness is a new connection the rule itself accepts: traced, it stops at that rule
+(none when earlier rules take every such packet).
 
 ## Why is this bad?
 An any-any accept turns a firewall into a router: everything behind it is exposed, and every

@@ -6,8 +6,12 @@ ruleset) whose default accepts, when some packets really reach that default: the
 catch-all drop or reject before it. The witness is a packet that the default accepts. A
 configuration with no filter table at all accepts everything and is reported too, and so is
 a Cisco IOS device with interfaces and no access list or zone-pair applied to any of them:
-IOS then forwards every packet between its interfaces. (An ASA without access-groups is
-filtered by its security levels: its implicit permits are FW003's.) A file of comments only,
+IOS then forwards every packet between its interfaces. An IOS device that filters some of
+its interfaces and not others is not reported: a router that filters at its edge and
+forwards freely inside is a common design, not a mistake in itself; what its bare
+interfaces let through is what a policy pack judges, and `fwlint trace` shows it ("no
+filter bound in on Gi0/1"). (An ASA without access-groups is filtered by its security
+levels: its implicit permits are FW003's.) A file of comments only,
 such as a pf anchor not written yet, sets no default: it is not reported (FW007 notes that
 it is empty).
 

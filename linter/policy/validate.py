@@ -138,17 +138,21 @@ class _Findings:
 
 
 def validate(inv: Inventory, packs: list[Pack], devices: dict[str, m.Device],
-             platform_of: Callable[[str], str | None]) -> list[str]:
+             platform_of: Callable[[str], str | None], refused: dict[str, m.Device] | None = None) -> list[str]:
     """Check the inventory against its devices (path -> the device read from it; a file that
     could not be read is not here, and its error is already in the report). `platform_of(path)`
-    is the platform the file's text looks like, or None. Returns the notes for the report;
-    raises PolicyError naming the inventory, the key and the value of the first mistake."""
+    is the platform the file's text looks like, or None. `refused`: the files read with their
+    declared platform of which not one line was understood (`api.refusal`), checked for their
+    platform only. Returns the notes for the report; raises PolicyError naming the inventory,
+    the key and the value of the first mistake."""
     shown_inv = files.display(inv.path)
     found = _Findings()
     for entry in inv.devices:
         for path in entry.paths:
             device = devices.get(path)
             if device is None:
+                if entry.platform and refused and path in refused:
+                    _wrong_platform(entry, path, refused[path], platform_of, found)
                 continue
             if entry.platform and _wrong_platform(entry, path, device, platform_of, found):
                 continue  # (its interfaces would only repeat that the file was misread)
