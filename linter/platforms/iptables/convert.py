@@ -1,0 +1,191 @@
+"""The tables read -> the model: filters (one per chain), alterations, bindings.
+
+Layer: platform (iptables)."""
+
+from __future__ import annotations
+
+from ... import model as m
+from .reader import _Converter
+from .values import _act
+from .vendor import _PendingRule, _Table
+from .vocab import (
+    _ALTERATION_TARGETS,
+    _CONTINUE_TARGETS,
+    _NAT_TARGETS,
+    _OTHER_KNOWN_TARGETS,
+    _QUEUE_TARGETS,
+    _TERMINAL_TARGETS,
+    BUILTIN_CHAINS,
+    HOOK_ORDER,
+    KNOWN_TARGETS,
+)
+from .words import _shown, _split_words
+
+
+def finish(reader: _Converter, last_line: int, last_text: str) -> tuple[list[m.Filter], list[m.Alteration], list[m.Binding]]:
+    if reader.table is not None and not reader.table.committed:
+        reader.diag(last_line, 1, last_text, "warning", "truncated",
+                  f"end of file before COMMIT of table {reader.table.name}: its rules are analysed as read")
+    filters: list[m.Filter] = []
+    alterations: list[m.Alteration] = []
+    pending: dict[int, _PendingRule] = {}  # id of each rule -> what it was read from
+    for t in reader.tables:
+        reader.add_builtins(t)
+        built = {}
+        for ch in t.chains.values():
+            rules = []
+            for i, pr in enumerate(ch.rules):
+                try:
+                    action, alt = rule_action(reader, t, pr)
+                except Exception as e:  # never raise on input: report it at the rule
+                    reader.diag(pr.origin.line, pr.origin.column, pr.origin.text, "error", "internal",
+                              f"could not read this rule's target: {type(e).__name__}: {e}")
+                    action, alt = _act("unknown", detail=pr.target_text), None
+                rule = m.Rule(pr.match, action, pr.origin, i, comment=pr.comment)
+                rules.append(rule)
+                pending[id(rule)] = pr
+                if alt is not None:
+                    alterations.append(alt)
+            built[ch.name] = rules
+        stages = _reachability(t.name, {n: rs for n, rs in built.items()})
+        expanded: list[m.Alteration] = []
+        for alt in alterations:
+            if alt.table != t.name or alt.stage != "?":
+                expanded.append(alt)
+                continue
+            sts = stages.get(alt.chain, ())
+            if not sts:
+                expanded.append(_replace_stage(alt, ""))
+            for s in sts:
+                expanded.append(_replace_stage(alt, s))
+        alterations = expanded
+        for ch in t.chains.values():
+            if ch.builtin:
+                default = _act("accept" if ch.policy == "ACCEPT" else "drop")
+                filters.append(m.Filter(ch.name, tuple(built[ch.name]), default, table=t.name, builtin=True,
+                                        family=reader.family, origin=ch.origin,
+                                        default_origin=ch.policy_origin or ch.origin))
+            else:
+                filters.append(m.Filter(ch.name, tuple(built[ch.name]), m.Action("return"), table=t.name,
+                                        builtin=False, family=reader.family, origin=ch.origin))
+    report_jump_loops(reader, filters, pending)
+    table_order = {t.name: i for i, t in enumerate(reader.tables)}
+    alterations.sort(key=lambda a: (table_order.get(a.table, 99), a.origin.line,
+                                    HOOK_ORDER.index(a.stage) if a.stage in HOOK_ORDER else 9))
+    bindings: list[m.Binding] = []
+    if reader.find_table("filter") is not None:
+        for hook in ("INPUT", "FORWARD", "OUTPUT"):
+            bindings.append(m.Binding(hook, hook, family=reader.family))
+    return filters, alterations, bindings
+
+def report_jump_loops(reader: _Converter, filters: list[m.Filter], pending: dict[int, _PendingRule]) -> None:
+    """An error at the jump that closes each loop of chains a built-in chain reaches
+    (`model.jump_loops` says which jump: the first edge back to a chain on the path of
+    a depth-first walk from the built-in chains, in file order). The kernel refuses
+    such a table: iptables-nft-restore at that rule ("Too many links"), the legacy
+    iptables-restore at COMMIT (ELOOP, "Too many levels of symbolic links"). A loop no
+    built-in chain reaches is loaded and never runs: FW006 reports its chains."""
+    for loop in m.jump_loops(filters):
+        if not loop.reachable:
+            continue
+        reader.diag_line = 0  # (never left out by the cap on a line's diagnostics)
+        o = loop.rule.origin
+        pr = pending.get(id(loop.rule))
+        col = _split_words(o.text).column(pr.target_word - 1) if pr is not None and pr.target_word else o.column
+        opt = "-g" if loop.rule.action.kind == "goto" else "-j"
+        cycle = " -> ".join(_shown(c) for c in loop.cycle)
+        reader.diag(o.line, col, o.text, "error", "jump-loop",
+                  f"{opt} {_shown(loop.cycle[0])} closes the jump loop {cycle} in table {loop.table}: "
+                  "iptables-restore refuses the table (ELOOP); fwlint does not follow this jump, "
+                  "and answers that depend on it are approximate", construct="jump loop")
+
+def rule_action(reader: _Converter, t: _Table, pr: _PendingRule) -> tuple[m.Action, m.Alteration | None]:
+    name = pr.target
+    o = pr.origin
+    if pr.target_text == "?":
+        return _act("unknown", detail="rule not understood"), None
+    if name is None:
+        return _act("continue"), None
+    detail = pr.target_text
+    if pr.target_opts and (name in ("ACCEPT", "DROP", "RETURN") or (name in t.chains and name not in KNOWN_TARGETS)
+                           or (name == "REJECT" and any(o != "--reject-with" for _n, o, _a in pr.target_opts))):
+        reader.diag(o.line, pr.target_col, o.text, "warning", "unknown-option",
+                  f"target {name} takes no option {' '.join(o for _n, o, _a in pr.target_opts)}",
+                  construct=name)
+    if name in t.chains and name not in KNOWN_TARGETS:
+        if t.chains[name].builtin:
+            reader.diag(o.line, pr.target_col, o.text, "warning", "invalid",
+                      f"cannot jump to built-in chain {name}")
+            return _act("unknown", detail=detail), None
+        return _act("goto" if pr.goto else "jump", target=name, detail=detail), None
+    if pr.goto:
+        reader.diag(o.line, pr.target_col, o.text, "error", "undefined-reference",
+                  f"-g to chain {name}, which is not declared in table {t.name}", construct="chain")
+        return _act("goto", target=name, detail=detail), None
+    if name in _TERMINAL_TARGETS:
+        return _act(_TERMINAL_TARGETS[name], detail=detail if name == "REJECT" else ""), None  # type: ignore[arg-type]
+    params = tuple((opt.lstrip("-"), " ".join(args)) for _neg, opt, args in pr.target_opts)
+    if name in _CONTINUE_TARGETS:
+        return _act("continue", detail=detail), None
+    if name in _ALTERATION_TARGETS:
+        alt = m.Alteration(_ALTERATION_TARGETS[name], pr.match, o, "?", t.name, chain_of(reader, t, pr), params, detail)
+        return _act("continue", detail=detail), alt
+    if name in _NAT_TARGETS:
+        alt = m.Alteration(_NAT_TARGETS[name], pr.match, o, "?", t.name, chain_of(reader, t, pr), params, detail)
+        if t.name != "nat":
+            reader.diag(o.line, pr.target_col, o.text, "warning", "invalid", f"{name} is only valid in table nat")
+            return _act("unknown", detail=detail), alt
+        return _act("accept", detail=detail), alt
+    if name in _QUEUE_TARGETS:
+        reader.diag(o.line, pr.target_col, o.text, "note", "approximate",
+                  f"{name} hands packets to userspace: verdict unknown", construct=name)
+        return _act("unknown", detail=detail), None
+    if name in ("TPROXY",):
+        reader.diag(o.line, pr.target_col, o.text, "note", "approximate",
+                  f"{name}: verdict depends on a local socket", construct=name)
+        alt = m.Alteration("tproxy", pr.match, o, "?", t.name, chain_of(reader, t, pr), params, detail)
+        return _act("unknown", detail=detail), alt
+    if name in _OTHER_KNOWN_TARGETS:
+        reader.diag(o.line, pr.target_col, o.text, "note", "approximate", f"target {name} is not modelled",
+                  construct=name)
+        return _act("unknown", detail=detail), None
+    if not pr.target_opts:
+        # iptables cannot tell a missing chain from a missing extension either; without
+        # options it reads as a jump to a chain that was never declared
+        reader.diag(o.line, pr.target_col, o.text, "error", "undefined-reference",
+                  f"-j to chain {name}, which is not declared in table {t.name} "
+                  "(nor is it a known target)", construct="chain")
+        return _act("jump", target=name, detail=detail), None
+    reader.diag(o.line, pr.target_col, o.text, "warning", "unknown-target",
+              f"unknown target {name} (no such chain in table {t.name})", construct=name)
+    return _act("unknown", detail=detail), None
+
+def chain_of(reader: _Converter, t: _Table, pr: _PendingRule) -> str:
+    return pr.chain
+
+
+
+def _replace_stage(alt: m.Alteration, stage: str) -> m.Alteration:
+    return m.Alteration(alt.kind, alt.match, alt.origin, stage, alt.table, alt.chain, alt.params, alt.description)
+
+
+def _reachability(table: str, rules: dict[str, list[m.Rule]]) -> dict[str, tuple[str, ...]]:
+    """chain -> built-in chains (hook order) from which it is reachable by jumps/gotos."""
+    edges: dict[str, set[str]] = {}
+    for name, rs in rules.items():
+        edges[name] = {r.action.target for r in rs if r.action.kind in ("jump", "goto") and r.action.target}
+    reach: dict[str, list[str]] = {}
+    for b in HOOK_ORDER:
+        if b not in BUILTIN_CHAINS[table] or b not in rules:
+            continue
+        seen = {b}
+        stack = [b]
+        while stack:
+            c = stack.pop()
+            for n in edges.get(c, ()):
+                if n not in seen:
+                    seen.add(n)
+                    stack.append(n)
+        for c in seen:
+            reach.setdefault(c, []).append(b)
+    return {c: tuple(v) for c, v in reach.items()}
