@@ -45,7 +45,7 @@ from typing import Iterator
 from ... import model as m
 from ..detection import iptables as detect  # noqa: F401 - each platform's `detect`
 from .convert import finish
-from .reader import _Converter, _guess_family, _parser
+from .reader import Reader, _guess_family, _parser
 from .vocab import BUILTIN_CHAINS
 from .words import _classify, _split_words
 
@@ -98,7 +98,7 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
 def _parse(path: str, data: bytes, family: int | None) -> m.Device:
     if family is None:
         family = _guess_family(data[:4_000_000].decode("utf-8", "replace"))
-    conv = _Converter(path, family)
+    conv = Reader(path, family)
     n = 0
     last_text = ""
     nul_lines = 0

@@ -5,9 +5,9 @@ Layer: platform (iptables)."""
 from __future__ import annotations
 
 from ... import model as m
-from .reader import _Converter
+from .reader import Reader
 from .values import _act
-from .vendor import _PendingRule, _Table
+from .vendor import Rule, Table
 from .vocab import (
     _ALTERATION_TARGETS,
     _CONTINUE_TARGETS,
@@ -22,13 +22,13 @@ from .vocab import (
 from .words import _shown, _split_words
 
 
-def finish(reader: _Converter, last_line: int, last_text: str) -> tuple[list[m.Filter], list[m.Alteration], list[m.Binding]]:
+def finish(reader: Reader, last_line: int, last_text: str) -> tuple[list[m.Filter], list[m.Alteration], list[m.Binding]]:
     if reader.table is not None and not reader.table.committed:
         reader.diag(last_line, 1, last_text, "warning", "truncated",
                   f"end of file before COMMIT of table {reader.table.name}: its rules are analysed as read")
     filters: list[m.Filter] = []
     alterations: list[m.Alteration] = []
-    pending: dict[int, _PendingRule] = {}  # id of each rule -> what it was read from
+    pending: dict[int, Rule] = {}  # id of each rule -> what it was read from
     for t in reader.tables:
         reader.add_builtins(t)
         built = {}
@@ -78,7 +78,7 @@ def finish(reader: _Converter, last_line: int, last_text: str) -> tuple[list[m.F
             bindings.append(m.Binding(hook, hook, family=reader.family))
     return filters, alterations, bindings
 
-def report_jump_loops(reader: _Converter, filters: list[m.Filter], pending: dict[int, _PendingRule]) -> None:
+def report_jump_loops(reader: Reader, filters: list[m.Filter], pending: dict[int, Rule]) -> None:
     """An error at the jump that closes each loop of chains a built-in chain reaches
     (`model.jump_loops` says which jump: the first edge back to a chain on the path of
     a depth-first walk from the built-in chains, in file order). The kernel refuses
@@ -99,7 +99,7 @@ def report_jump_loops(reader: _Converter, filters: list[m.Filter], pending: dict
                   "iptables-restore refuses the table (ELOOP); fwlint does not follow this jump, "
                   "and answers that depend on it are approximate", construct="jump loop")
 
-def rule_action(reader: _Converter, t: _Table, pr: _PendingRule) -> tuple[m.Action, m.Alteration | None]:
+def rule_action(reader: Reader, t: Table, pr: Rule) -> tuple[m.Action, m.Alteration | None]:
     name = pr.target
     o = pr.origin
     if pr.target_text == "?":
@@ -160,7 +160,7 @@ def rule_action(reader: _Converter, t: _Table, pr: _PendingRule) -> tuple[m.Acti
               f"unknown target {name} (no such chain in table {t.name})", construct=name)
     return _act("unknown", detail=detail), None
 
-def chain_of(reader: _Converter, t: _Table, pr: _PendingRule) -> str:
+def chain_of(reader: Reader, t: Table, pr: Rule) -> str:
     return pr.chain
 
 

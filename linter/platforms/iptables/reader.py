@@ -20,10 +20,10 @@ from ...limits import (
     MAX_IPTABLES_LINE_WORDS,
 )
 from ...names import read_int
-from .rule import _RuleBuilder
-from .vendor import _Chain, _Table, _unreadable_rule
+from .rule import RuleReader
+from .vendor import Chain, Table, unreadable_rule
 from .vocab import BUILTIN_CHAINS
-from .words import _classify, _cut, _shown, _split_words, _Words
+from .words import _classify, _cut, _shown, _split_words, Words
 
 # --------------------------------------------------------------------------- address family
 
@@ -163,15 +163,15 @@ _MAX_MESSAGE = 400
 _MAX_CHAIN_NAME = 28  # iptables: XT_EXTENSION_MAXNAMELEN (29) less the NUL
 
 
-class _Converter:
+class Reader:
     def __init__(self, path: str, family: int) -> None:
         self.path = path
         self.family = family
         self.diags: list[m.Diagnostic] = []
         self.bad_lines: set[int] = set()
         self.diag_line, self.diag_count = 0, 0  # diagnostics of the line being read, so far
-        self.tables: list[_Table] = []
-        self.table: _Table | None = None
+        self.tables: list[Table] = []
+        self.table: Table | None = None
         self.unknown_table = False
         self.no_table_reported = False
         self.opaque_memo: dict = {}
@@ -253,7 +253,7 @@ class _Converter:
                   f"MAX_IPTABLES_LINE_LENGTH = {MAX_IPTABLES_LINE_LENGTH}; iptables-restore itself reads "
                   "at most 10239 bytes per line): not read")
         head = text.lstrip()[:256].split()[:3]
-        ws = _Words(head, None, None, text)
+        ws = Words(head, None, None, text)
         self.keep_unreadable_rule(lineno, text, ws, _classify(ws))
 
     # generic options iptables takes once per rule ("multiple -s flags not allowed"); -j and
@@ -261,7 +261,7 @@ class _Converter:
     _ONCE = {"PROTO": "PROTO", "SRC": "SRC", "DST": "DST", "IN": "IN", "OUT": "OUT", "FRAG": "FRAG",
              "JUMP": "TARGET", "GOTO": "TARGET"}
 
-    def repeated_option(self, lineno: int, text: str, ws: _Words, sig: tuple[str, ...]) -> bool:
+    def repeated_option(self, lineno: int, text: str, ws: Words, sig: tuple[str, ...]) -> bool:
         """A generic option given twice: iptables-restore refuses the line, and so does
         fwlint, before parsing it (one scan of the words: a line that repeats `-s` a
         million times costs one pass, and one diagnostic)."""
@@ -281,7 +281,7 @@ class _Converter:
             seen.add(kind)
         return False
 
-    def syntax_error(self, lineno: int, text: str, ws: _Words, sig: tuple[str, ...],
+    def syntax_error(self, lineno: int, text: str, ws: Words, sig: tuple[str, ...],
                      e: _SyntaxFailure) -> None:
         i = e.index
         if i < len(ws.words):
@@ -295,7 +295,7 @@ class _Converter:
         self.diag(lineno, ws.column(i), text, "error", "syntax", msg)
         self.keep_unreadable_rule(lineno, text, ws, sig)
 
-    def keep_unreadable_rule(self, lineno: int, text: str, ws: _Words, sig: tuple[str, ...]) -> None:
+    def keep_unreadable_rule(self, lineno: int, text: str, ws: Words, sig: tuple[str, ...]) -> None:
         """Keep the rule of an -A/-I line that cannot be read as an unknown action, so that
         evaluation stays sound (every answer through it is approximate) and the indices of
         the rules after it stay those of the kernel."""
@@ -303,14 +303,14 @@ class _Converter:
         if len(sig) > k + 1 and sig[k] in ("APPEND", "INSERT") and sig[k + 1] == "WORD":
             chain = self.chain_for_rule(lineno, text, ws, ws.words[k + 1], k)
             if chain is not None:
-                rule = _unreadable_rule(m.Origin(self.path, lineno, ws.column(k), text))
+                rule = unreadable_rule(m.Origin(self.path, lineno, ws.column(k), text))
                 rule.chain = chain.name
                 if sig[k] == "INSERT":
                     chain.rules.insert(0, rule)
                 else:
                     chain.rules.append(rule)
 
-    def ensure_table(self, lineno: int, text: str) -> _Table:
+    def ensure_table(self, lineno: int, text: str) -> Table:
         if self.table is None:
             if not self.no_table_reported:
                 self.no_table_reported = True
@@ -318,21 +318,21 @@ class _Converter:
                           "rule outside a table (no *filter line before it): read as table filter")
             t = self.find_table("filter")
             if t is None:
-                t = _Table("filter", m.Origin(self.path, lineno, 1, text), implicit=True)
+                t = Table("filter", m.Origin(self.path, lineno, 1, text), implicit=True)
                 self.add_builtins(t)
                 self.tables.append(t)
             self.table = t
         return self.table
 
-    def find_table(self, name: str) -> _Table | None:
+    def find_table(self, name: str) -> Table | None:
         for t in self.tables:
             if t.name == name:
                 return t
         return None
 
-    def add_builtins(self, t: _Table) -> None:
+    def add_builtins(self, t: Table) -> None:
         for c in BUILTIN_CHAINS[t.name]:
-            t.chains.setdefault(c, _Chain(c, True, None))
+            t.chains.setdefault(c, Chain(c, True, None))
 
     def do_table(self, lineno, text, ws, plan) -> None:
         name = ws.words[plan[1]][1:]
@@ -350,7 +350,7 @@ class _Converter:
             self.diag(lineno, 1, text, "note", "duplicate-table",
                       f"table {name} appears again: it replaces the earlier one (as iptables-restore does)")
             self.tables.remove(old)
-        t = _Table(name, m.Origin(self.path, lineno, 1, text))
+        t = Table(name, m.Origin(self.path, lineno, 1, text))
         self.tables.append(t)
         self.table = t
 
@@ -374,7 +374,7 @@ class _Converter:
         ch = t.chains.get(name)
         if ch is None:
             self.check_chain_name(lineno, 2, text, name)
-            ch = _Chain(name, builtin, origin)
+            ch = Chain(name, builtin, origin)
             t.chains[name] = ch
         else:
             ch.origin = ch.origin or origin
@@ -408,7 +408,7 @@ class _Converter:
                       f"chain {_shown(name)} already exists")
             return
         self.check_chain_name(lineno, ws.column(plan[1]), text, name)
-        t.chains[name] = _Chain(name, False, m.Origin(self.path, lineno, ws.column(plan[1] - 1), text))
+        t.chains[name] = Chain(name, False, m.Origin(self.path, lineno, ws.column(plan[1] - 1), text))
 
     def check_chain_name(self, lineno: int, col: int, text: str, name: str) -> None:
         """iptables refuses a chain name longer than 28 characters (XT_EXTENSION_MAXNAMELEN
@@ -433,7 +433,7 @@ class _Converter:
             return
         ch = t.chains.get(name)
         if ch is None:
-            ch = _Chain(name, True, None)
+            ch = Chain(name, True, None)
             t.chains[name] = ch
         ch.policy = policy
         ch.policy_origin = origin
@@ -460,17 +460,17 @@ class _Converter:
         self.diag(lineno, ws.column(plan[1]), text, "warning", "unsupported-command",
                   f"command {opt} is not supported in a ruleset file", construct=opt)
 
-    def chain_for_rule(self, lineno, text, ws, name, cmd_i) -> _Chain | None:
+    def chain_for_rule(self, lineno, text, ws, name, cmd_i) -> Chain | None:
         t = self.ensure_table(lineno, text)
         ch = t.chains.get(name)
         if ch is None:
             if name in BUILTIN_CHAINS[t.name]:
-                ch = _Chain(name, True, None)
+                ch = Chain(name, True, None)
             else:
                 origin = m.Origin(self.path, lineno, ws.column(cmd_i), text)
                 self.diag(lineno, ws.column(cmd_i + 1), text, "error", "undeclared-chain",
                           f"chain {_shown(name)} is not declared in table {t.name} (created to analyse it)")
-                ch = _Chain(name, False, origin)
+                ch = Chain(name, False, origin)
             t.chains[name] = ch
         return ch
 
@@ -494,7 +494,7 @@ class _Converter:
         chain = self.chain_for_rule(lineno, text, ws, ws.words[chain_i], chain_i - 1)
         if chain is None:
             return
-        rule = _RuleBuilder(self, lineno, text, ws, chain_i - 1).build(items)
+        rule = RuleReader(self, lineno, text, ws, chain_i - 1).build(items)
         rule.chain = chain.name
         if insert_at is None:
             chain.rules.append(rule)

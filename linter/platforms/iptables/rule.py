@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING
 
 from ... import model as m
 from ... import names
+from ..common.ports import port_value
 from .values import (
     _ZONE_RE,
     _addr_ranges,
-    _Bad,
+    BadValue,
     _cached,
     _exact_cond,
     _module_cache,
-    _port,
     _shell_quote,
 )
-from .vendor import _PendingRule, _unreadable_rule
+from .vendor import Rule, unreadable_rule
 from .vocab import (
     _CACHED_OPTIONS,
     _EXACT_MODULE_OPTIONS,
@@ -31,14 +31,14 @@ from .vocab import (
     KNOWN_MODULES,
     STATEFUL_MODULES,
 )
-from .words import _Words
+from .words import Words
 
 if TYPE_CHECKING:  # pragma: no cover - the reader builds rules
-    from .reader import _Converter
+    from .reader import Reader
 
-class _RuleBuilder:
-    def __init__(self, conv: _Converter, lineno: int, text: str, ws: _Words, cmd_i: int) -> None:
-        self.conv = conv
+class RuleReader:
+    def __init__(self, reader: Reader, lineno: int, text: str, ws: Words, cmd_i: int) -> None:
+        self.reader = reader
         self.lineno = lineno
         self.text = text
         self.ws = ws
@@ -64,11 +64,11 @@ class _RuleBuilder:
         if said in self.said:
             return
         self.said.add(said)
-        self.conv.diag(self.lineno, self.ws.column(i), self.text, severity, code, message, construct)
+        self.reader.diag(self.lineno, self.ws.column(i), self.text, severity, code, message, construct)
 
-    def build(self, items: tuple) -> _PendingRule:
+    def build(self, items: tuple) -> Rule:
         words = self.ws.words
-        fam = self.conv.family
+        fam = self.reader.family
         modules: list[list] = []  # [name, word_i, options]; options: [neg, opt, args(list of word idx), opt_i]
         implicit: list = []
         target: str | None = None
@@ -118,7 +118,7 @@ class _RuleBuilder:
                 modules.append(rec)
                 section = rec
             elif kind in ("jump", "goto"):
-                # (a second target never gets here: `_Converter.repeated_option`)
+                # (a second target never gets here: `Reader.repeated_option`)
                 target = words[args[0][1]]
                 goto = kind == "goto"
                 target_i = oi
@@ -126,7 +126,7 @@ class _RuleBuilder:
             elif kind == "set_counters":
                 continue
             else:
-                # (each generic option comes once: `_Converter.repeated_option`)
+                # (each generic option comes once: `Reader.repeated_option`)
                 self.generic(kind, neg, oi, args, fam)
         # the implicit protocol match
         if implicit:
@@ -150,10 +150,10 @@ class _RuleBuilder:
                 parts.append(opt)
                 parts.extend(_shell_quote(self.word(a)) for a in argv)
             target_text = " ".join(parts)
-        origin = m.Origin(self.conv.path, self.lineno, self.ws.command_column(self.cmd_i), self.text)
+        origin = m.Origin(self.reader.path, self.lineno, self.ws.command_column(self.cmd_i), self.text)
         if self.refused:
-            return _unreadable_rule(origin)
-        return _PendingRule(m.Match(tuple(self.conds)), target, goto,
+            return unreadable_rule(origin)
+        return Rule(m.Match(tuple(self.conds)), target, goto,
                             [(neg, opt, [self.word(a) for a in argv]) for neg, opt, argv, _ in target_opts],
                             target_text, origin, "; ".join(self.comments), target_i + 1)
 
@@ -191,7 +191,7 @@ class _RuleBuilder:
                 val = self.without_zone_ids(val_i, val)
             try:
                 r = _addr_ranges(val, fam)
-            except _Bad as e:
+            except BadValue as e:
                 self.diag(val_i, "warning", "invalid", str(e))
                 self.conds.append(m.Opaque(f"{field_} {val}", f"{'-s' if field_ == m.SRC else '-d'} {val}", neg))
                 return
@@ -254,7 +254,7 @@ class _RuleBuilder:
         desc = f"-m {module} {body}".rstrip()
         if module in STATEFUL_MODULES:
             self.occurrence += 1
-            key = f"{module}@{self.conv.path}:{self.lineno}#{self.occurrence} {body}".rstrip()
+            key = f"{module}@{self.reader.path}:{self.lineno}#{self.occurrence} {body}".rstrip()
         else:
             key = f"{module} {body}".rstrip()
         self.conds.append(m.Opaque(key, desc, negated))
@@ -353,21 +353,21 @@ class _RuleBuilder:
             vals = [self.word(a) for a in argv]
             try:
                 self.option(name, base, neg, vals, proto_name, rec, oi)
-            except _Bad as e:
+            except BadValue as e:
                 self.diag(argv[0] if argv else oi, "warning", "invalid", str(e))
                 self.conds.append(m.Opaque(f"{name} {self.canon([rec])}", f"-m {name} {self.canon([rec])}", neg))
 
     def option(self, module: str, opt: str, neg: bool, vals: list[str], proto: str, rec, oi: int) -> None:
         if opt in ("--sport", "--dport") and ":" in vals[0]:
             a, _, b = vals[0].partition(":")
-            if a and b and _port(a, proto) > _port(b, proto):
+            if a and b and port_value(a, proto) > port_value(b, proto):
                 # the kernel keeps such a range (old iptables-save printed it): it matches no port
                 self.diag(rec[2][0], "warning", "invalid",
                           f"reversed port range {vals[0]!r} matches no port (iptables-restore refuses it)")
                 self.conds.append(m.IntCond(m.SPORT if opt == "--sport" else m.DPORT, (), neg))
                 return
         if opt in _CACHED_OPTIONS:
-            cond = _exact_cond(opt, neg, tuple(vals), proto, self.conv.family)
+            cond = _exact_cond(opt, neg, tuple(vals), proto, self.reader.family)
             if isinstance(cond, str):
                 self.opaque("conntrack", [rec], oi, construct=f"conntrack --ctstate {cond}")
             elif cond is not None:
@@ -375,7 +375,7 @@ class _RuleBuilder:
             return
         if opt == "--comment":
             if len(vals[0]) > 255:
-                raise _Bad("comment longer than 255 characters")
+                raise BadValue("comment longer than 255 characters")
             self.comments.append(vals[0])
             return
         # the options of exact modules fwlint does not model (tcp-option, ctproto, ...)

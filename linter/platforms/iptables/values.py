@@ -4,98 +4,76 @@ Layer: platform (iptables)."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from functools import lru_cache
 
 from ... import model as m
 from ... import names
 from ...names import read_int
+from ..common import addresses
+from ..common.diagnostics import BadValue
+from ..common.ports import port_span
 from .vocab import _ALL_FLAGS, _IPT_FLAG_NAMES, _STATE_WORDS
 
 # --------------------------------------------------------------------------- value parsing
 
-
-class _Bad(Exception):
-    """A value iptables would refuse (bad port, reversed range, unknown name)."""
+_HOSTNAME_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
+_LETTER_RE = re.compile(r"[A-Za-z]")
 
 
 @lru_cache(maxsize=65536)
 def _addr_ranges(text: str, family: int) -> tuple[tuple[int, int, int], ...] | str:
-    """`10.0.0.0/8,1.2.3.4` -> ranges; a str result names why it is only approximable."""
+    """`10.0.0.0/8,1.2.3.4` -> ranges; a str result names why it is only approximable
+    ("hostname", "non-contiguous-mask"); raises BadValue where iptables refuses the text."""
     out = []
     for part in text.split(","):
         if not part:
-            raise _Bad(f"empty address in {text!r}")
+            raise BadValue(f"empty address in {text!r}")
         addr, slash, mask = part.partition("/")
         if "%" in addr:
-            # (Python's ipaddress would read `fe80::1%eth0`; `-s` strips zone ids before)
-            raise _Bad(f"zone id in {part!r}: ip6tables refuses it here")
+            # (`-s` strips zone ids before: one left here is inside a list or a range)
+            raise BadValue(f"zone id in {part!r}: ip6tables refuses it here")
         if family == 4 and (not slash or mask.isdigit()):
-            octets = addr.split(".")
-            if len(octets) == 4 and all(o.isdigit() and len(o) <= 3 and read_int(o) <= 255 for o in octets):
-                plen = read_int(mask) if slash else 32
-                if plen <= 32:
-                    a0, a1, a2, a3 = (read_int(o) for o in octets)
-                    v = (a0 << 24) | (a1 << 16) | (a2 << 8) | a3
-                    maskint = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
-                    lo = v & maskint
-                    out.append((4, lo, lo | (~maskint & 0xFFFFFFFF)))
-                    continue
-        try:
-            ip = ipaddress.ip_address(addr)
-        except ValueError:
-            if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", addr) and re.search(r"[A-Za-z]", addr):
+            # the common case, without the ipaddress module: a dotted quad and a prefix length
+            value = addresses.ipv4_value(addr)
+            length = read_int(mask) if slash else 32
+            if value is not None and length <= 32:
+                out.append(addresses.masked_range(4, value, addresses.prefix_mask(length, 4)))
+                continue
+        parsed = addresses.address_value(addr)
+        if parsed is None:
+            if _HOSTNAME_RE.fullmatch(addr) and _LETTER_RE.search(addr):
                 return "hostname"
-            raise _Bad(f"bad address {part!r}") from None
-        if ip.version != family:
-            raise _Bad(f"IPv{ip.version} address {part!r} in an IPv{family} ruleset")
-        bits = 32 if family == 4 else 128
-        full = (1 << bits) - 1
-        if not slash:
-            plen = bits
-            maskint = full
-        elif mask.isdigit():
-            plen = read_int(mask)
-            if plen > bits:
-                raise _Bad(f"bad prefix length in {part!r}")
-            maskint = (full << (bits - plen)) & full
-        else:
-            try:
-                mip = ipaddress.ip_address(mask)
-            except ValueError:
-                raise _Bad(f"bad mask in {part!r}") from None
-            if mip.version != family:
-                raise _Bad(f"bad mask in {part!r}")
-            maskint = read_int(mip)
-            inv = ~maskint & full
-            if inv & (inv + 1):
-                return "non-contiguous-mask"
-        v = read_int(ip)
-        lo = v & maskint
-        hi = lo | (~maskint & full)
-        out.append((family, lo, hi))
+            raise BadValue(f"bad address {part!r}")
+        version, value = parsed
+        if version != family:
+            raise BadValue(f"IPv{version} address {part!r} in an IPv{family} ruleset")
+        mask_value = _mask(part, mask if slash else None, family)
+        if mask_value is None:
+            return "non-contiguous-mask"
+        out.append(addresses.masked_range(family, value, mask_value))
     return tuple(out)
 
 
-def _port(text: str, proto: str) -> int:
-    n = names.port_number(text, proto)
-    if n is None:
-        raise _Bad(f"bad port {text!r}")
-    return n
+def _mask(part: str, mask: str | None, family: int) -> int | None:
+    """The netmask after the `/` of `part` (a prefix length or an address; None: no `/`, a
+    host); None when the mask is not contiguous (iptables takes it; fwlint approximates)."""
+    if mask is None:
+        return addresses.full_mask(family)
+    if mask.isdigit():
+        length = read_int(mask)
+        if length > addresses.BITS[family]:
+            raise BadValue(f"bad prefix length in {part!r}")
+        return addresses.prefix_mask(length, family)
+    parsed = addresses.address_value(mask)
+    if parsed is None or parsed[0] != family:
+        raise BadValue(f"bad mask in {part!r}")
+    if addresses.netmask_length(parsed[1], family) is None:
+        return None
+    return parsed[1]
 
 
-@lru_cache(maxsize=16384)
-def _port_range(text: str, proto: str) -> tuple[int, int]:
-    if ":" in text:
-        a, _, b = text.partition(":")
-        lo = _port(a, proto) if a else 0
-        hi = _port(b, proto) if b else 65535
-    else:
-        lo = hi = _port(text, proto)
-    if lo > hi:
-        raise _Bad(f"reversed port range {text!r}")
-    return lo, hi
+_port_range = lru_cache(maxsize=16384)(port_span)
 
 
 @lru_cache(maxsize=4096)
@@ -105,11 +83,11 @@ def _port_list(text: str, proto: str) -> tuple[tuple[int, int], ...]:
     out = []
     for p in parts:
         if not p:
-            raise _Bad(f"empty port in {text!r}")
+            raise BadValue(f"empty port in {text!r}")
         out.append(_port_range(p, proto))
         count += 2 if ":" in p else 1
     if count > 15:
-        raise _Bad(f"too many ports in {text!r} (multiport takes at most 15)")
+        raise BadValue(f"too many ports in {text!r} (multiport takes at most 15)")
     return tuple(out)
 
 
@@ -124,7 +102,7 @@ def _flags(text: str) -> int:
         elif f in _IPT_FLAG_NAMES:
             v |= m.TCP_FLAG_BITS[f]
         else:
-            raise _Bad(f"unknown TCP flag {f!r}")
+            raise BadValue(f"unknown TCP flag {f!r}")
     return v
 
 
@@ -145,10 +123,10 @@ def _icmp_ranges(text: str, v6: bool) -> tuple[tuple[int, int], ...] | None:
                     return ((ty << 8 | lo, ty << 8 | hi),)
             elif b.isdigit() and read_int(b) <= 255:
                 return ((ty << 8 | read_int(b), ty << 8 | read_int(b)),)
-        raise _Bad(f"bad ICMP type {text!r}")
+        raise BadValue(f"bad ICMP type {text!r}")
     r = names.icmp_type(t, v6)
     if r is None:
-        raise _Bad(f"unknown ICMP{'v6' if v6 else ''} type {text!r}")
+        raise BadValue(f"unknown ICMP{'v6' if v6 else ''} type {text!r}")
     ty, lo, hi = r
     if ty is None:
         return None
@@ -165,7 +143,7 @@ def _states(text: str, allowed: frozenset[str]) -> tuple[tuple[tuple[int, int], 
         elif su in allowed:
             extra.append(su)
         else:
-            raise _Bad(f"unknown state {s!r}")
+            raise BadValue(f"unknown state {s!r}")
     vals = sorted(set(vals))
     ranges: list[tuple[int, int]] = []
     for v in vals:
@@ -213,14 +191,14 @@ def _exact_cond(opt: str, neg: bool, vals: tuple[str, ...], proto: str, family: 
     elif opt in ("--src-range", "--dst-range"):
         a, dash, b = vals[0].partition("-")
         if not dash:
-            raise _Bad(f"bad address range {vals[0]!r}")
+            raise BadValue(f"bad address range {vals[0]!r}")
         ra = _addr_ranges(a, family)
         rb = _addr_ranges(b, family)
         if isinstance(ra, str) or isinstance(rb, str) or len(ra) != 1 or len(rb) != 1:
-            raise _Bad(f"bad address range {vals[0]!r}")
+            raise BadValue(f"bad address range {vals[0]!r}")
         lo, hi = ra[0][1], rb[0][1]
         if lo > hi:
-            raise _Bad(f"reversed address range {vals[0]!r}")
+            raise BadValue(f"reversed address range {vals[0]!r}")
         return m.AddrCond(m.SRC if opt == "--src-range" else m.DST, ((family, lo, hi),), neg)
     return None
 

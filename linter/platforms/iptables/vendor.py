@@ -13,7 +13,7 @@ from .words import _split_words
 
 
 @dataclass
-class _PendingRule:
+class Rule:
     match: m.Match
     target: str | None
     goto: bool
@@ -30,26 +30,26 @@ class _PendingRule:
 
 
 @dataclass
-class _Chain:
+class Chain:
     name: str
     builtin: bool
     origin: m.Origin | None
     policy: str = "ACCEPT"
     policy_origin: m.Origin | None = None
-    rules: list[_PendingRule] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
 
 
 @dataclass
-class _Table:
+class Table:
     name: str
     origin: m.Origin
-    chains: dict[str, _Chain] = field(default_factory=dict)
+    chains: dict[str, Chain] = field(default_factory=dict)
     committed: bool = False
     implicit: bool = False
 
 
-def _unreadable_rule(origin: m.Origin) -> _PendingRule:
+def unreadable_rule(origin: m.Origin) -> Rule:
     """A rule fwlint cannot read (or iptables refuses): it matches on a condition of its
     own, and does what is not known."""
     match = m.Match((m.Opaque(f"unparsed@{origin.path}:{origin.line}", "rule not understood"),))
-    return _PendingRule(match, None, False, [], "?", origin, "", 0)
+    return Rule(match, None, False, [], "?", origin, "", 0)

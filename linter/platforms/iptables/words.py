@@ -86,7 +86,7 @@ def _shell_words(line: str) -> tuple[list[str], list[int], set[int], tuple[int, 
     return words, cols, quoted, error
 
 
-class _Words:
+class Words:
     """The shell words of one line, their columns (1-based) and which were quoted."""
 
     __slots__ = ("words", "quoted", "columns", "line", "error")
@@ -128,10 +128,10 @@ class _Words:
         return len(self.line) + 1
 
 
-def _split_words(line: str) -> _Words:
+def _split_words(line: str) -> Words:
     if "'" not in line and "\\" not in line:
         if '"' not in line:
-            return _Words(line.split(), None, None, line)
+            return Words(line.split(), None, None, line)
         # iptables-save quotes comments and log prefixes: "..." between blanks, no escapes
         parts = line.split('"')
         if len(parts) % 2 == 1:
@@ -149,15 +149,15 @@ def _split_words(line: str) -> _Words:
                     quoted.add(len(words))
                     words.append(part)
             if ok:
-                return _Words(words, quoted, None, line)
+                return Words(words, quoted, None, line)
     words, cols, quoted, error = _shell_words(line)
-    return _Words(words, quoted, cols, line, error)
+    return Words(words, quoted, cols, line, error)
 
 
 _SPECIAL_FIRST = frozenset("-!*:[C")
 
 
-def _classify(ws: _Words) -> tuple[str, ...]:
+def _classify(ws: Words) -> tuple[str, ...]:
     words = ws.words
     out: list[str] = []
     n = len(words)
