@@ -40,10 +40,10 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import Iterator
 
 from ... import model as m
 from ..detection import iptables as detect  # noqa: F401 - each platform's `detect`
+from ..common.decoding import decoded_lines
 from .convert import finish
 from .reader import Reader, _guess_family, _parser
 from .vocab import BUILTIN_CHAINS
@@ -54,32 +54,6 @@ __all__ = ["detect", "parse", "PLATFORM", "BUILTIN_CHAINS", "_classify", "_split
 PLATFORM = "iptables"
 
 # --------------------------------------------------------------------------- entry point
-
-
-def _decode_lines(data: bytes) -> Iterator[tuple[str, tuple[int, str] | None]]:
-    """(text, encoding problem (column, message) or None) for each line."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None:
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        for ln in lines:
-            yield (ln[:-1] if ln.endswith("\r") else ln), None
-        return
-    raw_lines = data.split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
-    for raw in raw_lines:
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-        try:
-            yield raw.decode("utf-8"), None
-        except UnicodeDecodeError as e:
-            col = len(raw[:e.start].decode("utf-8", "replace")) + 1
-            yield raw.decode("utf-8", "replace"), (col, f"byte 0x{raw[e.start]:02x} is not UTF-8")
 
 
 def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
@@ -98,11 +72,11 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
 def _parse(path: str, data: bytes, family: int | None) -> m.Device:
     if family is None:
         family = _guess_family(data[:4_000_000].decode("utf-8", "replace"))
-    conv = Reader(path, family)
+    reader = Reader(path, family)
     n = 0
     last_text = ""
     nul_lines = 0
-    for text, enc in _decode_lines(data):
+    for text, bad_byte in decoded_lines(data):
         n += 1
         if "\0" in text:
             # iptables-restore reads a line as a C string: up to its first NUL byte. So does
@@ -110,31 +84,30 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
             cut = text.index("\0")
             text = text[:cut]
             nul_lines += 1
-            conv.bad_lines.add(n)  # (what follows the NUL is not read: not understood)
+            reader.bad_lines.add(n)  # (what follows the NUL is not read: not understood)
             if nul_lines == 1:
                 nul_at = (n, cut + 1, text)
         last_text = text
-        if enc is not None:
-            conv.diag(n, enc[0], text, "warning", "encoding", enc[1])
+        if bad_byte is not None:
+            reader.diag(n, bad_byte.column, text, "warning", "encoding", f"byte 0x{bad_byte.byte:02x} is not UTF-8")
         try:
-            conv.line(n, text)
+            reader.line(n, text)
         except Exception as e:  # never raise on input: report it at the line
-            conv.diag(n, 1, text, "error", "internal", f"could not read this line: {type(e).__name__}: {e}")
+            reader.diag(n, 1, text, "error", "internal", f"could not read this line: {type(e).__name__}: {e}")
     if nul_lines:
         line, col, text = nul_at
         more = f" (and on {nul_lines - 1} more line{'s' if nul_lines > 2 else ''})" if nul_lines > 1 else ""
-        conv.diag(line, col, text, "warning", "encoding",
-                  f"NUL byte{more}: iptables-restore reads each line only up to its first NUL byte, and so "
-                  "does fwlint (is this file UTF-16, or binary?)", construct="NUL")
-    filters, alterations, bindings = finish(conv, n, last_text)
-    if not filters and not conv.diags:
+        reader.diag(line, col, text, "warning", "encoding",
+                    f"NUL byte{more}: iptables-restore reads each line only up to its first NUL byte, and so "
+                    "does fwlint (is this file UTF-16, or binary?)", construct="NUL")
+    filters, alterations, bindings = finish(reader, n, last_text)
+    if not filters and not reader.diagnostics.items:
         # an empty file (or only comments): valid, and says so rather than report a clean
         # ruleset (iptables-restore of it changes nothing)
-        conv.diag(1, 1, "", "note", "empty",
-                  "no table, chain or rule in this file: nothing to analyse", construct="file")
-        conv.bad_lines.discard(1)  # its blank lines and comments were read well enough
-    stats = (m.FileStats(path, n, n - len({ln for ln in conv.bad_lines if 1 <= ln <= n})),)
-    diags = sorted(conv.diags, key=lambda d: (d.origin.line, d.origin.column))
+        reader.diag(1, 1, "", "note", "empty",
+                    "no table, chain or rule in this file: nothing to analyse", construct="file")
+        reader.bad_lines.discard(1)  # its blank lines and comments were read well enough
+    stats = (m.FileStats(path, n, n - len({ln for ln in reader.bad_lines if 1 <= ln <= n})),)
     return m.Device(
         name=os.path.basename(path),
         platform=PLATFORM,
@@ -142,7 +115,7 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
         filters=tuple(filters),
         bindings=tuple(bindings),
         alterations=tuple(alterations),
-        diagnostics=tuple(diags),
+        diagnostics=reader.diagnostics.sorted(),
         stats=stats,
         family=family,
     )

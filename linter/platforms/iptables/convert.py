@@ -25,7 +25,7 @@ from .words import _shown, _split_words
 def finish(reader: Reader, last_line: int, last_text: str) -> tuple[list[m.Filter], list[m.Alteration], list[m.Binding]]:
     if reader.table is not None and not reader.table.committed:
         reader.diag(last_line, 1, last_text, "warning", "truncated",
-                  f"end of file before COMMIT of table {reader.table.name}: its rules are analysed as read")
+                    f"end of file before COMMIT of table {reader.table.name}: its rules are analysed as read")
     filters: list[m.Filter] = []
     alterations: list[m.Alteration] = []
     pending: dict[int, Rule] = {}  # id of each rule -> what it was read from
@@ -39,7 +39,7 @@ def finish(reader: Reader, last_line: int, last_text: str) -> tuple[list[m.Filte
                     action, alt = rule_action(reader, t, pr)
                 except Exception as e:  # never raise on input: report it at the rule
                     reader.diag(pr.origin.line, pr.origin.column, pr.origin.text, "error", "internal",
-                              f"could not read this rule's target: {type(e).__name__}: {e}")
+                                f"could not read this rule's target: {type(e).__name__}: {e}")
                     action, alt = _act("unknown", detail=pr.target_text), None
                 rule = m.Rule(pr.match, action, pr.origin, i, comment=pr.comment)
                 rules.append(rule)
@@ -88,16 +88,16 @@ def report_jump_loops(reader: Reader, filters: list[m.Filter], pending: dict[int
     for loop in m.jump_loops(filters):
         if not loop.reachable:
             continue
-        reader.diag_line = 0  # (never left out by the cap on a line's diagnostics)
+        reader.diagnostics.restart_line_count()  # (never left out by the cap on a line's diagnostics)
         o = loop.rule.origin
         pr = pending.get(id(loop.rule))
         col = _split_words(o.text).column(pr.target_word - 1) if pr is not None and pr.target_word else o.column
         opt = "-g" if loop.rule.action.kind == "goto" else "-j"
         cycle = " -> ".join(_shown(c) for c in loop.cycle)
         reader.diag(o.line, col, o.text, "error", "jump-loop",
-                  f"{opt} {_shown(loop.cycle[0])} closes the jump loop {cycle} in table {loop.table}: "
-                  "iptables-restore refuses the table (ELOOP); fwlint does not follow this jump, "
-                  "and answers that depend on it are approximate", construct="jump loop")
+                    f"{opt} {_shown(loop.cycle[0])} closes the jump loop {cycle} in table {loop.table}: "
+                    "iptables-restore refuses the table (ELOOP); fwlint does not follow this jump, "
+                    "and answers that depend on it are approximate", construct="jump loop")
 
 def rule_action(reader: Reader, t: Table, pr: Rule) -> tuple[m.Action, m.Alteration | None]:
     name = pr.target
@@ -110,17 +110,17 @@ def rule_action(reader: Reader, t: Table, pr: Rule) -> tuple[m.Action, m.Alterat
     if pr.target_opts and (name in ("ACCEPT", "DROP", "RETURN") or (name in t.chains and name not in KNOWN_TARGETS)
                            or (name == "REJECT" and any(o != "--reject-with" for _n, o, _a in pr.target_opts))):
         reader.diag(o.line, pr.target_col, o.text, "warning", "unknown-option",
-                  f"target {name} takes no option {' '.join(o for _n, o, _a in pr.target_opts)}",
-                  construct=name)
+                    f"target {name} takes no option {' '.join(o for _n, o, _a in pr.target_opts)}",
+                    construct=name)
     if name in t.chains and name not in KNOWN_TARGETS:
         if t.chains[name].builtin:
             reader.diag(o.line, pr.target_col, o.text, "warning", "invalid",
-                      f"cannot jump to built-in chain {name}")
+                        f"cannot jump to built-in chain {name}")
             return _act("unknown", detail=detail), None
         return _act("goto" if pr.goto else "jump", target=name, detail=detail), None
     if pr.goto:
         reader.diag(o.line, pr.target_col, o.text, "error", "undefined-reference",
-                  f"-g to chain {name}, which is not declared in table {t.name}", construct="chain")
+                    f"-g to chain {name}, which is not declared in table {t.name}", construct="chain")
         return _act("goto", target=name, detail=detail), None
     if name in _TERMINAL_TARGETS:
         return _act(_TERMINAL_TARGETS[name], detail=detail if name == "REJECT" else ""), None  # type: ignore[arg-type]
@@ -138,26 +138,26 @@ def rule_action(reader: Reader, t: Table, pr: Rule) -> tuple[m.Action, m.Alterat
         return _act("accept", detail=detail), alt
     if name in _QUEUE_TARGETS:
         reader.diag(o.line, pr.target_col, o.text, "note", "approximate",
-                  f"{name} hands packets to userspace: verdict unknown", construct=name)
+                    f"{name} hands packets to userspace: verdict unknown", construct=name)
         return _act("unknown", detail=detail), None
     if name in ("TPROXY",):
         reader.diag(o.line, pr.target_col, o.text, "note", "approximate",
-                  f"{name}: verdict depends on a local socket", construct=name)
+                    f"{name}: verdict depends on a local socket", construct=name)
         alt = m.Alteration("tproxy", pr.match, o, "?", t.name, chain_of(reader, t, pr), params, detail)
         return _act("unknown", detail=detail), alt
     if name in _OTHER_KNOWN_TARGETS:
         reader.diag(o.line, pr.target_col, o.text, "note", "approximate", f"target {name} is not modelled",
-                  construct=name)
+                    construct=name)
         return _act("unknown", detail=detail), None
     if not pr.target_opts:
         # iptables cannot tell a missing chain from a missing extension either; without
         # options it reads as a jump to a chain that was never declared
         reader.diag(o.line, pr.target_col, o.text, "error", "undefined-reference",
-                  f"-j to chain {name}, which is not declared in table {t.name} "
-                  "(nor is it a known target)", construct="chain")
+                    f"-j to chain {name}, which is not declared in table {t.name} "
+                    "(nor is it a known target)", construct="chain")
         return _act("jump", target=name, detail=detail), None
     reader.diag(o.line, pr.target_col, o.text, "warning", "unknown-target",
-              f"unknown target {name} (no such chain in table {t.name})", construct=name)
+                f"unknown target {name} (no such chain in table {t.name})", construct=name)
     return _act("unknown", detail=detail), None
 
 def chain_of(reader: Reader, t: Table, pr: Rule) -> str:

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator
 
-from lark import Lark, Token, Tree
-from lark.exceptions import LarkError, UnexpectedInput
-from lark.lexer import Lexer
+from lark import Lark, Transformer
 
 from ... import model as m
 from ... import parsers
@@ -20,6 +17,8 @@ from ...limits import (
     MAX_IPTABLES_LINE_WORDS,
 )
 from ...names import read_int
+from ..common.diagnostics import Diagnostics, SyntaxFailure
+from ..common.lark_glue import IndexLexer, parse_tokens, token_index
 from .rule import RuleReader
 from .vendor import Chain, Table, unreadable_rule
 from .vocab import BUILTIN_CHAINS
@@ -53,113 +52,113 @@ def _guess_family(text: str) -> int:
     return 6 if v6 > v4 else 4
 
 
-class _WordLexer(Lexer):
-    """Feeds the parser one token per classified word; the token's value is the word index."""
-
-    def __init__(self, lexer_conf) -> None:  # noqa: D401 - lark interface
-        pass
-
-    def lex(self, data) -> Iterator[Token]:  # type: ignore[override]
-        for i, t in enumerate(data):
-            yield Token(t, str(i))
-
-
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return parsers.lalr("iptables.lark", lexer=_WordLexer)
+    return parsers.lalr("iptables.lark", lexer=IndexLexer)
 
 
 # --------------------------------------------------------------------------- plans
 
-# A plan is the parse of one terminal sequence, reduced to plain tuples:
+# A plan is the parse of one terminal sequence, reduced to plain tuples of word indices:
 #   ("table", i) ("chain", i, policy_i|-1) ("commit",)
 #   ("append", chain_i, items) ("insert", chain_i, pos_i|-1, items) ("new", i)
 #   ("policy", chain_i, target_i, items) ("flush", i|-1) ("zero",) ("other", opt_i, items)
 # items: (kind, negated, opt_i, args) with args = ((inner_negated, word_i), ...)
 
 
-class _SyntaxFailure(Exception):
-    def __init__(self, index: int, message: str) -> None:
-        super().__init__(message)
-        self.index = index
-        self.message = message
+def _first(children: list) -> int:
+    return token_index(children[0])
 
 
-def _idx(tok) -> int:
-    return read_int(tok.value)
+class _Planner(Transformer):
+    """The tree of one line's terminal sequence -> its plan (word indices only, so that one
+    plan serves every line of the same sequence). A method per rule of grammars/iptables.lark."""
+
+    def start(self, children: list) -> tuple:
+        return children[-1]  # (an iptables-save counter before a command is not kept)
+
+    def table_header(self, children: list) -> tuple:
+        return ("table", _first(children))
+
+    def chain_decl(self, children: list) -> tuple:
+        policy = next((c for c in children[1:] if isinstance(c, int)), -1)
+        return ("chain", _first(children), policy)
+
+    def policy_word(self, children: list) -> int:
+        return _first(children)
+
+    def commit(self, _children: list) -> tuple:
+        return ("commit",)
+
+    def append(self, children: list) -> tuple:
+        return ("append", token_index(children[1]), children[2])
+
+    def insert(self, children: list) -> tuple:
+        position = children[2] if len(children) == 4 else -1
+        return ("insert", token_index(children[1]), position, children[-1])
+
+    def position(self, children: list) -> int:
+        return _first(children)
+
+    def new_chain(self, children: list) -> tuple:
+        return ("new", token_index(children[1]))
+
+    def set_policy(self, children: list) -> tuple:
+        return ("policy", token_index(children[1]), token_index(children[2]), children[3])
+
+    def flush(self, children: list) -> tuple:
+        return ("flush", token_index(children[1]) if len(children) > 1 else -1)
+
+    def zero(self, _children: list) -> tuple:
+        return ("zero",)
+
+    def other_command(self, children: list) -> tuple:
+        return ("other", _first(children), children[-1])
+
+    def spec(self, children: list) -> tuple:
+        return tuple(children)
+
+    def negatable(self, children: list) -> tuple:
+        kind, _negated, opt, args = children[-1]
+        return (kind, len(children) == 2, opt, args)
+
+    def arg(self, children: list) -> tuple[bool, int]:
+        return (len(children) == 2, token_index(children[-1]))
+
+    def _condition(self, kind: str, children: list) -> tuple:
+        return (kind, False, _first(children), tuple(children[1:]))
+
+    def _word_item(self, kind: str, children: list) -> tuple:
+        return (kind, False, _first(children), tuple((False, token_index(t)) for t in children[1:]))
+
+    def __default__(self, data, children, meta):  # the conditions and the items of words
+        if data in _CONDITIONS:
+            return self._condition(str(data), children)
+        if data in _WORD_ITEMS:
+            return self._word_item(str(data), children)
+        return super().__default__(data, children, meta)  # pragma: no cover - every rule has a method
 
 
-def _items(spec: Tree) -> tuple:
-    items = []
-    for it in spec.children:
-        if it.data == "negatable":
-            ch = it.children
-            neg = len(ch) == 2
-            cond = ch[-1]
-            toks = cond.children
-            opt = _idx(toks[0])
-            args = tuple((len(a.children) == 2, _idx(a.children[-1])) for a in toks[1:])
-            items.append((str(cond.data), neg, opt, args))
-        elif it.data in ("module", "jump", "goto", "set_counters"):
-            toks = it.children
-            items.append((str(it.data), False, _idx(toks[0]), tuple((False, _idx(t)) for t in toks[1:])))
-    return tuple(items)
-
-
+_CONDITIONS = frozenset({"protocol", "source", "destination", "in_interface", "out_interface", "fragment",
+                         "family", "option"})
+_WORD_ITEMS = frozenset({"module", "jump", "goto", "set_counters"})
+_PLANNER = _Planner()
 _plan_cache: dict[tuple[str, ...], tuple] = {}
 
 
 def _plan(sig: tuple[str, ...]) -> tuple:
+    """The plan of a terminal sequence (cached: a large file has a few hundred); raises
+    SyntaxFailure where the grammar refuses it."""
     plan = _plan_cache.get(sig)
     if plan is not None:
         return plan
-    try:
-        tree = _parser().parse(sig)
-    except UnexpectedInput as e:
-        tok = getattr(e, "token", None)
-        if tok is not None and getattr(tok, "type", "") != "$END" and str(tok.value).isdigit():
-            i = read_int(tok.value)
-            raise _SyntaxFailure(i, f"unexpected {sig[i] if i < len(sig) else 'end of line'}") from None
-        raise _SyntaxFailure(len(sig), "unexpected end of line") from None
-    except LarkError as e:  # pragma: no cover - defensive
-        raise _SyntaxFailure(0, str(e)) from None
-    ch = tree.children
-    cmd = ch[-1]
-    kind = cmd.data
-    t = cmd.children
-    if kind == "table_header":
-        plan = ("table", _idx(t[0]))
-    elif kind == "chain_decl":
-        pol = -1
-        for c in t[1:]:
-            if isinstance(c, Tree) and c.data == "policy_word":
-                pol = _idx(c.children[0])
-        plan = ("chain", _idx(t[0]), pol)
-    elif kind == "commit":
-        plan = ("commit",)
-    elif kind == "append":
-        plan = ("append", _idx(t[1]), _items(t[2]))
-    elif kind == "insert":
-        pos = -1
-        if len(t) == 4:
-            pos = _idx(t[2].children[0])
-        plan = ("insert", _idx(t[1]), pos, _items(t[-1]))
-    elif kind == "new_chain":
-        plan = ("new", _idx(t[1]))
-    elif kind == "set_policy":
-        plan = ("policy", _idx(t[1]), _idx(t[2]), _items(t[3]))
-    elif kind == "flush":
-        plan = ("flush", _idx(t[1]) if len(t) > 1 else -1)
-    elif kind == "zero":
-        plan = ("zero",)
-    else:  # other_command
-        plan = ("other", _idx(t[0]), _items(t[-1]))
+    plan = _PLANNER.transform(parse_tokens(_parser(), sig))
     if len(_plan_cache) < 20000 and len(sig) <= 512:  # (a long line's sequence is its own)
         _plan_cache[sig] = plan
     return plan
 
 
-_MAX_MESSAGE = 400
+_MAX_MESSAGE = 400  # characters of a message or construct (a message quoting a megabyte word stays short)
 _MAX_CHAIN_NAME = 28  # iptables: XT_EXTENSION_MAXNAMELEN (29) less the NUL
 
 
@@ -167,39 +166,14 @@ class Reader:
     def __init__(self, path: str, family: int) -> None:
         self.path = path
         self.family = family
-        self.diags: list[m.Diagnostic] = []
-        self.bad_lines: set[int] = set()
-        self.diag_line, self.diag_count = 0, 0  # diagnostics of the line being read, so far
+        self.diagnostics = Diagnostics(path, max_text=_MAX_MESSAGE,
+                                       per_line=(MAX_IPTABLES_DIAGNOSTICS_PER_LINE, "MAX_IPTABLES_DIAGNOSTICS_PER_LINE"))
+        self.diag = self.diagnostics.report  # (line, column, text, severity, code, message, construct)
+        self.bad_lines = self.diagnostics.bad_lines()
         self.tables: list[Table] = []
         self.table: Table | None = None
         self.unknown_table = False
         self.no_table_reported = False
-        self.opaque_memo: dict = {}
-
-    # ----------------------------------------------------------------- diagnostics
-
-    def diag(self, line: int, col: int, text: str, severity: str, code: str, message: str,
-             construct: str = "") -> None:
-        if len(message) > _MAX_MESSAGE:  # (a message quoting a megabyte word stays short)
-            message = message[:_MAX_MESSAGE - 3] + "..."
-        if len(construct) > _MAX_MESSAGE:
-            construct = construct[:_MAX_MESSAGE - 3] + "..."
-        if line != self.diag_line:
-            self.diag_line, self.diag_count = line, 0
-        self.diag_count += 1
-        if self.diag_count > MAX_IPTABLES_DIAGNOSTICS_PER_LINE:
-            if severity != "note":
-                self.bad_lines.add(line)
-            if self.diag_count == MAX_IPTABLES_DIAGNOSTICS_PER_LINE + 1:
-                self.diags.append(m.Diagnostic(
-                    m.Origin(self.path, line, col, text), "warning", "too-many-problems",
-                    f"more than {MAX_IPTABLES_DIAGNOSTICS_PER_LINE} problems on this line: the others are not "
-                    f"listed (linter/limits.py MAX_IPTABLES_DIAGNOSTICS_PER_LINE)"))
-            return
-        self.diags.append(m.Diagnostic(m.Origin(self.path, line, col, text), severity, code, message,
-                                       construct))  # type: ignore[arg-type]
-        if severity != "note":
-            self.bad_lines.add(line)
 
     # ----------------------------------------------------------------- lines
 
@@ -237,7 +211,7 @@ class Reader:
             return
         try:
             plan = _plan(sig)
-        except _SyntaxFailure as e:
+        except SyntaxFailure as e:
             self.syntax_error(lineno, text, ws, sig, e)
             return
         getattr(self, "do_" + plan[0])(lineno, text, ws, plan)
@@ -282,7 +256,7 @@ class Reader:
         return False
 
     def syntax_error(self, lineno: int, text: str, ws: Words, sig: tuple[str, ...],
-                     e: _SyntaxFailure) -> None:
+                     e: SyntaxFailure) -> None:
         i = e.index
         if i < len(ws.words):
             w = ws.words[i]
