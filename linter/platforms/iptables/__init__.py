@@ -44,7 +44,7 @@ import os
 from ... import model as m
 from ..detection import iptables as detect  # noqa: F401 - each platform's `detect`
 from ..common.decoding import decoded_lines
-from .convert import finish
+from .convert import convert
 from .reader import Reader, _guess_family, _parser
 from .vocab import BUILTIN_CHAINS
 from .words import _classify, _split_words
@@ -100,7 +100,7 @@ def _parse(path: str, data: bytes, family: int | None) -> m.Device:
         reader.diag(line, col, text, "warning", "encoding",
                     f"NUL byte{more}: iptables-restore reads each line only up to its first NUL byte, and so "
                     "does fwlint (is this file UTF-16, or binary?)", construct="NUL")
-    filters, alterations, bindings = finish(reader, n, last_text)
+    filters, alterations, bindings = convert(reader.finish(n, last_text), reader.diagnostics)
     if not filters and not reader.diagnostics.items:
         # an empty file (or only comments): valid, and says so rather than report a clean
         # ruleset (iptables-restore of it changes nothing)

@@ -5,9 +5,9 @@ Layer: platform (iptables)."""
 from __future__ import annotations
 
 from ... import model as m
-from .reader import Reader
+from ..common.diagnostics import Diagnostics
 from .values import _act
-from .vendor import Rule, Table
+from .vendor import Rule, Ruleset, Table
 from .vocab import (
     _ALTERATION_TARGETS,
     _CONTINUE_TARGETS,
@@ -22,24 +22,22 @@ from .vocab import (
 from .words import _shown, _split_words
 
 
-def finish(reader: Reader, last_line: int, last_text: str) -> tuple[list[m.Filter], list[m.Alteration], list[m.Binding]]:
-    if reader.table is not None and not reader.table.committed:
-        reader.diag(last_line, 1, last_text, "warning", "truncated",
-                    f"end of file before COMMIT of table {reader.table.name}: its rules are analysed as read")
+def convert(ruleset: Ruleset, diagnostics: Diagnostics) -> tuple[list[m.Filter], list[m.Alteration], list[m.Binding]]:
+    """The model of `ruleset`: a Filter per chain, an Alteration per NAT or mangling rule and
+    built-in chain it is reachable from, the filter table's hooks as bindings."""
     filters: list[m.Filter] = []
     alterations: list[m.Alteration] = []
     pending: dict[int, Rule] = {}  # id of each rule -> what it was read from
-    for t in reader.tables:
-        reader.add_builtins(t)
+    for t in ruleset.tables:
         built = {}
         for ch in t.chains.values():
             rules = []
             for i, pr in enumerate(ch.rules):
                 try:
-                    action, alt = rule_action(reader, t, pr)
+                    action, alt = rule_action(diagnostics, t, pr)
                 except Exception as e:  # never raise on input: report it at the rule
-                    reader.diag(pr.origin.line, pr.origin.column, pr.origin.text, "error", "internal",
-                                f"could not read this rule's target: {type(e).__name__}: {e}")
+                    diagnostics.report(pr.origin.line, pr.origin.column, pr.origin.text, "error", "internal",
+                                       f"could not read this rule's target: {type(e).__name__}: {e}")
                     action, alt = _act("unknown", detail=pr.target_text), None
                 rule = m.Rule(pr.match, action, pr.origin, i, comment=pr.comment)
                 rules.append(rule)
@@ -63,22 +61,22 @@ def finish(reader: Reader, last_line: int, last_text: str) -> tuple[list[m.Filte
             if ch.builtin:
                 default = _act("accept" if ch.policy == "ACCEPT" else "drop")
                 filters.append(m.Filter(ch.name, tuple(built[ch.name]), default, table=t.name, builtin=True,
-                                        family=reader.family, origin=ch.origin,
+                                        family=ruleset.family, origin=ch.origin,
                                         default_origin=ch.policy_origin or ch.origin))
             else:
                 filters.append(m.Filter(ch.name, tuple(built[ch.name]), m.Action("return"), table=t.name,
-                                        builtin=False, family=reader.family, origin=ch.origin))
-    report_jump_loops(reader, filters, pending)
-    table_order = {t.name: i for i, t in enumerate(reader.tables)}
+                                        builtin=False, family=ruleset.family, origin=ch.origin))
+    report_jump_loops(diagnostics, filters, pending)
+    table_order = {t.name: i for i, t in enumerate(ruleset.tables)}
     alterations.sort(key=lambda a: (table_order.get(a.table, 99), a.origin.line,
                                     HOOK_ORDER.index(a.stage) if a.stage in HOOK_ORDER else 9))
     bindings: list[m.Binding] = []
-    if reader.find_table("filter") is not None:
+    if any(t.name == "filter" for t in ruleset.tables):
         for hook in ("INPUT", "FORWARD", "OUTPUT"):
-            bindings.append(m.Binding(hook, hook, family=reader.family))
+            bindings.append(m.Binding(hook, hook, family=ruleset.family))
     return filters, alterations, bindings
 
-def report_jump_loops(reader: Reader, filters: list[m.Filter], pending: dict[int, Rule]) -> None:
+def report_jump_loops(diagnostics: Diagnostics, filters: list[m.Filter], pending: dict[int, Rule]) -> None:
     """An error at the jump that closes each loop of chains a built-in chain reaches
     (`model.jump_loops` says which jump: the first edge back to a chain on the path of
     a depth-first walk from the built-in chains, in file order). The kernel refuses
@@ -88,18 +86,18 @@ def report_jump_loops(reader: Reader, filters: list[m.Filter], pending: dict[int
     for loop in m.jump_loops(filters):
         if not loop.reachable:
             continue
-        reader.diagnostics.restart_line_count()  # (never left out by the cap on a line's diagnostics)
+        diagnostics.restart_line_count()  # (never left out by the cap on a line's diagnostics)
         o = loop.rule.origin
         pr = pending.get(id(loop.rule))
         col = _split_words(o.text).column(pr.target_word - 1) if pr is not None and pr.target_word else o.column
         opt = "-g" if loop.rule.action.kind == "goto" else "-j"
         cycle = " -> ".join(_shown(c) for c in loop.cycle)
-        reader.diag(o.line, col, o.text, "error", "jump-loop",
-                    f"{opt} {_shown(loop.cycle[0])} closes the jump loop {cycle} in table {loop.table}: "
-                    "iptables-restore refuses the table (ELOOP); fwlint does not follow this jump, "
-                    "and answers that depend on it are approximate", construct="jump loop")
+        diagnostics.report(o.line, col, o.text, "error", "jump-loop",
+                           f"{opt} {_shown(loop.cycle[0])} closes the jump loop {cycle} in table {loop.table}: "
+                           "iptables-restore refuses the table (ELOOP); fwlint does not follow this jump, "
+                           "and answers that depend on it are approximate", construct="jump loop")
 
-def rule_action(reader: Reader, t: Table, pr: Rule) -> tuple[m.Action, m.Alteration | None]:
+def rule_action(diagnostics: Diagnostics, t: Table, pr: Rule) -> tuple[m.Action, m.Alteration | None]:
     name = pr.target
     o = pr.origin
     if pr.target_text == "?":
@@ -109,18 +107,18 @@ def rule_action(reader: Reader, t: Table, pr: Rule) -> tuple[m.Action, m.Alterat
     detail = pr.target_text
     if pr.target_opts and (name in ("ACCEPT", "DROP", "RETURN") or (name in t.chains and name not in KNOWN_TARGETS)
                            or (name == "REJECT" and any(o != "--reject-with" for _n, o, _a in pr.target_opts))):
-        reader.diag(o.line, pr.target_col, o.text, "warning", "unknown-option",
-                    f"target {name} takes no option {' '.join(o for _n, o, _a in pr.target_opts)}",
-                    construct=name)
+        diagnostics.report(o.line, pr.target_col, o.text, "warning", "unknown-option",
+                           f"target {name} takes no option {' '.join(o for _n, o, _a in pr.target_opts)}",
+                           construct=name)
     if name in t.chains and name not in KNOWN_TARGETS:
         if t.chains[name].builtin:
-            reader.diag(o.line, pr.target_col, o.text, "warning", "invalid",
-                        f"cannot jump to built-in chain {name}")
+            diagnostics.report(o.line, pr.target_col, o.text, "warning", "invalid",
+                               f"cannot jump to built-in chain {name}")
             return _act("unknown", detail=detail), None
         return _act("goto" if pr.goto else "jump", target=name, detail=detail), None
     if pr.goto:
-        reader.diag(o.line, pr.target_col, o.text, "error", "undefined-reference",
-                    f"-g to chain {name}, which is not declared in table {t.name}", construct="chain")
+        diagnostics.report(o.line, pr.target_col, o.text, "error", "undefined-reference",
+                           f"-g to chain {name}, which is not declared in table {t.name}", construct="chain")
         return _act("goto", target=name, detail=detail), None
     if name in _TERMINAL_TARGETS:
         return _act(_TERMINAL_TARGETS[name], detail=detail if name == "REJECT" else ""), None  # type: ignore[arg-type]
@@ -128,42 +126,37 @@ def rule_action(reader: Reader, t: Table, pr: Rule) -> tuple[m.Action, m.Alterat
     if name in _CONTINUE_TARGETS:
         return _act("continue", detail=detail), None
     if name in _ALTERATION_TARGETS:
-        alt = m.Alteration(_ALTERATION_TARGETS[name], pr.match, o, "?", t.name, chain_of(reader, t, pr), params, detail)
+        alt = m.Alteration(_ALTERATION_TARGETS[name], pr.match, o, "?", t.name, pr.chain, params, detail)
         return _act("continue", detail=detail), alt
     if name in _NAT_TARGETS:
-        alt = m.Alteration(_NAT_TARGETS[name], pr.match, o, "?", t.name, chain_of(reader, t, pr), params, detail)
+        alt = m.Alteration(_NAT_TARGETS[name], pr.match, o, "?", t.name, pr.chain, params, detail)
         if t.name != "nat":
-            reader.diag(o.line, pr.target_col, o.text, "warning", "invalid", f"{name} is only valid in table nat")
+            diagnostics.report(o.line, pr.target_col, o.text, "warning", "invalid", f"{name} is only valid in table nat")
             return _act("unknown", detail=detail), alt
         return _act("accept", detail=detail), alt
     if name in _QUEUE_TARGETS:
-        reader.diag(o.line, pr.target_col, o.text, "note", "approximate",
-                    f"{name} hands packets to userspace: verdict unknown", construct=name)
+        diagnostics.report(o.line, pr.target_col, o.text, "note", "approximate",
+                           f"{name} hands packets to userspace: verdict unknown", construct=name)
         return _act("unknown", detail=detail), None
     if name in ("TPROXY",):
-        reader.diag(o.line, pr.target_col, o.text, "note", "approximate",
-                    f"{name}: verdict depends on a local socket", construct=name)
-        alt = m.Alteration("tproxy", pr.match, o, "?", t.name, chain_of(reader, t, pr), params, detail)
+        diagnostics.report(o.line, pr.target_col, o.text, "note", "approximate",
+                           f"{name}: verdict depends on a local socket", construct=name)
+        alt = m.Alteration("tproxy", pr.match, o, "?", t.name, pr.chain, params, detail)
         return _act("unknown", detail=detail), alt
     if name in _OTHER_KNOWN_TARGETS:
-        reader.diag(o.line, pr.target_col, o.text, "note", "approximate", f"target {name} is not modelled",
-                    construct=name)
+        diagnostics.report(o.line, pr.target_col, o.text, "note", "approximate", f"target {name} is not modelled",
+                           construct=name)
         return _act("unknown", detail=detail), None
     if not pr.target_opts:
         # iptables cannot tell a missing chain from a missing extension either; without
         # options it reads as a jump to a chain that was never declared
-        reader.diag(o.line, pr.target_col, o.text, "error", "undefined-reference",
-                    f"-j to chain {name}, which is not declared in table {t.name} "
-                    "(nor is it a known target)", construct="chain")
+        diagnostics.report(o.line, pr.target_col, o.text, "error", "undefined-reference",
+                           f"-j to chain {name}, which is not declared in table {t.name} "
+                           "(nor is it a known target)", construct="chain")
         return _act("jump", target=name, detail=detail), None
-    reader.diag(o.line, pr.target_col, o.text, "warning", "unknown-target",
-                f"unknown target {name} (no such chain in table {t.name})", construct=name)
+    diagnostics.report(o.line, pr.target_col, o.text, "warning", "unknown-target",
+                       f"unknown target {name} (no such chain in table {t.name})", construct=name)
     return _act("unknown", detail=detail), None
-
-def chain_of(reader: Reader, t: Table, pr: Rule) -> str:
-    return pr.chain
-
-
 
 def _replace_stage(alt: m.Alteration, stage: str) -> m.Alteration:
     return m.Alteration(alt.kind, alt.match, alt.origin, stage, alt.table, alt.chain, alt.params, alt.description)

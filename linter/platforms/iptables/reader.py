@@ -5,6 +5,7 @@ Layer: platform (iptables)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lark import Lark, Transformer
@@ -20,7 +21,7 @@ from ...names import read_int
 from ..common.diagnostics import Diagnostics, SyntaxFailure
 from ..common.lark_glue import IndexLexer, parse_tokens, token_index
 from .rule import RuleReader
-from .vendor import Chain, Table, unreadable_rule
+from .vendor import Chain, Rule, Ruleset, Table, frozen_chains, unreadable_rule
 from .vocab import BUILTIN_CHAINS
 from .words import _classify, _cut, _shown, _split_words, Words
 
@@ -158,6 +159,35 @@ def _plan(sig: tuple[str, ...]) -> tuple:
     return plan
 
 
+@dataclass
+class _ChainState:
+    """A chain while the file is read (its rules change with -A, -I, -F, -P)."""
+
+    name: str
+    builtin: bool
+    origin: m.Origin | None
+    policy: str = "ACCEPT"
+    policy_origin: m.Origin | None = None
+    rules: list[Rule] = field(default_factory=list)
+
+    def frozen(self) -> Chain:
+        return Chain(self.name, self.builtin, self.origin, self.policy, self.policy_origin, tuple(self.rules))
+
+
+@dataclass
+class _TableState:
+    """A table while the file is read."""
+
+    name: str
+    origin: m.Origin
+    chains: dict[str, _ChainState] = field(default_factory=dict)
+    committed: bool = False
+    implicit: bool = False  # made for rules given before any `*table` line
+
+    def frozen(self) -> Table:
+        return Table(self.name, self.origin, frozen_chains({n: c.frozen() for n, c in self.chains.items()}))
+
+
 _MAX_MESSAGE = 400  # characters of a message or construct (a message quoting a megabyte word stays short)
 _MAX_CHAIN_NAME = 28  # iptables: XT_EXTENSION_MAXNAMELEN (29) less the NUL
 
@@ -170,8 +200,8 @@ class Reader:
                                        per_line=(MAX_IPTABLES_DIAGNOSTICS_PER_LINE, "MAX_IPTABLES_DIAGNOSTICS_PER_LINE"))
         self.diag = self.diagnostics.report  # (line, column, text, severity, code, message, construct)
         self.bad_lines = self.diagnostics.bad_lines()
-        self.tables: list[Table] = []
-        self.table: Table | None = None
+        self.tables: list[_TableState] = []
+        self.table: _TableState | None = None
         self.unknown_table = False
         self.no_table_reported = False
 
@@ -277,14 +307,13 @@ class Reader:
         if len(sig) > k + 1 and sig[k] in ("APPEND", "INSERT") and sig[k + 1] == "WORD":
             chain = self.chain_for_rule(lineno, text, ws, ws.words[k + 1], k)
             if chain is not None:
-                rule = unreadable_rule(m.Origin(self.path, lineno, ws.column(k), text))
-                rule.chain = chain.name
+                rule = unreadable_rule(m.Origin(self.path, lineno, ws.column(k), text), chain.name)
                 if sig[k] == "INSERT":
                     chain.rules.insert(0, rule)
                 else:
                     chain.rules.append(rule)
 
-    def ensure_table(self, lineno: int, text: str) -> Table:
+    def ensure_table(self, lineno: int, text: str) -> _TableState:
         if self.table is None:
             if not self.no_table_reported:
                 self.no_table_reported = True
@@ -292,21 +321,21 @@ class Reader:
                           "rule outside a table (no *filter line before it): read as table filter")
             t = self.find_table("filter")
             if t is None:
-                t = Table("filter", m.Origin(self.path, lineno, 1, text), implicit=True)
+                t = _TableState("filter", m.Origin(self.path, lineno, 1, text), implicit=True)
                 self.add_builtins(t)
                 self.tables.append(t)
             self.table = t
         return self.table
 
-    def find_table(self, name: str) -> Table | None:
+    def find_table(self, name: str) -> _TableState | None:
         for t in self.tables:
             if t.name == name:
                 return t
         return None
 
-    def add_builtins(self, t: Table) -> None:
+    def add_builtins(self, t: _TableState) -> None:
         for c in BUILTIN_CHAINS[t.name]:
-            t.chains.setdefault(c, Chain(c, True, None))
+            t.chains.setdefault(c, _ChainState(c, True, None))
 
     def do_table(self, lineno, text, ws, plan) -> None:
         name = ws.words[plan[1]][1:]
@@ -324,7 +353,7 @@ class Reader:
             self.diag(lineno, 1, text, "note", "duplicate-table",
                       f"table {name} appears again: it replaces the earlier one (as iptables-restore does)")
             self.tables.remove(old)
-        t = Table(name, m.Origin(self.path, lineno, 1, text))
+        t = _TableState(name, m.Origin(self.path, lineno, 1, text))
         self.tables.append(t)
         self.table = t
 
@@ -348,7 +377,7 @@ class Reader:
         ch = t.chains.get(name)
         if ch is None:
             self.check_chain_name(lineno, 2, text, name)
-            ch = Chain(name, builtin, origin)
+            ch = _ChainState(name, builtin, origin)
             t.chains[name] = ch
         else:
             ch.origin = ch.origin or origin
@@ -382,7 +411,7 @@ class Reader:
                       f"chain {_shown(name)} already exists")
             return
         self.check_chain_name(lineno, ws.column(plan[1]), text, name)
-        t.chains[name] = Chain(name, False, m.Origin(self.path, lineno, ws.column(plan[1] - 1), text))
+        t.chains[name] = _ChainState(name, False, m.Origin(self.path, lineno, ws.column(plan[1] - 1), text))
 
     def check_chain_name(self, lineno: int, col: int, text: str, name: str) -> None:
         """iptables refuses a chain name longer than 28 characters (XT_EXTENSION_MAXNAMELEN
@@ -407,7 +436,7 @@ class Reader:
             return
         ch = t.chains.get(name)
         if ch is None:
-            ch = Chain(name, True, None)
+            ch = _ChainState(name, True, None)
             t.chains[name] = ch
         ch.policy = policy
         ch.policy_origin = origin
@@ -434,17 +463,17 @@ class Reader:
         self.diag(lineno, ws.column(plan[1]), text, "warning", "unsupported-command",
                   f"command {opt} is not supported in a ruleset file", construct=opt)
 
-    def chain_for_rule(self, lineno, text, ws, name, cmd_i) -> Chain | None:
+    def chain_for_rule(self, lineno, text, ws, name, cmd_i) -> _ChainState | None:
         t = self.ensure_table(lineno, text)
         ch = t.chains.get(name)
         if ch is None:
             if name in BUILTIN_CHAINS[t.name]:
-                ch = Chain(name, True, None)
+                ch = _ChainState(name, True, None)
             else:
                 origin = m.Origin(self.path, lineno, ws.column(cmd_i), text)
                 self.diag(lineno, ws.column(cmd_i + 1), text, "error", "undeclared-chain",
                           f"chain {_shown(name)} is not declared in table {t.name} (created to analyse it)")
-                ch = Chain(name, False, origin)
+                ch = _ChainState(name, False, origin)
             t.chains[name] = ch
         return ch
 
@@ -468,8 +497,7 @@ class Reader:
         chain = self.chain_for_rule(lineno, text, ws, ws.words[chain_i], chain_i - 1)
         if chain is None:
             return
-        rule = RuleReader(self, lineno, text, ws, chain_i - 1).build(items)
-        rule.chain = chain.name
+        rule = RuleReader(self, lineno, text, ws, chain_i - 1).build(items, chain.name)
         if insert_at is None:
             chain.rules.append(rule)
         else:
@@ -477,3 +505,14 @@ class Reader:
                 self.diag(lineno, ws.column(chain_i + 1), text, "warning", "invalid",
                           f"rule number {insert_at} is past the end of chain {chain.name}")
             chain.rules.insert(insert_at - 1, rule)
+
+    # ----------------------------------------------------------------- the end of the file
+
+    def finish(self, last_line: int, last_text: str) -> Ruleset:
+        """The tables read (each with its built-in chains), once the last line is read."""
+        if self.table is not None and not self.table.committed:
+            self.diag(last_line, 1, last_text, "warning", "truncated",
+                      f"end of file before COMMIT of table {self.table.name}: its rules are analysed as read")
+        for t in self.tables:
+            self.add_builtins(t)
+        return Ruleset(self.family, tuple(t.frozen() for t in self.tables))

@@ -66,7 +66,8 @@ class RuleReader:
         self.said.add(said)
         self.reader.diag(self.lineno, self.ws.column(i), self.text, severity, code, message, construct)
 
-    def build(self, items: tuple) -> Rule:
+    def build(self, items: tuple, chain: str) -> Rule:
+        """The rule of `items` (a plan's items) in `chain`."""
         words = self.ws.words
         fam = self.reader.family
         modules: list[list] = []  # [name, word_i, options]; options: [neg, opt, args(list of word idx), opt_i]
@@ -141,21 +142,24 @@ class RuleReader:
                 modules.insert(0, [iname, -1, implicit])
         for rec in modules:
             self.module(rec[0], rec[1], rec[2])
-        target_text = ""
-        if target is not None:
-            parts = [target]
-            for neg, opt, argv, _oi in target_opts:
-                if neg:
-                    parts.append("!")
-                parts.append(opt)
-                parts.extend(_shell_quote(self.word(a)) for a in argv)
-            target_text = " ".join(parts)
         origin = m.Origin(self.reader.path, self.lineno, self.ws.command_column(self.cmd_i), self.text)
         if self.refused:
-            return unreadable_rule(origin)
+            return unreadable_rule(origin, chain)
         return Rule(m.Match(tuple(self.conds)), target, goto,
-                            [(neg, opt, [self.word(a) for a in argv]) for neg, opt, argv, _ in target_opts],
-                            target_text, origin, "; ".join(self.comments), target_i + 1)
+                    tuple((neg, opt, tuple(self.word(a) for a in argv)) for neg, opt, argv, _ in target_opts),
+                    self.target_text(target, target_opts), origin, "; ".join(self.comments), target_i + 1, chain)
+
+    def target_text(self, target: str | None, target_opts: list) -> str:
+        """The target and its options as written (values quoted where the shell needs it)."""
+        if target is None:
+            return ""
+        parts = [target]
+        for neg, opt, argv, _oi in target_opts:
+            if neg:
+                parts.append("!")
+            parts.append(opt)
+            parts.extend(_shell_quote(self.word(a)) for a in argv)
+        return " ".join(parts)
 
     def word(self, i: int) -> str:
         if i < 0:

@@ -1,55 +1,73 @@
-"""The tables, chains and rules of a file as read (before conversion to the model).
+"""What an iptables-restore file says, as read: tables, their chains, their rules (frozen,
+with their origins), after the file's commands have been replayed (-F, -I, -P, a table
+given twice) the way iptables-restore replays them. convert.py turns a `Ruleset` into the
+model.
 
-Layer: platform (iptables)."""
+Layer: platform (iptables). A rule's match is already in model conditions (the option
+values are read into conditions where the line is read, so that a value's diagnostic
+points at its word); its target is kept as written, for convert.py to decide.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
 
 from ... import model as m
 from .words import _split_words
 
-# --------------------------------------------------------------------------- table state
 
-
-@dataclass
+@dataclass(frozen=True)
 class Rule:
+    """One -A/-I rule: its conditions, its target as written (None: no target), where."""
+
     match: m.Match
     target: str | None
-    goto: bool
-    target_opts: list[tuple[bool, str, list[str]]]
-    target_text: str
+    goto: bool  # -g rather than -j
+    target_opts: tuple[tuple[bool, str, tuple[str, ...]], ...]  # (negated, --option, values)
+    target_text: str  # the target and its options as a rule's detail shows them ("?": not understood)
     origin: m.Origin
     comment: str
     target_word: int  # index of the target's name among the line's words (0: none)
-    chain: str = ""
+    chain: str
 
     @property
     def target_col(self) -> int:
+        """The column of the target's name (of the command when there is none)."""
         return _split_words(self.origin.text).column(self.target_word) if self.target_word else self.origin.column
 
 
-@dataclass
+@dataclass(frozen=True)
 class Chain:
     name: str
     builtin: bool
-    origin: m.Origin | None
-    policy: str = "ACCEPT"
-    policy_origin: m.Origin | None = None
-    rules: list[Rule] = field(default_factory=list)
+    origin: m.Origin | None  # its declaration (None: a built-in chain the file never declares)
+    policy: str  # ACCEPT or DROP (a user chain: ACCEPT, unused)
+    policy_origin: m.Origin | None
+    rules: tuple[Rule, ...]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Table:
     name: str
-    origin: m.Origin
-    chains: dict[str, Chain] = field(default_factory=dict)
-    committed: bool = False
-    implicit: bool = False
+    origin: m.Origin  # its `*name` line
+    chains: Mapping[str, Chain]  # by name, in the order declared (built-ins missing from the file last)
 
 
-def unreadable_rule(origin: m.Origin) -> Rule:
+@dataclass(frozen=True)
+class Ruleset:
+    family: int  # 4: iptables-save, 6: ip6tables-save
+    tables: tuple[Table, ...]  # in file order (a table given again is where it was given last)
+
+
+def frozen_chains(chains: dict[str, Chain]) -> Mapping[str, Chain]:
+    """A read-only view of `chains` (the reader's dict is not used after)."""
+    return MappingProxyType(chains)
+
+
+def unreadable_rule(origin: m.Origin, chain: str) -> Rule:
     """A rule fwlint cannot read (or iptables refuses): it matches on a condition of its
     own, and does what is not known."""
     match = m.Match((m.Opaque(f"unparsed@{origin.path}:{origin.line}", "rule not understood"),))
-    return Rule(match, None, False, [], "?", origin, "", 0)
+    return Rule(match, None, False, (), "?", origin, "", 0, chain)
