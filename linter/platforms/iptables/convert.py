@@ -98,6 +98,7 @@ def report_jump_loops(diagnostics: Diagnostics, filters: list[m.Filter], pending
                            "and answers that depend on it are approximate", construct="jump loop")
 
 def rule_action(diagnostics: Diagnostics, t: Table, pr: Rule) -> tuple[m.Action, m.Alteration | None]:
+    """The action of a rule's target (and the alteration it makes, if any)."""
     name = pr.target
     o = pr.origin
     if pr.target_text == "?":
@@ -122,6 +123,14 @@ def rule_action(diagnostics: Diagnostics, t: Table, pr: Rule) -> tuple[m.Action,
         return _act("goto", target=name, detail=detail), None
     if name in _TERMINAL_TARGETS:
         return _act(_TERMINAL_TARGETS[name], detail=detail if name == "REJECT" else ""), None  # type: ignore[arg-type]
+    return _target_action(diagnostics, t, pr, name, detail)
+
+
+def _target_action(diagnostics: Diagnostics, t: Table, pr: Rule, name: str,
+                   detail: str) -> tuple[m.Action, m.Alteration | None]:
+    """The action of a target that is neither a chain nor a verdict: continue, an
+    alteration, an approximation, or a target fwlint does not know."""
+    o = pr.origin
     params = tuple((opt.lstrip("-"), " ".join(args)) for _neg, opt, args in pr.target_opts)
     if name in _CONTINUE_TARGETS:
         return _act("continue", detail=detail), None

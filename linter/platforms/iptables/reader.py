@@ -497,7 +497,7 @@ class Reader:
         chain = self.chain_for_rule(lineno, text, ws, ws.words[chain_i], chain_i - 1)
         if chain is None:
             return
-        rule = RuleReader(self, lineno, text, ws, chain_i - 1).build(items, chain.name)
+        rule = RuleReader(self, lineno, ws, chain_i - 1).build(items, chain.name)
         if insert_at is None:
             chain.rules.append(rule)
         else:

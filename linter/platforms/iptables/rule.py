@@ -37,10 +37,9 @@ if TYPE_CHECKING:  # pragma: no cover - the reader builds rules
     from .reader import Reader
 
 class RuleReader:
-    def __init__(self, reader: Reader, lineno: int, text: str, ws: Words, cmd_i: int) -> None:
+    def __init__(self, reader: Reader, lineno: int, ws: Words, cmd_i: int) -> None:
         self.reader = reader
         self.lineno = lineno
-        self.text = text
         self.ws = ws
         self.cmd_i = cmd_i
         self.conds: list[m.Cond] = []
@@ -64,7 +63,7 @@ class RuleReader:
         if said in self.said:
             return
         self.said.add(said)
-        self.reader.diag(self.lineno, self.ws.column(i), self.text, severity, code, message, construct)
+        self.reader.diag(self.lineno, self.ws.column(i), self.ws.line, severity, code, message, construct)
 
     def build(self, items: tuple, chain: str) -> Rule:
         """The rule of `items` (a plan's items) in `chain`."""
@@ -93,26 +92,7 @@ class RuleReader:
                     rec = [neg, o, argv, oi]
                     argv.insert(0, -1 - len(self.extra_words))
                     self.extra_words.append(v)
-                    opt = o
-                owner = None
-                if section is not None:
-                    own = _MODULE_OPTIONS.get(section[0])
-                    if own is not None and opt in own:
-                        owner = section
-                if owner is None:
-                    for mod in reversed(modules):
-                        own = _MODULE_OPTIONS.get(mod[0])
-                        if own is not None and opt in own:
-                            owner = mod
-                            break
-                if owner is None:
-                    if section is not None and section[0] not in _MODULE_OPTIONS and not (
-                            opt in _IMPLICIT_OPTIONS.get(self.proto, ()) and not self.proto_neg):
-                        owner = section  # approximated and unknown modules swallow their options
-                    else:
-                        implicit.append(rec)
-                        continue
-                owner[2].append(rec)
+                self.attribute(rec, section, modules, implicit)
             elif kind == "module":
                 name = words[args[0][1]]
                 rec = [name, args[0][1], []]
@@ -129,25 +109,54 @@ class RuleReader:
             else:
                 # (each generic option comes once: `Reader.repeated_option`)
                 self.generic(kind, neg, oi, args, fam)
-        # the implicit protocol match
         if implicit:
-            iname = _IMPLICIT_MODULE.get(self.proto) if self.proto is not None and not self.proto_neg else None
-            if iname is None:
-                for rec in implicit:
-                    self.diag(rec[3], "warning", "unknown-option",
-                              f"unknown option {words[rec[3]]} (no module loaded that takes it)",
-                              construct=words[rec[3]])
-                    self.conds.append(m.Opaque(f"unknown-option {self.canon([rec])}", self.canon([rec]), False))
-            else:
-                modules.insert(0, [iname, -1, implicit])
+            self.implicit_match(implicit, modules)
         for rec in modules:
             self.module(rec[0], rec[1], rec[2])
-        origin = m.Origin(self.reader.path, self.lineno, self.ws.command_column(self.cmd_i), self.text)
+        origin = m.Origin(self.reader.path, self.lineno, self.ws.command_column(self.cmd_i), self.ws.line)
         if self.refused:
             return unreadable_rule(origin, chain)
         return Rule(m.Match(tuple(self.conds)), target, goto,
                     tuple((neg, opt, tuple(self.word(a) for a in argv)) for neg, opt, argv, _ in target_opts),
                     self.target_text(target, target_opts), origin, "; ".join(self.comments), target_i + 1, chain)
+
+    def attribute(self, rec: list, section, modules: list[list], implicit: list) -> None:
+        """Give a match option `rec` to its module: the current section's when it owns the
+        option, else the last loaded module that owns it, else an approximated or unknown
+        module being read (they swallow what follows them), else the implicit match of `-p`."""
+        opt = rec[1]
+        owner = None
+        if section is not None:
+            own = _MODULE_OPTIONS.get(section[0])
+            if own is not None and opt in own:
+                owner = section
+        if owner is None:
+            for mod in reversed(modules):
+                own = _MODULE_OPTIONS.get(mod[0])
+                if own is not None and opt in own:
+                    owner = mod
+                    break
+        if owner is None:
+            if section is not None and section[0] not in _MODULE_OPTIONS and not (
+                    opt in _IMPLICIT_OPTIONS.get(self.proto, ()) and not self.proto_neg):
+                owner = section  # approximated and unknown modules swallow their options
+            else:
+                implicit.append(rec)
+                return
+        owner[2].append(rec)
+
+    def implicit_match(self, implicit: list, modules: list[list]) -> None:
+        """The options no `-m` took: the match `-p` loads (first), else each is unknown."""
+        words = self.ws.words
+        iname = _IMPLICIT_MODULE.get(self.proto) if self.proto is not None and not self.proto_neg else None
+        if iname is not None:
+            modules.insert(0, [iname, -1, implicit])
+            return
+        for rec in implicit:
+            self.diag(rec[3], "warning", "unknown-option",
+                      f"unknown option {words[rec[3]]} (no module loaded that takes it)",
+                      construct=words[rec[3]])
+            self.conds.append(m.Opaque(f"unknown-option {self.canon([rec])}", self.canon([rec]), False))
 
     def target_text(self, target: str | None, target_opts: list) -> str:
         """The target and its options as written (values quoted where the shell needs it)."""
@@ -169,44 +178,16 @@ class RuleReader:
     # ----------------------------------------------------------------- generic options
 
     def generic(self, kind: str, neg: bool, oi: int, args: tuple, fam: int) -> None:
+        """One generic option (-p, -s, -d, -i, -o, -f, -4/-6) -> its condition."""
         words = self.ws.words
         if args and args[0][0]:
             neg = not neg
         val_i = args[0][1] if args else -1
         val = words[val_i] if args else ""
         if kind == "protocol":
-            n = names.proto_number(val)
-            if n is None:
-                self.diag(val_i, "warning", "invalid", f"unknown protocol {val!r}")
-                self.conds.append(m.Opaque(f"proto {val}", f"-p {val}", neg))
-                return
-            if n == 0:
-                if neg:
-                    self.diag(val_i, "warning", "invalid", "! -p all matches no packet")
-                    self.conds.append(m.IntCond(m.PROTO, ((0, 255),), True))
-                self.proto = None
-                return
-            self.proto = n
-            self.proto_neg = neg
-            self.conds.append(_cached(m.IntCond, m.PROTO, ((n, n),), neg))
+            self.protocol(neg, val_i, val)
         elif kind in ("source", "destination"):
-            field_ = m.SRC if kind == "source" else m.DST
-            if "%" in val and fam == 6:
-                val = self.without_zone_ids(val_i, val)
-            try:
-                r = _addr_ranges(val, fam)
-            except BadValue as e:
-                self.diag(val_i, "warning", "invalid", str(e))
-                self.conds.append(m.Opaque(f"{field_} {val}", f"{'-s' if field_ == m.SRC else '-d'} {val}", neg))
-                return
-            if isinstance(r, str):
-                self.diag(val_i, "note", "approximate", f"{val}: {r} is not modelled exactly", construct=r)
-                self.conds.append(m.Opaque(f"{field_} {val}", f"{'-s' if field_ == m.SRC else '-d'} {val}", neg))
-                return
-            if neg and "," in val:
-                self.diag(val_i, "warning", "invalid",
-                          "! is not allowed with several addresses (iptables refuses it)")
-            self.conds.append(_cached(m.AddrCond, field_, r, neg))
+            self.address(m.SRC if kind == "source" else m.DST, neg, val_i, val, fam)
         elif kind in ("in_interface", "out_interface"):
             field_ = m.IN_IFACE if kind == "in_interface" else m.OUT_IFACE
             if len(val) > 15 or not val:
@@ -219,6 +200,42 @@ class RuleReader:
             want = 4 if words[oi] in ("-4", "--ipv4") else 6
             if want != fam:
                 self.conds.append(m.IntCond(m.FAMILY, ((want, want),), False))
+
+    def protocol(self, neg: bool, val_i: int, val: str) -> None:
+        """-p: the protocol condition, and the protocol whose implicit match later options use."""
+        n = names.proto_number(val)
+        if n is None:
+            self.diag(val_i, "warning", "invalid", f"unknown protocol {val!r}")
+            self.conds.append(m.Opaque(f"proto {val}", f"-p {val}", neg))
+            return
+        if n == 0:
+            if neg:
+                self.diag(val_i, "warning", "invalid", "! -p all matches no packet")
+                self.conds.append(m.IntCond(m.PROTO, ((0, 255),), True))
+            self.proto = None
+            return
+        self.proto = n
+        self.proto_neg = neg
+        self.conds.append(_cached(m.IntCond, m.PROTO, ((n, n),), neg))
+
+    def address(self, field_: str, neg: bool, val_i: int, val: str, fam: int) -> None:
+        """-s / -d: an address condition (an Opaque one where the value is only approximable)."""
+        if "%" in val and fam == 6:
+            val = self.without_zone_ids(val_i, val)
+        try:
+            r = _addr_ranges(val, fam)
+        except BadValue as e:
+            self.diag(val_i, "warning", "invalid", str(e))
+            self.conds.append(m.Opaque(f"{field_} {val}", f"{'-s' if field_ == m.SRC else '-d'} {val}", neg))
+            return
+        if isinstance(r, str):
+            self.diag(val_i, "note", "approximate", f"{val}: {r} is not modelled exactly", construct=r)
+            self.conds.append(m.Opaque(f"{field_} {val}", f"{'-s' if field_ == m.SRC else '-d'} {val}", neg))
+            return
+        if neg and "," in val:
+            self.diag(val_i, "warning", "invalid",
+                      "! is not allowed with several addresses (iptables refuses it)")
+        self.conds.append(_cached(m.AddrCond, field_, r, neg))
 
     def without_zone_ids(self, val_i: int, val: str) -> str:
         """`fe80::1%eth0` -> `fe80::1`, said aloud. ip6tables resolves the address with

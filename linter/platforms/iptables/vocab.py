@@ -54,8 +54,8 @@ PURE_MODULES = frozenset({
     "pkttype", "physdev", "policy", "rpfilter", "string", "u32", "frag", "ipv6header", "hbh",
     "dst", "rt", "mh", "ah", "esp", "ecn", "helper", "tcpmss", "cgroup", "cluster", "connlabel",
     "cpu", "devgroup", "eui64", "ipcomp", "ipvs", "osf", "realm", "socket", "srh", "bpf",
-    "l2tp", "addrtype", "conntrack", "sctp", "dccp", "tcp", "iprange", "geoip", "condition",
-    "account", "ipp2p", "psd", "fuzzy", "nth", "random", "opts", "ah", "dnsmasq", "ipv4options",
+    "l2tp", "conntrack", "sctp", "dccp", "tcp", "iprange", "geoip", "condition",
+    "account", "ipp2p", "psd", "fuzzy", "nth", "random", "opts", "dnsmasq", "ipv4options",
 })
 # Known modules whose outcome depends on state kept per rule: the key is per occurrence.
 STATEFUL_MODULES = frozenset({
