@@ -2,23 +2,26 @@
 
 """iptables-save / ip6tables-save / iptables-restore input -> the normalized model.
 
-Layer: platform (parser + converter). Reads `grammars/iptables.lark` (LALR) and produces a
-`linter.model.Device`; nothing to the right of the model imports this module.
+Layer: platform (reader + vendor model + converter). Reads `grammars/iptables.lark` (LALR)
+and produces a `linter.model.Device`; nothing to the right of the model imports this package.
 
 How a file is read:
 
-1. The bytes are split into lines and decoded as UTF-8 (a line that is not valid UTF-8 is
-   decoded with replacement characters and gets an `encoding` diagnostic at the column of
-   the first bad byte).
+1. The bytes are split into lines and decoded as UTF-8 (`common.decoding`: a line that is
+   not valid UTF-8 is decoded with replacement characters and gets an `encoding`
+   diagnostic at the column of the first bad byte).
 2. Each line is split into shell words as iptables-restore does (quotes, backslashes) and
-   each word is classified into a terminal of the grammar (`-A` -> APPEND, `-p` -> PROTO,
-   `--dport` -> LONGOPT, `!` -> BANG, values -> WORD ...).
-3. The lark LALR parser parses the sequence of terminals. The parse depends only on that
-   sequence, so it is cached: a 100k-rule file has a few hundred distinct sequences.
-4. The parse tree is turned into a small plan (commands, items) and executed against the
-   table state; match options are attributed to their module (the last `-m` that owns
-   them, else the implicit protocol match of `-p`), converted to model conditions, and the
-   target becomes an `Action` (and an `Alteration` for NAT and mangling targets).
+   each word is classified into a terminal of the grammar (`words.py`: `-A` -> APPEND,
+   `-p` -> PROTO, `--dport` -> LONGOPT, `!` -> BANG, values -> WORD ...).
+3. The lark LALR parser parses the sequence of terminals and a Transformer makes it a small
+   plan of word indices (`reader.py`). The parse depends only on that sequence, so the
+   plan is cached: a 100k-rule file has a few hundred distinct sequences.
+4. The plan is executed against the table state (`reader.Reader`); a rule's match options
+   are attributed to their module (the last `-m` that owns them, else the implicit
+   protocol match of `-p`) and converted to model conditions (`rule.py`, `values.py`).
+   At the end of the file the reader hands over a frozen `vendor.Ruleset`.
+5. `convert.py` makes each chain a `Filter`, each target an `Action` (and an `Alteration`
+   for NAT and mangling targets), and the filter table's hooks bindings.
 
 Conventions (see docs/iptables-support.md for the full support table):
 
