@@ -162,13 +162,7 @@ class RuleReader:
         """The target and its options as written (values quoted where the shell needs it)."""
         if target is None:
             return ""
-        parts = [target]
-        for neg, opt, argv, _oi in target_opts:
-            if neg:
-                parts.append("!")
-            parts.append(opt)
-            parts.extend(_shell_quote(self.word(a)) for a in argv)
-        return " ".join(parts)
+        return f"{target} {self.canon(target_opts)}" if target_opts else target
 
     def word(self, i: int) -> str:
         if i < 0:
@@ -256,6 +250,7 @@ class RuleReader:
     # ----------------------------------------------------------------- modules
 
     def canon(self, opts: list) -> str:
+        """Options as written: `! --opt value ...` (values quoted where the shell needs it)."""
         parts = []
         for neg, opt, argv, _oi in opts:
             if neg:
