@@ -29,7 +29,7 @@ class IndexLexer(Lexer):
     so a parse depends on the sequence of names alone and can be cached by it), or an object
     with `.type` and `.value` (and optionally `.line` and `.col`), kept as they are."""
 
-    def __init__(self, lexer_conf: Any) -> None:  # noqa: D401 - lark interface
+    def __init__(self, _lexer_conf: Any) -> None:  # lark passes its lexer configuration: not needed
         pass
 
     def lex(self, data: Sequence[Any]) -> Iterator[Token]:  # type: ignore[override]

@@ -16,7 +16,6 @@ from .diagnostics import BadValue
 
 PORT_MAX = 65535
 Ranges = tuple[tuple[int, int], ...]
-OPERATORS = ("eq", "neq", "lt", "gt", "range")
 
 
 def complement(ranges: Iterable[tuple[int, int]], top: int = PORT_MAX) -> Ranges:
