@@ -48,7 +48,7 @@ from ... import model as m
 from ..detection import iptables as detect  # noqa: F401 - each platform's `detect`
 from ..common.decoding import decoded_lines
 from .convert import convert
-from .reader import Reader, _guess_family, _parser
+from .reader import Reader, guess_family, _parser
 from .vocab import BUILTIN_CHAINS
 from .words import _classify, _split_words
 
@@ -74,7 +74,7 @@ def parse(path: str, data: bytes, family: int | None = None) -> m.Device:
 
 def _parse(path: str, data: bytes, family: int | None) -> m.Device:
     if family is None:
-        family = _guess_family(data[:4_000_000].decode("utf-8", "replace"))
+        family = guess_family(data[:4_000_000].decode("utf-8", "replace"))
     reader = Reader(path, family)
     n = 0
     last_text = ""

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from ... import model as m
 from ..common.diagnostics import Diagnostics
-from .values import _act
+from .values import cached_action
 from .vendor import Rule, Ruleset, Table
 from .vocab import (
-    _ALTERATION_TARGETS,
-    _CONTINUE_TARGETS,
-    _NAT_TARGETS,
-    _OTHER_KNOWN_TARGETS,
-    _QUEUE_TARGETS,
-    _TERMINAL_TARGETS,
+    ALTERATION_TARGETS,
+    CONTINUE_TARGETS,
+    NAT_TARGETS,
+    OTHER_KNOWN_TARGETS,
+    QUEUE_TARGETS,
+    TERMINAL_TARGETS,
     BUILTIN_CHAINS,
     HOOK_ORDER,
     KNOWN_TARGETS,
 )
-from .words import _shown, _split_words
+from .words import shown_name, _split_words
 
 
 def convert(ruleset: Ruleset, diagnostics: Diagnostics) -> tuple[list[m.Filter], list[m.Alteration], list[m.Binding]]:
@@ -38,7 +38,7 @@ def convert(ruleset: Ruleset, diagnostics: Diagnostics) -> tuple[list[m.Filter],
                 except Exception as e:  # never raise on input: report it at the rule
                     diagnostics.report(pr.origin.line, pr.origin.column, pr.origin.text, "error", "internal",
                                        f"could not read this rule's target: {type(e).__name__}: {e}")
-                    action, alt = _act("unknown", detail=pr.target_text), None
+                    action, alt = cached_action("unknown", detail=pr.target_text), None
                 rule = m.Rule(pr.match, action, pr.origin, i, comment=pr.comment)
                 rules.append(rule)
                 pending[id(rule)] = pr
@@ -59,7 +59,7 @@ def convert(ruleset: Ruleset, diagnostics: Diagnostics) -> tuple[list[m.Filter],
         alterations = expanded
         for ch in t.chains.values():
             if ch.builtin:
-                default = _act("accept" if ch.policy == "ACCEPT" else "drop")
+                default = cached_action("accept" if ch.policy == "ACCEPT" else "drop")
                 filters.append(m.Filter(ch.name, tuple(built[ch.name]), default, table=t.name, builtin=True,
                                         family=ruleset.family, origin=ch.origin,
                                         default_origin=ch.policy_origin or ch.origin))
@@ -91,9 +91,9 @@ def report_jump_loops(diagnostics: Diagnostics, filters: list[m.Filter], pending
         pr = pending.get(id(loop.rule))
         col = _split_words(o.text).column(pr.target_word - 1) if pr is not None and pr.target_word else o.column
         opt = "-g" if loop.rule.action.kind == "goto" else "-j"
-        cycle = " -> ".join(_shown(c) for c in loop.cycle)
+        cycle = " -> ".join(shown_name(c) for c in loop.cycle)
         diagnostics.report(o.line, col, o.text, "error", "jump-loop",
-                           f"{opt} {_shown(loop.cycle[0])} closes the jump loop {cycle} in table {loop.table}: "
+                           f"{opt} {shown_name(loop.cycle[0])} closes the jump loop {cycle} in table {loop.table}: "
                            "iptables-restore refuses the table (ELOOP); fwlint does not follow this jump, "
                            "and answers that depend on it are approximate", construct="jump loop")
 
@@ -102,9 +102,9 @@ def rule_action(diagnostics: Diagnostics, t: Table, pr: Rule) -> tuple[m.Action,
     name = pr.target
     o = pr.origin
     if pr.target_text == "?":
-        return _act("unknown", detail="rule not understood"), None
+        return cached_action("unknown", detail="rule not understood"), None
     if name is None:
-        return _act("continue"), None
+        return cached_action("continue"), None
     detail = pr.target_text
     if pr.target_opts and (name in ("ACCEPT", "DROP", "RETURN") or (name in t.chains and name not in KNOWN_TARGETS)
                            or (name == "REJECT" and any(o != "--reject-with" for _n, o, _a in pr.target_opts))):
@@ -115,14 +115,14 @@ def rule_action(diagnostics: Diagnostics, t: Table, pr: Rule) -> tuple[m.Action,
         if t.chains[name].builtin:
             diagnostics.report(o.line, pr.target_col, o.text, "warning", "invalid",
                                f"cannot jump to built-in chain {name}")
-            return _act("unknown", detail=detail), None
-        return _act("goto" if pr.goto else "jump", target=name, detail=detail), None
+            return cached_action("unknown", detail=detail), None
+        return cached_action("goto" if pr.goto else "jump", target=name, detail=detail), None
     if pr.goto:
         diagnostics.report(o.line, pr.target_col, o.text, "error", "undefined-reference",
                            f"-g to chain {name}, which is not declared in table {t.name}", construct="chain")
-        return _act("goto", target=name, detail=detail), None
-    if name in _TERMINAL_TARGETS:
-        return _act(_TERMINAL_TARGETS[name], detail=detail if name == "REJECT" else ""), None  # type: ignore[arg-type]
+        return cached_action("goto", target=name, detail=detail), None
+    if name in TERMINAL_TARGETS:
+        return cached_action(TERMINAL_TARGETS[name], detail=detail if name == "REJECT" else ""), None  # type: ignore[arg-type]
     return _target_action(diagnostics, t, pr, name, detail)
 
 
@@ -132,40 +132,40 @@ def _target_action(diagnostics: Diagnostics, t: Table, pr: Rule, name: str,
     alteration, an approximation, or a target fwlint does not know."""
     o = pr.origin
     params = tuple((opt.lstrip("-"), " ".join(args)) for _neg, opt, args in pr.target_opts)
-    if name in _CONTINUE_TARGETS:
-        return _act("continue", detail=detail), None
-    if name in _ALTERATION_TARGETS:
-        alt = m.Alteration(_ALTERATION_TARGETS[name], pr.match, o, "?", t.name, pr.chain, params, detail)
-        return _act("continue", detail=detail), alt
-    if name in _NAT_TARGETS:
-        alt = m.Alteration(_NAT_TARGETS[name], pr.match, o, "?", t.name, pr.chain, params, detail)
+    if name in CONTINUE_TARGETS:
+        return cached_action("continue", detail=detail), None
+    if name in ALTERATION_TARGETS:
+        alt = m.Alteration(ALTERATION_TARGETS[name], pr.match, o, "?", t.name, pr.chain, params, detail)
+        return cached_action("continue", detail=detail), alt
+    if name in NAT_TARGETS:
+        alt = m.Alteration(NAT_TARGETS[name], pr.match, o, "?", t.name, pr.chain, params, detail)
         if t.name != "nat":
             diagnostics.report(o.line, pr.target_col, o.text, "warning", "invalid", f"{name} is only valid in table nat")
-            return _act("unknown", detail=detail), alt
-        return _act("accept", detail=detail), alt
-    if name in _QUEUE_TARGETS:
+            return cached_action("unknown", detail=detail), alt
+        return cached_action("accept", detail=detail), alt
+    if name in QUEUE_TARGETS:
         diagnostics.report(o.line, pr.target_col, o.text, "note", "approximate",
                            f"{name} hands packets to userspace: verdict unknown", construct=name)
-        return _act("unknown", detail=detail), None
+        return cached_action("unknown", detail=detail), None
     if name in ("TPROXY",):
         diagnostics.report(o.line, pr.target_col, o.text, "note", "approximate",
                            f"{name}: verdict depends on a local socket", construct=name)
         alt = m.Alteration("tproxy", pr.match, o, "?", t.name, pr.chain, params, detail)
-        return _act("unknown", detail=detail), alt
-    if name in _OTHER_KNOWN_TARGETS:
+        return cached_action("unknown", detail=detail), alt
+    if name in OTHER_KNOWN_TARGETS:
         diagnostics.report(o.line, pr.target_col, o.text, "note", "approximate", f"target {name} is not modelled",
                            construct=name)
-        return _act("unknown", detail=detail), None
+        return cached_action("unknown", detail=detail), None
     if not pr.target_opts:
         # iptables cannot tell a missing chain from a missing extension either; without
         # options it reads as a jump to a chain that was never declared
         diagnostics.report(o.line, pr.target_col, o.text, "error", "undefined-reference",
                            f"-j to chain {name}, which is not declared in table {t.name} "
                            "(nor is it a known target)", construct="chain")
-        return _act("jump", target=name, detail=detail), None
+        return cached_action("jump", target=name, detail=detail), None
     diagnostics.report(o.line, pr.target_col, o.text, "warning", "unknown-target",
                        f"unknown target {name} (no such chain in table {t.name})", construct=name)
-    return _act("unknown", detail=detail), None
+    return cached_action("unknown", detail=detail), None
 
 def _replace_stage(alt: m.Alteration, stage: str) -> m.Alteration:
     return m.Alteration(alt.kind, alt.match, alt.origin, stage, alt.table, alt.chain, alt.params, alt.description)

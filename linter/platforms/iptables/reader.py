@@ -23,7 +23,7 @@ from ..common.lark_glue import IndexLexer, parse_tokens, token_index
 from .rule import RuleReader
 from .vendor import Chain, Rule, Ruleset, Table, frozen_chains, unreadable_rule
 from .vocab import BUILTIN_CHAINS
-from .words import _classify, _cut, _shown, _split_words, Words
+from .words import _classify, cut_line, shown_name, _split_words, Words
 
 # --------------------------------------------------------------------------- address family
 
@@ -34,7 +34,7 @@ _ADDR_RE = re.compile(r"(?:^|\s)(?:-s|-d|--source|--destination|--src|--dst|--sr
                       r"\s+(?:!\s+)?([0-9A-Fa-f.:]+)", re.M)
 
 
-def _guess_family(text: str) -> int:
+def guess_family(text: str) -> int:
     """The family of a dump: what its header says (ip6tables-save / iptables-save), else
     ICMPv6 words, else the family most of its addresses are in (IPv4 on a tie). One stray
     IPv6 address in an iptables file is then one located error, not an error on every IPv4
@@ -232,7 +232,7 @@ class Reader:
         if self.repeated_option(lineno, text, ws, sig):
             return
         if len(sig) > MAX_IPTABLES_LINE_WORDS:
-            text = _cut(text)
+            text = cut_line(text)
             self.diag(lineno, 1, text, "error", "syntax",
                       f"line of {len(sig)} words: more than fwlint parses (linter/limits.py "
                       f"MAX_IPTABLES_LINE_WORDS = {MAX_IPTABLES_LINE_WORDS}; iptables-restore itself takes "
@@ -251,7 +251,7 @@ class Reader:
         chain is kept as not understood (its first words say which chain). Their origins
         hold the line's beginning only: reports and fingerprints stay small."""
         length = len(text)
-        text = _cut(text)
+        text = cut_line(text)
         self.diag(lineno, 1, text, "error", "syntax",
                   f"line of {length} characters: longer than fwlint reads (linter/limits.py "
                   f"MAX_IPTABLES_LINE_LENGTH = {MAX_IPTABLES_LINE_LENGTH}; iptables-restore itself reads "
@@ -408,7 +408,7 @@ class Reader:
         name = ws.words[plan[1]]
         if name in t.chains:
             self.diag(lineno, ws.column(plan[1]), text, "warning", "duplicate-chain",
-                      f"chain {_shown(name)} already exists")
+                      f"chain {shown_name(name)} already exists")
             return
         self.check_chain_name(lineno, ws.column(plan[1]), text, name)
         t.chains[name] = _ChainState(name, False, m.Origin(self.path, lineno, ws.column(plan[1] - 1), text))
@@ -419,7 +419,7 @@ class Reader:
         the chain is declared; the chain is still analysed."""
         if len(name) > _MAX_CHAIN_NAME:
             self.diag(lineno, col, text, "warning", "invalid",
-                      f"chain name of {len(name)} characters ({_shown(name)}): iptables allows at most "
+                      f"chain name of {len(name)} characters ({shown_name(name)}): iptables allows at most "
                       f"{_MAX_CHAIN_NAME} and refuses this line")
 
     def do_policy(self, lineno, text, ws, plan) -> None:
@@ -472,7 +472,7 @@ class Reader:
             else:
                 origin = m.Origin(self.path, lineno, ws.column(cmd_i), text)
                 self.diag(lineno, ws.column(cmd_i + 1), text, "error", "undeclared-chain",
-                          f"chain {_shown(name)} is not declared in table {t.name} (created to analyse it)")
+                          f"chain {shown_name(name)} is not declared in table {t.name} (created to analyse it)")
                 ch = _ChainState(name, False, origin)
             t.chains[name] = ch
         return ch

@@ -10,24 +10,24 @@ from ... import model as m
 from ... import names
 from ..common.ports import port_value
 from .values import (
-    _ZONE_RE,
-    _addr_ranges,
+    ZONE_ID_RE,
+    address_ranges,
     BadValue,
-    _cached,
-    _exact_cond,
-    _module_cache,
-    _shell_quote,
+    shared,
+    exact_condition,
+    module_cache,
+    shell_quote,
 )
 from .vendor import Rule, unreadable_rule
 from .vocab import (
-    _CACHED_OPTIONS,
-    _EXACT_MODULE_OPTIONS,
-    _FLAG_OPTIONS,
-    _IMPLICIT_MODULE,
-    _IMPLICIT_OPTIONS,
-    _MODULE_OPTIONS,
-    _MODULE_PROTOS,
-    _OPT_ALIASES,
+    CACHED_OPTIONS,
+    EXACT_MODULE_OPTIONS,
+    FLAG_OPTIONS,
+    IMPLICIT_MODULE,
+    IMPLICIT_OPTIONS,
+    MODULE_OPTIONS,
+    MODULE_PROTOS,
+    OPT_ALIASES,
     KNOWN_MODULES,
     STATEFUL_MODULES,
 )
@@ -127,18 +127,18 @@ class RuleReader:
         opt = rec[1]
         owner = None
         if section is not None:
-            own = _MODULE_OPTIONS.get(section[0])
+            own = MODULE_OPTIONS.get(section[0])
             if own is not None and opt in own:
                 owner = section
         if owner is None:
             for mod in reversed(modules):
-                own = _MODULE_OPTIONS.get(mod[0])
+                own = MODULE_OPTIONS.get(mod[0])
                 if own is not None and opt in own:
                     owner = mod
                     break
         if owner is None:
-            if section is not None and section[0] not in _MODULE_OPTIONS and not (
-                    opt in _IMPLICIT_OPTIONS.get(self.proto, ()) and not self.proto_neg):
+            if section is not None and section[0] not in MODULE_OPTIONS and not (
+                    opt in IMPLICIT_OPTIONS.get(self.proto, ()) and not self.proto_neg):
                 owner = section  # approximated and unknown modules swallow their options
             else:
                 implicit.append(rec)
@@ -148,7 +148,7 @@ class RuleReader:
     def implicit_match(self, implicit: list, modules: list[list]) -> None:
         """The options no `-m` took: the match `-p` loads (first), else each is unknown."""
         words = self.ws.words
-        iname = _IMPLICIT_MODULE.get(self.proto) if self.proto is not None and not self.proto_neg else None
+        iname = IMPLICIT_MODULE.get(self.proto) if self.proto is not None and not self.proto_neg else None
         if iname is not None:
             modules.insert(0, [iname, -1, implicit])
             return
@@ -186,7 +186,7 @@ class RuleReader:
             field_ = m.IN_IFACE if kind == "in_interface" else m.OUT_IFACE
             if len(val) > 15 or not val:
                 self.diag(val_i, "warning", "invalid", f"bad interface name {val!r}")
-            self.conds.append(_cached(m.IfaceCond, field_, (val,), neg))
+            self.conds.append(shared(m.IfaceCond, field_, (val,), neg))
         elif kind == "fragment":
             self.conds.append(m.Opaque("fragment", "-f (second and later fragments)", neg))
             self.diag(oi, "note", "approximate", "-f (fragments) is not modelled exactly", construct="-f")
@@ -210,14 +210,14 @@ class RuleReader:
             return
         self.proto = n
         self.proto_neg = neg
-        self.conds.append(_cached(m.IntCond, m.PROTO, ((n, n),), neg))
+        self.conds.append(shared(m.IntCond, m.PROTO, ((n, n),), neg))
 
     def address(self, field_: str, neg: bool, val_i: int, val: str, fam: int) -> None:
         """-s / -d: an address condition (an Opaque one where the value is only approximable)."""
         if "%" in val and fam == 6:
             val = self.without_zone_ids(val_i, val)
         try:
-            r = _addr_ranges(val, fam)
+            r = address_ranges(val, fam)
         except BadValue as e:
             self.diag(val_i, "warning", "invalid", str(e))
             self.conds.append(m.Opaque(f"{field_} {val}", f"{'-s' if field_ == m.SRC else '-d'} {val}", neg))
@@ -229,7 +229,7 @@ class RuleReader:
         if neg and "," in val:
             self.diag(val_i, "warning", "invalid",
                       "! is not allowed with several addresses (iptables refuses it)")
-        self.conds.append(_cached(m.AddrCond, field_, r, neg))
+        self.conds.append(shared(m.AddrCond, field_, r, neg))
 
     def without_zone_ids(self, val_i: int, val: str) -> str:
         """`fe80::1%eth0` -> `fe80::1`, said aloud. ip6tables resolves the address with
@@ -237,7 +237,7 @@ class RuleReader:
         interface has that name, and otherwise drops the zone (ip6tables-save prints
         `fe80::1/128`: the rule matches the address on every interface). fwlint reads the
         rule as loaded, and warns, since where it loads is not in the file."""
-        zones = _ZONE_RE.findall(val)
+        zones = ZONE_ID_RE.findall(val)
         if not zones:
             return val  # (a `%` that is not a zone id: the address is reported as bad)
         names_ = ", ".join(dict.fromkeys(f"%{z}" for z in zones))
@@ -245,7 +245,7 @@ class RuleReader:
                   f"{val}: ip6tables drops the zone id {names_} (the rule then matches the address on every "
                   "interface), and refuses the line on a machine without such an interface; read without it",
                   construct="zone id")
-        return _ZONE_RE.sub("", val)
+        return ZONE_ID_RE.sub("", val)
 
     # ----------------------------------------------------------------- modules
 
@@ -256,7 +256,7 @@ class RuleReader:
             if neg:
                 parts.append("!")
             parts.append(opt)
-            parts.extend(_shell_quote(self.word(a)) for a in argv)
+            parts.extend(shell_quote(self.word(a)) for a in argv)
         return " ".join(parts)
 
     def opaque(self, module: str, opts: list, at: int, code_severity=("note", "approximate"),
@@ -289,7 +289,7 @@ class RuleReader:
         word = self.word
         key = (name, self.proto, self.proto_neg, mi < 0,
                tuple((neg, opt, tuple(word(a) for a in argv)) for neg, opt, argv, _oi in opts))
-        hit = _module_cache.get(key)
+        hit = module_cache.get(key)
         if hit is None:
             # record the conditions, comments and diagnostics, with word positions made relative
             where: dict[int, tuple] = {mi: ("m",)}
@@ -308,8 +308,8 @@ class RuleReader:
                 self.recording = None
             refused, self.refused = self.refused, self.refused or refused_before
             hit = (tuple(self.conds[n_conds:]), tuple(self.comments[n_comments:]), diags, refused)
-            if len(_module_cache) < 50_000:
-                _module_cache[key] = hit
+            if len(module_cache) < 50_000:
+                module_cache[key] = hit
             for pos, rest in diags:
                 self.diag(self.position(pos, mi, opts), *rest)
             return
@@ -333,27 +333,27 @@ class RuleReader:
 
     def convert_module(self, name: str, mi: int, opts: list) -> None:
         at = mi if mi >= 0 else (opts[0][3] if opts else 0)
-        if name not in _EXACT_MODULE_OPTIONS:
+        if name not in EXACT_MODULE_OPTIONS:
             if name in KNOWN_MODULES:
                 self.opaque(name, opts, at)
             else:
                 self.opaque(name, opts, at, ("warning", "unknown-match"))
             return
-        protos = _MODULE_PROTOS.get(name)
+        protos = MODULE_PROTOS.get(name)
         if protos is not None and (self.proto not in protos or self.proto_neg):
             self.diag(at, "warning", "invalid", f"-m {name} needs -p {'/'.join(sorted(names.proto_name(p) for p in protos))}")
         if not opts and name not in ("tcp", "udp", "udplite", "sctp", "dccp"):
             self.diag(at, "warning", "invalid", f"-m {name} without options")
         proto_name = names.proto_name(self.proto) if self.proto is not None else "tcp"
         seen: set[str] = set()
-        own = _EXACT_MODULE_OPTIONS[name]
+        own = EXACT_MODULE_OPTIONS[name]
         for rec in opts:
             neg, opt, argv, oi = rec
             if opt not in own:
                 self.diag(oi, "warning", "unknown-option", f"-m {name} has no option {opt}", construct=opt)
                 self.conds.append(m.Opaque(f"{name} {self.canon([rec])}", f"-m {name} {self.canon([rec])}", neg))
                 continue
-            base = _OPT_ALIASES.get(opt, opt)
+            base = OPT_ALIASES.get(opt, opt)
             once = "--tcp-flags" if base == "--syn" else base  # ("only one of --syn or --tcp-flags")
             if once in seen:
                 self.diag(oi, "error", "invalid",
@@ -361,7 +361,7 @@ class RuleReader:
                 self.refused = True
                 return  # (the rest of this match does not matter: the rule is not kept)
             seen.add(once)
-            want = 0 if opt in _FLAG_OPTIONS else (2 if opt == "--tcp-flags" else 1)
+            want = 0 if opt in FLAG_OPTIONS else (2 if opt == "--tcp-flags" else 1)
             if len(argv) != want:
                 self.diag(oi, "warning", "invalid", f"{opt} takes {want} value{'s' if want != 1 else ''}")
                 self.conds.append(m.Opaque(f"{name} {self.canon([rec])}", f"-m {name} {self.canon([rec])}", False))
@@ -382,8 +382,8 @@ class RuleReader:
                           f"reversed port range {vals[0]!r} matches no port (iptables-restore refuses it)")
                 self.conds.append(m.IntCond(m.SPORT if opt == "--sport" else m.DPORT, (), neg))
                 return
-        if opt in _CACHED_OPTIONS:
-            cond = _exact_cond(opt, neg, tuple(vals), proto, self.reader.family)
+        if opt in CACHED_OPTIONS:
+            cond = exact_condition(opt, neg, tuple(vals), proto, self.reader.family)
             if isinstance(cond, str):
                 self.opaque("conntrack", [rec], oi, construct=f"conntrack --ctstate {cond}")
             elif cond is not None:

@@ -13,7 +13,7 @@ from ...names import read_int
 from ..common import addresses
 from ..common.diagnostics import BadValue
 from ..common.ports import port_span
-from .vocab import _ALL_FLAGS, _IPT_FLAG_NAMES, _STATE_WORDS
+from .vocab import ALL_TCP_FLAGS, TCP_FLAG_NAMES, STATE_NUMBERS
 
 # --------------------------------------------------------------------------- value parsing
 
@@ -22,7 +22,7 @@ _LETTER_RE = re.compile(r"[A-Za-z]")
 
 
 @lru_cache(maxsize=65536)
-def _addr_ranges(text: str, family: int) -> tuple[tuple[int, int, int], ...] | str:
+def address_ranges(text: str, family: int) -> tuple[tuple[int, int, int], ...] | str:
     """`10.0.0.0/8,1.2.3.4` -> ranges; a str result names why it is only approximable
     ("hostname", "non-contiguous-mask"); raises BadValue where iptables refuses the text."""
     out = []
@@ -96,10 +96,10 @@ def _flags(text: str) -> int:
     for f in text.split(","):
         f = f.upper()
         if f == "ALL":
-            v |= _ALL_FLAGS
+            v |= ALL_TCP_FLAGS
         elif f == "NONE":
             pass
-        elif f in _IPT_FLAG_NAMES:
+        elif f in TCP_FLAG_NAMES:
             v |= m.TCP_FLAG_BITS[f]
         else:
             raise BadValue(f"unknown TCP flag {f!r}")
@@ -138,8 +138,8 @@ def _states(text: str, allowed: frozenset[str]) -> tuple[tuple[tuple[int, int], 
     extra = []
     for s in text.split(","):
         su = s.upper()
-        if su in _STATE_WORDS:
-            vals.append(_STATE_WORDS[su])
+        if su in STATE_NUMBERS:
+            vals.append(STATE_NUMBERS[su])
         elif su in allowed:
             extra.append(su)
         else:
@@ -155,10 +155,10 @@ def _states(text: str, allowed: frozenset[str]) -> tuple[tuple[tuple[int, int], 
 
 
 # an IPv6 zone id after an address (before a prefix length or the next address of a list)
-_ZONE_RE = re.compile(r"%([^%/,\s]+)(?=$|[/,])")
+ZONE_ID_RE = re.compile(r"%([^%/,\s]+)(?=$|[/,])")
 
 @lru_cache(maxsize=32768)
-def _exact_cond(opt: str, neg: bool, vals: tuple[str, ...], proto: str, family: int) -> m.Cond | str | None:
+def exact_condition(opt: str, neg: bool, vals: tuple[str, ...], proto: str, family: int) -> m.Cond | str | None:
     """The condition of one exactly modelled option; a str names conntrack states to approximate."""
     if opt in ("--sport", "--dport"):
         lo, hi = _port_range(vals[0], proto)
@@ -192,8 +192,8 @@ def _exact_cond(opt: str, neg: bool, vals: tuple[str, ...], proto: str, family: 
         a, dash, b = vals[0].partition("-")
         if not dash:
             raise BadValue(f"bad address range {vals[0]!r}")
-        ra = _addr_ranges(a, family)
-        rb = _addr_ranges(b, family)
+        ra = address_ranges(a, family)
+        rb = address_ranges(b, family)
         if isinstance(ra, str) or isinstance(rb, str) or len(ra) != 1 or len(rb) != 1:
             raise BadValue(f"bad address range {vals[0]!r}")
         lo, hi = ra[0][1], rb[0][1]
@@ -205,10 +205,10 @@ def _exact_cond(opt: str, neg: bool, vals: tuple[str, ...], proto: str, family: 
 
 _NEEDS_QUOTES = re.compile(r"[\s\"'\\]")
 _cond_cache: dict = {}
-_module_cache: dict = {}
+module_cache: dict = {}
 
 
-def _cached(cls, *args):
+def shared(cls, *args):
     """One shared instance per distinct condition (cheaper than building frozen dataclasses)."""
     key = (cls, args)
     c = _cond_cache.get(key)
@@ -219,11 +219,11 @@ def _cached(cls, *args):
     return c
 
 
-def _act(kind: str, target: str | None = None, detail: str = "") -> m.Action:
-    return _cached(m.Action, kind, target, detail)
+def cached_action(kind: str, target: str | None = None, detail: str = "") -> m.Action:
+    return shared(m.Action, kind, target, detail)
 
 
-def _shell_quote(w: str) -> str:
+def shell_quote(w: str) -> str:
     if w and not _NEEDS_QUOTES.search(w):
         return w
     return '"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"'

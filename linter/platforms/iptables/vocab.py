@@ -19,7 +19,7 @@ HOOK_ORDER = ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
 # --------------------------------------------------------------------------- modules and targets
 
 # Exact match modules and the options each owns.
-_EXACT_MODULE_OPTIONS: dict[str, frozenset[str]] = {
+EXACT_MODULE_OPTIONS: dict[str, frozenset[str]] = {
     "tcp": frozenset({"--sport", "--source-port", "--dport", "--destination-port", "--tcp-flags",
                       "--syn", "--tcp-option"}),
     "udp": frozenset({"--sport", "--source-port", "--dport", "--destination-port"}),
@@ -38,14 +38,14 @@ _EXACT_MODULE_OPTIONS: dict[str, frozenset[str]] = {
     "comment": frozenset({"--comment"}),
 }
 # Options that take no value.
-_FLAG_OPTIONS = frozenset({"--syn"})
+FLAG_OPTIONS = frozenset({"--syn"})
 # Modules needing a protocol: module -> protocol numbers accepted.
-_MODULE_PROTOS = {
+MODULE_PROTOS = {
     "tcp": {6}, "udp": {17}, "udplite": {136}, "sctp": {132}, "dccp": {33},
     "icmp": {1}, "icmp6": {58}, "multiport": {6, 17, 33, 132, 136},
 }
 # The match iptables loads implicitly for `-p PROTO` options given without `-m`.
-_IMPLICIT_MODULE = {6: "tcp", 17: "udp", 136: "udplite", 132: "sctp", 33: "dccp", 1: "icmp", 58: "icmp6"}
+IMPLICIT_MODULE = {6: "tcp", 17: "udp", 136: "udplite", 132: "sctp", 33: "dccp", 1: "icmp", 58: "icmp6"}
 
 # Known modules fwlint approximates with an Opaque condition whose key is the predicate
 # (the same options in two rules are the same key).
@@ -62,7 +62,7 @@ STATEFUL_MODULES = frozenset({
     "limit", "hashlimit", "recent", "connlimit", "quota", "statistic", "time", "connbytes",
     "rateest", "nfacct", "quota2",
 })
-KNOWN_MODULES = frozenset(_EXACT_MODULE_OPTIONS) | PURE_MODULES | STATEFUL_MODULES
+KNOWN_MODULES = frozenset(EXACT_MODULE_OPTIONS) | PURE_MODULES | STATEFUL_MODULES
 
 
 def _opts(text: str) -> frozenset[str]:
@@ -112,11 +112,11 @@ _APPROX_MODULE_OPTIONS: dict[str, frozenset[str]] = {
     "connbytes": _opts("connbytes connbytes-dir connbytes-mode"),
     "nfacct": _opts("nfacct-name"),
 }
-_MODULE_OPTIONS = {**_APPROX_MODULE_OPTIONS, **_EXACT_MODULE_OPTIONS}
+MODULE_OPTIONS = {**_APPROX_MODULE_OPTIONS, **EXACT_MODULE_OPTIONS}
 
-_TERMINAL_TARGETS = {"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject", "RETURN": "return"}
-_CONTINUE_TARGETS = frozenset({"LOG", "NFLOG", "ULOG", "TRACE", "AUDIT", "NFACCT"})
-_ALTERATION_TARGETS = {
+TERMINAL_TARGETS = {"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject", "RETURN": "return"}
+CONTINUE_TARGETS = frozenset({"LOG", "NFLOG", "ULOG", "TRACE", "AUDIT", "NFACCT"})
+ALTERATION_TARGETS = {
     "MARK": "mark", "CONNMARK": "connmark", "CT": "ct", "NOTRACK": "notrack", "TCPMSS": "mss",
     "TOS": "mangle", "TTL": "mangle", "HL": "mangle", "DSCP": "mangle", "ECN": "mangle",
     "TCPOPTSTRIP": "mangle", "CHECKSUM": "checksum", "CLASSIFY": "classify",
@@ -124,26 +124,26 @@ _ALTERATION_TARGETS = {
     "IDLETIMER": "timer", "LED": "led", "RATEEST": "rateest", "HMARK": "mark",
     "SNPT": "snpt", "DNPT": "dnpt",
 }
-_NAT_TARGETS = {"SNAT": "snat", "DNAT": "dnat", "MASQUERADE": "masquerade", "REDIRECT": "redirect",
+NAT_TARGETS = {"SNAT": "snat", "DNAT": "dnat", "MASQUERADE": "masquerade", "REDIRECT": "redirect",
                 "NETMAP": "netmap"}
-_QUEUE_TARGETS = frozenset({"QUEUE", "NFQUEUE"})
-_OTHER_KNOWN_TARGETS = frozenset({"TPROXY", "SYNPROXY", "MIRROR", "CLUSTERIP", "TARPIT", "DELUDE",
+QUEUE_TARGETS = frozenset({"QUEUE", "NFQUEUE"})
+OTHER_KNOWN_TARGETS = frozenset({"TPROXY", "SYNPROXY", "MIRROR", "CLUSTERIP", "TARPIT", "DELUDE",
                                    "CHAOS"})
-KNOWN_TARGETS = (frozenset(_TERMINAL_TARGETS) | _CONTINUE_TARGETS | frozenset(_ALTERATION_TARGETS)
-                 | frozenset(_NAT_TARGETS) | _QUEUE_TARGETS | _OTHER_KNOWN_TARGETS)
+KNOWN_TARGETS = (frozenset(TERMINAL_TARGETS) | CONTINUE_TARGETS | frozenset(ALTERATION_TARGETS)
+                 | frozenset(NAT_TARGETS) | QUEUE_TARGETS | OTHER_KNOWN_TARGETS)
 
-_STATE_WORDS = {s: i for i, s in enumerate(m.STATES)}
-_ALL_FLAGS = 0x3F  # iptables' ALL: FIN SYN RST PSH ACK URG (not ECE, CWR)
-_IPT_FLAG_NAMES = ("FIN", "SYN", "RST", "PSH", "ACK", "URG")  # the names libxt_tcp accepts
+STATE_NUMBERS = {s: i for i, s in enumerate(m.STATES)}
+ALL_TCP_FLAGS = 0x3F  # iptables' ALL: FIN SYN RST PSH ACK URG (not ECE, CWR)
+TCP_FLAG_NAMES = ("FIN", "SYN", "RST", "PSH", "ACK", "URG")  # the names libxt_tcp accepts
 
-_CACHED_OPTIONS = frozenset({"--sport", "--dport", "--sports", "--dports", "--ports", "--tcp-flags", "--syn",
+CACHED_OPTIONS = frozenset({"--sport", "--dport", "--sports", "--dports", "--ports", "--tcp-flags", "--syn",
                              "--icmp-type", "--icmpv6-type", "--state", "--ctstate", "--src-range",
                              "--dst-range"})
 
 
-_IMPLICIT_OPTIONS = {p: _EXACT_MODULE_OPTIONS[name] for p, name in _IMPLICIT_MODULE.items()}
+IMPLICIT_OPTIONS = {p: EXACT_MODULE_OPTIONS[name] for p, name in IMPLICIT_MODULE.items()}
 
-_OPT_ALIASES = {
+OPT_ALIASES = {
     "--source-port": "--sport", "--destination-port": "--dport",
     "--source-ports": "--sports", "--destination-ports": "--dports",
 }

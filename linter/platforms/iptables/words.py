@@ -201,11 +201,11 @@ def _classify(ws: Words) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _cut(text: str, limit: int = 1000) -> str:
+def cut_line(text: str, limit: int = 1000) -> str:
     """The beginning of a line too long to read, as its origins quote it."""
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
-def _shown(name: str, limit: int = 40) -> str:
+def shown_name(name: str, limit: int = 40) -> str:
     """A name as messages show it: a hostile 100,000-character chain name is cut."""
     return name if len(name) <= limit else name[:limit - 3] + "..."
