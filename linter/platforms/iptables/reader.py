@@ -193,6 +193,9 @@ _MAX_CHAIN_NAME = 28  # iptables: XT_EXTENSION_MAXNAMELEN (29) less the NUL
 
 
 class Reader:
+    """Reads a file line by line as iptables-restore replays it (tables, chains, -A/-I/-F/-P),
+    reporting through `diagnostics`; `finish` hands over the frozen `vendor.Ruleset`."""
+
     def __init__(self, path: str, family: int) -> None:
         self.path = path
         self.family = family
