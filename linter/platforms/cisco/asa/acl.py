@@ -43,7 +43,8 @@ class AccessListCommands:
         w = node.words
         if len(w) <= i:
             self.report.relevant(node)
-            self.report.diag(node, node.col(len(w) - 1), "error", "syntax", "access-list: a name is missing", "access-list")
+            self.report.diag(node, node.col(len(w) - 1), "error", "syntax",
+                             "access-list: a name is missing", "access-list")
             return
         name = w[i]
         low = name.lower()
@@ -70,7 +71,7 @@ class AccessListCommands:
             typ, start, kind = (typ_default or "extended"), j, "ace"
         elif kw in ("webtype", "ethertype", "advanced"):
             self.report.diag(node, node.col(j), "warning", "unsupported",
-                      f"{kw} access-lists are not modelled: entry ignored", f"access-list {kw}")
+                             f"{kw} access-lists are not modelled: entry ignored", f"access-list {kw}")
             return
         elif kw == "rename" and j + 1 < len(w):
             new = w[j + 1]
@@ -84,16 +85,16 @@ class AccessListCommands:
                         g.acl = new
             else:
                 self.report.diag(node, node.col(i), "error", "undefined-reference",
-                          f"access-list {name} is not defined: nothing to rename", "access-list")
+                                 f"access-list {name} is not defined: nothing to rename", "access-list")
             return
         elif not kw:
             self.report.diag(node, node.col(len(w) - 1), "error", "syntax",
-                      f"access-list {name}: the entry is missing", "access-list")
+                             f"access-list {name}: the entry is missing", "access-list")
             return
         else:
             self.report.diag(node, node.col(j), "error", "syntax",
-                      f"access-list {name}: expected extended, standard, remark, permit or deny, not {w[j]!r}",
-                      "access-list")
+                             f"access-list {name}: expected extended, standard, remark, permit or deny, not {w[j]!r}",
+                             "access-list")
             return
         acl = self.access.acls.get(name)
         if acl is None:
@@ -102,8 +103,8 @@ class AccessListCommands:
             self.access.acl_order.append(name)
         elif typ and acl.kind != typ and any(e.kind == "ace" for e in acl.entries):
             self.report.diag(node, node.col(j), "error", "invalid",
-                      f"access-list {name} is {acl.kind} (line {acl.origin.line}): a {typ} entry cannot be "
-                      f"added to it (the ASA refuses it)", "access-list")
+                             f"access-list {name} is {acl.kind} (line {acl.origin.line}): a {typ} entry cannot be "
+                             f"added to it (the ASA refuses it)", "access-list")
             return
         if typ and not any(e.kind == "ace" for e in acl.entries):
             acl.kind = typ
@@ -132,18 +133,18 @@ class AccessListCommands:
             extra = lw[5:]
             if "control-plane" in extra:
                 self.report.diag(node, node.col(5), "warning", "unsupported",
-                          "a control-plane access-group filters traffic to the ASA itself: not modelled",
-                          "access-group control-plane")
+                                 "a control-plane access-group filters traffic to the ASA itself: not modelled",
+                                 "access-group control-plane")
                 return
             if "per-user-override" in extra:
                 self.report.diag(node, node.col(5), "note", "approximate",
-                          "per-user-override: downloadable per-user ACLs replace this one for authenticated "
-                          "users; not modelled", "access-group")
+                                 "per-user-override: downloadable per-user ACLs replace this one for authenticated "
+                                 "users; not modelled", "access-group")
             self.access.access_groups.append(AccessGroup(w[1], lw[2], w[4], self.report.origin(node)))
             return
         self.report.diag(node, node.col(min(2, len(w) - 1)), "error", "syntax",
-                  "access-group: expected `access-group NAME in|out interface IF` or `access-group NAME global`",
-                  "access-group")
+                         "access-group: expected `access-group NAME in|out interface IF` or `access-group NAME global`",
+                         "access-group")
 
     # -- interfaces
 
@@ -280,7 +281,7 @@ class AclConverter:
                 self.objects.time_range_used.add(tok.value)
                 if tok.value not in self.objects.time_ranges:
                     raise Drop(tok.column, "error", "undefined-reference", f"time-range {tok.value} is not defined",
-                                "time-range")
+                               "time-range")
                 conds.append(m.Opaque(f"time-range {tok.value}", f"time-range {tok.value} is active"))
                 notes.append((tok.column, "approximate",
                               f"time-range {tok.value}: the entry applies only while the time range is active; "
@@ -335,7 +336,7 @@ class AclConverter:
             return (m.AddrCond(fieldname, ((fam, v, v),)),)
         if d in ("addr_mask", "addr_name_mask"):
             return (m.AddrCond(fieldname, (self.addresses.addr_mask(toks[0].value, toks[1].value, toks[0].column,
-                                                           toks[1].column),)),)
+                                                                    toks[1].column),)),)
         if d == "addr_prefix":
             return (m.AddrCond(fieldname, (self.addresses.prefix(toks[0].value, toks[0].column),)),)
         if d == "addr_object":
@@ -360,14 +361,14 @@ class AclConverter:
             raise Drop(col, "error", "invalid", f"ports cannot follow a service ({proto.text}): the service names them")
         if proto.kind == "any" or not set(proto.protos) <= {6, 17, 132}:
             raise Drop(col, "error", "invalid",
-                        f"ports need protocol tcp, udp or sctp, not {proto.text or 'ip'}")
+                       f"ports need protocol tcp, udp or sctp, not {proto.text or 'ip'}")
         pnames = tuple({6: "tcp", 17: "udp", 132: "sctp"}[p] for p in proto.protos)
         if t.data == "port_group":
             name = toks[1].value
             g = self.resolver.group(name, toks[1].column, ("port",), "a port")
             if g.proto != "tcp-udp" and any(p in ("tcp", "udp") and p != g.proto for p in pnames):
                 raise Drop(toks[1].column, "error", "invalid",
-                            f"object-group {name} is a {g.proto} port group: it cannot be used with {'/'.join(pnames)}")
+                           f"object-group {name} is a {g.proto} port group: it cannot be used with {'/'.join(pnames)}")
             ranges = self.resolver.port_group(name, toks[1].column)
             return self._shared(("ports", fieldname, name), lambda: m.IntCond(fieldname, ranges))
         op = t.data[len("port_"):]
@@ -378,7 +379,7 @@ class AclConverter:
         toks = _toks(t)
         if proto.kind != "protos" or proto.protos not in ((1,), (58,)):
             raise Drop(toks[0].column, "error", "invalid",
-                        f"{toks[0].value!r}: an ICMP type needs protocol icmp or icmp6, not {proto.text or 'ip'}")
+                       f"{toks[0].value!r}: an ICMP type needs protocol icmp or icmp6, not {proto.text or 'ip'}")
         v6 = proto.protos == (58,)
         if t.data == "icmp_group":
             self.resolver.group(toks[1].value, toks[1].column, ("icmp-type",), "ICMP types")
@@ -422,7 +423,7 @@ class AclConverter:
                     self.report.diag(line, col, "note", code, msg, "access-list")
             if inactive:
                 self.report.diag(line, line.indent + 1, "note", "inactive",
-                          f"inactive entry of access-list {acl.name}: it does not filter", "access-list")
+                                 f"inactive entry of access-list {acl.name}: it does not filter", "access-list")
                 remarks = []
                 continue
             word = "permit" if action == "accept" else "deny"
@@ -451,8 +452,8 @@ class AclConverter:
             action = action or act
             alts.append(tuple(conds))
         self.report.diag(e.line, why.col, "note", "approximate",
-                  f"{why.message}: read from the {len(alts)} expansion line(s) that `show access-list` prints "
-                  f"below the entry", "access-list")
+                         f"{why.message}: read from the {len(alts)} expansion line(s) that `show access-list` prints "
+                         f"below the entry", "access-list")
         return action, alts_conds(merge_alternatives(alts)), False, []
 
 
@@ -468,6 +469,6 @@ class AclConverter:
         permits = [r.match for r in rules if r.action.kind == "accept"]
         if any(r.action.kind != "accept" for r in rules):
             self.report.diag(line, col, "note", "approximate",
-                      f"access-list {name} has deny entries: the {what} is modelled as matching its permit "
-                      f"entries only", what)
+                             f"access-list {name} has deny entries: the {what} is modelled as matching its permit "
+                             f"entries only", what)
         return alts_conds(merge_alternatives([p.conds for p in permits]))

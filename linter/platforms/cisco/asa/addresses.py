@@ -27,7 +27,7 @@ def zone_id_drop(word: str, col: int) -> Drop | None:
         return None
     zone = word.split("%", 1)[1].split("/", 1)[0]
     return Drop(col, "error", "invalid", f"{word} is an IPv6 address with a zone id (`%{zone}`): the ASA takes no "
-                 f"zone id here (it refuses the command); not analysed", "ipv6 zone id")
+                f"zone id here (it refuses the command); not analysed", "ipv6 zone id")
 
 
 def mask_bits(mask: str) -> int | None:
@@ -103,8 +103,8 @@ class Addresses:
         host = (1 << (32 - bits)) - 1
         if v & host:
             raise Drop(col_a, "error", "invalid",
-                        f"{a} {mask}: the address has bits outside the mask; the ASA refuses it (\"IP address, "
-                        f"mask doesn't pair\"); {ipaddress.IPv4Address(v & ~host & MAX4)} {mask} is meant?")
+                       f"{a} {mask}: the address has bits outside the mask; the ASA refuses it (\"IP address, "
+                       f"mask doesn't pair\"); {ipaddress.IPv4Address(v & ~host & MAX4)} {mask} is meant?")
         return (4, v, v | host)
 
     def prefix(self, text: str, col: int, line: Line | None = None) -> tuple[int, int, int]:

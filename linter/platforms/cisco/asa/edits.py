@@ -93,7 +93,7 @@ class EditCommands:
             acl = self.access.acls.get(name)
             if acl is None:
                 self.report.diag(node, node.col(2), "error", "undefined-reference",
-                          f"no access-list: access-list {name} is not defined", "access-list")
+                                 f"no access-list: access-list {name} is not defined", "access-list")
             elif len(w) == 3:
                 del self.access.acls[name]
             else:
@@ -111,19 +111,19 @@ class EditCommands:
                         break
                 else:
                     self.report.diag(node, node.col(3), "warning", "unsupported",
-                              f"no access-list: no entry of {name} reads like this one; nothing removed",
-                              "access-list")
+                                     f"no access-list: no entry of {name} reads like this one; nothing removed",
+                                     "access-list")
         elif k == "access-group":
             self.report.relevant(node)
             rest = [x.lower() for x in w[2:]]
             before = len(self.access.access_groups)
             self.access.access_groups = [g for g in self.access.access_groups
-                                  if not (g.acl == (w[2] if len(w) > 2 else "") and
+                                         if not (g.acl == (w[2] if len(w) > 2 else "") and
                                           (g.hook == "global" and rest[1:2] == ["global"] or
                                            g.hook in rest[1:2] and g.iface == (w[-1] if len(w) > 4 else None)))]
             if len(self.access.access_groups) == before:
                 self.report.diag(node, node.col(1), "warning", "unsupported", "no access-group: no such access-group",
-                          "access-group")
+                                 "access-group")
         elif k in ("object", "object-group") and len(w) >= 4:
             self.report.relevant(node)
             (self.objects.groups if k == "object-group" else
@@ -150,7 +150,7 @@ class EditCommands:
         elif k in ("nat", "static", "global"):
             self.report.relevant(node)
             self.report.diag(node, node.indent + 1, "warning", "unsupported",
-                      f"no {k}: removing a translation is not modelled; the translation stays", k)
+                             f"no {k}: removing a translation is not modelled; the translation stays", k)
         elif k in NOT_RELEVANT or k in ("names", "ip", "ipv6", "service", "sysopt", "established", "conduit"):
             self.report.other(node)
         else:

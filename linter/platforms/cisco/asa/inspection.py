@@ -37,7 +37,8 @@ class InspectionCommands:
             return
         self.report.relevant(node)
         if len(w) != 2:
-            self.report.diag(node, node.col(min(2, len(w) - 1)), "error", "syntax", "class-map: expected a name", "class-map")
+            self.report.diag(node, node.col(min(2, len(w) - 1)), "error", "syntax",
+                             "class-map: expected a name", "class-map")
             self.report.not_read(node, "relevant")
             return
         name = w[1]
@@ -50,7 +51,7 @@ class InspectionCommands:
                 self.inspection.class_maps[name].append(c)
             elif c.words[0].lower() != "description":
                 self.report.diag(c, c.indent + 1, "error", "syntax", f"class-map {name}: expected match or description",
-                          "class-map")
+                                 "class-map")
 
         yield from self.reader.children(node, child, "class-map")
 
@@ -63,7 +64,7 @@ class InspectionCommands:
         self.report.relevant(node)
         if len(w) != 2:
             self.report.diag(node, node.col(min(2, len(w) - 1)), "error", "syntax", "policy-map: expected a name",
-                      "policy-map")
+                             "policy-map")
             self.report.not_read(node, "relevant")
             return
         name = w[1]
@@ -85,21 +86,22 @@ class InspectionCommands:
                     elif ak in ("set", "police"):
                         self.report.relevant(a)
                         self.report.diag(a, a.indent + 1, "note", "approximate",
-                                  f"{a.head(3)}: connection limits and policing drop packets at run time; not "
-                                  f"modelled", "policy-map")
+                                         f"{a.head(3)}: connection limits and policing drop packets at run time; not "
+                                         f"modelled", "policy-map")
                     elif ak in ("ips", "csc", "cxsc", "sfr"):
                         self.report.relevant(a)
                         self.report.diag(a, a.indent + 1, "warning", "unsupported",
-                                  f"{ak}: traffic sent to a service module (which may drop it) is not modelled",
-                                  "policy-map")
+                                         f"{ak}: traffic sent to a service module (which may drop it) is not modelled",
+                                         "policy-map")
                     else:
                         self.report.other(a)
             elif k in ("description", "parameters"):
                 self.report.other(c)
             else:
                 self.report.relevant(c)
-                self.report.diag(c, c.indent + 1, "error", "syntax", f"policy-map {name}: expected class or description",
-                          "policy-map")
+                self.report.diag(c, c.indent + 1, "error", "syntax",
+                                 f"policy-map {name}: expected class or description",
+                                 "policy-map")
 
         yield from self.reader.children(node, child, "policy-map", handler_reads_children=True)
 
@@ -115,8 +117,8 @@ class InspectionCommands:
             self.inspection.service_policies.append((w[1], w[3], node))
         else:
             self.report.diag(node, node.col(min(2, len(w) - 1)), "error", "syntax",
-                      "service-policy: expected `service-policy NAME global` or `... interface IF`",
-                      "service-policy")
+                             "service-policy: expected `service-policy NAME global` or `... interface IF`",
+                             "service-policy")
 
 
 # --------------------------------------------------------------------------- converter: addresses, services, groups
@@ -124,7 +126,8 @@ class InspectionCommands:
     def cmd_fixup(self, node: Line) -> None:
         self.report.relevant(node)
         if len(node.words) < 3 or node.words[1].lower() != "protocol":
-            self.report.diag(node, node.col(1), "error", "syntax", "fixup: expected `fixup protocol NAME [PORT]`", "fixup")
+            self.report.diag(node, node.col(1), "error", "syntax",
+                             "fixup: expected `fixup protocol NAME [PORT]`", "fixup")
             return
         self.inspection.fixups.append(node)
 
@@ -142,8 +145,8 @@ class InspectionConverter:
         spec = INSPECT_DEFAULTS.get(key) or INSPECT_DEFAULTS.get(key.split()[0])
         if spec is None:
             self.report.diag(line, col, "note", "approximate",
-                      f"inspect {key}: fwlint does not know the default traffic of this engine; matched as an "
-                      f"unknown condition", "inspect")
+                             f"inspect {key}: fwlint does not know the default traffic of this engine; matched as an "
+                             f"unknown condition", "inspect")
             return (m.Opaque(f"inspect {key} default traffic", f"default traffic of inspect {key}"),)
         alts = []
         for proto, lo, hi in spec:
@@ -174,7 +177,7 @@ class InspectionConverter:
                 else:
                     what = " ".join(w[1:])
                     self.report.diag(ml, ml.col(1), "note", "approximate",
-                              f"class-map {cname}: `match {what}` is matched as an unknown condition", "class-map")
+                                     f"class-map {cname}: `match {what}` is matched as an unknown condition", "class-map")
                     conds.append(m.Opaque(f"class-map {cname} match {what}", f"match {what}"))
             except Drop as d:
                 self.report.drop(ml, d)
@@ -187,7 +190,7 @@ class InspectionConverter:
             classes = self.inspection.policy_maps.get(pm)
             if classes is None:
                 self.report.diag(sline, sline.col(1), "error", "undefined-reference", f"policy-map {pm} is not defined",
-                          "service-policy")
+                                 "service-policy")
                 continue
             base: list = []
             if iface is not None:
@@ -197,8 +200,9 @@ class InspectionConverter:
                 if cname == "class-default":
                     default, conds = False, []
                 elif cname not in self.inspection.class_maps:
-                    self.report.diag(cline, cline.col(1), "error", "undefined-reference", f"class-map {cname} is not defined",
-                              "policy-map")
+                    self.report.diag(cline, cline.col(1), "error", "undefined-reference",
+                                     f"class-map {cname} is not defined",
+                                     "policy-map")
                     continue
                 else:
                     default, conds = self._class_conds(cname, cline)

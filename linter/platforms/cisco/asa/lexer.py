@@ -67,7 +67,7 @@ def _addr_kind(w: str) -> str:
 
 
 def classify(words: list[str], cols: list[int], group_token: Callable[[str], str | None],
-              guess: dict[str, str]) -> list[_Tok]:
+             guess: dict[str, str]) -> list[_Tok]:
     out: list[_Tok] = []
     prev = ""
     pending = 0
@@ -132,10 +132,10 @@ def syntax_drop(e: Exception | None, words: list[str], cols: list[int]) -> Drop:
         tok = e.token
         if tok.type == "$END":
             return Drop(cols[-1], "error", "syntax",
-                         f"the entry ends too early after {words[-1]!r}; expected {expected(e.expected)}",
-                         "access-list")
+                        f"the entry ends too early after {words[-1]!r}; expected {expected(e.expected)}",
+                        "access-list")
         return Drop(tok.column or cols[0], "error", "syntax",
-                     f"unexpected {tok.value!r}; expected {expected(e.expected)}", "access-list")
+                    f"unexpected {tok.value!r}; expected {expected(e.expected)}", "access-list")
     if isinstance(e, UnexpectedEOF):
         return Drop(cols[-1], "error", "syntax", f"the entry ends too early after {words[-1]!r}", "access-list")
     return Drop(cols[0], "error", "syntax", f"cannot read this entry: {e}", "access-list")

@@ -51,8 +51,9 @@ class NatCommands:
         w = node.words
         mo = re.fullmatch(r"\(([^,()]+)\)", w[1]) if len(w) >= 4 else None
         if mo is None or not w[2].isdigit():
-            self.report.diag(node, node.col(1), "error", "syntax", "global: expected `global (IF) ID ADDRESS|interface`",
-                      "global")
+            self.report.diag(node, node.col(1), "error", "syntax",
+                             "global: expected `global (IF) ID ADDRESS|interface`",
+                             "global")
             return
         self.translations.globals_.append((w[2], mo.group(1), " ".join(w[3:]), node))
 
@@ -141,7 +142,7 @@ class NatConverter:
             if gid not in used_ids:
                 for ifc, pool, line in entries:
                     self.report.diag(line, line.indent + 1, "note", "unused",
-                              f"global pool {gid} on {ifc}: no `nat (IF) {gid}` uses it", "global")
+                                     f"global pool {gid} on {ifc}: no `nat (IF) {gid}` uses it", "global")
         return out
 
     def _object_nat(self, line: Line, obj_name: str) -> m.Alteration | None:
@@ -189,7 +190,7 @@ class NatConverter:
             i += 1
         if i + 1 >= len(w) or lw[i] != "source" or lw[i + 1] not in ("static", "dynamic"):
             raise Drop(line.col(min(i, len(w) - 1)), "error", "syntax",
-                        "nat: expected `source static|dynamic REAL MAPPED` (twice NAT) or an object NAT")
+                       "nat: expected `source static|dynamic REAL MAPPED` (twice NAT) or an object NAT")
         typ = lw[i + 1]
         if i + 2 >= len(w):
             raise Drop(line.col(len(w) - 1), "error", "syntax", "nat: the real source is missing")
@@ -227,7 +228,8 @@ class NatConverter:
                 params += [("service_real", w[i + 1]), ("service_mapped", w[i + 2])]
                 i += 3
             elif k == "inactive":
-                self.report.diag(line, line.col(i), "note", "inactive", "inactive NAT rule: it does not translate", "nat")
+                self.report.diag(line, line.col(i), "note", "inactive",
+                                 "inactive NAT rule: it does not translate", "nat")
                 return None
             elif k == "pat-pool" and i + 1 < len(w):
                 self._net_ref(w[i + 1], line.col(i + 1))
@@ -271,7 +273,7 @@ class NatConverter:
             targets = pools.get(gid, [])
             if not targets:
                 self.report.diag(line, line.col(2), "note", "approximate",
-                          f"nat id {gid} has no `global` pool: these hosts are not translated", "nat")
+                                 f"nat id {gid} has no `global` pool: these hosts are not translated", "nat")
             else:
                 conds.append(m.IfaceCond(m.OUT_IFACE, tuple(dict.fromkeys(t[0] for t in targets))))
             params = (("form", "legacy"), ("type", "dynamic"), ("id", gid), ("real", real),

@@ -44,7 +44,7 @@ class ObjectCommands:
         w = node.words
         if len(w) != 3 or w[1].lower() not in ("network", "service"):
             self.report.diag(node, node.col(min(1, len(w) - 1)), "error", "syntax",
-                      "object: expected `object network NAME` or `object service NAME`", "object")
+                             "object: expected `object network NAME` or `object service NAME`", "object")
             self.report.not_read(node, "relevant")
             return
         kind, name = w[1].lower(), w[2]
@@ -52,7 +52,7 @@ class ObjectCommands:
         if name in other or name in self.objects.groups:
             what = "an object-group" if name in self.objects.groups else f"object {'service' if kind == 'network' else 'network'}"
             self.report.diag(node, node.col(2), "error", "redefined",
-                      f"{name} is already {what}: this object is refused (names are shared)", f"object {kind}")
+                             f"{name} is already {what}: this object is refused (names are shared)", f"object {kind}")
             self.report.not_read(node, "relevant")
             return
         if kind == "network":
@@ -90,14 +90,14 @@ class ObjectCommands:
                     raise Drop(c.col(2), "error", "invalid", "range: the two ends are of different families")
                 if a > b:
                     raise Drop(c.col(2), "error", "invalid",
-                                f"range {cw[1]} {cw[2]}: the first address is above the second (the ASA refuses it)")
+                               f"range {cw[1]} {cw[2]}: the first address is above the second (the ASA refuses it)")
                 value = ("ranges", ((f1, a, b),), f"range {cw[1]} {cw[2]}")
             elif k == "fqdn" and len(cw) in (2, 3):
                 fq = cw[-1]
                 value = ("fqdn", fq, f"fqdn {fq}")
                 self.report.diag(c, c.col(len(cw) - 1), "note", "approximate",
-                          f"object {obj.name}: the addresses of {fq} are resolved by DNS at run time; matched as "
-                          f"an unknown condition", "object network fqdn")
+                                 f"object {obj.name}: the addresses of {fq} are resolved by DNS at run time; matched as "
+                                 f"an unknown condition", "object network fqdn")
             elif k == "nat":
                 self.translations.nats.append(("object", c, obj.name))
                 return
@@ -105,7 +105,7 @@ class ObjectCommands:
                 return
             else:
                 raise Drop(c.indent + 1, "error", "syntax",
-                            f"object network {obj.name}: expected host, subnet, range, fqdn, nat or description")
+                           f"object network {obj.name}: expected host, subnet, range, fqdn, nat or description")
         except Drop as d:
             d.construct = d.construct or "object network"
             self.report.drop(c, d)
@@ -113,9 +113,9 @@ class ObjectCommands:
         if obj.value is not None and obj.value[:2] != value[:2]:
             prev = obj.value_origin
             self.report.diag(c, c.indent + 1, "warning", "redefined",
-                      f"object network {obj.name} was `{obj.value[2]}` (line {prev.line if prev else '?'}); "
-                      f"this line replaces it: every use of the object now means `{value[2]}`",
-                      "object network", understood=True)
+                             f"object network {obj.name} was `{obj.value[2]}` (line {prev.line if prev else '?'}); "
+                             f"this line replaces it: every use of the object now means `{value[2]}`",
+                             "object network", understood=True)
         obj.value, obj.value_origin = value, self.report.origin(c)
 
     def _svc_object_child(self, obj: ServiceObject, c: Line) -> None:
@@ -131,12 +131,12 @@ class ObjectCommands:
                 return
             if obj.line is not None and [x.lower() for x in obj.line.words] != [x.lower() for x in c.words]:
                 self.report.diag(c, c.indent + 1, "warning", "redefined",
-                          f"object service {obj.name} was `{obj.line.rest(0)}` (line {obj.line.no}); this line "
-                          f"replaces it", "object service", understood=True)
+                                 f"object service {obj.name} was `{obj.line.rest(0)}` (line {obj.line.no}); this line "
+                                 f"replaces it", "object service", understood=True)
             obj.line = c
         elif k != "description":
             self.report.diag(c, c.indent + 1, "error", "syntax",
-                      f"object service {obj.name}: expected service or description", "object service")
+                             f"object service {obj.name}: expected service or description", "object service")
 
     def cmd_object_group(self, node: Line) -> Iterator[Line]:
         self.report.relevant(node)
@@ -144,7 +144,7 @@ class ObjectCommands:
         kinds = ("network", "service", "protocol", "icmp-type", "user", "security")
         if len(w) < 3 or w[1].lower() not in kinds:
             self.report.diag(node, node.col(min(1, len(w) - 1)), "error", "syntax",
-                      f"object-group: expected one of {', '.join(kinds)} and a name", "object-group")
+                             f"object-group: expected one of {', '.join(kinds)} and a name", "object-group")
             self.report.not_read(node, "relevant")
             return
         kind, name = w[1].lower(), w[2]
@@ -153,13 +153,13 @@ class ObjectCommands:
             kind, proto = "port", w[3].lower()
         elif len(w) != 3:
             self.report.diag(node, node.col(3), "error", "syntax", f"object-group {w[1]}: unexpected {w[3]!r}",
-                      "object-group")
+                             "object-group")
             self.report.not_read(node, "relevant")
             return
         if name in self.objects.net_objs or name in self.objects.svc_objs:
             self.report.diag(node, node.col(2), "error", "redefined",
-                      f"{name} is already an object: this object-group is refused (names are shared)",
-                      "object-group")
+                             f"{name} is already an object: this object-group is refused (names are shared)",
+                             "object-group")
             self.report.not_read(node, "relevant")
             return
         g = self.objects.groups.get(name)
@@ -168,9 +168,9 @@ class ObjectCommands:
         elif g.kind != kind or g.proto != proto:
             shown = lambda k, p: "service " + p if k == "port" else k  # noqa: E731
             self.report.diag(node, node.col(1), "error", "redefined",
-                      f"object-group {name} is a {shown(g.kind, g.proto or '')} group (line {g.origin.line}): it "
-                      f"cannot be entered as a {shown(kind, proto or '')} group; the members below are refused",
-                      "object-group")
+                             f"object-group {name} is a {shown(g.kind, g.proto or '')} group (line {g.origin.line}): it "
+                             f"cannot be entered as a {shown(kind, proto or '')} group; the members below are refused",
+                             "object-group")
             self.report.not_read(node, "relevant")
             return
 
@@ -264,7 +264,7 @@ class ObjectResolver:
         obj.used = True
         if obj.value is None:
             raise Drop(col, "error", "invalid",
-                        f"object network {name} (line {obj.origin.line}) has no address (host, subnet, range or fqdn)")
+                       f"object network {name} (line {obj.origin.line}) has no address (host, subnet, range or fqdn)")
         if obj.value[0] == "ranges":
             return list(obj.value[1]), []
         return [], [(f"fqdn {obj.value[1]}", f"an address of {obj.value[1]} (resolved by DNS at run time)")]
@@ -388,8 +388,8 @@ class ObjectResolver:
         if line.no not in self._limit_reported:
             self._limit_reported.add(line.no)
             self.report.diag(line, line.col(1), "error", code,
-                      f"group-object {line.words[1]}: object-group {f.group.name} is not resolved: {what}; the "
-                      f"entries that use it, and the groups that include it, are not analysed", "group-object")
+                             f"group-object {line.words[1]}: object-group {f.group.name} is not resolved: {what}; the "
+                             f"entries that use it, and the groups that include it, are not analysed", "group-object")
 
     def net_group(self, name: str, col: int = 1) -> tuple[tuple, tuple]:
         return self._resolve(self._readers["net"], name, col)
@@ -407,7 +407,7 @@ class ObjectResolver:
             if len(w) == 2:
                 return [self.addresses.prefix(w[1], c.col(1), c)], []
             raise Drop(c.col(min(3, len(w) - 1)), "error", "syntax",
-                        "network-object: expected `host A`, `A MASK`, a prefix or `object NAME`")
+                       "network-object: expected `host A`, `A MASK`, a prefix or `object NAME`")
         raise Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a network object-group")
 
     @staticmethod
@@ -454,7 +454,7 @@ class ObjectResolver:
             return self.services.service_alts(c, 1)
         if k == "port-object":
             raise Drop(c.indent + 1, "error", "syntax",
-                        f"port-object needs a group with a protocol (`object-group service {g.name} tcp`)")
+                       f"port-object needs a group with a protocol (`object-group service {g.name} tcp`)")
         raise Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a service object-group")
 
     def port_group(self, name: str, col: int = 1) -> tuple[tuple[int, int], ...]:
@@ -467,7 +467,7 @@ class ObjectResolver:
             op = w[1].lower() if len(w) > 1 else ""
             if op not in ("eq", "range") or len(w) != (4 if op == "range" else 3):
                 raise Drop(c.col(min(1, len(w) - 1)), "error", "syntax",
-                            "port-object: expected `eq PORT` or `range FIRST LAST`")
+                           "port-object: expected `eq PORT` or `range FIRST LAST`")
             vals = [self.services.port(x, c.col(2 + k2), pnames, c) for k2, x in enumerate(w[2:])]
             return port_cond(m.DPORT, op, vals, c.col(1)).ranges
         raise Drop(c.indent + 1, "error", "syntax", f"`{w[0]}` is not a member of a port object-group")
@@ -476,7 +476,7 @@ class ObjectResolver:
         sub = self.group(c.words[1], c.col(1), ("port",), "a member of a port group")
         if sub.proto != g.proto:
             raise Drop(c.col(1), "error", "invalid",
-                        f"object-group {sub.name} is a {sub.proto} group; {g.name} is {g.proto}")
+                       f"object-group {sub.name} is a {sub.proto} group; {g.name} is {g.proto}")
 
     def proto_group(self, name: str, col: int = 1) -> tuple[int, ...] | None:
         return self._resolve(self._readers["proto"], name, col)
@@ -560,7 +560,7 @@ class ObjectResolver:
                           "security": ("security-group", "group-object", "description")}[g.kind]
                     if k not in ok:
                         self.report.diag(c, c.indent + 1, "error", "syntax",
-                                  f"`{c.words[0]}` is not a member of a {g.kind} object-group", f"object-group {g.kind}")
+                                         f"`{c.words[0]}` is not a member of a {g.kind} object-group", f"object-group {g.kind}")
         except Drop as d:
             if d.code in ("nesting-limit", "expansion-limit"):
                 return  # reported once, at the line that crosses the limit

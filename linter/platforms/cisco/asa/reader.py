@@ -143,7 +143,7 @@ class Reader:
         self.report.lines = [t[:-1] if t.endswith("\r") else t for t in raw]
         if crlf:
             self.report.diag(crlf[0] + 1, 1, "note", "line-endings",
-                      f"CRLF (Windows) line endings on {len(crlf)} of {len(raw)} lines: read as LF", "file")
+                             f"CRLF (Windows) line endings on {len(crlf)} of {len(raw)} lines: read as LF", "file")
         for node in _blocks(self.report.lines):
             self.walk(node)
 
@@ -243,7 +243,8 @@ class Reader:
         self.report.relevant(node)
         w = node.words
         if len(w) < 3:
-            self.report.diag(node, node.col(len(w) - 1), "error", "syntax", "name: expected an address and a name", "name")
+            self.report.diag(node, node.col(len(w) - 1), "error", "syntax",
+                             "name: expected an address and a name", "name")
             return
         zoned = zone_id_drop(w[1], node.col(1))
         if zoned is not None:
@@ -257,8 +258,8 @@ class Reader:
         if w[2] in self.objects.names and self.objects.names[w[2]][:2] != (a.version, read_int(a)):
             prev = self.objects.names[w[2]][2]
             self.report.diag(node, node.col(2), "warning", "redefined",
-                      f"name {w[2]} was {self._show_addr(self.objects.names[w[2]][0], self.objects.names[w[2]][1])} "
-                      f"(line {prev.line}); this line replaces it", "name")
+                             f"name {w[2]} was {self._show_addr(self.objects.names[w[2]][0], self.objects.names[w[2]][1])} "
+                             f"(line {prev.line}); this line replaces it", "name")
         self.objects.names[w[2]] = (a.version, read_int(a), self.report.origin(node))
 
     @staticmethod
@@ -272,12 +273,13 @@ class Reader:
             if len(w) >= 4 and (w[3].isdigit() or (w[3].lower() == "minimum" and len(w) >= 5 and w[4].isdigit())):
                 self.inspection.mss.append(node)
             else:
-                self.report.diag(node, node.col(3), "error", "syntax", "sysopt connection tcpmss: expected a size", "sysopt")
+                self.report.diag(node, node.col(3), "error", "syntax",
+                                 "sysopt connection tcpmss: expected a size", "sysopt")
         elif node.head(3) == "sysopt connection permit-vpn":
             self.report.relevant(node)
             self.report.diag(node, node.indent + 1, "note", "approximate",
-                      "sysopt connection permit-vpn: traffic from VPN tunnels bypasses the interface access "
-                      "lists; fwlint does not model tunnels", "sysopt")
+                             "sysopt connection permit-vpn: traffic from VPN tunnels bypasses the interface access "
+                             "lists; fwlint does not model tunnels", "sysopt")
         else:
             self.report.other(node)
 
@@ -291,7 +293,7 @@ class Reader:
         elif h == "ip verify":
             self.report.relevant(node)
             self.report.diag(node, node.indent + 1, "warning", "unsupported",
-                      "ip verify reverse-path (unicast RPF, drops spoofed sources) is not modelled", "ip verify")
+                             "ip verify reverse-path (unicast RPF, drops spoofed sources) is not modelled", "ip verify")
         elif h in IOS_ONLY:
             self.report.unknown(node, f"`{h}` is an IOS command, not an ASA one: ignored", "ios-command")
         else:
@@ -306,7 +308,7 @@ class Reader:
             self._route(w[1:], node)
         elif node.head(2) in ("ipv6 access-list", "ipv6 traffic-filter"):
             self.report.unknown(node, f"`{node.head(2)}` in this form is an IOS command, not an ASA one: ignored",
-                         "ios-command")
+                                "ios-command")
         else:
             self.report.other(node)
 

@@ -66,7 +66,7 @@ class InterfaceCommands:
                     iface.level, iface.level_origin = read_int(cw[1]), self.report.origin(c)
                 else:
                     self.report.diag(c, c.col(1), "error", "invalid", "security-level: expected a number from 0 to 100",
-                              "security-level")
+                                     "security-level")
             elif h == "no nameif":
                 self.report.relevant(c)
                 iface.nameif = iface.nameif_origin = None
@@ -86,12 +86,12 @@ class InterfaceCommands:
                         iface.addresses = [a for a in iface.addresses if ":" in a] + [f"{cw[2]}/{bits}"]
                     else:
                         self.report.diag(c, c.col(2), "error", "invalid", f"ip address: {cw[2]} {cw[3]} is not an "
-                                  f"address and a netmask", "interface")
+                                         f"address and a netmask", "interface")
                 elif len(cw) >= 3 and cw[2].lower() in ("dhcp", "pppoe"):
                     pass  # assigned at run time
                 else:
                     self.report.diag(c, c.col(2), "error", "syntax", "ip address: expected an address and a netmask",
-                              "interface")
+                                     "interface")
             elif h == "no ip":
                 self.report.relevant(c)
                 iface.addresses = [a for a in iface.addresses if ":" in a]
@@ -106,13 +106,13 @@ class InterfaceCommands:
                 except ValueError:
                     if cw[2].lower() not in ("autoconfig", "dhcp"):
                         self.report.diag(c, c.col(2), "error", "invalid", f"ipv6 address: {cw[2]!r} is not a prefix",
-                                  "interface")
+                                         "interface")
             elif k == "management-only":
                 self.report.relevant(c)
                 iface.mgmt_only = True
                 self.report.diag(c, c.indent + 1, "note", "approximate",
-                          "management-only: the ASA passes no through traffic on this interface; the model "
-                          "does not say so", "interface")
+                                 "management-only: the ASA passes no through traffic on this interface; the model "
+                                 "does not say so", "interface")
             elif h in ("ip access-group", "ip inspect", "ip nat", "ipv6 traffic-filter"):
                 self.report.unknown(c, f"`{h}` is an IOS interface command, not an ASA one: ignored", "ios-command")
             else:
@@ -127,7 +127,7 @@ class InterfaceCommands:
         mo = re.fullmatch(r"security(\d+)", w[3].lower()) if len(w) == 4 else None
         if not mo or read_int(mo.group(1)) > 100:
             self.report.diag(node, node.col(min(3, len(w) - 1)), "error", "syntax",
-                      "nameif: expected `nameif HARDWARE NAME securityN` (N from 0 to 100)", "nameif")
+                             "nameif: expected `nameif HARDWARE NAME securityN` (N from 0 to 100)", "nameif")
             return
         iface = self.interfaces.ifaces_by_hw.get(w[1])
         if iface is None:
@@ -146,8 +146,8 @@ class InterfaceCommands:
             self.interfaces.same_intra = self.report.origin(node)
         else:
             self.report.diag(node, node.col(1), "error", "syntax",
-                      "same-security-traffic: expected `permit inter-interface` or `permit intra-interface`",
-                      "same-security-traffic")
+                             "same-security-traffic: expected `permit inter-interface` or `permit intra-interface`",
+                             "same-security-traffic")
 
 
 # --------------------------------------------------------------------------- the model
@@ -176,8 +176,8 @@ class SecurityLevels:
             if i.nameif in seen:
                 o = i.nameif_origin
                 self.report.diag(o.line if o else 1, o.column if o else 1, "error", "redefined",
-                          f"nameif {i.nameif} is already the name of interface {seen[i.nameif].hw}: the ASA "
-                          f"refuses a second one", "nameif")
+                                 f"nameif {i.nameif} is already the name of interface {seen[i.nameif].hw}: the ASA "
+                                 f"refuses a second one", "nameif")
                 continue
             seen[i.nameif] = i
             if i.level is None:
@@ -191,10 +191,11 @@ class SecurityLevels:
             bits = mask_bits(words[1]) if len(words) == 2 else None
             if i is None:
                 self.report.diag(line, line.col(2), "error", "undefined-reference",
-                          f"ip address: no interface is named {nameif}", "nameif")
+                                 f"ip address: no interface is named {nameif}", "nameif")
             elif bits is None or not IPV4_RE.match(words[0]):
-                self.report.diag(line, line.col(3), "error", "invalid", f"ip address: {addr} is not an address and a netmask",
-                          "interface")
+                self.report.diag(line, line.col(3), "error", "invalid",
+                                 f"ip address: {addr} is not an address and a netmask",
+                                 "interface")
             else:
                 i.addresses.append(f"{words[0]}/{bits}")
         return named
@@ -206,23 +207,23 @@ class SecurityLevels:
             acl = self.access.acls.get(ag.acl)
             if acl is None:
                 self.report.diag(ag.origin.line, ag.origin.column, "error", "undefined-reference",
-                          f"access-list {ag.acl} is not defined: the ASA refuses this access-group", "access-group")
+                                 f"access-list {ag.acl} is not defined: the ASA refuses this access-group", "access-group")
                 continue
             acl.used = True
             if ag.iface is not None and nameifs and ag.iface not in nameifs:
                 self.report.diag(ag.origin.line, ag.origin.column, "error", "undefined-reference",
-                          f"no interface has nameif {ag.iface}", "access-group")
+                                 f"no interface has nameif {ag.iface}", "access-group")
             if ag.hook != "global" and acl.kind == "standard":
                 self.report.diag(ag.origin.line, ag.origin.column, "error", "invalid",
-                          f"access-list {ag.acl} is a standard ACL: the ASA refuses it in an access-group",
-                          "access-group")
+                                 f"access-list {ag.acl} is a standard ACL: the ASA refuses it in an access-group",
+                                 "access-group")
                 continue
             key = (ag.hook, ag.iface, acl.kind == "ipv6")
             if key in last:
                 old = last[key]
                 self.report.diag(old.origin.line, old.origin.column, "note", "replaced",
-                          f"this access-group is replaced by the one on line {ag.origin.line} "
-                          f"(access-list {ag.acl})", "access-group")
+                                 f"this access-group is replaced by the one on line {ag.origin.line} "
+                                 f"(access-list {ag.acl})", "access-group")
             last[key] = ag
         self.applied = {ag.acl for ag in last.values()}
         bindings: list[m.Binding] = []

@@ -103,7 +103,7 @@ class Services:
         if n is not None and n != 0:
             if line is not None:
                 self.report.diag(line, col, "note", "approximate",
-                          f"{word} is not one of the ASA's protocol names; read as protocol {n}", "protocol")
+                                 f"{word} is not one of the ASA's protocol names; read as protocol {n}", "protocol")
             return n
         raise Drop(col, "error", "invalid", f"unknown protocol {word!r}")
 
@@ -118,14 +118,14 @@ class Services:
             port, defined = ASA_PORTS[lw]
             if pnames and all(p in ("tcp", "udp") for p in pnames) and not any(p in defined for p in pnames):
                 raise Drop(col, "error", "invalid",
-                            f"port name {word} is defined for {'/'.join(defined)} only: the ASA refuses it with "
-                            f"{'/'.join(pnames)} (write the number {port})")
+                           f"port name {word} is defined for {'/'.join(defined)} only: the ASA refuses it with "
+                           f"{'/'.join(pnames)} (write the number {port})")
             return port
         n = names.port_number(lw, pnames[0] if pnames else "tcp")
         if n is not None:
             if line is not None:
                 self.report.diag(line, col, "note", "port-name",
-                          f"{word} is not one of the ASA's port names; read as {n} (netbase's services)", "port")
+                                 f"{word} is not one of the ASA's port names; read as {n} (netbase's services)", "port")
             return n
         raise Drop(col, "error", "invalid", f"unknown port name {word!r}")
 
@@ -193,5 +193,5 @@ class Services:
                 conds.append(m.IntCond(m.ICMP, (((t << 8) | lo, (t << 8) | hi),)))
         elif j < len(w):
             raise Drop(c.col(j), "error", "syntax",
-                        f"unexpected {w[j]!r}: only tcp, udp, sctp and icmp take ports or types")
+                       f"unexpected {w[j]!r}: only tcp, udp, sctp and icmp take ports or types")
         return [tuple(conds)]
