@@ -61,41 +61,66 @@ class AccessListCommands:
             pos = read_int(w[j + 1])
             j += 2
         show = "(hitcnt=" in node.text
-        kw = w[j].lower() if j < len(w) else ""
         self.report.relevant(node)
+        form = self._entry_form(node, i, j, typ_default)
+        if form is None:
+            return
+        entry = self._add_entry(node, name, j, pos, show, form, typ_default)
+        if entry is None:
+            return
+        for c in node.children:
+            if is_comment(c.text):
+                continue
+            if show and c.words[0].lower() == "access-list":
+                self.report.relevant(c)  # the expansion of an object-group entry in `show access-list`
+                entry.expansions.append(c)
+            else:
+                yield c  # a global command indented under the entry
+
+    def _entry_form(self, node: Line, i: int, j: int, typ_default: str) -> tuple[str, int, str] | None:
+        """What follows `access-list NAME [line N]` (word j): (type, first word of the entry, ace |
+        remark); None when the line is read (rename) or refused here."""
+        w = node.words
+        name = w[i]
+        kw = w[j].lower() if j < len(w) else ""
         if kw == "remark":
-            typ, start, kind = "", j + 1, "remark"
-        elif kw in ("extended", "standard") and not typ_default:
-            typ, start, kind = kw, j + 1, "ace"
-        elif kw in ("permit", "deny"):
-            typ, start, kind = (typ_default or "extended"), j, "ace"
-        elif kw in ("webtype", "ethertype", "advanced"):
+            return "", j + 1, "remark"
+        if kw in ("extended", "standard") and not typ_default:
+            return kw, j + 1, "ace"
+        if kw in ("permit", "deny"):
+            return (typ_default or "extended"), j, "ace"
+        if kw in ("webtype", "ethertype", "advanced"):
             self.report.diag(node, node.col(j), "warning", "unsupported",
                              f"{kw} access-lists are not modelled: entry ignored", f"access-list {kw}")
-            return
         elif kw == "rename" and j + 1 < len(w):
-            new = w[j + 1]
-            if name in self.access.acls:
-                acl = self.access.acls.pop(name)
-                acl.name = new
-                self.access.acls[new] = acl
-                self.access.acl_order.append(new)
-                for g in self.access.access_groups:
-                    if g.acl == name:
-                        g.acl = new
-            else:
-                self.report.diag(node, node.col(i), "error", "undefined-reference",
-                                 f"access-list {name} is not defined: nothing to rename", "access-list")
-            return
+            self._rename(node, i, w[j + 1])
         elif not kw:
             self.report.diag(node, node.col(len(w) - 1), "error", "syntax",
                              f"access-list {name}: the entry is missing", "access-list")
-            return
         else:
             self.report.diag(node, node.col(j), "error", "syntax",
                              f"access-list {name}: expected extended, standard, remark, permit or deny, not {w[j]!r}",
                              "access-list")
-            return
+        return None
+
+    def _rename(self, node: Line, i: int, new: str) -> None:
+        name = node.words[i]
+        if name in self.access.acls:
+            acl = self.access.acls.pop(name)
+            acl.name = new
+            self.access.acls[new] = acl
+            self.access.acl_order.append(new)
+            for g in self.access.access_groups:
+                if g.acl == name:
+                    g.acl = new
+        else:
+            self.report.diag(node, node.col(i), "error", "undefined-reference",
+                             f"access-list {name} is not defined: nothing to rename", "access-list")
+
+    def _add_entry(self, node: Line, name: str, j: int, pos: int | None, show: bool, form: tuple[str, int, str],
+                   typ_default: str) -> AclEntry | None:
+        """The entry joins access-list NAME (created by its first entry), at line `pos` if given."""
+        typ, start, kind = form
         acl = self.access.acls.get(name)
         if acl is None:
             acl = AccessList(name, self.report.origin(node), kind=typ or ("ipv6" if typ_default else "extended"))
@@ -105,7 +130,7 @@ class AccessListCommands:
             self.report.diag(node, node.col(j), "error", "invalid",
                              f"access-list {name} is {acl.kind} (line {acl.origin.line}): a {typ} entry cannot be "
                              f"added to it (the ASA refuses it)", "access-list")
-            return
+            return None
         if typ and not any(e.kind == "ace" for e in acl.entries):
             acl.kind = typ
         entry = AclEntry(node, kind, start, typ or acl.kind, show)
@@ -113,14 +138,7 @@ class AccessListCommands:
             acl.entries.insert(pos - 1, entry)
         else:
             acl.entries.append(entry)
-        for c in node.children:
-            if is_comment(c.text):
-                continue
-            if show and c.words[0].lower() == "access-list":
-                self.report.relevant(c)  # the expansion of an object-group entry in `show access-list`
-                entry.expansions.append(c)
-            else:
-                yield c  # a global command indented under the entry
+        return entry
 
     def cmd_access_group(self, node: Line) -> None:
         self.report.relevant(node)
@@ -205,7 +223,7 @@ class AclConverter:
         cols = line.cols[start:]
         inactive = False
         if show:
-            pairs = [(w, c) for w, c in zip(words, cols) if not _SHOW_NOISE.match(w)]
+            pairs = [(w, c) for w, c in zip(words, cols, strict=True) if not _SHOW_NOISE.match(w)]
             if any(w == "(inactive)" for w, _ in pairs):
                 inactive = True
                 pairs = [(w, c) for w, c in pairs if w != "(inactive)"]

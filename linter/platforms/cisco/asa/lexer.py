@@ -71,7 +71,7 @@ def classify(words: list[str], cols: list[int], group_token: Callable[[str], str
     out: list[_Tok] = []
     prev = ""
     pending = 0
-    for w, c in zip(words, cols):
+    for w, c in zip(words, cols, strict=True):
         lw = w.lower()
         if pending:
             t = "NUMBER" if w.isdigit() else "WORD"

@@ -53,72 +53,81 @@ class InterfaceCommands:
             self.interfaces.ifaces_by_hw[hw] = iface
             self.interfaces.ifaces.append(iface)
 
-        def child(c: Line) -> None:
-            cw = c.words
-            h = c.head(2)
-            k = cw[0].lower()
-            if k == "nameif" and len(cw) == 2:
-                self.report.relevant(c)
-                iface.nameif, iface.nameif_origin = cw[1], self.report.origin(c)
-            elif k == "security-level":
-                self.report.relevant(c)
-                if len(cw) == 2 and cw[1].isdigit() and read_int(cw[1]) <= 100:
-                    iface.level, iface.level_origin = read_int(cw[1]), self.report.origin(c)
-                else:
-                    self.report.diag(c, c.col(1), "error", "invalid", "security-level: expected a number from 0 to 100",
-                                     "security-level")
-            elif h == "no nameif":
-                self.report.relevant(c)
-                iface.nameif = iface.nameif_origin = None
-            elif h == "no security-level":
-                self.report.relevant(c)
-                iface.level = iface.level_origin = None
-            elif h == "ip address":
-                self.report.relevant(c)
-                if len(cw) >= 4 and IPV4_RE.match(cw[2]):
-                    bits = mask_bits(cw[3])
-                    try:
-                        ipaddress.IPv4Address(cw[2])
-                        ok = bits is not None
-                    except ValueError:
-                        ok = False
-                    if ok:
-                        iface.addresses = [a for a in iface.addresses if ":" in a] + [f"{cw[2]}/{bits}"]
-                    else:
-                        self.report.diag(c, c.col(2), "error", "invalid", f"ip address: {cw[2]} {cw[3]} is not an "
-                                         f"address and a netmask", "interface")
-                elif len(cw) >= 3 and cw[2].lower() in ("dhcp", "pppoe"):
-                    pass  # assigned at run time
-                else:
-                    self.report.diag(c, c.col(2), "error", "syntax", "ip address: expected an address and a netmask",
-                                     "interface")
-            elif h == "no ip":
-                self.report.relevant(c)
-                iface.addresses = [a for a in iface.addresses if ":" in a]
-            elif h == "ipv6 address" and len(cw) >= 3:
-                self.report.relevant(c)
-                zoned = zone_id_drop(cw[2], c.col(2))
-                if zoned is not None:
-                    self.report.drop(c, zoned)
-                    return
-                try:
-                    iface.addresses.append(str(ipaddress.IPv6Interface(cw[2])))
-                except ValueError:
-                    if cw[2].lower() not in ("autoconfig", "dhcp"):
-                        self.report.diag(c, c.col(2), "error", "invalid", f"ipv6 address: {cw[2]!r} is not a prefix",
-                                         "interface")
-            elif k == "management-only":
-                self.report.relevant(c)
-                iface.mgmt_only = True
-                self.report.diag(c, c.indent + 1, "note", "approximate",
-                                 "management-only: the ASA passes no through traffic on this interface; the model "
-                                 "does not say so", "interface")
-            elif h in ("ip access-group", "ip inspect", "ip nat", "ipv6 traffic-filter"):
-                self.report.unknown(c, f"`{h}` is an IOS interface command, not an ASA one: ignored", "ios-command")
-            else:
-                self.report.other(c)  # speed, duplex, description, vlan, ospf, ...
+        yield from self.reader.children(node, lambda c: self._interface_line(iface, c), "interface")
 
-        yield from self.reader.children(node, child, "interface")
+    def _interface_line(self, iface: AsaInterface, c: Line) -> None:
+        """A sub-command of `interface`."""
+        cw = c.words
+        h = c.head(2)
+        k = cw[0].lower()
+        if k == "nameif" and len(cw) == 2:
+            self.report.relevant(c)
+            iface.nameif, iface.nameif_origin = cw[1], self.report.origin(c)
+        elif k == "security-level":
+            self.report.relevant(c)
+            if len(cw) == 2 and cw[1].isdigit() and read_int(cw[1]) <= 100:
+                iface.level, iface.level_origin = read_int(cw[1]), self.report.origin(c)
+            else:
+                self.report.diag(c, c.col(1), "error", "invalid", "security-level: expected a number from 0 to 100",
+                                 "security-level")
+        elif h == "no nameif":
+            self.report.relevant(c)
+            iface.nameif = iface.nameif_origin = None
+        elif h == "no security-level":
+            self.report.relevant(c)
+            iface.level = iface.level_origin = None
+        elif h == "ip address":
+            self.report.relevant(c)
+            self._ipv4_address(iface, c)
+        elif h == "no ip":
+            self.report.relevant(c)
+            iface.addresses = [a for a in iface.addresses if ":" in a]
+        elif h == "ipv6 address" and len(cw) >= 3:
+            self.report.relevant(c)
+            self._ipv6_address(iface, c)
+        elif k == "management-only":
+            self.report.relevant(c)
+            self.report.diag(c, c.indent + 1, "note", "approximate",
+                             "management-only: the ASA passes no through traffic on this interface; the model "
+                             "does not say so", "interface")
+        elif h in ("ip access-group", "ip inspect", "ip nat", "ipv6 traffic-filter"):
+            self.report.unknown(c, f"`{h}` is an IOS interface command, not an ASA one: ignored", "ios-command")
+        else:
+            self.report.other(c)  # speed, duplex, description, vlan, ospf, ...
+
+    def _ipv4_address(self, iface: AsaInterface, c: Line) -> None:
+        """`ip address ADDRESS NETMASK [standby ...]` (it replaces the IPv4 address), `dhcp`, `pppoe`."""
+        cw = c.words
+        if len(cw) >= 4 and IPV4_RE.match(cw[2]):
+            bits = mask_bits(cw[3])
+            try:
+                ipaddress.IPv4Address(cw[2])
+                ok = bits is not None
+            except ValueError:
+                ok = False
+            if ok:
+                iface.addresses = [a for a in iface.addresses if ":" in a] + [f"{cw[2]}/{bits}"]
+            else:
+                self.report.diag(c, c.col(2), "error", "invalid", f"ip address: {cw[2]} {cw[3]} is not an "
+                                 f"address and a netmask", "interface")
+        elif len(cw) >= 3 and cw[2].lower() in ("dhcp", "pppoe"):
+            pass  # assigned at run time
+        else:
+            self.report.diag(c, c.col(2), "error", "syntax", "ip address: expected an address and a netmask",
+                             "interface")
+
+    def _ipv6_address(self, iface: AsaInterface, c: Line) -> None:
+        cw = c.words
+        zoned = zone_id_drop(cw[2], c.col(2))
+        if zoned is not None:
+            self.report.drop(c, zoned)
+            return
+        try:
+            iface.addresses.append(str(ipaddress.IPv6Interface(cw[2])))
+        except ValueError:
+            if cw[2].lower() not in ("autoconfig", "dhcp"):
+                self.report.diag(c, c.col(2), "error", "invalid", f"ipv6 address: {cw[2]!r} is not a prefix",
+                                 "interface")
 
     def cmd_nameif(self, node: Line) -> None:
         """PIX 6: `nameif HARDWARE NAME securityN`."""
