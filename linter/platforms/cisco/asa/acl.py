@@ -265,31 +265,46 @@ class AclConverter:
         if tree.data == "standard":
             addr = items[1]
             conds.extend(self._ace_addr(addr, m.DST, notes, typ == "ipv6"))
-            rest = items[2:]
+            options = items[2:]
         else:
-            proto = self._ace_proto(items[1], line)
-            body: list = []
-            addrs = 0
-            for t in items[2:]:
-                d = t.data
-                if d.startswith("ident_"):
-                    body.append(self._ace_ident(t, notes))
-                elif d.startswith("addr_"):
-                    body.extend(self._ace_addr(t, m.SRC if addrs == 0 else m.DST, notes, typ == "ipv6"))
-                    addrs += 1
-                elif d.startswith("port_"):
-                    body.append(self._ace_port(t, m.SPORT if addrs == 1 else m.DPORT, proto, line))
-                elif d in ("icmp_type", "icmp_group"):
-                    body.append(self._ace_icmp(t, proto))
-                elif d.startswith("opt_"):
-                    break
-            if proto.kind == "protos":
-                conds.append(proto_cond(proto.protos))
-            elif proto.kind == "service":
-                conds.extend(self._shared(("svc", proto.text), lambda: alts_conds(proto.alts)))
-            conds.extend(body)
-            rest = [t for t in items[2:] if t.data.startswith("opt_")]
-        for t in rest:
+            conds.extend(self._extended(items, line, typ, notes))
+            options = [t for t in items[2:] if t.data.startswith("opt_")]
+        if self._options(options, conds, notes):
+            inactive = True
+        if self.config.any_is_ipv4 and typ != "ipv6" and not any(isinstance(c, m.AddrCond) for c in conds):
+            # before ASA 9.0 an access-list is IPv4 only (IPv6 has `ipv6 access-list`)
+            conds.insert(0, m.IntCond(m.FAMILY, ((4, 4),)))
+        return ("accept" if action == "permit" else "drop"), tuple(conds), inactive, notes
+
+    def _extended(self, items: list, line: Line, typ: str, notes: list) -> list:
+        """The conditions of an extended entry: protocol, identities, addresses, ports, ICMP."""
+        proto = self._ace_proto(items[1], line)
+        body: list = []
+        addrs = 0
+        for t in items[2:]:
+            d = t.data
+            if d.startswith("ident_"):
+                body.append(self._ace_ident(t, notes))
+            elif d.startswith("addr_"):
+                body.extend(self._ace_addr(t, m.SRC if addrs == 0 else m.DST, notes, typ == "ipv6"))
+                addrs += 1
+            elif d.startswith("port_"):
+                body.append(self._ace_port(t, m.SPORT if addrs == 1 else m.DPORT, proto, line))
+            elif d in ("icmp_type", "icmp_group"):
+                body.append(self._ace_icmp(t, proto))
+            elif d.startswith("opt_"):
+                break
+        conds: list = []
+        if proto.kind == "protos":
+            conds.append(proto_cond(proto.protos))
+        elif proto.kind == "service":
+            conds.extend(self._shared(("svc", proto.text), lambda: alts_conds(proto.alts)))
+        return conds + body
+
+    def _options(self, options: list, conds: list, notes: list) -> bool:
+        """An entry's options (log, time-range, inactive); whether it is inactive."""
+        inactive = False
+        for t in options:
             if t.data in ("opt_log", "opt_log_default", "opt_log_interval"):
                 notes.append((0, "effect", "log"))  # (not a diagnostic: read back by `rules`)
             if t.data == "opt_inactive":
@@ -304,10 +319,7 @@ class AclConverter:
                 notes.append((tok.column, "approximate",
                               f"time-range {tok.value}: the entry applies only while the time range is active; "
                               f"matched as an unknown condition"))
-        if self.config.any_is_ipv4 and typ != "ipv6" and not any(isinstance(c, m.AddrCond) for c in conds):
-            # before ASA 9.0 an access-list is IPv4 only (IPv6 has `ipv6 access-list`)
-            conds.insert(0, m.IntCond(m.FAMILY, ((4, 4),)))
-        return ("accept" if action == "permit" else "drop"), tuple(conds), inactive, notes
+        return inactive
 
     def _ace_proto(self, t: Tree, line: Line) -> EntryProtocol:
         toks = _toks(t)

@@ -140,7 +140,7 @@ class NatConverter:
                 out.append(a)
         for gid, entries in pools.items():
             if gid not in used_ids:
-                for ifc, pool, line in entries:
+                for ifc, _pool, line in entries:
                     self.report.diag(line, line.indent + 1, "note", "unused",
                                      f"global pool {gid} on {ifc}: no `nat (IF) {gid}` uses it", "global")
         return out
@@ -201,23 +201,22 @@ class NatConverter:
             conds.extend(addr_conds(m.SRC, *got))
         mapped, i = self._mapped(w, i + 3, line)
         params = [("form", "twice"), ("type", typ), ("real", real_src), ("mapped", mapped)]
+        if not self._twice_nat_options(line, w, i, real, conds, params):
+            return None
+        conds.extend(self._iface_conds(real, mapped_if, line, line.col(1)))
+        params += [("real_interface", real or "any"), ("mapped_interface", mapped_if or "any")]
+        return m.Alteration("nat", m.Match(tuple(conds)), self.report.origin(line), "in", params=tuple(params),
+                            description=line.text.strip())
+
+    def _twice_nat_options(self, line: Line, w: list[str], i: int, real: str | None, conds: list,
+                           params: list) -> bool:
+        """The words of a twice NAT after its source (from word i): destination, service, options;
+        their conditions and parameters are added to `conds` and `params`. False: `inactive`."""
+        lw = [x.lower() for x in w]
         while i < len(w):
             k = lw[i]
             if k == "destination":
-                if i + 3 >= len(w) or lw[i + 1] != "static":
-                    raise Drop(line.col(i), "error", "syntax", "destination: expected `static MAPPED REAL`")
-                dm, dr = w[i + 2], w[i + 3]
-                if dm.lower() == "interface":
-                    # `interface`: the address of the real interface, where the packets come in
-                    conds.append(m.Opaque(f"{m.DST} interface {real}", f"destination is an address of interface {real}"))
-                else:
-                    got = self._net_ref(dm, line.col(i + 2))
-                    if got is not None:
-                        conds.extend(addr_conds(m.DST, *got))
-                if dr.lower() != "interface":
-                    self._net_ref(dr, line.col(i + 3))
-                params += [("destination_mapped", dm), ("destination_real", dr)]
-                i += 4
+                i = self._twice_nat_destination(line, w, i, real, conds, params)
             elif k == "service":
                 if i + 2 >= len(w):
                     raise Drop(line.col(i), "error", "syntax", "service: expected two service objects")
@@ -230,7 +229,7 @@ class NatConverter:
             elif k == "inactive":
                 self.report.diag(line, line.col(i), "note", "inactive",
                                  "inactive NAT rule: it does not translate", "nat")
-                return None
+                return False
             elif k == "pat-pool" and i + 1 < len(w):
                 self._net_ref(w[i + 1], line.col(i + 1))
                 i += 2
@@ -239,10 +238,25 @@ class NatConverter:
                 i += 1
             else:
                 raise Drop(line.col(i), "error", "syntax", f"nat: unexpected {w[i]!r}")
-        conds.extend(self._iface_conds(real, mapped_if, line, line.col(1)))
-        params += [("real_interface", real or "any"), ("mapped_interface", mapped_if or "any")]
-        return m.Alteration("nat", m.Match(tuple(conds)), self.report.origin(line), "in", params=tuple(params),
-                            description=line.text.strip())
+        return True
+
+    def _twice_nat_destination(self, line: Line, w: list[str], i: int, real: str | None, conds: list,
+                               params: list) -> int:
+        """`destination static MAPPED REAL` at word i; the index after it."""
+        if i + 3 >= len(w) or w[i + 1].lower() != "static":
+            raise Drop(line.col(i), "error", "syntax", "destination: expected `static MAPPED REAL`")
+        dm, dr = w[i + 2], w[i + 3]
+        if dm.lower() == "interface":
+            # `interface`: the address of the real interface, where the packets come in
+            conds.append(m.Opaque(f"{m.DST} interface {real}", f"destination is an address of interface {real}"))
+        else:
+            got = self._net_ref(dm, line.col(i + 2))
+            if got is not None:
+                conds.extend(addr_conds(m.DST, *got))
+        if dr.lower() != "interface":
+            self._net_ref(dr, line.col(i + 3))
+        params += [("destination_mapped", dm), ("destination_real", dr)]
+        return i + 4
 
     def _legacy_nat(self, line: Line, pools: dict, used_ids: set) -> m.Alteration | None:
         """PIX / ASA 8.2: `nat (IF) ID ADDRESS MASK [...]` or `nat (IF) ID access-list ACL [...]`."""
