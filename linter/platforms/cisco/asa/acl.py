@@ -10,18 +10,18 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from .... import model as m
 from ....limits import MAX_GUESSED_ENTRY_WORDS
 from ....names import read_int
 from .addresses import MAX4, MAX6, Addresses, addr_conds
-from .lexer import GROUP_TOKEN, classify, entry_parser, syntax_drop
+from .lexer import ENTRY_READER, GROUP_TOKEN, classify, entry_parser, syntax_drop
 from .objects import ObjectResolver
 from .report import Drop, Report
 from .services import Services, alts_conds, merge_alternatives, port_cond, proto_cond
-from .vendor import AccessGroup, AccessList, AclEntry, AsaConfig, Line, is_comment
+from .vendor import (AccessGroup, AccessList, Ace, AceAddress, AceIcmp, AceIdentity, AceOption, AcePort,
+                     AceProtocol, AclEntry, AsaConfig, Line, is_comment)
 from .vocab import STATE_COMMENT, STATE_MATCH
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -170,22 +170,6 @@ class AccessListCommands:
 # --------------------------------------------------------------------------- entries -> rules
 
 
-def _toks(t) -> list[Token]:
-    if isinstance(t, Token):
-        return [t]
-    out: list[Token] = []
-    for c in t.children:
-        out.extend(_toks(c))
-    return out
-
-
-def _unwrap(t):
-    while isinstance(t, Tree) and t.data in ("src_ident", "dst_ident", "sg", "tail") and len(t.children) == 1 \
-            and isinstance(t.children[0], Tree):
-        t = t.children[0]
-    return t
-
-
 _SHOW_NOISE = re.compile(r"\(hitcnt=\d+\)\Z")
 _SHOW_HASH = re.compile(r"0x[0-9a-fA-F]+\Z")
 
@@ -218,7 +202,7 @@ class AclConverter:
         g = self.objects.groups.get(name)
         return GROUP_TOKEN[g.kind] if g is not None else None
 
-    def _parse_entry(self, line: Line, start: int, typ: str, show: bool) -> tuple[Tree, bool]:
+    def _parse_entry(self, line: Line, start: int, typ: str, show: bool) -> tuple[Ace, bool]:
         words = line.words[start:]
         cols = line.cols[start:]
         inactive = False
@@ -247,53 +231,47 @@ class AclConverter:
         for guess in choices:
             toks = classify(words, cols, self._group_token, guess)
             try:
-                return entry_parser().parse(toks, start=start_sym), inactive
+                tree = entry_parser().parse(toks, start=start_sym)
             except LarkError as e:
                 if first_error is None:
                     first_error = e
+                continue
+            return ENTRY_READER.transform(tree), inactive
         raise syntax_drop(first_error, words, cols)
 
     def _entry(self, line: Line, start: int, typ: str, show: bool) -> tuple[str, tuple, bool, list]:
         """An entry -> (action, conditions, inactive, notes); raises Drop."""
-        tree, inactive = self._parse_entry(line, start, typ, show)
-        items = [_unwrap(t) for t in tree.children]
-        action = items[0].data
+        ace, inactive = self._parse_entry(line, start, typ, show)
         notes: list[tuple[int, str, str]] = []
         conds: list = []
         if typ == "ipv6":
             conds.append(m.IntCond(m.FAMILY, ((6, 6),)))
-        if tree.data == "standard":
-            addr = items[1]
-            conds.extend(self._ace_addr(addr, m.DST, notes, typ == "ipv6"))
-            options = items[2:]
+        if ace.protocol is None:  # a standard entry: a destination
+            conds.extend(self._ace_addr(ace.body[0], m.DST, notes, typ == "ipv6"))
         else:
-            conds.extend(self._extended(items, line, typ, notes))
-            options = [t for t in items[2:] if t.data.startswith("opt_")]
-        if self._options(options, conds, notes):
+            conds.extend(self._extended(ace, ace.protocol, line, typ, notes))
+        if self._options(ace.options, conds, notes):
             inactive = True
         if self.config.any_is_ipv4 and typ != "ipv6" and not any(isinstance(c, m.AddrCond) for c in conds):
             # before ASA 9.0 an access-list is IPv4 only (IPv6 has `ipv6 access-list`)
             conds.insert(0, m.IntCond(m.FAMILY, ((4, 4),)))
-        return ("accept" if action == "permit" else "drop"), tuple(conds), inactive, notes
+        return ("accept" if ace.action == "permit" else "drop"), tuple(conds), inactive, notes
 
-    def _extended(self, items: list, line: Line, typ: str, notes: list) -> list:
+    def _extended(self, ace: Ace, protocol: AceProtocol, line: Line, typ: str, notes: list) -> list:
         """The conditions of an extended entry: protocol, identities, addresses, ports, ICMP."""
-        proto = self._ace_proto(items[1], line)
+        proto = self._ace_proto(protocol, line)
         body: list = []
         addrs = 0
-        for t in items[2:]:
-            d = t.data
-            if d.startswith("ident_"):
+        for t in ace.body:
+            if isinstance(t, AceIdentity):
                 body.append(self._ace_ident(t, notes))
-            elif d.startswith("addr_"):
+            elif isinstance(t, AceAddress):
                 body.extend(self._ace_addr(t, m.SRC if addrs == 0 else m.DST, notes, typ == "ipv6"))
                 addrs += 1
-            elif d.startswith("port_"):
+            elif isinstance(t, AcePort):
                 body.append(self._ace_port(t, m.SPORT if addrs == 1 else m.DPORT, proto, line))
-            elif d in ("icmp_type", "icmp_group"):
+            else:
                 body.append(self._ace_icmp(t, proto))
-            elif d.startswith("opt_"):
-                break
         conds: list = []
         if proto.kind == "protos":
             conds.append(proto_cond(proto.protos))
@@ -301,16 +279,16 @@ class AclConverter:
             conds.extend(self._shared(("svc", proto.text), lambda: alts_conds(proto.alts)))
         return conds + body
 
-    def _options(self, options: list, conds: list, notes: list) -> bool:
+    def _options(self, options: tuple[AceOption, ...], conds: list, notes: list) -> bool:
         """An entry's options (log, time-range, inactive); whether it is inactive."""
         inactive = False
         for t in options:
-            if t.data in ("opt_log", "opt_log_default", "opt_log_interval"):
+            if t.kind in ("log", "log_default", "log_interval"):
                 notes.append((0, "effect", "log"))  # (not a diagnostic: read back by `rules`)
-            if t.data == "opt_inactive":
+            if t.kind == "inactive":
                 inactive = True
-            elif t.data == "opt_time_range":
-                tok = _toks(t)[1]
+            elif t.kind == "time_range":
+                tok = t.words[1]
                 self.objects.time_range_used.add(tok.value)
                 if tok.value not in self.objects.time_ranges:
                     raise Drop(tok.column, "error", "undefined-reference", f"time-range {tok.value} is not defined",
@@ -321,13 +299,13 @@ class AclConverter:
                               f"matched as an unknown condition"))
         return inactive
 
-    def _ace_proto(self, t: Tree, line: Line) -> EntryProtocol:
-        toks = _toks(t)
-        if t.data == "proto_name":
+    def _ace_proto(self, t: AceProtocol, line: Line) -> EntryProtocol:
+        toks = t.words
+        if t.kind == "name":
             n = self.services.proto_number(toks[0].value, toks[0].column, line)
             return EntryProtocol("any", text=toks[0].value) if n is None else EntryProtocol("protos", (n,), text=toks[0].value)
         name, col = toks[1].value, toks[1].column
-        if t.data == "proto_object":
+        if t.kind == "object":
             return EntryProtocol("service", alts=self.resolver.svc_object_alts(name, col), text=f"object {name}")
         g = self.resolver.group(name, col, ("protocol", "service"), "the protocol of an entry")
         if g.kind == "protocol":
@@ -344,39 +322,39 @@ class AclConverter:
             got = self._memo[key] = make()
         return got
 
-    def _ace_ident(self, t: Tree, notes: list) -> m.Opaque:
-        toks = _toks(t)
+    def _ace_ident(self, t: AceIdentity, notes: list) -> m.Opaque:
+        toks = t.words
         what = " ".join(x.value for x in toks)
         notes.append((toks[0].column, "approximate",
                       f"`{what}`: identity-based matching (users, security groups) is known only at run time; "
                       f"matched as an unknown condition"))
         return m.Opaque(what, f"the packet belongs to {what}")
 
-    def _ace_addr(self, t: Tree, fieldname: str, notes: list, ipv6: bool = False) -> tuple:
-        d = t.data
-        toks = _toks(t)
-        if d == "addr_any":
+    def _ace_addr(self, t: AceAddress, fieldname: str, notes: list, ipv6: bool = False) -> tuple:
+        d = t.kind
+        toks = t.words
+        if d == "any":
             return ()
-        if d == "addr_any4":
+        if d == "any4":
             return (m.AddrCond(fieldname, ((4, 0, MAX4),)),)
-        if d == "addr_any6":
+        if d == "any6":
             return (m.AddrCond(fieldname, ((6, 0, MAX6),)),)
-        if d == "addr_host":
+        if d == "host":
             fam, v = self.addresses.ip(toks[1].value, toks[1].column)
             return (m.AddrCond(fieldname, ((fam, v, v),)),)
-        if d in ("addr_mask", "addr_name_mask"):
+        if d in ("mask", "name_mask"):
             return (m.AddrCond(fieldname, (self.addresses.addr_mask(toks[0].value, toks[1].value, toks[0].column,
                                                                     toks[1].column),)),)
-        if d == "addr_prefix":
+        if d == "prefix":
             return (m.AddrCond(fieldname, (self.addresses.prefix(toks[0].value, toks[0].column),)),)
-        if d == "addr_object":
+        if d == "object":
             ranges, opq = self.resolver.net_object_set(toks[1].value, toks[1].column)
             return self._shared(("obj", fieldname, toks[1].value), lambda: addr_conds(fieldname, ranges, opq))
-        if d == "addr_group":
+        if d == "group":
             self.resolver.group(toks[1].value, toks[1].column, ("network",), "an address")
             ranges, opq = self.resolver.net_group(toks[1].value, toks[1].column)
             return self._shared(("grp", fieldname, toks[1].value), lambda: addr_conds(fieldname, ranges, opq))
-        # addr_interface
+        # interface
         name = toks[1].value
         side = "source" if fieldname == m.SRC else "destination"
         notes.append((toks[0].column, "approximate",
@@ -384,8 +362,8 @@ class AclConverter:
                       f"unknown condition"))
         return (m.Opaque(f"{fieldname} interface {name}", f"{side} is an address of interface {name}"),)
 
-    def _ace_port(self, t: Tree, fieldname: str, proto: EntryProtocol, line: Line) -> m.IntCond:
-        toks = _toks(t)
+    def _ace_port(self, t: AcePort, fieldname: str, proto: EntryProtocol, line: Line) -> m.IntCond:
+        toks = t.words
         col = toks[0].column
         if proto.kind == "service":
             raise Drop(col, "error", "invalid", f"ports cannot follow a service ({proto.text}): the service names them")
@@ -393,7 +371,7 @@ class AclConverter:
             raise Drop(col, "error", "invalid",
                        f"ports need protocol tcp, udp or sctp, not {proto.text or 'ip'}")
         pnames = tuple({6: "tcp", 17: "udp", 132: "sctp"}[p] for p in proto.protos)
-        if t.data == "port_group":
+        if t.kind == "group":
             name = toks[1].value
             g = self.resolver.group(name, toks[1].column, ("port",), "a port")
             if g.proto != "tcp-udp" and any(p in ("tcp", "udp") and p != g.proto for p in pnames):
@@ -401,17 +379,17 @@ class AclConverter:
                            f"object-group {name} is a {g.proto} port group: it cannot be used with {'/'.join(pnames)}")
             ranges = self.resolver.port_group(name, toks[1].column)
             return self._shared(("ports", fieldname, name), lambda: m.IntCond(fieldname, ranges))
-        op = t.data[len("port_"):]
+        op = t.kind
         vals = [self.services.port(x.value, x.column, pnames, line) for x in toks[1:]]
         return port_cond(fieldname, op, vals, col)
 
-    def _ace_icmp(self, t: Tree, proto: EntryProtocol) -> m.IntCond:
-        toks = _toks(t)
+    def _ace_icmp(self, t: AceIcmp, proto: EntryProtocol) -> m.IntCond:
+        toks = t.words
         if proto.kind != "protos" or proto.protos not in ((1,), (58,)):
             raise Drop(toks[0].column, "error", "invalid",
                        f"{toks[0].value!r}: an ICMP type needs protocol icmp or icmp6, not {proto.text or 'ip'}")
         v6 = proto.protos == (58,)
-        if t.data == "icmp_group":
+        if t.kind == "group":
             self.resolver.group(toks[1].value, toks[1].column, ("icmp-type",), "ICMP types")
             return m.IntCond(m.ICMP, self.resolver.icmp_group(toks[1].value, v6, toks[1].column))
         ty = self.services.icmp_value(toks[0].value, toks[0].column, v6)

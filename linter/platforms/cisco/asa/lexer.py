@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterator
 
-from lark import Lark, Token
+from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedEOF, UnexpectedToken
 from lark.lexer import Lexer
 
 from .... import parsers
 from .addresses import IPV4_RE
 from .report import Drop
+from .vendor import Ace, AceAddress, AceIcmp, AceIdentity, AceOption, AcePort, AceProtocol
 from .vocab import LOG_LEVELS
 
 _KW = {
@@ -139,4 +140,46 @@ def syntax_drop(e: Exception | None, words: list[str], cols: list[int]) -> Drop:
     if isinstance(e, UnexpectedEOF):
         return Drop(cols[-1], "error", "syntax", f"the entry ends too early after {words[-1]!r}", "access-list")
     return Drop(cols[0], "error", "syntax", f"cannot read this entry: {e}", "access-list")
+
+
+# the grammar's aliases, by prefix: `addr_host` is AceAddress("host", ...)
+_NODES = {"proto": AceProtocol, "ident": AceIdentity, "addr": AceAddress, "port": AcePort, "icmp": AceIcmp,
+          "opt": AceOption}
+_VALUES = frozenset({"host_value", "port_value", "icmp_value", "group_any", "log_level", "log_interval"})
+_ONE_OF = frozenset({"src_ident", "dst_ident", "tail"})  # rules whose one child is an alias's node
+
+
+def _words(children: list) -> tuple:
+    out: list = []
+    for c in children:
+        if isinstance(c, Token):
+            out.append(c)
+        else:
+            out.extend(c)
+    return tuple(out)
+
+
+class EntryReader(Transformer):
+    """The parse tree of one entry -> an `Ace` (vendor.py)."""
+
+    def __default__(self, data, children, meta):
+        if data in _VALUES:
+            return _words(children)
+        if data in _ONE_OF:
+            return children[0]
+        if data in ("permit", "deny"):
+            return data
+        prefix, _, kind = data.partition("_")
+        return _NODES[prefix](kind, _words(children))
+
+    def extended(self, children: list) -> Ace:
+        items = children[2:]
+        body = tuple(c for c in items if not isinstance(c, AceOption))
+        return Ace(children[0], children[1], body, tuple(c for c in items if isinstance(c, AceOption)))
+
+    def standard(self, children: list) -> Ace:
+        return Ace(children[0], None, (children[1],), tuple(children[2:]))
+
+
+ENTRY_READER = EntryReader()
 

@@ -156,6 +156,57 @@ class AccessGroup:
     origin: m.Origin
 
 
+# --------------------------------------------------------------------------- one access-list entry
+# (as the grammar reads it, lexer.EntryReader; `words` are its lark Tokens: text and column)
+
+
+@dataclass(frozen=True)
+class AceProtocol:
+    kind: str  # name | object | group
+    words: tuple
+
+
+@dataclass(frozen=True)
+class AceIdentity:
+    kind: str  # user | user_group | user_og | sg_name | sg_tag | sg_og
+    words: tuple
+
+
+@dataclass(frozen=True)
+class AceAddress:
+    kind: str  # any any4 any6 host mask name_mask prefix object group interface
+    words: tuple
+
+
+@dataclass(frozen=True)
+class AcePort:
+    kind: str  # eq neq lt gt range group
+    words: tuple
+
+
+@dataclass(frozen=True)
+class AceIcmp:
+    kind: str  # type | group
+    words: tuple
+
+
+@dataclass(frozen=True)
+class AceOption:
+    kind: str  # log log_disable log_default log_interval time_range inactive
+    words: tuple
+
+
+@dataclass(frozen=True)
+class Ace:
+    """`permit|deny ...`: a standard entry has no protocol and one address in `body`; an
+    extended one its identities, addresses, ports and ICMP type in the order written."""
+
+    action: str  # permit | deny
+    protocol: AceProtocol | None
+    body: tuple
+    options: tuple[AceOption, ...]
+
+
 # --------------------------------------------------------------------------- the configuration
 
 
