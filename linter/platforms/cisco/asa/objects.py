@@ -253,15 +253,24 @@ class ObjectResolver:
         self._nested_members = 0  # members object-groups took from the groups they nest
         self._group_readers: dict[str, _GroupReader] | None = None
 
-    def net_object_set(self, name: str, col: int) -> tuple[list, list]:
-        obj = self.objects.net_objs.get(name)
+    def _object(self, name: str, col: int, kind: str) -> NetworkObject | ServiceObject:
+        """Object NAME of this kind (network, service), marked used; raises Drop when NAME is not
+        one (another kind of object, an object-group, nothing)."""
+        objs, others, other = ((self.objects.net_objs, self.objects.svc_objs, "service") if kind == "network"
+                               else (self.objects.svc_objs, self.objects.net_objs, "network"))
+        obj = objs.get(name)
         if obj is None:
-            if name in self.objects.svc_objs:
-                raise Drop(col, "error", "invalid", f"object {name} is a service object, not a network object")
+            if name in others:
+                raise Drop(col, "error", "invalid", f"object {name} is a {other} object, not a {kind} object")
             if name in self.objects.groups:
                 raise Drop(col, "error", "invalid", f"{name} is an object-group: write `object-group {name}`")
-            raise Drop(col, "error", "undefined-reference", f"object network {name} is not defined", "object network")
+            raise Drop(col, "error", "undefined-reference", f"object {kind} {name} is not defined", f"object {kind}")
         obj.used = True
+        return obj
+
+    def net_object_set(self, name: str, col: int) -> tuple[list, list]:
+        obj = self._object(name, col, "network")
+        assert isinstance(obj, NetworkObject)
         if obj.value is None:
             raise Drop(col, "error", "invalid",
                        f"object network {name} (line {obj.origin.line}) has no address (host, subnet, range or fqdn)")
@@ -421,14 +430,8 @@ class ObjectResolver:
     # -- protocols, ports, services
 
     def svc_object_alts(self, name: str, col: int) -> list[tuple]:
-        obj = self.objects.svc_objs.get(name)
-        if obj is None:
-            if name in self.objects.net_objs:
-                raise Drop(col, "error", "invalid", f"object {name} is a network object, not a service object")
-            if name in self.objects.groups:
-                raise Drop(col, "error", "invalid", f"{name} is an object-group: write `object-group {name}`")
-            raise Drop(col, "error", "undefined-reference", f"object service {name} is not defined", "object service")
-        obj.used = True
+        obj = self._object(name, col, "service")
+        assert isinstance(obj, ServiceObject)
         if obj.line is None:
             raise Drop(col, "error", "invalid", f"object service {name} (line {obj.origin.line}) has no service")
         key = ("svcobj", name)
