@@ -16,7 +16,7 @@ from .... import model as m
 from ....limits import MAX_GUESSED_ENTRY_WORDS
 from ....names import read_int
 from .addresses import MAX4, MAX6, Addresses, addr_conds
-from .lexer import ENTRY_READER, GROUP_TOKEN, classify, entry_parser, syntax_drop
+from .lexer import GROUP_TOKEN, classify, entry_parser, read_entry, syntax_drop
 from .objects import ObjectResolver
 from .report import Drop, Report
 from .services import Services, alts_conds, merge_alternatives, port_cond, proto_cond
@@ -236,7 +236,7 @@ class AclConverter:
                 if first_error is None:
                     first_error = e
                 continue
-            return ENTRY_READER.transform(tree), inactive
+            return read_entry(tree), inactive
         raise syntax_drop(first_error, words, cols)
 
     def _entry(self, line: Line, start: int, typ: str, show: bool) -> tuple[str, tuple, bool, list]:
