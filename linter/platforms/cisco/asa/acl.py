@@ -221,7 +221,8 @@ class AclConverter:
         # entry of a sane length: a longer one is parsed once, see MAX_GUESSED_ENTRY_WORDS)
         undefined = []
         for k in range(1, len(words) if len(words) <= MAX_GUESSED_ENTRY_WORDS else 0):
-            if words[k - 1].lower() == "object-group" and words[k] not in self.objects.groups and words[k] not in undefined:
+            if (words[k - 1].lower() == "object-group" and words[k] not in self.objects.groups
+                    and words[k] not in undefined):
                 undefined.append(words[k])
         choices = [{}]
         for name in undefined[:3]:
@@ -303,7 +304,9 @@ class AclConverter:
         toks = t.words
         if t.kind == "name":
             n = self.services.proto_number(toks[0].value, toks[0].column, line)
-            return EntryProtocol("any", text=toks[0].value) if n is None else EntryProtocol("protos", (n,), text=toks[0].value)
+            if n is None:
+                return EntryProtocol("any", text=toks[0].value)
+            return EntryProtocol("protos", (n,), text=toks[0].value)
         name, col = toks[1].value, toks[1].column
         if t.kind == "object":
             return EntryProtocol("service", alts=self.resolver.svc_object_alts(name, col), text=f"object {name}")
@@ -404,7 +407,8 @@ class AclConverter:
     # -- one filter per access-list
 
     def acl_filter(self, acl: AccessList) -> m.Filter:
-        rules: list[m.Rule] = [m.Rule(STATE_MATCH, m.Action("accept"), acl.origin, 0, comment=STATE_COMMENT, synthetic=True)]
+        rules: list[m.Rule] = [m.Rule(STATE_MATCH, m.Action("accept"), acl.origin, 0, comment=STATE_COMMENT,
+                                      synthetic=True)]
         remarks: list[str] = []
         for e in acl.entries:
             line = e.line

@@ -219,7 +219,8 @@ class InspectionConverter:
                         match.extend(self._inspect_conds(key, a, a.col(1)))
                     params = (("inspect", key), ("policy-map", pm), ("class", cname),
                               ("service-policy", iface or "global"))
-                    out.append(m.Alteration("inspect", m.Match(tuple(match)), self.report.origin(a), "in", params=params,
+                    out.append(m.Alteration("inspect", m.Match(tuple(match)), self.report.origin(a), "in",
+                                            params=params,
                                             description=a.text.strip()))
         for f in self.inspection.fixups:
             w = [x.lower() for x in f.words[2:]]

@@ -50,7 +50,8 @@ class ObjectCommands:
         kind, name = w[1].lower(), w[2]
         other = self.objects.svc_objs if kind == "network" else self.objects.net_objs
         if name in other or name in self.objects.groups:
-            what = "an object-group" if name in self.objects.groups else f"object {'service' if kind == 'network' else 'network'}"
+            other = "service" if kind == "network" else "network"
+            what = "an object-group" if name in self.objects.groups else f"object {other}"
             self.report.diag(node, node.col(2), "error", "redefined",
                              f"{name} is already {what}: this object is refused (names are shared)", f"object {kind}")
             self.report.not_read(node, "relevant")
@@ -80,7 +81,8 @@ class ObjectCommands:
                 fam, v = self.addresses.ip(cw[1], c.col(1))
                 value = ("ranges", ((fam, v, v),), f"host {cw[1]}")
             elif k == "subnet" and len(cw) == 3:
-                value = ("ranges", (self.addresses.addr_mask(cw[1], cw[2], c.col(1), c.col(2)),), f"subnet {cw[1]} {cw[2]}")
+                subnet = self.addresses.addr_mask(cw[1], cw[2], c.col(1), c.col(2))
+                value = ("ranges", (subnet,), f"subnet {cw[1]} {cw[2]}")
             elif k == "subnet" and len(cw) == 2:
                 value = ("ranges", (self.addresses.prefix(cw[1], c.col(1), c),), f"subnet {cw[1]}")
             elif k == "range" and len(cw) == 3:

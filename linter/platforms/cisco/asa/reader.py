@@ -330,5 +330,6 @@ class Reader:
                 return
         except ValueError:
             return
-        self.config.routes.append(m.Route(prefix, w[1], None if hop in ("0.0.0.0", "::") else hop, self.report.origin(node)))
+        gateway = None if hop in ("0.0.0.0", "::") else hop
+        self.config.routes.append(m.Route(prefix, w[1], gateway, self.report.origin(node)))
 

@@ -209,7 +209,8 @@ class SecurityLevels:
                 i.addresses.append(f"{words[0]}/{bits}")
         return named
 
-    def bindings(self, filters: dict[str, m.Filter], ifaces: list[AsaInterface]) -> tuple[list[m.Binding], list[m.Filter]]:
+    def bindings(self, filters: dict[str, m.Filter],
+                 ifaces: list[AsaInterface]) -> tuple[list[m.Binding], list[m.Filter]]:
         nameifs = {i.nameif for i in ifaces}
         last: dict[tuple, AccessGroup] = {}
         for ag in self.access.access_groups:
