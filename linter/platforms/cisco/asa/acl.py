@@ -32,7 +32,9 @@ class AccessListCommands:
     """`access-list NAME [line N] extended|standard|remark ...`, `ipv6 access-list`, `access-list
     NAME rename NEW`, `access-group NAME in|out interface IF | global`."""
 
-    COMMANDS = ("access-list", "access-group")
+    def commands(self) -> dict[str, Callable[[Line], Iterator[Line] | None]]:
+        """The commands this object reads: word -> handler."""
+        return {"access-list": self.cmd_access_list, "access-group": self.cmd_access_group}
 
     def __init__(self, reader: "Reader") -> None:
         self.reader = reader
@@ -248,7 +250,7 @@ class AclConverter:
         if typ == "ipv6":
             conds.append(m.IntCond(m.FAMILY, ((6, 6),)))
         if ace.protocol is None:  # a standard entry: a destination
-            conds.extend(self._ace_addr(ace.body[0], m.DST, notes, typ == "ipv6"))
+            conds.extend(self._ace_addr(ace.body[0], m.DST, notes))
         else:
             conds.extend(self._extended(ace, ace.protocol, line, typ, notes))
         if self._options(ace.options, conds, notes):
@@ -267,7 +269,7 @@ class AclConverter:
             if isinstance(t, AceIdentity):
                 body.append(self._ace_ident(t, notes))
             elif isinstance(t, AceAddress):
-                body.extend(self._ace_addr(t, m.SRC if addrs == 0 else m.DST, notes, typ == "ipv6"))
+                body.extend(self._ace_addr(t, m.SRC if addrs == 0 else m.DST, notes))
                 addrs += 1
             elif isinstance(t, AcePort):
                 body.append(self._ace_port(t, m.SPORT if addrs == 1 else m.DPORT, proto, line))
@@ -333,7 +335,7 @@ class AclConverter:
                       f"matched as an unknown condition"))
         return m.Opaque(what, f"the packet belongs to {what}")
 
-    def _ace_addr(self, t: AceAddress, fieldname: str, notes: list, ipv6: bool = False) -> tuple:
+    def _ace_addr(self, t: AceAddress, fieldname: str, notes: list) -> tuple:
         d = t.kind
         toks = t.words
         if d == "any":

@@ -6,7 +6,7 @@ Layer: platform (Cisco ASA).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .vendor import Line
 from .vocab import NOT_RELEVANT
@@ -16,7 +16,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class EditCommands:
-    COMMANDS = ("clear", "no")
+    def commands(self) -> dict[str, Callable[[Line], Iterator[Line] | None]]:
+        """The commands this object reads: word -> handler."""
+        return {"clear": self.cmd_clear, "no": self.cmd_no}
 
     def __init__(self, reader: "Reader") -> None:
         self.report = reader.report

@@ -7,7 +7,7 @@ Layer: platform (Cisco ASA).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .... import model as m
 from ....names import read_int
@@ -23,7 +23,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class InspectionCommands:
-    COMMANDS = ("class-map", "policy-map", "service-policy", "fixup")
+    def commands(self) -> dict[str, Callable[[Line], Iterator[Line] | None]]:
+        """The commands this object reads: word -> handler."""
+        return {"class-map": self.cmd_class_map, "policy-map": self.cmd_policy_map,
+                "service-policy": self.cmd_service_policy, "fixup": self.cmd_fixup}
 
     def __init__(self, reader: "Reader") -> None:
         self.reader = reader

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .... import model as m
 from .addresses import MAX4, Addresses, addr_conds
@@ -28,7 +28,9 @@ class NatCommands:
     """The NAT statements, kept in file order and read at the end (they name objects and
     access-lists defined anywhere in the file)."""
 
-    COMMANDS = ("nat", "static", "global")
+    def commands(self) -> dict[str, Callable[[Line], Iterator[Line] | None]]:
+        """The commands this object reads: word -> handler."""
+        return {"nat": self.cmd_nat, "static": self.cmd_static, "global": self.cmd_global}
 
     def __init__(self, reader: "Reader") -> None:
         self.report = reader.report

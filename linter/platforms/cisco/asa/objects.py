@@ -29,7 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
 class ObjectCommands:
     """`object network|service NAME` and `object-group KIND NAME` with their members."""
 
-    COMMANDS = ("object", "object-group")
+    def commands(self) -> dict[str, Callable[[Line], Iterator[Line] | None]]:
+        """The commands this object reads: word -> handler."""
+        return {"object": self.cmd_object, "object-group": self.cmd_object_group}
 
     def __init__(self, reader: "Reader", addresses: Addresses, services: Services) -> None:
         self.reader = reader
@@ -66,9 +68,6 @@ class ObjectCommands:
             if sobj is None:
                 sobj = self.objects.svc_objs[name] = ServiceObject(name, self.report.origin(node))
             yield from self.reader.children(node, lambda c: self._svc_object_child(sobj, c), "object service")
-
-    def _swallow(self, node: Line) -> None:
-        self.report.not_read(node, "relevant")
 
     def _net_object_child(self, obj: NetworkObject, c: Line) -> None:
         self.report.relevant(c)

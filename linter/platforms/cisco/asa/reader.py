@@ -130,10 +130,12 @@ class Reader:
         readers = (self.acl_commands, ObjectCommands(self, addresses, services), InterfaceCommands(self),
                    NatCommands(self), InspectionCommands(self), EditCommands(self), self)
         # command word -> its handler (a generator of the global lines under it for a block)
-        self.handlers: dict[str, Callable[[Line], Iterator[Line] | None]] = {
-            k: getattr(r, "cmd_" + k.replace("-", "_")) for r in readers for k in r.COMMANDS}
+        self.handlers = {k: h for r in readers for k, h in r.commands().items()}
 
-    COMMANDS = ("hostname", "names", "time-range", "name", "sysopt", "ip", "ipv6")
+    def commands(self) -> dict[str, Callable[[Line], Iterator[Line] | None]]:
+        """The commands this object reads: word -> handler."""
+        return {"hostname": self.cmd_hostname, "names": self.cmd_names, "time-range": self.cmd_time_range,
+                "name": self.cmd_name, "sysopt": self.cmd_sysopt, "ip": self.cmd_ip, "ipv6": self.cmd_ipv6}
 
     def run(self, text: str) -> None:
         raw = text.split("\n")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .... import model as m
 from ....names import read_int
@@ -29,7 +29,10 @@ class InterfaceCommands:
     """`interface HW` and its sub-commands, PIX `nameif HW NAME securityN`,
     `same-security-traffic permit inter-interface|intra-interface`."""
 
-    COMMANDS = ("interface", "nameif", "same-security-traffic")
+    def commands(self) -> dict[str, Callable[[Line], Iterator[Line] | None]]:
+        """The commands this object reads: word -> handler."""
+        return {"interface": self.cmd_interface, "nameif": self.cmd_nameif,
+                "same-security-traffic": self.cmd_same_security_traffic}
 
     def __init__(self, reader: "Reader") -> None:
         self.reader = reader
