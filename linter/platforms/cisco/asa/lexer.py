@@ -107,7 +107,7 @@ def classify(words: list[str], cols: list[int], group_token: Callable[[str], str
 class _TokLexer(Lexer):
     """Feeds the parser the entry's classified words."""
 
-    def __init__(self, lexer_conf) -> None:  # noqa: D401 - lark interface
+    def __init__(self, _lexer_conf) -> None:  # noqa: D401 - lark interface
         pass
 
     def lex(self, data) -> Iterator[Token]:  # type: ignore[override]
