@@ -157,43 +157,40 @@ class AccessGroup:
 
 
 # --------------------------------------------------------------------------- one access-list entry
-# (as the grammar reads it, lexer.EntryReader; `words` are its lark Tokens: text and column)
+# (as the grammar reads it: lexer.read_entry)
 
 
 @dataclass(frozen=True)
-class AceProtocol:
-    kind: str  # name | object | group
+class AceNode:
+    """A part of an entry: which form of it (`kind`, the grammar's alias without its prefix) and
+    its words (lark Tokens: text and column)."""
+
+    kind: str
     words: tuple
 
 
-@dataclass(frozen=True)
-class AceIdentity:
-    kind: str  # user | user_group | user_og | sg_name | sg_tag | sg_og
-    words: tuple
+class AceProtocol(AceNode):
+    """name | object | group"""
 
 
-@dataclass(frozen=True)
-class AceAddress:
-    kind: str  # any any4 any6 host mask name_mask prefix object group interface
-    words: tuple
+class AceIdentity(AceNode):
+    """user | user_group | user_og | sg_name | sg_tag | sg_og"""
 
 
-@dataclass(frozen=True)
-class AcePort:
-    kind: str  # eq neq lt gt range group
-    words: tuple
+class AceAddress(AceNode):
+    """any any4 any6 host mask name_mask prefix object group interface"""
 
 
-@dataclass(frozen=True)
-class AceIcmp:
-    kind: str  # type | group
-    words: tuple
+class AcePort(AceNode):
+    """eq neq lt gt range group"""
 
 
-@dataclass(frozen=True)
-class AceOption:
-    kind: str  # log log_disable log_default log_interval time_range inactive
-    words: tuple
+class AceIcmp(AceNode):
+    """type | group"""
+
+
+class AceOption(AceNode):
+    """log log_disable log_default log_interval time_range inactive"""
 
 
 @dataclass(frozen=True)
