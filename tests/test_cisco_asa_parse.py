@@ -20,7 +20,7 @@ import pytest
 from linter import api
 from linter import model as m
 from linter.graph import Analysis, trace
-from linter.platforms import cisco_asa
+from linter.platforms.cisco import asa as cisco_asa
 from linter.serialize import device_json
 
 from .golden_util import GOLDEN, check_golden
@@ -784,7 +784,7 @@ def test_random_input_never_raises() -> None:
 
 def test_parsing_writes_nothing_to_stderr(capfd) -> None:
     # a fresh interpreter: ciscoconfparse's loguru messages appear on its first use
-    code = ("from linter.platforms import cisco_asa\n"
+    code = ("from linter.platforms.cisco import asa as cisco_asa\n"
             "d = cisco_asa.parse('x.cfg', b'ASA Version 9.8\\ninterface Gi0/0\\n nameif outside\\n"
             "access-list A extended permit ip any any\\n')\nprint(len(d.filters))\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -1056,7 +1056,7 @@ def test_oracle_aerleon(tmp_path) -> None:
 
 def test_docs_list_every_diagnostic_code() -> None:
     doc = (ROOT / "docs" / "cisco-asa-support.md").read_text(encoding="utf-8")
-    src = (ROOT / "linter" / "platforms" / "cisco_asa.py").read_text(encoding="utf-8")
+    src = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "linter" / "platforms" / "cisco" / "asa").glob("*.py")))
     used = set(re.findall(r'"(?:note|warning|error)", "([a-z-]+)"', src))
     assert used and all(f"`{c}`" in doc for c in used), sorted(c for c in used if f"`{c}`" not in doc)
     assert os.path.exists(ROOT / "grammars" / "cisco_asa.lark")

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from linter import parsers
-from linter.platforms import cisco_asa, cisco_ios, iptables, pf
+from linter.platforms import cisco_ios, iptables, pf
+from linter.platforms.cisco import asa as cisco_asa
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -215,7 +216,7 @@ def test_concurrent_writers_leave_one_whole_file(tmp_path):
     parallel): every one gets a working parser, one whole file remains, no temporary file."""
     env = {**os.environ, "FWLINT_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("FWLINT_NO_CACHE", None)
-    code = ("from linter.platforms import cisco_asa\n"
+    code = ("from linter.platforms.cisco import asa as cisco_asa\n"
             "p = cisco_asa._parser()\n"
             "print(type(p).__name__)\n")
     procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -227,7 +228,7 @@ def test_concurrent_writers_leave_one_whole_file(tmp_path):
     [saved] = folder.glob("cisco_asa-*.pickle")
     assert saved.stat().st_size > 1000
     # and the file is whole: a new process loads it without building
-    res = subprocess.run([sys.executable, "-c", "from linter import parsers\nfrom linter.platforms import cisco_asa\n"
+    res = subprocess.run([sys.executable, "-c", "from linter import parsers\nfrom linter.platforms.cisco import asa as cisco_asa\n"
                           "cisco_asa._parser()\nprint(parsers.builds)"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert res.stdout.strip() == "0", res.stderr

@@ -11,5 +11,5 @@ PLATFORMS: dict[str, str] = {
     "iptables": "linter.platforms.iptables",
     "pf": "linter.platforms.pf",
     "cisco-ios": "linter.platforms.cisco_ios",
-    "cisco-asa": "linter.platforms.cisco_asa",
+    "cisco-asa": "linter.platforms.cisco.asa",
 }
