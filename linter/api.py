@@ -118,15 +118,6 @@ def _platform(shown: str, data: bytes, platform: str | None) -> tuple[str, "Deci
     return decision.platform, decision
 
 
-# what each platform's files are, in the words of the error that refuses one
-_WHAT = {
-    "iptables": ("an iptables-save file", "a table, chain or rule"),
-    "pf": ("a pf.conf ruleset", "a pf rule, option, table or macro"),
-    "cisco-ios": ("a Cisco IOS configuration", "an IOS command"),
-    "cisco-asa": ("a Cisco ASA configuration", "an ASA command"),
-}
-
-
 def refusal(device: m.Device, data: bytes) -> str | None:
     """Why `device`'s file is no configuration of its platform, or None. A file is refused
     when it has statements (lines that are neither blank nor a comment) and not one of them
@@ -143,7 +134,9 @@ def refusal(device: m.Device, data: bytes) -> str | None:
     # comment and blank lines are never marked as not understood
     if statements == 0 or main.lines_understood > main.lines_read - statements:
         return None
-    what, unit = _WHAT.get(device.platform, (f"a {device.platform} configuration", "a statement"))
+    words = device.traits.words
+    what = words.file or f"a {device.platform} configuration"
+    unit = words.statement or "a statement"
     first = next((d for d in device.diagnostics if d.origin.path == main.path and d.severity != "note"), None)
     why = f" (line {first.origin.line}: {first.message})" if first is not None else ""
     besides = " (besides comments and blank lines)" if main.lines_read > statements else ""
@@ -316,7 +309,7 @@ def _check_file(item: tuple[_RunSettings, _FileTask]) -> FileResult:
         if entry is not None:
             from . import resultcache
 
-            if resultcache.cacheable(device.platform, data):
+            if resultcache.cacheable(device.traits, data):
                 resultcache.put(settings.cache, entry, device, findings)
         return FileResult(device=device, findings=findings)
 
@@ -764,13 +757,13 @@ def _holds(value) -> tuple[str, ...]:
 def default_hook(device: m.Device, d: dict) -> str | None:
     if d.get("hook"):
         return str(d["hook"])
-    if device.platform == "iptables":
+    if not device.traits.per_interface:
         i, o = d.get("in_iface"), d.get("out_iface")
         if i and o:
-            return "FORWARD"
+            return m.THROUGH
         if o:
-            return "OUTPUT"
-        return "INPUT"
+            return m.FROM_HOST
+        return m.TO_HOST
     if d.get("direction"):
         return str(d["direction"])
     # per interface and direction (pf, Cisco): through the device when both interfaces are
@@ -786,7 +779,7 @@ def acl_entries(device: m.Device) -> dict[int, tuple[str, int]]:
     ASA's packet-tracer names them (`access-list OUTSIDE_IN line 3`), counting the list's
     own entries only (not the rules fwlint adds for the connection table or the security
     levels). The first filter holding the rule names it."""
-    if not device.platform.startswith("cisco"):
+    if not device.traits.numbered_entries:
         return {}
     out: dict[int, tuple[str, int]] = {}
     for f in device.filters:

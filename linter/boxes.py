@@ -485,14 +485,14 @@ def valid(box: Box, family: int | None) -> bool:
 
 
 def hook_allows(box: Box, hook: str | None) -> bool:
-    """Whether some packet of the box can be seen at an iptables hook (INPUT: an ingress
-    interface and no egress one; FORWARD: both; OUTPUT: only an egress one): the hook sets
-    of `graph.Analysis.hook_set`. Other hooks see every packet."""
-    if hook not in ("INPUT", "FORWARD", "OUTPUT"):
+    """Whether some packet of the box can be seen at a hook of the host (m.TO_HOST: an
+    ingress interface and no egress one; m.THROUGH: both; m.FROM_HOST: only an egress one):
+    the hook sets of `graph.Analysis.hook_set`. Other hooks see every packet."""
+    if hook not in m.HOST_HOOKS:
         return True
     ins, outs = box.get(m.IN_IFACE), box.get(m.OUT_IFACE)
-    want_in = hook in ("INPUT", "FORWARD")
-    want_out = hook in ("FORWARD", "OUTPUT")
+    want_in = hook in (m.TO_HOST, m.THROUGH)
+    want_out = hook in (m.THROUGH, m.FROM_HOST)
     return _allows(ins, want_in) and _allows(outs, want_out)
 
 

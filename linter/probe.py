@@ -60,9 +60,9 @@ class Prober:
         self.names = [s.ifaces.representative(i) for i in range(len(s.ifaces.elements))]
         some = frozenset(n for n in self.names if n)
         none = frozenset({""})
-        self.hook_box = {"INPUT": {m.IN_IFACE: some, m.OUT_IFACE: none},
-                         "OUTPUT": {m.IN_IFACE: none, m.OUT_IFACE: some},
-                         "FORWARD": {m.IN_IFACE: some, m.OUT_IFACE: some}}
+        self.hook_box = {m.TO_HOST: {m.IN_IFACE: some, m.OUT_IFACE: none},
+                         m.FROM_HOST: {m.IN_IFACE: none, m.OUT_IFACE: some},
+                         m.THROUGH: {m.IN_IFACE: some, m.OUT_IFACE: some}}
         self._filters: dict[tuple[str, str], _FilterProbe] = {}
         self._entry: dict[tuple[str, str], list[tuple[m.Filter, list, list[m.Match], m.Rule | None]]] = {}
         self._entered: dict[tuple[str, str], bool] = {}

@@ -19,6 +19,8 @@ def to_data(obj: Any) -> Any:
         if isinstance(obj, (m.IntCond, m.AddrCond, m.IfaceCond, m.FlagsCond, m.Opaque, m.AnyCond)):
             out["kind"] = type(obj).__name__
         for f in dataclasses.fields(obj):
+            if not f.metadata.get("json", True):
+                continue
             out[f.name] = to_data(getattr(obj, f.name))
         return out
     if isinstance(obj, (list, tuple)):

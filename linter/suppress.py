@@ -1,7 +1,7 @@
 """Inline suppressions: `fwlint: disable=ID[,ID...] -- reason` in each platform's own comments.
 
-Layer: findings. Platform-independent: it reads a file's raw lines (by the comment syntax of
-the device's platform) and the findings' origins (path and line), never the model.
+Layer: findings. Platform-independent: it reads a file's raw lines (by the comment syntax
+its device's `traits` give) and the findings' origins (path and line), never the rules.
 
 Where a directive is read, and what it covers:
 
@@ -34,11 +34,9 @@ from typing import Callable, Iterator
 from . import files
 from .checks import fw008_bad_suppression as fw008
 from .findings import Finding, Report, Result, Suppression, stamp
-from .model import Origin
+from .model import Origin, Traits
 
 PREFIX = "fwlint:"
-HASH_PLATFORMS = ("iptables", "pf")
-BANG_PLATFORMS = ("cisco-ios", "cisco-asa")
 _ID = re.compile(r"[A-Za-z]{2,8}[0-9]{3}")
 _KEYWORD = re.compile(r"([A-Za-z][A-Za-z-]*)\s*=")
 # `access-list NAME [line N] remark ...` (ASA, IOS numbered and `access-list NAME remark`)
@@ -194,11 +192,12 @@ def parse_directive(text: str) -> tuple[str, tuple[str, ...], str] | str:
     return ("file" if kw == "disable-file" else "line"), tuple(dict.fromkeys(ids)), reason
 
 
-def scan(path: str, lines: list[str], platform: str) -> tuple[list[Directive], list[Result]]:
-    """The directives of one file, and the FW008 results for those that cannot be read."""
+def scan(path: str, lines: list[str], traits: Traits) -> tuple[list[Directive], list[Result]]:
+    """The directives of one file (its platform's comment syntax: `traits`), and the FW008
+    results for those that cannot be read."""
     directives: list[Directive] = []
     problems: list[Result] = []
-    hashes = platform in HASH_PLATFORMS
+    hashes = traits.comment == "#"
 
     def is_comment(ln: str) -> bool:
         if hashes:
@@ -225,10 +224,10 @@ def scan(path: str, lines: list[str], platform: str) -> tuple[list[Directive], l
             c = _hash_comment(line)
             if c is not None:
                 add(n, col, c, lambda: _next_line(lines, i + 1, is_comment))
-            elif platform == "iptables":
+            elif traits.inline_comments == "rule-comment":
                 for text, ccol in _iptables_comments(line):
                     add(n, ccol, text, lambda: n)
-            elif platform == "pf":
+            elif traits.inline_comments == "trailing":
                 trailing = _trailing_comment(line)
                 if trailing is not None:  # covers the statement it ends
                     add(n, trailing[1], trailing[0], lambda: _statement_start(lines, i))
@@ -250,14 +249,14 @@ def scan(path: str, lines: list[str], platform: str) -> tuple[list[Directive], l
 # --------------------------------------------------------------------------- applying
 
 
-def _files(report: Report) -> dict[str, str]:
-    """Each file read -> the platform of its device."""
-    out: dict[str, str] = {}
+def _files(report: Report) -> dict[str, Traits]:
+    """Each file read -> the traits of its device's platform."""
+    out: dict[str, Traits] = {}
     for d in report.devices:
         for s in d.stats:
-            out.setdefault(s.path, d.platform)
+            out.setdefault(s.path, d.traits)
         for src in d.sources:
-            out.setdefault(src, d.platform)
+            out.setdefault(src, d.traits)
     return out
 
 
@@ -286,13 +285,13 @@ def apply(report: Report, scope: Scope) -> None:
     findings for malformed, unknown and unused directives."""
     problems: list[Result] = []
     by_file: dict[str, list[Directive]] = {}
-    for path, platform in sorted(_files(report).items()):
-        if platform not in HASH_PLATFORMS + BANG_PLATFORMS:
+    for path, traits in sorted(_files(report).items(), key=lambda item: item[0]):
+        if not traits.comment:
             continue
         lines = read_lines(path)
         if lines is None:
             continue
-        directives, bad = scan(path, lines, platform)
+        directives, bad = scan(path, lines, traits)
         problems.extend(bad)
         for d in directives:
             for rid in d.ids:
