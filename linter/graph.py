@@ -541,7 +541,7 @@ def _trace_through(device: m.Device, packet: m.Packet) -> Trace:
 
 # Alterations that change what the filter sees, by the hook whose packets they touch first.
 _REWRITES = {"dnat", "redirect", "netmap", "notrack", "ct", "tproxy"}
-_BEFORE = {m.TO_HOST: ("PREROUTING",), m.THROUGH: ("PREROUTING",), m.FROM_HOST: ("OUTPUT",)}
+_BEFORE = {m.TO_HOST: ("PREROUTING",), m.THROUGH: ("PREROUTING",), m.FROM_HOST: (m.FROM_HOST,)}
 
 
 def _alterations_before(device: m.Device, packet: m.Packet, hook: str) -> list[str]:
