@@ -225,7 +225,7 @@ def check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polici
                _max_bytes(max_file_size), jobs, no_cache, _Display(show_severity, quiet, statistics))
 
 
-def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,
+def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, policies, inventory,  # noqa: C901 - to split (issue 14)
            baseline_file, write_baseline, config_file, no_config, force_exclude, sarif_include_suppressed, max_bytes,
            jobs, no_cache, display):
     try:
@@ -451,7 +451,7 @@ def parse(config, as_json, platform, allow_outside_root, max_file_size):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per packet.")
 @click.option("--platform", type=click.Choice(sorted(PLATFORMS)))
 @_confinement_options
-def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, sport, dport, in_iface, out_iface,
+def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, sport, dport, in_iface, out_iface,  # noqa: C901 - to split (issue 14)
           icmp_type, icmp_code, tcp_flags, state, direction, as_json, platform, allow_outside_root, max_file_size):
     """Decide what CONFIG does to a packet.
 

@@ -207,7 +207,7 @@ def find(config_file: str | None = None, no_config: bool = False) -> Config:
     return cfg
 
 
-def from_data(data, root: Path, where: str, path: Path | None = None) -> Config:
+def from_data(data, root: Path, where: str, path: Path | None = None) -> Config:  # noqa: C901 - to split (issue 14)
     """Validate the table and build a Config; every error names `where` and the key."""
     from .api import PLATFORMS
     from .checks import BY_ID

@@ -273,7 +273,7 @@ def exact_run(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
     return outcome, tuple(br.steps)
 
 
-def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=None) -> str | list[_Branch]:
+def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=None) -> str | list[_Branch]:  # noqa: C901 - to split (issue 14)
     """Run one branch until it has an outcome (returned), or forks on an unknown (the
     branches are returned; each evaluates the undecided rule again, with the unknown fixed)."""
     while True:
@@ -723,7 +723,8 @@ class LocalFacts:
                 continue
             need.add(j)
             stack.extend(k for k in self.index.before(j)
-                         if k not in self._got and k not in need and rules[k].action.kind not in ("continue", "unknown"))
+                         if k not in self._got and k not in need
+                         and rules[k].action.kind not in ("continue", "unknown"))
         for j in sorted(need):
             self._got[j] = self._one(j)
 
@@ -927,7 +928,7 @@ class Analysis:
         self._facts.pop(self.key(f), None)
         self._overlaps.pop(self.key(f), None)
 
-    def _run(self, f: m.Filter, keep_facts: bool = True) -> None:
+    def _run(self, f: m.Filter, keep_facts: bool = True) -> None:  # noqa: C901 - to split (issue 14)
         s = self.space
         k = self.key(f)
         if k in self._in_progress:
@@ -1039,7 +1040,8 @@ class Analysis:
             return s.false, [("unknown", hit)], called  # undefined target: not modelled
         if hit == s.false:
             return s.false, [], called
-        pieces: list[tuple[str, object]] = [(fate, _Meet(hit, o, fate)) for fate in ("accept", "drop", "reject", "unknown")]
+        pieces: list[tuple[str, object]] = [(fate, _Meet(hit, o, fate))
+                                            for fate in ("accept", "drop", "reject", "unknown")]
         if kind == "jump":
             return hit & ~o.ret, pieces, called
         pieces.append(("return", hit & o.ret))

@@ -176,7 +176,6 @@ ANY = Match()
 # --------------------------------------------------------------------------- actions
 
 ActionKind = Literal["accept", "drop", "reject", "jump", "goto", "return", "continue", "unknown"]
-TERMINAL_KINDS = frozenset({"accept", "drop", "reject"})
 
 
 @dataclass(frozen=True)

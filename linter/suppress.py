@@ -197,53 +197,69 @@ def scan(path: str, lines: list[str], traits: Traits) -> tuple[list[Directive], 
     results for those that cannot be read."""
     directives: list[Directive] = []
     problems: list[Result] = []
-    hashes = traits.comment == "#"
-
-    def is_comment(ln: str) -> bool:
-        if hashes:
-            return _hash_comment(ln) is not None
-        return _bang_comment(ln) is not None or _remark(ln) is not None
-
-    def add(n: int, col: int, text: str, target: Callable[[], int | None]) -> None:
-        if not text.startswith(PREFIX):
-            return
-        origin = Origin(path, n, col, lines[n - 1][col - 1:])  # from the directive's comment on
-        parsed = parse_directive(text[len(PREFIX):].strip())
-        if isinstance(parsed, str):
-            problems.append(fw008.malformed(origin, parsed))
-            return
-        scope, ids, reason = parsed
-        directives.append(Directive(origin, scope, ids, reason, target() if scope == "line" else None))
-
+    comments = _hash_comments if traits.comment == "#" else _bang_comments
     for i, line in enumerate(lines):
         if PREFIX not in line:
             continue  # (every directive has it: most lines are passed over here)
         n = i + 1
-        col = len(line) - len(line.lstrip()) + 1
-        if hashes:
-            c = _hash_comment(line)
-            if c is not None:
-                add(n, col, c, lambda: _next_line(lines, i + 1, is_comment))
-            elif traits.inline_comments == "rule-comment":
-                for text, ccol in _iptables_comments(line):
-                    add(n, ccol, text, lambda: n)
-            elif traits.inline_comments == "trailing":
-                trailing = _trailing_comment(line)
-                if trailing is not None:  # covers the statement it ends
-                    add(n, trailing[1], trailing[0], lambda: _statement_start(lines, i))
-            continue
-        c = _bang_comment(line)
-        if c is not None:
-            add(n, col, c, lambda: _next_line(lines, i + 1, is_comment))
-            continue
-        r = _remark(line)
-        if r is not None:
-            acl, text = r
-            if acl is None:
-                add(n, col, text, lambda: _next_line(lines, i + 1, is_comment))
-            else:
-                add(n, col, text, lambda: _next_acl_entry(lines, i + 1, acl))
+        for col, text, target in comments(lines, i, traits.inline_comments):
+            if not text.startswith(PREFIX):
+                continue
+            origin = Origin(path, n, col, line[col - 1:])  # from the directive's comment on
+            parsed = parse_directive(text[len(PREFIX):].strip())
+            if isinstance(parsed, str):
+                problems.append(fw008.malformed(origin, parsed))
+                continue
+            scope, ids, reason = parsed
+            directives.append(Directive(origin, scope, ids, reason, target() if scope == "line" else None))
     return directives, problems
+
+
+# (column, comment text, the line a directive there covers: called only for a "line" one)
+_Comment = tuple[int, str, Callable[[], "int | None"]]
+
+
+def _is_hash_comment(line: str) -> bool:
+    return _hash_comment(line) is not None
+
+
+def _is_bang_comment(line: str) -> bool:
+    return _bang_comment(line) is not None or _remark(line) is not None
+
+
+def _hash_comments(lines: list[str], i: int, inline: str) -> Iterator[_Comment]:
+    """The comments of line i in `#` syntax: a comment line, else the comments inside its
+    statement (`inline`: "rule-comment", iptables' `-m comment`; "trailing", pf's `#` at the
+    end of a statement)."""
+    line = lines[i]
+    col = len(line) - len(line.lstrip()) + 1
+    c = _hash_comment(line)
+    if c is not None:
+        yield col, c, lambda: _next_line(lines, i + 1, _is_hash_comment)
+    elif inline == "rule-comment":
+        for text, ccol in _iptables_comments(line):
+            yield ccol, text, lambda: i + 1
+    elif inline == "trailing":
+        trailing = _trailing_comment(line)
+        if trailing is not None:  # covers the statement it ends
+            yield trailing[1], trailing[0], lambda: _statement_start(lines, i)
+
+
+def _bang_comments(lines: list[str], i: int, inline: str) -> Iterator[_Comment]:
+    """The comment of line i in Cisco syntax: a `!` line or an ACL remark."""
+    line = lines[i]
+    col = len(line) - len(line.lstrip()) + 1
+    c = _bang_comment(line)
+    if c is not None:
+        yield col, c, lambda: _next_line(lines, i + 1, _is_bang_comment)
+        return
+    r = _remark(line)
+    if r is not None:
+        acl, text = r
+        if acl is None:
+            yield col, text, lambda: _next_line(lines, i + 1, _is_bang_comment)
+        else:
+            yield col, text, lambda: _next_acl_entry(lines, i + 1, acl)
 
 
 # --------------------------------------------------------------------------- applying
@@ -280,7 +296,7 @@ def _known(rid: str, scope: Scope) -> bool:
     return not (scope.packs_evaluated or re.sub(r"[0-9]+$", "", rid) in prefixes)
 
 
-def apply(report: Report, scope: Scope) -> None:
+def apply(report: Report, scope: Scope) -> None:  # noqa: C901 - to split (issue 14)
     """Move the findings the files' directives cover to `report.suppressed` and add FW008
     findings for malformed, unknown and unused directives."""
     problems: list[Result] = []

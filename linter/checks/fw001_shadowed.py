@@ -104,7 +104,7 @@ def _results(ctx, f) -> Iterator[tuple[int, Result]]:
             yield i, result
 
 
-def _result(a, f, i, facts, base, fp) -> Result | None:
+def _result(a, f, i, facts, base, fp) -> Result | None:  # noqa: C901 - to split (issue 14)
     """FW001's finding for rule i of f, if any, from the filter's sets (`facts`) and, when
     the box layer is on, its proofs (`fp`)."""
     s = a.space

@@ -188,7 +188,8 @@ class Evaluator:
         if "any" in flow.protocols or not protos:
             proto_set = s.true
             if not icmp:
-                proto_set = ~(s.cond(m.IntCond(m.PROTO, ((m.PROTO_ICMP, m.PROTO_ICMP), (m.PROTO_ICMPV6, m.PROTO_ICMPV6)))))
+                icmps = ((m.PROTO_ICMP, m.PROTO_ICMP), (m.PROTO_ICMPV6, m.PROTO_ICMPV6))
+                proto_set = ~(s.cond(m.IntCond(m.PROTO, icmps)))
         else:
             proto_set = s.cond(m.IntCond(m.PROTO, tuple((PROTOCOLS[p], PROTOCOLS[p]) for p in protos)))
         if ports is not None:
@@ -497,7 +498,7 @@ def _device_part(ev: Evaluator, work: list[_Job], path: str, items: list[tuple[i
 def _merge(parts: list[_DevicePart], paths: list[str], work: list[_Job], out: Evaluation) -> None:
     """The devices' parts in device order, as one pass over the devices would have made them."""
     reported: set[tuple[str, m.Origin]] = set()
-    for path, part in zip(paths, parts):
+    for path, part in zip(paths, parts, strict=False):
         mine = set()
         for f, key in part.findings:
             if key is not None:
@@ -628,8 +629,9 @@ def _directions(ev: Evaluator, req: Requirement, out: Evaluation):
                         key = (req.id, missing[0])
                         if key not in noted:
                             noted.add(key)
-                            out.not_checked.append({"requirement": req.id, "flow": flow_text((src,), (dst,), flow, ports),
-                                                    "reason": f"the inventory gives no address for role {missing[0]}"})
+                            out.not_checked.append({
+                                "requirement": req.id, "flow": flow_text((src,), (dst,), flow, ports),
+                                "reason": f"the inventory gives no address for role {missing[0]}"})
                         continue
                     sa = tuple(normalise(ev.inv.addresses(src)))
                     da = tuple(normalise(ev.inv.addresses(dst)))
@@ -640,7 +642,7 @@ def _directions(ev: Evaluator, req: Requirement, out: Evaluation):
                         names[0].append(src)
                     if dst not in names[1]:
                         names[1].append(dst)
-            for (sa, da), (snames, dnames) in groups.items():
+            for snames, dnames in groups.values():
                 cs = ev.crossings(tuple(snames), tuple(dnames))
                 if not cs:
                     out.not_checked.append({"requirement": req.id,

@@ -135,7 +135,7 @@ def inventory_schema() -> dict:
     return _SCHEMA
 
 
-def load_inventory(path: str, packs: list[Pack]) -> Inventory:
+def load_inventory(path: str, packs: list[Pack]) -> Inventory:  # noqa: C901 - to split (issue 14)
     """Read and check an inventory against the packs it is used with. Every error names
     the file and the key; nothing is half-applied (the caller gets an Inventory or an error)."""
     p = Path(path)
@@ -177,17 +177,19 @@ def load_inventory(path: str, packs: list[Pack]) -> Inventory:
             raise PolicyError(f"{path}: roles/{role}: `{role}` is defined by the inventory's `internal` list, "
                               "not as a role")
         if packs and role not in known_roles:
-            raise PolicyError(f"{path}: roles/{role}: unknown role (the pack defines: {', '.join(sorted(known_roles))})")
+            raise PolicyError(f"{path}: roles/{role}: unknown role "
+                              f"(the pack defines: {', '.join(sorted(known_roles))})")
         rs = addr_list(f"roles/{role}", items)
         for i, r in enumerate(rs):
             bad = intersect([r], special)
             if bad:
-                raise PolicyError(f"{path}: roles/{role}/{i}: {items[i]!r} lies in a special-purpose range "
-                                  "that cannot hold a server (unspecified, loopback, link-local, multicast or reserved)")
+                raise PolicyError(f"{path}: roles/{role}/{i}: {items[i]!r} lies in a special-purpose range that "
+                                  "cannot hold a server (unspecified, loopback, link-local, multicast or reserved)")
         roles[role] = rs
     for k, v in (data.get("profile") or {}).items():
         if k not in types:
-            raise PolicyError(f"{path}: profile/{k}: unknown profile setting (known: {', '.join(sorted(types)) or 'none'})")
+            raise PolicyError(f"{path}: profile/{k}: unknown profile setting "
+                              f"(known: {', '.join(sorted(types)) or 'none'})")
         if types[k] == "boolean" and not isinstance(v, bool):
             raise PolicyError(f"{path}: profile/{k}: expected true or false, got {v!r}")
         if types[k] == "port" and not (v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 < v < 65536)):
@@ -211,7 +213,8 @@ def load_inventory(path: str, packs: list[Pack]) -> Inventory:
                 try:
                     parse_address(x)
                 except ValueError as e:
-                    raise PolicyError(f"{path}: devices/{i}/interfaces/{name}/{j}: neither a role nor an address: {e}") from None
+                    raise PolicyError(f"{path}: devices/{i}/interfaces/{name}/{j}: "
+                                      f"neither a role nor an address: {e}") from None
             ifaces.append((name, tuple(items)))
         host = d.get("host")
         if host is not None and host not in roles and host not in known_roles:

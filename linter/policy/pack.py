@@ -11,7 +11,6 @@ from .. import files, resources
 from .yamlsafe import YamlError, load_yaml, schema_errors
 
 PSEUDO_ROLES = ("internet", "internal")
-EXPECTATIONS = ("allow", "unrestricted", "unaltered", "restrict", "note-if-open", "never")
 PROTOCOLS = {"tcp": 6, "udp": 17}
 
 
@@ -160,10 +159,11 @@ def load_pack(name_or_path: str) -> Pack:
     return pack_from_data(data, files.display(p))
 
 
-def pack_from_data(data, path: str) -> Pack:
+def pack_from_data(data, path: str) -> Pack:  # noqa: C901 - to split (issue 14)
     errs = schema_errors(data, pack_schema())
     if errs:
-        raise PolicyError(f"{path}: {_name_req(data, errs[0])}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""))
+        more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""
+        raise PolicyError(f"{path}: {_name_req(data, errs[0])}{more}")
     roles = dict(data["roles"])
     profile = data.get("profile") or {}
     sources = data.get("sources") or {}
@@ -215,7 +215,8 @@ def pack_from_data(data, path: str) -> Pack:
         if r.get("source"):
             key = r["source"]["doc"]
             if key not in sources:
-                fail(rid, "source/doc", f"unknown source {key!r} (the pack lists: {', '.join(sorted(sources)) or 'none'})")
+                fail(rid, "source/doc",
+                     f"unknown source {key!r} (the pack lists: {', '.join(sorted(sources)) or 'none'})")
             doc = sources[key]["title"]
             url = sources[key].get("url", "")
             section = r["source"].get("section", "")
