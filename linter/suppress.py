@@ -296,9 +296,33 @@ def _known(rid: str, scope: Scope) -> bool:
     return not (scope.packs_evaluated or re.sub(r"[0-9]+$", "", rid) in prefixes)
 
 
-def apply(report: Report, scope: Scope) -> None:  # noqa: C901 - to split (issue 14)
+def apply(report: Report, scope: Scope) -> None:
     """Move the findings the files' directives cover to `report.suppressed` and add FW008
     findings for malformed, unknown and unused directives."""
+    by_file, problems = _directives(report, scope)
+    used: set[tuple[int, str]] = set()  # (id(directive), rule id)
+    kept: list[Finding] = []
+    for f in report.findings:
+        s = _cover(by_file, f, used)
+        if s is None:
+            kept.append(f)
+        else:
+            report.suppressed.append((f, s))
+    problems.extend(_unused(by_file, used, scope))
+    if scope.report_fw008:
+        for r in problems:
+            f = stamp(fw008.ID, fw008.SEVERITY, r)
+            s = _cover(by_file, f, used)
+            if s is None:
+                kept.append(f)
+            else:
+                report.suppressed.append((f, s))
+    report.findings = kept
+
+
+def _directives(report: Report, scope: Scope) -> tuple[dict[str, list[Directive]], list[Result]]:
+    """The directives of each file read (path -> those of the file, for files that have
+    some), and the FW008 results for the malformed and unknown ones."""
     problems: list[Result] = []
     by_file: dict[str, list[Directive]] = {}
     for path, traits in sorted(_files(report).items(), key=lambda item: item[0]):
@@ -317,29 +341,25 @@ def apply(report: Report, scope: Scope) -> None:  # noqa: C901 - to split (issue
                     problems.append(fw008.line_level_fw008(d.origin))
         if directives:
             by_file[path] = directives
+    return by_file, problems
 
-    used: set[tuple[int, str]] = set()  # (id(directive), rule id)
 
-    def cover(f: Finding) -> Suppression | None:
-        """The directive that covers f (a line directive before a file one), marking it used."""
-        found = None
-        for d in by_file.get(f.origin.path, ()):
-            if f.id not in d.ids:
-                continue
-            if d.scope == "line" and (d.target != f.origin.line or f.id == fw008.ID):
-                continue
-            used.add((id(d), f.id))
-            if found is None or (found[0].scope == "file" and d.scope == "line"):
-                found = (d, Suppression(d.reason, d.origin))
-        return found[1] if found else None
+def _cover(by_file: dict[str, list[Directive]], f: Finding, used: set[tuple[int, str]]) -> Suppression | None:
+    """The directive that covers f (a line directive before a file one), marking it used."""
+    found = None
+    for d in by_file.get(f.origin.path, ()):
+        if f.id not in d.ids:
+            continue
+        if d.scope == "line" and (d.target != f.origin.line or f.id == fw008.ID):
+            continue
+        used.add((id(d), f.id))
+        if found is None or (found[0].scope == "file" and d.scope == "line"):
+            found = (d, Suppression(d.reason, d.origin))
+    return found[1] if found else None
 
-    kept: list[Finding] = []
-    for f in report.findings:
-        s = cover(f)
-        if s is None:
-            kept.append(f)
-        else:
-            report.suppressed.append((f, s))
+
+def _unused(by_file: dict[str, list[Directive]], used: set[tuple[int, str]], scope: Scope) -> Iterator[Result]:
+    """FW008 for each id of a directive that covered nothing and could have."""
     for path, directives in by_file.items():
         for d in directives:
             for rid in d.ids:
@@ -347,13 +367,4 @@ def apply(report: Report, scope: Scope) -> None:  # noqa: C901 - to split (issue
                     continue
                 where = (f"on line {d.target}" if d.target is not None else "after it") if d.scope == "line" \
                     else "in this file"
-                problems.append(fw008.unused(d.origin, rid, where))
-    if scope.report_fw008:
-        for r in problems:
-            f = stamp(fw008.ID, fw008.SEVERITY, r)
-            s = cover(f)
-            if s is None:
-                kept.append(f)
-            else:
-                report.suppressed.append((f, s))
-    report.findings = kept
+                yield fw008.unused(d.origin, rid, where)
