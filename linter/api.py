@@ -666,61 +666,27 @@ def _address(value, key: str):
         raise ValueError(f"{key} {text!r}: not an IPv4 or IPv6 address") from None
 
 
-def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:  # noqa: C901 - to split (issue 14)
+def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
     """A JSON-lines record -> (packet, state given explicitly)."""
-    for key in ("src", "dst"):
-        if key not in d or d[key] is None:
-            raise ValueError(f"missing field {key!r}")
-    for key, value in d.items():
-        if key == "holds" and _strings(value):
-            continue
-        if isinstance(value, (dict, list)):
-            raise ValueError(f"field {key!r}: expected a number or a string, got {type(value).__name__}")
+    _check_fields(d)
     src = _address(d["src"], "src")
     dst = _address(d["dst"], "dst")
     if src.version != dst.version:
         raise ValueError("source and destination are of different address families")
-    proto_raw = d.get("proto", "tcp")
-    proto = proto_number(str(proto_raw)) if proto_raw is not None else 6
-    if proto is None:
-        raise ValueError(f"unknown protocol {proto_raw!r}")
-    if proto == m.PROTO_ICMP and src.version == 6:
-        proto = m.PROTO_ICMPV6
-    flags = d.get("tcp_flags")
-    if isinstance(flags, str):
-        bits = 0
-        for name in flags.upper().replace("|", ",").split(","):
-            name = name.strip()
-            if name and name != "NONE":
-                if name not in m.TCP_FLAG_BITS:
-                    raise ValueError(f"unknown TCP flag {name!r}")
-                bits |= m.TCP_FLAG_BITS[name]
-        flags = bits
-    elif flags is not None and (isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags <= 255):
-        raise ValueError(f"tcp_flags {flags!r}: expected names (SYN,ACK) or a number from 0 to 255")
+    proto = _protocol(d, src.version)
+    flags = _tcp_flags(d.get("tcp_flags"))
     ports = proto in m.PORT_PROTOCOLS
     icmp = proto in (m.PROTO_ICMP, m.PROTO_ICMPV6)
-
-    def _int(key: str, hi: int) -> int | None:
-        v = d.get(key)
-        if v is None:
-            return None
-        if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit())):
-            raise ValueError(f"{key} {v!r}: expected a whole number from 0 to {hi}")
-        v = read_int(v)
-        if not 0 <= v <= hi:
-            raise ValueError(f"{key} out of range (0 to {hi})")
-        return v
 
     pkt = m.Packet(
         family=src.version,
         src=int(src),
         dst=int(dst),
         proto=proto,
-        sport=(_int("sport", 65535) if d.get("sport") is not None else 40000) if ports else None,
-        dport=(_int("dport", 65535) if d.get("dport") is not None else 0) if ports else None,
-        icmp_type=(_int("icmp_type", 255) if d.get("icmp_type") is not None else 8) if icmp else None,
-        icmp_code=(_int("icmp_code", 255) or 0) if icmp else None,
+        sport=(_whole(d, "sport", 65535) if d.get("sport") is not None else 40000) if ports else None,
+        dport=(_whole(d, "dport", 65535) if d.get("dport") is not None else 0) if ports else None,
+        icmp_type=(_whole(d, "icmp_type", 255) if d.get("icmp_type") is not None else 8) if icmp else None,
+        icmp_code=(_whole(d, "icmp_code", 255) or 0) if icmp else None,
         tcp_flags=flags if proto == m.PROTO_TCP else None,
         in_iface=str(d.get("in_iface") or ""),
         out_iface=str(d.get("out_iface") or ""),
@@ -736,6 +702,58 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:  # noqa: C901 - to split
         return dataclasses.replace(pkt, state=state), True
     st, _exact = m.default_state(pkt)
     return dataclasses.replace(pkt, state=st), False
+
+
+def _check_fields(d: dict) -> None:
+    """Both addresses given; every field a number or a string (`holds` also a list of them)."""
+    for key in ("src", "dst"):
+        if key not in d or d[key] is None:
+            raise ValueError(f"missing field {key!r}")
+    for key, value in d.items():
+        if key == "holds" and _strings(value):
+            continue
+        if isinstance(value, (dict, list)):
+            raise ValueError(f"field {key!r}: expected a number or a string, got {type(value).__name__}")
+
+
+def _protocol(d: dict, version: int) -> int:
+    """The record's protocol number (default tcp; icmp of an IPv6 packet is ICMPv6)."""
+    proto_raw = d.get("proto", "tcp")
+    proto = proto_number(str(proto_raw)) if proto_raw is not None else 6
+    if proto is None:
+        raise ValueError(f"unknown protocol {proto_raw!r}")
+    if proto == m.PROTO_ICMP and version == 6:
+        proto = m.PROTO_ICMPV6
+    return proto
+
+
+def _tcp_flags(flags) -> int | None:
+    """TCP flags given by names (`SYN,ACK`, `SYN|ACK`, `NONE`) or as a number."""
+    if isinstance(flags, str):
+        bits = 0
+        for name in flags.upper().replace("|", ",").split(","):
+            name = name.strip()
+            if name and name != "NONE":
+                if name not in m.TCP_FLAG_BITS:
+                    raise ValueError(f"unknown TCP flag {name!r}")
+                bits |= m.TCP_FLAG_BITS[name]
+        return bits
+    if flags is not None and (isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags <= 255):
+        raise ValueError(f"tcp_flags {flags!r}: expected names (SYN,ACK) or a number from 0 to 255")
+    return flags
+
+
+def _whole(d: dict, key: str, hi: int) -> int | None:
+    """The whole number d[key] (from 0 to hi), or None when it is not given."""
+    v = d.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit())):
+        raise ValueError(f"{key} {v!r}: expected a whole number from 0 to {hi}")
+    v = read_int(v)
+    if not 0 <= v <= hi:
+        raise ValueError(f"{key} out of range (0 to {hi})")
+    return v
 
 
 def _strings(value) -> bool:
