@@ -273,7 +273,7 @@ def exact_run(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
     return outcome, tuple(br.steps)
 
 
-def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=None) -> str | list[_Branch]:  # noqa: C901 - to split (issue 14)
+def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=None) -> str | list[_Branch]:
     """Run one branch until it has an outcome (returned), or forks on an unknown (the
     branches are returned; each evaluates the undecided rule again, with the unknown fixed)."""
     while True:
@@ -291,10 +291,7 @@ def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=
                 return "return"
             continue
         if narrow is not None:
-            mask = narrow(flt)
-            if mask is not None:
-                ahead = mask >> i  # the next rule that may match
-                i = frame[1] = i + (ahead & -ahead).bit_length() - 1 if ahead else len(flt.rules)
+            i = _next_candidate(narrow, flt, frame, i)
         if i >= len(flt.rules):
             got = _fall_off(flt, br)
             if got != "return":
@@ -313,38 +310,57 @@ def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=
                     nb.frames[-1][1] = i
                 return forks
             continue
-        if not r:
-            continue
-        kind = rule.action.kind
-        if kind in ("continue", "unknown"):
-            br.steps.append(Step(flt.name, flt.table, "continue" if kind == "continue" else "unknown",
-                                 rule, rule.origin, flt))
-            if kind == "unknown":
-                br.unmodelled(f"{rule.origin}: target not modelled ({rule.action.detail})")
-            continue
-        if kind in VERDICTS:
-            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
-            return kind
-        if kind == "return":
-            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
-            frame[1] = len(flt.rules)  # as falling off the end
-            continue
-        if kind in ("jump", "goto"):
-            br.steps.append(Step(flt.name, flt.table, f"{kind} {rule.action.target}", rule, rule.origin, flt))
-            loop = jumps.loop(flt, rule)
-            if loop is not None:
-                br.unmodelled(f"{rule.origin}: {kind} {rule.action.target} closes the jump loop "
-                                  f"{loop.describe()}, which the device refuses to load: not followed "
-                                  "(taken as coming back)")
-                continue
-            target = jumps.target(flt, rule)
-            if target is None:
-                br.unmodelled(f"{rule.origin}: {kind} to undefined {rule.action.target}; taken as not matching")
-                continue
-            if kind == "goto":
-                frame[1] = len(flt.rules)  # the callee's return goes to our caller
-            br.frames.append([target, 0])
-            continue
+        if r:
+            verdict = _matched(jumps, flt, rule, frame, br)
+            if verdict is not None:
+                return verdict
+
+
+def _next_candidate(narrow, flt: m.Filter, frame: list, i: int) -> int:
+    """The first rule from i on that may match the packet, by `narrow` (see _explore), set
+    as the frame's next rule (past the end when none)."""
+    mask = narrow(flt)
+    if mask is None:
+        return i
+    ahead = mask >> i  # the next rule that may match
+    i = frame[1] = i + (ahead & -ahead).bit_length() - 1 if ahead else len(flt.rules)
+    return i
+
+
+def _matched(jumps: _Jumps, flt: m.Filter, rule: m.Rule, frame: list, br: _Branch) -> str | None:
+    """What a rule of a first-match filter does to the branch's packet it matches: a verdict
+    (returned), or None when evaluation goes on (the next rule, the caller after a return,
+    the callee of a jump or goto, pushed on the branch's stack)."""
+    kind = rule.action.kind
+    if kind in ("continue", "unknown"):
+        br.steps.append(Step(flt.name, flt.table, "continue" if kind == "continue" else "unknown",
+                             rule, rule.origin, flt))
+        if kind == "unknown":
+            br.unmodelled(f"{rule.origin}: target not modelled ({rule.action.detail})")
+        return None
+    if kind in VERDICTS:
+        br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
+        return kind
+    if kind == "return":
+        br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
+        frame[1] = len(flt.rules)  # as falling off the end
+        return None
+    if kind in ("jump", "goto"):
+        br.steps.append(Step(flt.name, flt.table, f"{kind} {rule.action.target}", rule, rule.origin, flt))
+        loop = jumps.loop(flt, rule)
+        if loop is not None:
+            br.unmodelled(f"{rule.origin}: {kind} {rule.action.target} closes the jump loop "
+                          f"{loop.describe()}, which the device refuses to load: not followed "
+                          "(taken as coming back)")
+            return None
+        target = jumps.target(flt, rule)
+        if target is None:
+            br.unmodelled(f"{rule.origin}: {kind} to undefined {rule.action.target}; taken as not matching")
+            return None
+        if kind == "goto":
+            frame[1] = len(flt.rules)  # the callee's return goes to our caller
+        br.frames.append([target, 0])
+    return None
 
 
 def _fall_off(flt: m.Filter, br: _Branch) -> str:
@@ -928,7 +944,7 @@ class Analysis:
         self._facts.pop(self.key(f), None)
         self._overlaps.pop(self.key(f), None)
 
-    def _run(self, f: m.Filter, keep_facts: bool = True) -> None:  # noqa: C901 - to split (issue 14)
+    def _run(self, f: m.Filter, keep_facts: bool = True) -> None:
         s = self.space
         k = self.key(f)
         if k in self._in_progress:
@@ -958,20 +974,7 @@ class Analysis:
                 if local:
                     mts.append(mt)
                     dec.append(None)
-                    # the packets that get to this rule *and match it*, from the earlier
-                    # rules that can overlap it only (their boxes meet, then their matches):
-                    # the set of all packets that get this far is never built
-                    hit = universe & mt
-                    exact_i = index.exact[i]
-                    for j in index.before(i):
-                        dj = dec[j]
-                        if dj is None:
-                            continue
-                        if hit == s.false:
-                            break
-                        # (two exact boxes that meet are matches that meet: no test needed)
-                        if (exact_i and index.exact[j]) or (mts[j] & mt) != s.false:
-                            hit = hit & ~dj
+                    hit = _local_hit(s, universe, index, i, mts, dec)
                     reach = None
                 else:
                     hit = rem & mt
@@ -989,11 +992,7 @@ class Analysis:
                         earlier.append(decided)
                     else:
                         rem = rem & ~decided
-            # the default
-            if f.builtin or f.default.kind != "return":
-                dk = f.default.kind if f.default.kind in ("accept", "reject", "return") else "drop"
-            else:
-                dk = "return"
+            dk = _default_fate(f)
             if local:
                 decided_sets = earlier
                 rest = _Lazy(lambda: universe & ~_union(s, decided_sets))
@@ -1649,6 +1648,34 @@ class _Meet:
 
     def __call__(self) -> Node:
         return self.hit & self.outcome.fate(self.fate)
+
+
+def _local_hit(s: PacketSpace, universe: Node, index: OverlapIndex, i: int, mts: list[Node],
+               dec: list[Node | None]) -> Node:
+    """The packets that get to rule i *and match it* (`mts[i]`), from the earlier rules that
+    can overlap it only (their boxes meet, then their matches; `dec`: what each decided, None
+    when nothing): the set of all packets that get this far is never built."""
+    mt = mts[i]
+    hit = universe & mt
+    exact_i = index.exact[i]
+    for j in index.before(i):
+        dj = dec[j]
+        if dj is None:
+            continue
+        if hit == s.false:
+            break
+        # (two exact boxes that meet are matches that meet: no test needed)
+        if (exact_i and index.exact[j]) or (mts[j] & mt) != s.false:
+            hit = hit & ~dj
+    return hit
+
+
+def _default_fate(f: m.Filter) -> str:
+    """The fate of the packets no rule of f decides: its default, or `return` for a user
+    chain that gives them back to its caller."""
+    if f.builtin or f.default.kind != "return":
+        return f.default.kind if f.default.kind in ("accept", "reject", "return") else "drop"
+    return "return"
 
 
 def _union(space: PacketSpace, sets: list[Node]) -> Node:

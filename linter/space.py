@@ -479,21 +479,12 @@ class PacketSpace:
             self._opaque_desc[var] = description or key
         return self.bdd.var(var)
 
-    def cond(self, c: m.Cond) -> Node:  # noqa: C901 - to split (issue 14)
+    def cond(self, c: m.Cond) -> Node:
         hit = self._memo.get(c)
         if hit is not None:
             return hit
         if isinstance(c, m.IntCond):
-            if c.field == m.FAMILY:
-                s = self.false
-                for lo, hi in c.ranges:
-                    for fam in (4, 6):
-                        if lo <= fam <= hi:
-                            s = s | self.family(fam)
-            else:
-                s = self.false
-                for lo, hi in c.ranges:
-                    s = s | self.interval(c.field, lo, hi)
+            s = self._int_set(c)
         elif isinstance(c, m.AddrCond):
             s = self.false
             for fam, lo, hi in c.ranges:
@@ -513,6 +504,19 @@ class PacketSpace:
         if c.negated:
             s = ~s
         self._memo[c] = s
+        return s
+
+    def _int_set(self, c: m.IntCond) -> Node:
+        """The packets whose field lies in one of the condition's ranges (not negated)."""
+        s = self.false
+        if c.field == m.FAMILY:
+            for lo, hi in c.ranges:
+                for fam in (4, 6):
+                    if lo <= fam <= hi:
+                        s = s | self.family(fam)
+            return s
+        for lo, hi in c.ranges:
+            s = s | self.interval(c.field, lo, hi)
         return s
 
     def _flags(self, mask: int, comp: int) -> Node:
