@@ -118,15 +118,6 @@ def _platform(shown: str, data: bytes, platform: str | None) -> tuple[str, "Deci
     return decision.platform, decision
 
 
-# what each platform's files are, in the words of the error that refuses one
-_WHAT = {
-    "iptables": ("an iptables-save file", "a table, chain or rule"),
-    "pf": ("a pf.conf ruleset", "a pf rule, option, table or macro"),
-    "cisco-ios": ("a Cisco IOS configuration", "an IOS command"),
-    "cisco-asa": ("a Cisco ASA configuration", "an ASA command"),
-}
-
-
 def refusal(device: m.Device, data: bytes) -> str | None:
     """Why `device`'s file is no configuration of its platform, or None. A file is refused
     when it has statements (lines that are neither blank nor a comment) and not one of them
@@ -143,7 +134,9 @@ def refusal(device: m.Device, data: bytes) -> str | None:
     # comment and blank lines are never marked as not understood
     if statements == 0 or main.lines_understood > main.lines_read - statements:
         return None
-    what, unit = _WHAT.get(device.platform, (f"a {device.platform} configuration", "a statement"))
+    words = device.traits.words
+    what = words.file or f"a {device.platform} configuration"
+    unit = words.statement or "a statement"
     first = next((d for d in device.diagnostics if d.origin.path == main.path and d.severity != "note"), None)
     why = f" (line {first.origin.line}: {first.message})" if first is not None else ""
     besides = " (besides comments and blank lines)" if main.lines_read > statements else ""
@@ -316,7 +309,7 @@ def _check_file(item: tuple[_RunSettings, _FileTask]) -> FileResult:
         if entry is not None:
             from . import resultcache
 
-            if resultcache.cacheable(device.platform, data):
+            if resultcache.cacheable(device.traits, data):
                 resultcache.put(settings.cache, entry, device, findings)
         return FileResult(device=device, findings=findings)
 
@@ -507,7 +500,7 @@ def _read_and_check(todo: list[_FileTask], opts: LintOptions, enabled: list[str]
         work = sorted(work, key=_size, reverse=True)
     results.update(zip(work, parallel.run(_check_file, [(settings, t) for t in work], opts.jobs,
                                           label=lambda item: display_path(item[1].path),
-                                          on_result=lambda i, result: arrived(work[i], result))))
+                                          on_result=lambda i, result: arrived(work[i], result)), strict=False))
     if cache is not None:
         from . import resultcache
 
@@ -675,59 +668,25 @@ def _address(value, key: str):
 
 def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
     """A JSON-lines record -> (packet, state given explicitly)."""
-    for key in ("src", "dst"):
-        if key not in d or d[key] is None:
-            raise ValueError(f"missing field {key!r}")
-    for key, value in d.items():
-        if key == "holds" and _strings(value):
-            continue
-        if isinstance(value, (dict, list)):
-            raise ValueError(f"field {key!r}: expected a number or a string, got {type(value).__name__}")
+    _check_fields(d)
     src = _address(d["src"], "src")
     dst = _address(d["dst"], "dst")
     if src.version != dst.version:
         raise ValueError("source and destination are of different address families")
-    proto_raw = d.get("proto", "tcp")
-    proto = proto_number(str(proto_raw)) if proto_raw is not None else 6
-    if proto is None:
-        raise ValueError(f"unknown protocol {proto_raw!r}")
-    if proto == m.PROTO_ICMP and src.version == 6:
-        proto = m.PROTO_ICMPV6
-    flags = d.get("tcp_flags")
-    if isinstance(flags, str):
-        bits = 0
-        for name in flags.upper().replace("|", ",").split(","):
-            name = name.strip()
-            if name and name != "NONE":
-                if name not in m.TCP_FLAG_BITS:
-                    raise ValueError(f"unknown TCP flag {name!r}")
-                bits |= m.TCP_FLAG_BITS[name]
-        flags = bits
-    elif flags is not None and (isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags <= 255):
-        raise ValueError(f"tcp_flags {flags!r}: expected names (SYN,ACK) or a number from 0 to 255")
+    proto = _protocol(d, src.version)
+    flags = _tcp_flags(d.get("tcp_flags"))
     ports = proto in m.PORT_PROTOCOLS
     icmp = proto in (m.PROTO_ICMP, m.PROTO_ICMPV6)
-
-    def _int(key: str, hi: int) -> int | None:
-        v = d.get(key)
-        if v is None:
-            return None
-        if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit())):
-            raise ValueError(f"{key} {v!r}: expected a whole number from 0 to {hi}")
-        v = read_int(v)
-        if not 0 <= v <= hi:
-            raise ValueError(f"{key} out of range (0 to {hi})")
-        return v
 
     pkt = m.Packet(
         family=src.version,
         src=int(src),
         dst=int(dst),
         proto=proto,
-        sport=(_int("sport", 65535) if d.get("sport") is not None else 40000) if ports else None,
-        dport=(_int("dport", 65535) if d.get("dport") is not None else 0) if ports else None,
-        icmp_type=(_int("icmp_type", 255) if d.get("icmp_type") is not None else 8) if icmp else None,
-        icmp_code=(_int("icmp_code", 255) or 0) if icmp else None,
+        sport=(_whole(d, "sport", 65535) if d.get("sport") is not None else 40000) if ports else None,
+        dport=(_whole(d, "dport", 65535) if d.get("dport") is not None else 0) if ports else None,
+        icmp_type=(_whole(d, "icmp_type", 255) if d.get("icmp_type") is not None else 8) if icmp else None,
+        icmp_code=(_whole(d, "icmp_code", 255) or 0) if icmp else None,
         tcp_flags=flags if proto == m.PROTO_TCP else None,
         in_iface=str(d.get("in_iface") or ""),
         out_iface=str(d.get("out_iface") or ""),
@@ -743,6 +702,58 @@ def packet_from_dict(d: dict) -> tuple[m.Packet, bool]:
         return dataclasses.replace(pkt, state=state), True
     st, _exact = m.default_state(pkt)
     return dataclasses.replace(pkt, state=st), False
+
+
+def _check_fields(d: dict) -> None:
+    """Both addresses given; every field a number or a string (`holds` also a list of them)."""
+    for key in ("src", "dst"):
+        if key not in d or d[key] is None:
+            raise ValueError(f"missing field {key!r}")
+    for key, value in d.items():
+        if key == "holds" and _strings(value):
+            continue
+        if isinstance(value, (dict, list)):
+            raise ValueError(f"field {key!r}: expected a number or a string, got {type(value).__name__}")
+
+
+def _protocol(d: dict, version: int) -> int:
+    """The record's protocol number (default tcp; icmp of an IPv6 packet is ICMPv6)."""
+    proto_raw = d.get("proto", "tcp")
+    proto = proto_number(str(proto_raw)) if proto_raw is not None else 6
+    if proto is None:
+        raise ValueError(f"unknown protocol {proto_raw!r}")
+    if proto == m.PROTO_ICMP and version == 6:
+        proto = m.PROTO_ICMPV6
+    return proto
+
+
+def _tcp_flags(flags) -> int | None:
+    """TCP flags given by names (`SYN,ACK`, `SYN|ACK`, `NONE`) or as a number."""
+    if isinstance(flags, str):
+        bits = 0
+        for name in flags.upper().replace("|", ",").split(","):
+            name = name.strip()
+            if name and name != "NONE":
+                if name not in m.TCP_FLAG_BITS:
+                    raise ValueError(f"unknown TCP flag {name!r}")
+                bits |= m.TCP_FLAG_BITS[name]
+        return bits
+    if flags is not None and (isinstance(flags, bool) or not isinstance(flags, int) or not 0 <= flags <= 255):
+        raise ValueError(f"tcp_flags {flags!r}: expected names (SYN,ACK) or a number from 0 to 255")
+    return flags
+
+
+def _whole(d: dict, key: str, hi: int) -> int | None:
+    """The whole number d[key] (from 0 to hi), or None when it is not given."""
+    v = d.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit())):
+        raise ValueError(f"{key} {v!r}: expected a whole number from 0 to {hi}")
+    v = read_int(v)
+    if not 0 <= v <= hi:
+        raise ValueError(f"{key} out of range (0 to {hi})")
+    return v
 
 
 def _strings(value) -> bool:
@@ -764,13 +775,13 @@ def _holds(value) -> tuple[str, ...]:
 def default_hook(device: m.Device, d: dict) -> str | None:
     if d.get("hook"):
         return str(d["hook"])
-    if device.platform == "iptables":
+    if not device.traits.per_interface:
         i, o = d.get("in_iface"), d.get("out_iface")
         if i and o:
-            return "FORWARD"
+            return m.THROUGH
         if o:
-            return "OUTPUT"
-        return "INPUT"
+            return m.FROM_HOST
+        return m.TO_HOST
     if d.get("direction"):
         return str(d["direction"])
     # per interface and direction (pf, Cisco): through the device when both interfaces are
@@ -786,7 +797,7 @@ def acl_entries(device: m.Device) -> dict[int, tuple[str, int]]:
     ASA's packet-tracer names them (`access-list OUTSIDE_IN line 3`), counting the list's
     own entries only (not the rules fwlint adds for the connection table or the security
     levels). The first filter holding the rule names it."""
-    if not device.platform.startswith("cisco"):
+    if not device.traits.numbered_entries:
         return {}
     out: dict[int, tuple[str, int]] = {}
     for f in device.filters:

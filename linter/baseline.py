@@ -62,8 +62,10 @@ def load(path: str) -> Counter:
         raise BaselineError(f"{path}: the baseline is not JSON ({e})") from None
     except RecursionError:
         raise BaselineError(f"{path}: the baseline is nested too deeply to be a baseline") from None
-    if not isinstance(data, dict) or data.get("fwlint_baseline") != VERSION or not isinstance(data.get("findings"), list):
-        raise BaselineError(f"{path}: not an fwlint baseline (expected {{\"fwlint_baseline\": {VERSION}, \"findings\": [...]}})")
+    if not isinstance(data, dict) or data.get("fwlint_baseline") != VERSION \
+            or not isinstance(data.get("findings"), list):
+        raise BaselineError(f"{path}: not an fwlint baseline "
+                            f"(expected {{\"fwlint_baseline\": {VERSION}, \"findings\": [...]}})")
     out: Counter = Counter()
     for i, e in enumerate(data["findings"]):
         if not isinstance(e, dict) or not all(isinstance(e.get(k), str) for k in ("id", "path", "text")):

@@ -465,7 +465,7 @@ def valid(box: Box, family: int | None) -> bool:
             fams &= {6}
     if not fams:
         return False
-    for k, v in box.items():
+    for v in box.values():
         if _empty_value(v):
             return False
     st = box.get(m.STATE)
@@ -485,14 +485,14 @@ def valid(box: Box, family: int | None) -> bool:
 
 
 def hook_allows(box: Box, hook: str | None) -> bool:
-    """Whether some packet of the box can be seen at an iptables hook (INPUT: an ingress
-    interface and no egress one; FORWARD: both; OUTPUT: only an egress one): the hook sets
-    of `graph.Analysis.hook_set`. Other hooks see every packet."""
-    if hook not in ("INPUT", "FORWARD", "OUTPUT"):
+    """Whether some packet of the box can be seen at a hook of the host (m.TO_HOST: an
+    ingress interface and no egress one; m.THROUGH: both; m.FROM_HOST: only an egress one):
+    the hook sets of `graph.Analysis.hook_set`. Other hooks see every packet."""
+    if hook not in m.HOST_HOOKS:
         return True
     ins, outs = box.get(m.IN_IFACE), box.get(m.OUT_IFACE)
-    want_in = hook in ("INPUT", "FORWARD")
-    want_out = hook in ("FORWARD", "OUTPUT")
+    want_in = hook in (m.TO_HOST, m.THROUGH)
+    want_out = hook in (m.THROUGH, m.FROM_HOST)
     return _allows(ins, want_in) and _allows(outs, want_out)
 
 
@@ -544,21 +544,3 @@ def subtract_all(pieces: list[Box], b: Box, family: int | None, budget: int = 64
     return out
 
 
-def hull(boxes: list[Box]) -> Box:
-    """The smallest box holding every box of the list (a field any of them leaves free is
-    free): the region of a whole chain."""
-    if not boxes:
-        return {}
-    keys = set(boxes[0])
-    for b in boxes[1:]:
-        keys &= set(b)
-    out: Box = {}
-    for k in keys:
-        vals = [b[k] for b in boxes]
-        if k in _IFACE_FIELDS:
-            if any(isinstance(v, AllBut) for v in vals):
-                continue
-            out[k] = frozenset().union(*vals)
-        else:
-            out[k] = ((min(v[0][0] for v in vals), max(v[-1][1] for v in vals)),)
-    return out

@@ -241,16 +241,7 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
         sys.exit(0)
     if not paths and not opts.inventory:
         raise click.UsageError("give configuration files or directories, or --inventory FILE")
-    if baseline_file and write_baseline:
-        raise click.UsageError("--baseline and --write-baseline do not go together")
-    if sarif_include_suppressed and fmt != "sarif":
-        click.echo("fwlint: error: --sarif-include-suppressed goes with --format sarif", err=True)
-        sys.exit(2)
-    if display.statistics and (fmt or "text") not in ("text", "json"):
-        click.echo("fwlint: error: --statistics goes with --format text or json", err=True)
-        sys.exit(2)
-    if display.statistics and fmt is None:
-        fmt = "text"  # (a table, also in GitHub Actions)
+    fmt = _check_format(fmt, baseline_file, write_baseline, sarif_include_suppressed, display)
     opts.max_file_bytes = max_bytes
     if jobs is None:
         from .parallel import usable_cores
@@ -264,13 +255,47 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
     except api.PolicyError as e:
         click.echo(f"fwlint: error: {e}", err=True)
         sys.exit(2)
-    from . import baseline as bl
-
     if verbose:
         for path in report.skipped:
             click.echo(files.printable(f"fwlint: skipped {path}: not a firewall configuration fwlint reads"), err=True)
         for path in report.excluded:
             click.echo(files.printable(f"fwlint: skipped {path}: excluded by the configuration"), err=True)
+    _baseline(report, baseline_file, write_baseline, display)
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    write_output(_rendered(report, fmt, verbose, sarif_include_suppressed, display), output)
+    for e in report.errors:
+        click.echo(f"fwlint: error: {files.printable(e)}", err=True)
+    if report.errors:  # a file that could not or may not be read: the answer is incomplete
+        sys.exit(2)
+    if not report.devices:
+        click.echo("fwlint: error: no firewall configuration found in " + " ".join(map(str, paths)), err=True)
+        sys.exit(2)
+    # (a device without filters is a configuration too: comments only, or a Cisco device that
+    # filters nothing; a file that is none was refused as it was read: api.refusal)
+    sys.exit(report.exit_code(fail_on))
+
+
+def _check_format(fmt, baseline_file, write_baseline, sarif_include_suppressed, display: _Display):
+    """The output format (None: decided once the report is made), after refusing the options
+    that do not go together."""
+    if baseline_file and write_baseline:
+        raise click.UsageError("--baseline and --write-baseline do not go together")
+    if sarif_include_suppressed and fmt != "sarif":
+        click.echo("fwlint: error: --sarif-include-suppressed goes with --format sarif", err=True)
+        sys.exit(2)
+    if display.statistics and (fmt or "text") not in ("text", "json"):
+        click.echo("fwlint: error: --statistics goes with --format text or json", err=True)
+        sys.exit(2)
+    if display.statistics and fmt is None:
+        fmt = "text"  # (a table, also in GitHub Actions)
+    return fmt
+
+
+def _baseline(report, baseline_file, write_baseline, display: _Display) -> None:
+    """--write-baseline: write the report's findings as the baseline, and exit; --baseline:
+    drop the findings it holds from the report."""
+    from . import baseline as bl
 
     if write_baseline:
         write_output(bl.render(report), write_baseline)
@@ -286,19 +311,6 @@ def _check(paths, fmt, output, fail_on, select, ignore, platform, verbose, polic
         dropped = bl.apply(report, known)
         if dropped and not display.quiet:
             click.echo(f"fwlint: {dropped} findings are in the baseline {baseline_file}", err=True)
-    if fmt is None:
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    write_output(_rendered(report, fmt, verbose, sarif_include_suppressed, display), output)
-    for e in report.errors:
-        click.echo(f"fwlint: error: {files.printable(e)}", err=True)
-    if report.errors:  # a file that could not or may not be read: the answer is incomplete
-        sys.exit(2)
-    if not report.devices:
-        click.echo("fwlint: error: no firewall configuration found in " + " ".join(map(str, paths)), err=True)
-        sys.exit(2)
-    # (a device without filters is a configuration too: comments only, or a Cisco device that
-    # filters nothing; a file that is none was refused as it was read: api.refusal)
-    sys.exit(report.exit_code(fail_on))
 
 
 def _rendered(report, fmt: str, verbose: bool, include_suppressed: bool, display: _Display) -> str:
@@ -488,28 +500,32 @@ def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, spor
             failed += 1
         if as_json:
             click.echo(json.dumps(ans.to_json(), sort_keys=False))
-            continue
-        if ans.trace is None:
+        elif ans.trace is None:
             click.echo(f"fwlint: error: {ans.error}", err=True)
-            continue
-        t = ans.trace
-        pkt, _ = api.packet_from_dict(ans.record)
-        where = t.hook or t.filter
-        approx = " (approximate)" if t.approximate else ""
-        click.echo(f"{pkt} at {where}: {t.verdict.upper()}{approx}")
-        for s in t.steps:
-            where = s.describe()
-            if s.rule is not None and id(s.rule) in ans.acl:
-                acl, n = ans.acl[id(s.rule)]
-                side = s.filter.rsplit(" ", 1)[-1] if s.filter.endswith((" in", " out")) else ""
-                # (as `check` names it: `model.rule_label`)
-                where = f"{s.origin} line {s.origin.line} ({acl} entry {n}){' ' + side if side else ''}: {s.action}"
-            click.echo(f"  {where}" + (f"  | {s.origin.text.strip()}" if s.origin and s.rule else ""))
-        for r in t.reasons:
-            click.echo(f"  {'approximate' if t.approximate else 'why'}: {r}")
-        if t.alternatives:
-            click.echo(f"  could also be: {', '.join(t.alternatives)}")
+        else:
+            _echo_trace(ans)
     sys.exit(2 if failed else 0)
+
+
+def _echo_trace(ans) -> None:
+    """One answer of `trace` as text: the packet and verdict, the steps, the reasons."""
+    t = ans.trace
+    pkt, _ = api.packet_from_dict(ans.record)
+    where = t.hook or t.filter
+    approx = " (approximate)" if t.approximate else ""
+    click.echo(f"{pkt} at {where}: {t.verdict.upper()}{approx}")
+    for s in t.steps:
+        where = s.describe()
+        if s.rule is not None and id(s.rule) in ans.acl:
+            acl, n = ans.acl[id(s.rule)]
+            side = s.filter.rsplit(" ", 1)[-1] if s.filter.endswith((" in", " out")) else ""
+            # (as `check` names it: `model.rule_label`)
+            where = f"{s.origin} line {s.origin.line} ({acl} entry {n}){' ' + side if side else ''}: {s.action}"
+        click.echo(f"  {where}" + (f"  | {s.origin.text.strip()}" if s.origin and s.rule else ""))
+    for r in t.reasons:
+        click.echo(f"  {'approximate' if t.approximate else 'why'}: {r}")
+    if t.alternatives:
+        click.echo(f"  could also be: {', '.join(t.alternatives)}")
 
 
 @main.command()

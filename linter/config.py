@@ -209,108 +209,140 @@ def find(config_file: str | None = None, no_config: bool = False) -> Config:
 
 def from_data(data, root: Path, where: str, path: Path | None = None) -> Config:
     """Validate the table and build a Config; every error names `where` and the key."""
-    from .api import PLATFORMS
-    from .checks import BY_ID
-
-    def fail(msg: str):
-        raise ConfigError(f"{where}: {msg}")
-
-    def kind(v) -> str:
-        return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-                float: "a number"}.get(type(v), type(v).__name__)
-
-    def want_str(key: str, v) -> str:
-        if not isinstance(v, str) or not v.strip():
-            fail(f"{key}: expected a non-empty string, got {kind(v)}")
-        return v
-
-    def want_list(key: str, v) -> list[str]:
-        if not isinstance(v, list):
-            fail(f"{key}: expected a list of strings, got {kind(v)}")
-        return [want_str(f"{key}[{i}]", x) for i, x in enumerate(v)]
-
-    def want_map(key: str, v) -> dict:
-        if not isinstance(v, dict):
-            fail(f"{key}: expected a mapping, got {kind(v)}")
-        for k in v:
-            if not isinstance(k, str):
-                fail(f"{key}: key {k!r} is not a string")
-        return v
-
-    def check_id(key: str, rid: str) -> str:
-        u = rid.strip().upper()
-        if u in BY_ID or (re.fullmatch(r"[A-Z]{2,8}[0-9]{3}", u) and not u.startswith("FW")):
-            return u
-        fail(f"{key}: unknown check id {rid!r} (known: {', '.join(sorted(BY_ID))}, "
-             "and the requirement ids of the packs: fwlint rules)")
-
     if not isinstance(data, dict):
-        fail(f"expected a mapping of settings, got {kind(data)}")
+        raise ConfigError(f"{where}: expected a mapping of settings, got {_kind(data)}")
     for k in data:
         if k not in KEYS:
-            fail(f"unknown key {k!r} (known: {', '.join(KEYS)})")
+            raise ConfigError(f"{where}: unknown key {k!r} (known: {', '.join(KEYS)})")
     cfg = Config(path=path, root=root)
     # the files it names are confined to the repository root, or to the file's own folder
     # when it was named outside any repository (linter/files.py)
-    confinement = files.current().for_file(path if path is not None else root / YAML_NAME)
+    reader = _Settings(cfg, where, files.current().for_file(path if path is not None else root / YAML_NAME))
+    for key, read in reader.readers():
+        if key in data:
+            read(data[key])
+    return cfg
 
-    def confined(key: str, name: str) -> str:
-        f = root / name
-        if not os.path.lexists(f):  # (said by the reader of the file, with its own words)
-            return str(f)
-        try:
-            confinement.resolve(f, what=key)
-        except files.InputError as e:
-            fail(f"{key}: {str(e).split(': ', 1)[-1]}")
-        return str(f)
 
-    def glob_of(key: str, pattern: str) -> str:
-        try:
-            _spec(pattern[2:] if pattern.startswith("./") else pattern)
-        except Exception as e:  # noqa: BLE001 - pathspec raises several kinds for a bad pattern
-            fail(f"{key}: not a glob pathspec reads: {pattern!r} ({type(e).__name__})")
-        return pattern
+def _kind(v) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number"}.get(type(v), type(v).__name__)
 
-    if "inventory" in data:
-        cfg.inventory = confined("inventory", want_str("inventory", data["inventory"]))
-    if "policies" in data:
+
+class _Settings:
+    """Reads the settings of one configuration file into `cfg`, one key at a time (in the
+    order of `readers`: the first error found is the one reported)."""
+
+    def __init__(self, cfg: Config, where: str, confinement: files.Confinement) -> None:
+        self.cfg = cfg
+        self.root = cfg.root
+        self.where = where
+        self.confinement = confinement
+
+    def readers(self):
+        return (("inventory", self.inventory), ("policies", self.policies), ("severity", self.severity),
+                ("disable", self.disable), ("platforms", self.platforms), ("exclude", self.exclude),
+                ("fail-on", self.fail_on), ("show-severity", self.show_severity),
+                ("quiet", lambda v: self.flag("quiet", v)), ("statistics", lambda v: self.flag("statistics", v)))
+
+    # ------------------------------------------------------------------ the keys
+
+    def inventory(self, v) -> None:
+        self.cfg.inventory = self.confined("inventory", self.want_str("inventory", v))
+
+    def policies(self, v) -> None:
         from .policy.pack import builtin_packs, is_pack_name
 
-        for i, name in enumerate(want_list("policies", data["policies"])):
+        for i, name in enumerate(self.want_list("policies", v)):
             # a built-in pack's name is the built-in pack, whatever files the checkout holds
             builtin = is_pack_name(name) and name in builtin_packs()
-            cfg.policies.append(name if builtin or not (root / name).exists() else confined(f"policies[{i}]", name))
-    if "severity" in data:
-        for rid, level in want_map("severity", data["severity"]).items():
-            u = check_id(f"severity.{rid}", rid)
+            self.cfg.policies.append(name if builtin or not (self.root / name).exists()
+                                     else self.confined(f"policies[{i}]", name))
+
+    def severity(self, v) -> None:
+        for rid, level in self.want_map("severity", v).items():
+            u = self.check_id(f"severity.{rid}", rid)
             if level is False:  # YAML 1.1 reads a bare `off` as false
                 level = "off"
             if level not in SEVERITY_VALUES:
-                fail(f"severity.{rid}: expected one of {', '.join(SEVERITY_VALUES)}, got {level!r}")
-            cfg.severity[u] = level
-    if "disable" in data:
-        cfg.disable = {check_id(f"disable[{i}]", x) for i, x in enumerate(want_list("disable", data["disable"]))}
-    if "platforms" in data:
-        for glob, name in want_map("platforms", data["platforms"]).items():
-            glob_of(f"platforms.{glob}", glob)
+                self.fail(f"severity.{rid}: expected one of {', '.join(SEVERITY_VALUES)}, got {level!r}")
+            self.cfg.severity[u] = level
+
+    def disable(self, v) -> None:
+        self.cfg.disable = {self.check_id(f"disable[{i}]", x) for i, x in enumerate(self.want_list("disable", v))}
+
+    def platforms(self, v) -> None:
+        from .api import PLATFORMS
+
+        for glob, name in self.want_map("platforms", v).items():
+            self.glob_of(f"platforms.{glob}", glob)
             if name not in PLATFORMS:
-                fail(f"platforms.{glob}: unknown platform {name!r} (known: {', '.join(sorted(PLATFORMS))})")
-            cfg.platforms.append((glob, name))
-    if "exclude" in data:
-        cfg.exclude = [glob_of(f"exclude[{i}]", g) for i, g in enumerate(want_list("exclude", data["exclude"]))]
-    if "fail-on" in data:
-        v = data["fail-on"]
+                self.fail(f"platforms.{glob}: unknown platform {name!r} (known: {', '.join(sorted(PLATFORMS))})")
+            self.cfg.platforms.append((glob, name))
+
+    def exclude(self, v) -> None:
+        self.cfg.exclude = [self.glob_of(f"exclude[{i}]", g) for i, g in enumerate(self.want_list("exclude", v))]
+
+    def fail_on(self, v) -> None:
         if v not in FAIL_ON_VALUES:
-            fail(f"fail-on: expected one of {', '.join(FAIL_ON_VALUES)}, got {v!r}")
-        cfg.fail_on = v
-    if "show-severity" in data:
-        v = data["show-severity"]
+            self.fail(f"fail-on: expected one of {', '.join(FAIL_ON_VALUES)}, got {v!r}")
+        self.cfg.fail_on = v
+
+    def show_severity(self, v) -> None:
         if v not in SHOW_SEVERITY_VALUES:
-            fail(f"show-severity: expected one of {', '.join(SHOW_SEVERITY_VALUES)}, got {v!r}")
-        cfg.show_severity = v
-    for key in ("quiet", "statistics"):
-        if key in data:
-            if not isinstance(data[key], bool):
-                fail(f"{key}: expected true or false, got {kind(data[key])}")
-            setattr(cfg, key, data[key])
-    return cfg
+            self.fail(f"show-severity: expected one of {', '.join(SHOW_SEVERITY_VALUES)}, got {v!r}")
+        self.cfg.show_severity = v
+
+    def flag(self, key: str, v) -> None:
+        if not isinstance(v, bool):
+            self.fail(f"{key}: expected true or false, got {_kind(v)}")
+        setattr(self.cfg, key, v)
+
+    # ------------------------------------------------------------------ values
+
+    def fail(self, msg: str):
+        raise ConfigError(f"{self.where}: {msg}")
+
+    def want_str(self, key: str, v) -> str:
+        if not isinstance(v, str) or not v.strip():
+            self.fail(f"{key}: expected a non-empty string, got {_kind(v)}")
+        return v
+
+    def want_list(self, key: str, v) -> list[str]:
+        if not isinstance(v, list):
+            self.fail(f"{key}: expected a list of strings, got {_kind(v)}")
+        return [self.want_str(f"{key}[{i}]", x) for i, x in enumerate(v)]
+
+    def want_map(self, key: str, v) -> dict:
+        if not isinstance(v, dict):
+            self.fail(f"{key}: expected a mapping, got {_kind(v)}")
+        for k in v:
+            if not isinstance(k, str):
+                self.fail(f"{key}: key {k!r} is not a string")
+        return v
+
+    def check_id(self, key: str, rid: str) -> str:
+        from .checks import BY_ID
+
+        u = rid.strip().upper()
+        if u in BY_ID or (re.fullmatch(r"[A-Z]{2,8}[0-9]{3}", u) and not u.startswith("FW")):
+            return u
+        self.fail(f"{key}: unknown check id {rid!r} (known: {', '.join(sorted(BY_ID))}, "
+                  "and the requirement ids of the packs: fwlint rules)")
+
+    def confined(self, key: str, name: str) -> str:
+        f = self.root / name
+        if not os.path.lexists(f):  # (said by the reader of the file, with its own words)
+            return str(f)
+        try:
+            self.confinement.resolve(f, what=key)
+        except files.InputError as e:
+            self.fail(f"{key}: {str(e).split(': ', 1)[-1]}")
+        return str(f)
+
+    def glob_of(self, key: str, pattern: str) -> str:
+        try:
+            _spec(pattern[2:] if pattern.startswith("./") else pattern)
+        except Exception as e:  # noqa: BLE001 - pathspec raises several kinds for a bad pattern
+            self.fail(f"{key}: not a glob pathspec reads: {pattern!r} ({type(e).__name__})")
+        return pattern

@@ -399,8 +399,8 @@ def write_file(path: str | Path, text: str, confinement: Confinement | None = No
     except OSError as e:
         raise InputError(f"cannot write {shown}: {e.strerror or e}") from None
     if os.path.islink(lexical) and not conf.allow_outside and conf.contains(lexical) and not _within(real, conf.root):
-        raise OutsideRoot(f"cannot write {shown}: refused: it is a symbolic link that leads outside the repository root "
-                         f"{display(conf.root)} (--allow-outside-root lifts this)")
+        raise OutsideRoot(f"cannot write {shown}: refused: it is a symbolic link that leads outside the repository "
+                          f"root {display(conf.root)} (--allow-outside-root lifts this)")
     try:
         st = os.stat(real)
     except FileNotFoundError:

@@ -62,10 +62,6 @@ class Finding:
         """How many places the finding stands for (1, or more when grouped)."""
         return len(self.places) or 1
 
-    def locations(self) -> tuple[Related, ...]:
-        """Every place of the finding, each with its own message."""
-        return self.places or (Related(self.origin, self.message),)
-
 
 @dataclass(frozen=True)
 class Suppression:

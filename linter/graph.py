@@ -27,7 +27,6 @@ from . import model as m
 from .boxes import OverlapIndex
 from .space import Node, PacketSpace, order_for
 
-IPTABLES_HOOKS = ("INPUT", "FORWARD", "OUTPUT")
 VERDICTS = ("accept", "drop", "reject")
 FATES = ("accept", "drop", "reject", "return", "unknown")
 
@@ -153,9 +152,18 @@ class _Branch:
     steps: list[Step] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     frames: list[list] = field(default_factory=list)
+    # the outcome rests on something fwlint does not model (a target, an undefined jump, a
+    # loop, a rule it could not decide): said where that is met, beside its reason
+    approximate: bool = False
 
     def copy(self) -> "_Branch":
-        return _Branch(dict(self.assume), list(self.steps), list(self.reasons), [list(fr) for fr in self.frames])
+        return _Branch(dict(self.assume), list(self.steps), list(self.reasons), [list(fr) for fr in self.frames],
+                       self.approximate)
+
+    def unmodelled(self, reason: str) -> None:
+        """A reason that makes the outcome approximate."""
+        self.reasons.append(reason)
+        self.approximate = True
 
 
 class _Jumps:
@@ -270,7 +278,7 @@ def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=
     branches are returned; each evaluates the undecided rule again, with the unknown fixed)."""
     while True:
         if len(br.frames) > jumps.max_depth:  # pragma: no cover - defensive
-            br.reasons.append(f"jump depth exceeds {jumps.max_depth} (a loop?)")
+            br.unmodelled(f"jump depth exceeds {jumps.max_depth} (a loop?)")
             return "drop"
         frame = br.frames[-1]
         flt, i = frame
@@ -283,10 +291,7 @@ def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=
                 return "return"
             continue
         if narrow is not None:
-            mask = narrow(flt)
-            if mask is not None:
-                ahead = mask >> i  # the next rule that may match
-                i = frame[1] = i + (ahead & -ahead).bit_length() - 1 if ahead else len(flt.rules)
+            i = _next_candidate(narrow, flt, frame, i)
         if i >= len(flt.rules):
             got = _fall_off(flt, br)
             if got != "return":
@@ -305,38 +310,57 @@ def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=
                     nb.frames[-1][1] = i
                 return forks
             continue
-        if not r:
-            continue
-        kind = rule.action.kind
-        if kind in ("continue", "unknown"):
-            br.steps.append(Step(flt.name, flt.table, "continue" if kind == "continue" else "unknown",
-                                 rule, rule.origin, flt))
-            if kind == "unknown":
-                br.reasons.append(f"{rule.origin}: target not modelled ({rule.action.detail})")
-            continue
-        if kind in VERDICTS:
-            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
-            return kind
-        if kind == "return":
-            br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
-            frame[1] = len(flt.rules)  # as falling off the end
-            continue
-        if kind in ("jump", "goto"):
-            br.steps.append(Step(flt.name, flt.table, f"{kind} {rule.action.target}", rule, rule.origin, flt))
-            loop = jumps.loop(flt, rule)
-            if loop is not None:
-                br.reasons.append(f"{rule.origin}: {kind} {rule.action.target} closes the jump loop "
-                                  f"{loop.describe()}, which the device refuses to load: not followed "
-                                  "(taken as coming back)")
-                continue
-            target = jumps.target(flt, rule)
-            if target is None:
-                br.reasons.append(f"{rule.origin}: {kind} to undefined {rule.action.target}; taken as not matching")
-                continue
-            if kind == "goto":
-                frame[1] = len(flt.rules)  # the callee's return goes to our caller
-            br.frames.append([target, 0])
-            continue
+        if r:
+            verdict = _matched(jumps, flt, rule, frame, br)
+            if verdict is not None:
+                return verdict
+
+
+def _next_candidate(narrow, flt: m.Filter, frame: list, i: int) -> int:
+    """The first rule from i on that may match the packet, by `narrow` (see _explore), set
+    as the frame's next rule (past the end when none)."""
+    mask = narrow(flt)
+    if mask is None:
+        return i
+    ahead = mask >> i  # the next rule that may match
+    i = frame[1] = i + (ahead & -ahead).bit_length() - 1 if ahead else len(flt.rules)
+    return i
+
+
+def _matched(jumps: _Jumps, flt: m.Filter, rule: m.Rule, frame: list, br: _Branch) -> str | None:
+    """What a rule of a first-match filter does to the branch's packet it matches: a verdict
+    (returned), or None when evaluation goes on (the next rule, the caller after a return,
+    the callee of a jump or goto, pushed on the branch's stack)."""
+    kind = rule.action.kind
+    if kind in ("continue", "unknown"):
+        br.steps.append(Step(flt.name, flt.table, "continue" if kind == "continue" else "unknown",
+                             rule, rule.origin, flt))
+        if kind == "unknown":
+            br.unmodelled(f"{rule.origin}: target not modelled ({rule.action.detail})")
+        return None
+    if kind in VERDICTS:
+        br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
+        return kind
+    if kind == "return":
+        br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
+        frame[1] = len(flt.rules)  # as falling off the end
+        return None
+    if kind in ("jump", "goto"):
+        br.steps.append(Step(flt.name, flt.table, f"{kind} {rule.action.target}", rule, rule.origin, flt))
+        loop = jumps.loop(flt, rule)
+        if loop is not None:
+            br.unmodelled(f"{rule.origin}: {kind} {rule.action.target} closes the jump loop "
+                          f"{loop.describe()}, which the device refuses to load: not followed "
+                          "(taken as coming back)")
+            return None
+        target = jumps.target(flt, rule)
+        if target is None:
+            br.unmodelled(f"{rule.origin}: {kind} to undefined {rule.action.target}; taken as not matching")
+            return None
+        if kind == "goto":
+            frame[1] = len(flt.rules)  # the callee's return goes to our caller
+        br.frames.append([target, 0])
+    return None
 
 
 def _fall_off(flt: m.Filter, br: _Branch) -> str:
@@ -366,7 +390,7 @@ def _last_match(flt: m.Filter, p: m.Packet, br: _Branch, budget: list[int]) -> s
         if kind in ("continue", "unknown"):
             br.steps.append(Step(flt.name, flt.table, kind, rule, rule.origin, flt))
             if kind == "unknown":
-                br.reasons.append(f"{rule.origin}: target not modelled ({rule.action.detail})")
+                br.unmodelled(f"{rule.origin}: target not modelled ({rule.action.detail})")
             continue
         decided = rule
         if rule.quick:
@@ -384,7 +408,7 @@ def _fork(rule: m.Rule, p: m.Packet, br: _Branch, budget: list[int]) -> list[_Br
     or the budget is spent: the rule is then taken as not matching, and the branch says so."""
     key, desc = _first_open(rule.match, p, br.assume)
     if key is None or budget[0] <= 0:
-        br.reasons.append(f"{rule.origin}: not decided ({desc or 'unknown field'}); taken as not matching")
+        br.unmodelled(f"{rule.origin}: not decided ({desc or 'unknown field'}); taken as not matching")
         return None
     budget[0] -= 1
     out = []
@@ -432,8 +456,10 @@ def hook_filters(device: m.Device, hook: str, iface: str | None = None,
 
 def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
           filter_name: str | None = None) -> Trace:
-    """Decide one packet: at an iptables hook (INPUT, FORWARD, OUTPUT), or through one named
-    filter evaluated on its own whatever its bindings (as Batfish's testFilters does)."""
+    """Decide one packet: at a hook of the host (m.HOST_HOOKS: INPUT, FORWARD, OUTPUT), on a
+    side of an interface (in, out) or through the device (forward) when its filters apply per
+    interface, or through one named filter evaluated on its own whatever its bindings (as
+    Batfish's testFilters does)."""
     if filter_name:
         flt = device.filter(filter_name, "filter") or device.filter(filter_name)
         if flt is None:
@@ -442,20 +468,20 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
         return _trace_filter(device, flt, packet, hook)
     if hook is None:
         raise TraceError("give a hook (INPUT, FORWARD, OUTPUT) or --filter NAME")
-    # (pf and Cisco filter per interface and direction, also when nothing is bound: an IOS
-    # device without access lists, a pf file of comments only)
-    per_interface = device.platform != "iptables" or any(b.hook in ("in", "out") for b in device.bindings)
-    if hook.lower() in ("forward", "in", "out") and per_interface:
+    # (a platform whose filters apply per interface and direction does so also when nothing
+    # is bound: an IOS device without access lists, a pf file of comments only)
+    per_interface = device.traits.per_interface or any(b.hook in m.SIDES for b in device.bindings)
+    if hook.lower() in ("forward", *m.SIDES) and per_interface:
         hook = hook.lower()
         if hook == "forward":
-            return _without_nameif(device, packet, hook) or _trace_through(device, packet)
-    elif hook.upper() in IPTABLES_HOOKS:
+            return _unnamed_interface(device, packet, hook) or _trace_through(device, packet)
+    elif hook.upper() in m.HOST_HOOKS:
         hook = hook.upper()
-    if hook in ("in", "out") and packet.direction != hook:
+    if hook in m.SIDES and packet.direction != hook:
         packet = dataclasses.replace(packet, direction=hook)
-    without_nameif = _without_nameif(device, packet, hook)
-    if without_nameif is not None:
-        return without_nameif
+    unnamed = _unnamed_interface(device, packet, hook)
+    if unnamed is not None:
+        return unnamed
     side_iface = {"in": packet.in_iface, "out": packet.out_iface}.get(hook)
     # (a per-direction binding may be for one family only; an iptables file holds one family
     # and says so when asked about the other)
@@ -465,7 +491,7 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
             # nothing bound on that interface and side: the packet passes it
             return Trace("accept", False, (), (f"no filter bound {hook} on {side_iface or 'the interface'}",),
                          (), hook, "")
-        if hook in IPTABLES_HOOKS:
+        if hook in m.HOST_HOOKS:
             # no filter table: netfilter accepts everything
             return Trace("accept", False, (), ("no filter table: every packet is accepted",), (), hook, "")
         raise TraceError(f"{device.name} has nothing bound at {hook!r}")
@@ -476,23 +502,23 @@ def trace(device: m.Device, packet: m.Packet, hook: str | None = None,
     return t
 
 
-def _without_nameif(device: m.Device, packet: m.Packet, hook: str) -> Trace | None:
-    """An ASA passes traffic only through interfaces with a nameif, and its model names
-    interfaces by their nameif: a packet on another interface name (a hardware name, an
+def _unnamed_interface(device: m.Device, packet: m.Packet, hook: str) -> Trace | None:
+    """On a platform that drops what arrives on or leaves by an interface its model does not
+    name (the ASA passes traffic only through interfaces with a nameif, and its model names
+    interfaces by their nameif), a packet on another interface name (a hardware name, an
     interface without a nameif) is dropped, as the device's note says, never accepted for
     want of a filter. `*` (an interface the configuration does not name, in witnesses) is
     left to the filters, as the engine reads it."""
-    if device.platform != "cisco-asa":
+    if not device.traits.drops_unnamed_interfaces:
         return None
-    nameifs = {i.name for i in device.interfaces}
+    named = {i.name for i in device.interfaces}
     sides = {"in": ("in",), "out": ("out",), "forward": ("in", "out")}.get(hook, ())
     for side in sides:
         name = packet.in_iface if side == "in" else packet.out_iface
-        if name and name != "*" and not name.endswith("+") and name not in nameifs:
-            known = ", ".join(sorted(nameifs)) or "none"
-            return Trace("drop", False, (), (f"{name} is no interface with a nameif on {device.name} (nameifs: "
-                                             f"{known}): an ASA passes no traffic through an interface without "
-                                             f"one; name interfaces by their nameif",), (), hook, "")
+        if name and name != "*" and not name.endswith("+") and name not in named:
+            known = ", ".join(sorted(named)) or "none"
+            why = device.traits.words.unnamed_interface.format(name=name, device=device.name, known=known)
+            return Trace("drop", False, (), (why,), (), hook, "")
     return None
 
 
@@ -531,7 +557,7 @@ def _trace_through(device: m.Device, packet: m.Packet) -> Trace:
 
 # Alterations that change what the filter sees, by the hook whose packets they touch first.
 _REWRITES = {"dnat", "redirect", "netmap", "notrack", "ct", "tproxy"}
-_BEFORE = {"INPUT": ("PREROUTING",), "FORWARD": ("PREROUTING",), "OUTPUT": ("OUTPUT",)}
+_BEFORE = {m.TO_HOST: ("PREROUTING",), m.THROUGH: ("PREROUTING",), m.FROM_HOST: (m.FROM_HOST,)}
 
 
 def _alterations_before(device: m.Device, packet: m.Packet, hook: str) -> list[str]:
@@ -565,8 +591,7 @@ def _trace_filter(device: m.Device, flt: m.Filter, packet: m.Packet, hook: str |
             first_verdict, first = o, b
             break
     reasons = list(dict.fromkeys(first.reasons))
-    approximate = len(verdicts) > 1 or any("not modelled" in r or "not decided" in r or "undefined" in r
-                                           or "depth" in r or "jump loop" in r for r in reasons)
+    approximate = len(verdicts) > 1 or first.approximate
     if len(verdicts) == 1 and not approximate:
         reasons = []
     return Trace(first_verdict, approximate, tuple(first.steps), tuple(reasons),
@@ -714,7 +739,8 @@ class LocalFacts:
                 continue
             need.add(j)
             stack.extend(k for k in self.index.before(j)
-                         if k not in self._got and k not in need and rules[k].action.kind not in ("continue", "unknown"))
+                         if k not in self._got and k not in need
+                         and rules[k].action.kind not in ("continue", "unknown"))
         for j in sorted(need):
             self._got[j] = self._one(j)
 
@@ -815,15 +841,15 @@ class Analysis:
         return u
 
     def hook_set(self, hook: str) -> Node:
-        """Packets that can be seen at an iptables hook (which interfaces they have)."""
+        """Packets that can be seen at a hook of the host (which interfaces they have)."""
         s = self.space
         none_in = s.iface(m.IN_IFACE, ("",))
         none_out = s.iface(m.OUT_IFACE, ("",))
-        if hook == "INPUT":
+        if hook == m.TO_HOST:
             return ~none_in & none_out
-        if hook == "OUTPUT":
+        if hook == m.FROM_HOST:
             return none_in & ~none_out
-        if hook == "FORWARD":
+        if hook == m.THROUGH:
             return ~none_in & ~none_out
         return s.true
 
@@ -948,20 +974,7 @@ class Analysis:
                 if local:
                     mts.append(mt)
                     dec.append(None)
-                    # the packets that get to this rule *and match it*, from the earlier
-                    # rules that can overlap it only (their boxes meet, then their matches):
-                    # the set of all packets that get this far is never built
-                    hit = universe & mt
-                    exact_i = index.exact[i]
-                    for j in index.before(i):
-                        dj = dec[j]
-                        if dj is None:
-                            continue
-                        if hit == s.false:
-                            break
-                        # (two exact boxes that meet are matches that meet: no test needed)
-                        if (exact_i and index.exact[j]) or (mts[j] & mt) != s.false:
-                            hit = hit & ~dj
+                    hit = _local_hit(s, universe, index, i, mts, dec)
                     reach = None
                 else:
                     hit = rem & mt
@@ -979,11 +992,7 @@ class Analysis:
                         earlier.append(decided)
                     else:
                         rem = rem & ~decided
-            # the default
-            if f.builtin or f.default.kind != "return":
-                dk = f.default.kind if f.default.kind in ("accept", "reject", "return") else "drop"
-            else:
-                dk = "return"
+            dk = _default_fate(f)
             if local:
                 decided_sets = earlier
                 rest = _Lazy(lambda: universe & ~_union(s, decided_sets))
@@ -1030,7 +1039,8 @@ class Analysis:
             return s.false, [("unknown", hit)], called  # undefined target: not modelled
         if hit == s.false:
             return s.false, [], called
-        pieces: list[tuple[str, object]] = [(fate, _Meet(hit, o, fate)) for fate in ("accept", "drop", "reject", "unknown")]
+        pieces: list[tuple[str, object]] = [(fate, _Meet(hit, o, fate))
+                                            for fate in ("accept", "drop", "reject", "unknown")]
         if kind == "jump":
             return hit & ~o.ret, pieces, called
         pieces.append(("return", hit & o.ret))
@@ -1464,7 +1474,7 @@ class Analysis:
             return
         hooks = dict.fromkeys(b.hook for g in self._bound_ancestors(f) for b in self._bindings_of(g))
         for hook in hooks:
-            if hook in IPTABLES_HOOKS:
+            if hook in m.HOST_HOOKS:
                 yield hook, entry & self.binding_set(m.Binding("", hook))
 
     def _bound_ancestors(self, f: m.Filter) -> list[m.Filter]:
@@ -1638,6 +1648,34 @@ class _Meet:
 
     def __call__(self) -> Node:
         return self.hit & self.outcome.fate(self.fate)
+
+
+def _local_hit(s: PacketSpace, universe: Node, index: OverlapIndex, i: int, mts: list[Node],
+               dec: list[Node | None]) -> Node:
+    """The packets that get to rule i *and match it* (`mts[i]`), from the earlier rules that
+    can overlap it only (their boxes meet, then their matches; `dec`: what each decided, None
+    when nothing): the set of all packets that get this far is never built."""
+    mt = mts[i]
+    hit = universe & mt
+    exact_i = index.exact[i]
+    for j in index.before(i):
+        dj = dec[j]
+        if dj is None:
+            continue
+        if hit == s.false:
+            break
+        # (two exact boxes that meet are matches that meet: no test needed)
+        if (exact_i and index.exact[j]) or (mts[j] & mt) != s.false:
+            hit = hit & ~dj
+    return hit
+
+
+def _default_fate(f: m.Filter) -> str:
+    """The fate of the packets no rule of f decides: its default, or `return` for a user
+    chain that gives them back to its caller."""
+    if f.builtin or f.default.kind != "return":
+        return f.default.kind if f.default.kind in ("accept", "reject", "return") else "drop"
+    return "return"
 
 
 def _union(space: PacketSpace, sets: list[Node]) -> Node:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, Union
+
+from .traits import Traits, Wording, declare_traits, declared_traits, traits_of  # noqa: F401 - part of the model
 
 # --------------------------------------------------------------------------- locations
 
@@ -66,10 +68,6 @@ STATE = "state"  # connection tracking state, see STATES
 IN_IFACE = "in_iface"
 OUT_IFACE = "out_iface"
 DIRECTION = "direction"  # 0 = in, 1 = out (pf)
-
-INT_FIELDS = (FAMILY, PROTO, SPORT, DPORT, ICMP, STATE, DIRECTION)
-ADDR_FIELDS = (SRC, DST)
-IFACE_FIELDS = (IN_IFACE, OUT_IFACE)
 
 STATES = ("NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED")
 STATE_NUMBER = {name: i for i, name in enumerate(STATES)}
@@ -180,7 +178,6 @@ ANY = Match()
 # --------------------------------------------------------------------------- actions
 
 ActionKind = Literal["accept", "drop", "reject", "jump", "goto", "return", "continue", "unknown"]
-TERMINAL_KINDS = frozenset({"accept", "drop", "reject"})
 
 
 @dataclass(frozen=True)
@@ -322,6 +319,15 @@ class FileStats:
     lines_understood: int
 
 
+# The hooks of a device whose filters are bound to the whole host (netfilter's names, the
+# model's vocabulary): packets to the host, through it (between two interfaces), from it.
+TO_HOST = "INPUT"
+THROUGH = "FORWARD"
+FROM_HOST = "OUTPUT"
+HOST_HOOKS = (TO_HOST, THROUGH, FROM_HOST)
+SIDES = ("in", "out")  # the directions of a filter bound on an interface
+
+
 @dataclass(frozen=True)
 class Device:
     name: str
@@ -335,6 +341,13 @@ class Device:
     stats: tuple[FileStats, ...] = ()
     family: int | None = None  # for single-family configurations (iptables vs ip6tables)
     routes: tuple[Route, ...] = ()
+    # what its platform is like (None: the platform's declared traits); not part of the
+    # model's JSON, which says the platform
+    traits: Traits = field(default=None, compare=False, repr=False, metadata={"json": False})  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.traits is None:
+            object.__setattr__(self, "traits", traits_of(self.platform))
 
     def filter(self, name: str, table: str | None = None) -> Filter | None:
         """The filter called `name` (in `table`, where the platform has tables)."""

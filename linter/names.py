@@ -101,13 +101,6 @@ def port_number(text: str, proto: str = "tcp") -> int | None:
     return None
 
 
-def service_name(port: int, proto: str = "tcp") -> str | None:
-    for (name, p), n in _services().items():
-        if n == port and p == proto:
-            return name
-    return None
-
-
 # ICMP names as iptables knows them: name -> (type, code_lo, code_hi); type None = any.
 ICMP_NAMES: dict[str, tuple[int | None, int, int]] = {
     "any": (None, 0, 255),

@@ -60,9 +60,9 @@ class Prober:
         self.names = [s.ifaces.representative(i) for i in range(len(s.ifaces.elements))]
         some = frozenset(n for n in self.names if n)
         none = frozenset({""})
-        self.hook_box = {"INPUT": {m.IN_IFACE: some, m.OUT_IFACE: none},
-                         "OUTPUT": {m.IN_IFACE: none, m.OUT_IFACE: some},
-                         "FORWARD": {m.IN_IFACE: some, m.OUT_IFACE: some}}
+        self.hook_box = {m.TO_HOST: {m.IN_IFACE: some, m.OUT_IFACE: none},
+                         m.FROM_HOST: {m.IN_IFACE: none, m.OUT_IFACE: some},
+                         m.THROUGH: {m.IN_IFACE: some, m.OUT_IFACE: some}}
         self._filters: dict[tuple[str, str], _FilterProbe] = {}
         self._entry: dict[tuple[str, str], list[tuple[m.Filter, list, list[m.Match], m.Rule | None]]] = {}
         self._entered: dict[tuple[str, str], bool] = {}
@@ -471,16 +471,7 @@ class _FilterProbe:
         found = {"live": False, "entered": False, "useful": False}
 
         def useful_or_cut(pkt: m.Packet):
-            """Whether the rule matters for the packet; else the later rule that gave it the
-            same fate (to try without its box)."""
-            with_rule = self.p.run(f, pkt, i)
-            without = self.p.run(f, pkt, i + 1)
-            if with_rule is None or without is None:
-                return None
-            if with_rule[0] != without[0]:
-                found["useful"] = True
-                return True
-            return _taker(without[1])
+            return self._useful_or_cut(i, pkt, found)
 
         # entered first (FW001 asks it of the chains that are not built in): a packet from a
         # hook that gets to the rule is live too
@@ -510,6 +501,18 @@ class _FilterProbe:
 
             self._search(f, region, [rule.match], on_its_own)
         return found["live"], found["entered"] or f.builtin, found["useful"]
+
+    def _useful_or_cut(self, i: int, pkt: m.Packet, found: dict[str, bool]):
+        """Whether rule i matters for the packet (`found["useful"]` then set); else the later
+        rule that gave it the same fate (to try without its box)."""
+        with_rule = self.p.run(self.f, pkt, i)
+        without = self.p.run(self.f, pkt, i + 1)
+        if with_rule is None or without is None:
+            return None
+        if with_rule[0] != without[0]:
+            found["useful"] = True
+            return True
+        return _taker(without[1])
 
     def _search(self, root: m.Filter, boxes: list, matches: list[m.Match], on_run) -> None:
         """Run packets of the boxes from `root` until `on_run(packet, run)` says True (done);
@@ -673,26 +676,9 @@ def _point(box, family, matches: list[m.Match], names: list[str]) -> m.Packet | 
     fam = family or (4 if fams is None or _first(fams, (4,)) == 4 else 6)
     if fams is not None and not any(lo <= fam <= hi for lo, hi in fams):
         return None
-    full_proto = ((0, 255),)
-    protos = box.get(m.PROTO, full_proto)
-    needs_ports = any(box.get(k, ((0, 0),))[0][0] > 0 for k in (m.SPORT, m.DPORT))
-    needs_icmp = box.get(m.ICMP, ((0, 0),))[0][0] > 0
-    icmp_proto = m.PROTO_ICMP if fam == 4 else m.PROTO_ICMPV6
-    if needs_icmp:
-        prefs = (icmp_proto,)
-    elif needs_ports:
-        prefs = tuple(p for p in (m.PROTO_TCP, 17, *sorted(m.PORT_PROTOCOLS)))
-    else:
-        prefs = (m.PROTO_TCP, 17, icmp_proto)
-    proto = None
-    for v in prefs:
-        if any(lo <= v <= hi for lo, hi in protos):
-            proto = v
-            break
+    proto = _protocol(box, fam)
     if proto is None:
-        if needs_ports or needs_icmp:
-            return None
-        proto = protos[0][0]
+        return None
     ports = proto in m.PORT_PROTOCOLS
     is_icmp = proto in (m.PROTO_ICMP, m.PROTO_ICMPV6)
     sport = dport = icmp_type = icmp_code = flags = None
@@ -723,6 +709,27 @@ def _point(box, family, matches: list[m.Match], names: list[str]) -> m.Packet | 
                     icmp_type=icmp_type, icmp_code=icmp_code, tcp_flags=flags,
                     state=m.STATES[state_i], in_iface=ins, out_iface=outs,
                     direction=m.DIRECTIONS[direction])
+
+
+def _protocol(box, fam: int) -> int | None:
+    """The protocol of `_point`'s packet: one whose ports or ICMP type the box needs, else
+    tcp, udp or ICMP, else the box's first; None when none has what the box needs."""
+    protos = box.get(m.PROTO, ((0, 255),))
+    needs_ports = any(box.get(k, ((0, 0),))[0][0] > 0 for k in (m.SPORT, m.DPORT))
+    needs_icmp = box.get(m.ICMP, ((0, 0),))[0][0] > 0
+    icmp_proto = m.PROTO_ICMP if fam == 4 else m.PROTO_ICMPV6
+    if needs_icmp:
+        prefs = (icmp_proto,)
+    elif needs_ports:
+        prefs = tuple(p for p in (m.PROTO_TCP, 17, *sorted(m.PORT_PROTOCOLS)))
+    else:
+        prefs = (m.PROTO_TCP, 17, icmp_proto)
+    for v in prefs:
+        if any(lo <= v <= hi for lo, hi in protos):
+            return v
+    if needs_ports or needs_icmp:
+        return None
+    return protos[0][0]
 
 
 def _iface(value, field: str, matches: list[m.Match], names: list[str]) -> str | None:

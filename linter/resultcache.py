@@ -38,13 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, cachedir, limits
+from .model import Traits, declared_traits
 
 FORMAT = 1  # of an entry: (device, findings)
 _SUFFIX = ".result"
-# pf statements that read other files (their content is not part of the key)
-_READS_OTHER_FILES = (b"include", b"file", b"load")
-# the platforms whose reader opens nothing but the file it is given
-SELF_CONTAINED = frozenset({"iptables", "cisco-ios", "cisco-asa"})
 
 
 @dataclass(frozen=True)
@@ -90,14 +87,25 @@ def key(data: bytes, shown: str, platform: str | None, run: RunKey) -> str:
     return h.hexdigest()
 
 
-def cacheable(platform: str, data: bytes) -> bool:
-    """Whether a file's result depends on its bytes alone (see the module docstring)."""
-    if platform in SELF_CONTAINED:
+def cacheable(traits: Traits, data: bytes) -> bool:
+    """Whether a file's result depends on its bytes alone (see the module docstring): its
+    platform's reader opens nothing else, or it has none of the statements by which that
+    reader opens other files (their content is not part of the key). A platform that says
+    neither is never kept."""
+    if traits.self_contained:
         return True
-    if platform == "pf":
+    if traits.includes:
         lowered = data.lower()
-        return not any(word in lowered for word in _READS_OTHER_FILES)
-    return False  # (a platform not known here: never kept)
+        return not any(word in lowered for word in traits.includes)
+    return False
+
+
+def __getattr__(name: str) -> frozenset[str]:
+    """SELF_CONTAINED: the platforms whose reader opens nothing but the file it is given (as
+    their traits say; known once the platforms are imported)."""
+    if name == "SELF_CONTAINED":
+        return frozenset(p for p, t in declared_traits().items() if t.self_contained)
+    raise AttributeError(name)
 
 
 def get(folder: Path, name: str):

@@ -6,6 +6,7 @@ Layer: model. Deterministic: the same model always gives the same text.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import Any
 
@@ -18,14 +19,21 @@ def to_data(obj: Any) -> Any:
         out: dict[str, Any] = {}
         if isinstance(obj, (m.IntCond, m.AddrCond, m.IfaceCond, m.FlagsCond, m.Opaque, m.AnyCond)):
             out["kind"] = type(obj).__name__
-        for f in dataclasses.fields(obj):
-            out[f.name] = to_data(getattr(obj, f.name))
+        for name in _json_fields(type(obj)):
+            out[name] = to_data(getattr(obj, name))
         return out
     if isinstance(obj, (list, tuple)):
         return [to_data(x) for x in obj]
     if isinstance(obj, (set, frozenset)):
         return sorted(to_data(x) for x in obj)
     return obj
+
+
+@functools.cache
+def _json_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a dataclass that its JSON holds (not those marked `json: False`, such as
+    `Device.traits`: the platform says them)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("json", True))
 
 
 def device_json(device: m.Device, indent: int | None = 1) -> str:

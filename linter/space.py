@@ -136,7 +136,7 @@ class AddressPieces:
         ends = self.atoms[1:] + [top]
         self.first: list[int] = []  # number of each atom's first piece
         n = 0
-        for lo, hi in zip(self.atoms, ends):
+        for lo, hi in zip(self.atoms, ends, strict=True):
             self.first.append(n)
             n += _count_aligned_blocks(lo, hi)
         self.count = n
@@ -344,12 +344,6 @@ class PacketSpace:
 
     # ------------------------------------------------------------------ bit-level building
 
-    def _value_cube(self, block: str, value: int, bits: int | None = None) -> Node:
-        """The top `bits` bits of `block`'s value equal those of value (a prefix; default:
-        all bits)."""
-        b = self._raw[block]
-        return self._cube(b, value, b.width if bits is None else bits)
-
     def _cube(self, b: Block, value: int, stop: int, first: int = 0) -> Node:
         """Bits first..stop-1 of b (counted from the most significant) equal those of value.
 
@@ -490,16 +484,7 @@ class PacketSpace:
         if hit is not None:
             return hit
         if isinstance(c, m.IntCond):
-            if c.field == m.FAMILY:
-                s = self.false
-                for lo, hi in c.ranges:
-                    for fam in (4, 6):
-                        if lo <= fam <= hi:
-                            s = s | self.family(fam)
-            else:
-                s = self.false
-                for lo, hi in c.ranges:
-                    s = s | self.interval(c.field, lo, hi)
+            s = self._int_set(c)
         elif isinstance(c, m.AddrCond):
             s = self.false
             for fam, lo, hi in c.ranges:
@@ -519,6 +504,19 @@ class PacketSpace:
         if c.negated:
             s = ~s
         self._memo[c] = s
+        return s
+
+    def _int_set(self, c: m.IntCond) -> Node:
+        """The packets whose field lies in one of the condition's ranges (not negated)."""
+        s = self.false
+        if c.field == m.FAMILY:
+            for lo, hi in c.ranges:
+                for fam in (4, 6):
+                    if lo <= fam <= hi:
+                        s = s | self.family(fam)
+            return s
+        for lo, hi in c.ranges:
+            s = s | self.interval(c.field, lo, hi)
         return s
 
     def _flags(self, mask: int, comp: int) -> Node:

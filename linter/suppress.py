@@ -1,7 +1,7 @@
 """Inline suppressions: `fwlint: disable=ID[,ID...] -- reason` in each platform's own comments.
 
-Layer: findings. Platform-independent: it reads a file's raw lines (by the comment syntax of
-the device's platform) and the findings' origins (path and line), never the model.
+Layer: findings. Platform-independent: it reads a file's raw lines (by the comment syntax
+its device's `traits` give) and the findings' origins (path and line), never the rules.
 
 Where a directive is read, and what it covers:
 
@@ -34,11 +34,9 @@ from typing import Callable, Iterator
 from . import files
 from .checks import fw008_bad_suppression as fw008
 from .findings import Finding, Report, Result, Suppression, stamp
-from .model import Origin
+from .model import Origin, Traits
 
 PREFIX = "fwlint:"
-HASH_PLATFORMS = ("iptables", "pf")
-BANG_PLATFORMS = ("cisco-ios", "cisco-asa")
 _ID = re.compile(r"[A-Za-z]{2,8}[0-9]{3}")
 _KEYWORD = re.compile(r"([A-Za-z][A-Za-z-]*)\s*=")
 # `access-list NAME [line N] remark ...` (ASA, IOS numbered and `access-list NAME remark`)
@@ -194,70 +192,87 @@ def parse_directive(text: str) -> tuple[str, tuple[str, ...], str] | str:
     return ("file" if kw == "disable-file" else "line"), tuple(dict.fromkeys(ids)), reason
 
 
-def scan(path: str, lines: list[str], platform: str) -> tuple[list[Directive], list[Result]]:
-    """The directives of one file, and the FW008 results for those that cannot be read."""
+def scan(path: str, lines: list[str], traits: Traits) -> tuple[list[Directive], list[Result]]:
+    """The directives of one file (its platform's comment syntax: `traits`), and the FW008
+    results for those that cannot be read."""
     directives: list[Directive] = []
     problems: list[Result] = []
-    hashes = platform in HASH_PLATFORMS
-
-    def is_comment(ln: str) -> bool:
-        if hashes:
-            return _hash_comment(ln) is not None
-        return _bang_comment(ln) is not None or _remark(ln) is not None
-
-    def add(n: int, col: int, text: str, target: Callable[[], int | None]) -> None:
-        if not text.startswith(PREFIX):
-            return
-        origin = Origin(path, n, col, lines[n - 1][col - 1:])  # from the directive's comment on
-        parsed = parse_directive(text[len(PREFIX):].strip())
-        if isinstance(parsed, str):
-            problems.append(fw008.malformed(origin, parsed))
-            return
-        scope, ids, reason = parsed
-        directives.append(Directive(origin, scope, ids, reason, target() if scope == "line" else None))
-
+    comments = _hash_comments if traits.comment == "#" else _bang_comments
     for i, line in enumerate(lines):
         if PREFIX not in line:
             continue  # (every directive has it: most lines are passed over here)
         n = i + 1
-        col = len(line) - len(line.lstrip()) + 1
-        if hashes:
-            c = _hash_comment(line)
-            if c is not None:
-                add(n, col, c, lambda: _next_line(lines, i + 1, is_comment))
-            elif platform == "iptables":
-                for text, ccol in _iptables_comments(line):
-                    add(n, ccol, text, lambda: n)
-            elif platform == "pf":
-                trailing = _trailing_comment(line)
-                if trailing is not None:  # covers the statement it ends
-                    add(n, trailing[1], trailing[0], lambda: _statement_start(lines, i))
-            continue
-        c = _bang_comment(line)
-        if c is not None:
-            add(n, col, c, lambda: _next_line(lines, i + 1, is_comment))
-            continue
-        r = _remark(line)
-        if r is not None:
-            acl, text = r
-            if acl is None:
-                add(n, col, text, lambda: _next_line(lines, i + 1, is_comment))
-            else:
-                add(n, col, text, lambda: _next_acl_entry(lines, i + 1, acl))
+        for col, text, target in comments(lines, i, traits.inline_comments):
+            if not text.startswith(PREFIX):
+                continue
+            origin = Origin(path, n, col, line[col - 1:])  # from the directive's comment on
+            parsed = parse_directive(text[len(PREFIX):].strip())
+            if isinstance(parsed, str):
+                problems.append(fw008.malformed(origin, parsed))
+                continue
+            scope, ids, reason = parsed
+            directives.append(Directive(origin, scope, ids, reason, target() if scope == "line" else None))
     return directives, problems
+
+
+# (column, comment text, the line a directive there covers: called only for a "line" one)
+_Comment = tuple[int, str, Callable[[], "int | None"]]
+
+
+def _is_hash_comment(line: str) -> bool:
+    return _hash_comment(line) is not None
+
+
+def _is_bang_comment(line: str) -> bool:
+    return _bang_comment(line) is not None or _remark(line) is not None
+
+
+def _hash_comments(lines: list[str], i: int, inline: str) -> Iterator[_Comment]:
+    """The comments of line i in `#` syntax: a comment line, else the comments inside its
+    statement (`inline`: "rule-comment", iptables' `-m comment`; "trailing", pf's `#` at the
+    end of a statement)."""
+    line = lines[i]
+    col = len(line) - len(line.lstrip()) + 1
+    c = _hash_comment(line)
+    if c is not None:
+        yield col, c, lambda: _next_line(lines, i + 1, _is_hash_comment)
+    elif inline == "rule-comment":
+        for text, ccol in _iptables_comments(line):
+            yield ccol, text, lambda: i + 1
+    elif inline == "trailing":
+        trailing = _trailing_comment(line)
+        if trailing is not None:  # covers the statement it ends
+            yield trailing[1], trailing[0], lambda: _statement_start(lines, i)
+
+
+def _bang_comments(lines: list[str], i: int, inline: str) -> Iterator[_Comment]:
+    """The comment of line i in Cisco syntax: a `!` line or an ACL remark."""
+    line = lines[i]
+    col = len(line) - len(line.lstrip()) + 1
+    c = _bang_comment(line)
+    if c is not None:
+        yield col, c, lambda: _next_line(lines, i + 1, _is_bang_comment)
+        return
+    r = _remark(line)
+    if r is not None:
+        acl, text = r
+        if acl is None:
+            yield col, text, lambda: _next_line(lines, i + 1, _is_bang_comment)
+        else:
+            yield col, text, lambda: _next_acl_entry(lines, i + 1, acl)
 
 
 # --------------------------------------------------------------------------- applying
 
 
-def _files(report: Report) -> dict[str, str]:
-    """Each file read -> the platform of its device."""
-    out: dict[str, str] = {}
+def _files(report: Report) -> dict[str, Traits]:
+    """Each file read -> the traits of its device's platform."""
+    out: dict[str, Traits] = {}
     for d in report.devices:
         for s in d.stats:
-            out.setdefault(s.path, d.platform)
+            out.setdefault(s.path, d.traits)
         for src in d.sources:
-            out.setdefault(src, d.platform)
+            out.setdefault(src, d.traits)
     return out
 
 
@@ -284,15 +299,39 @@ def _known(rid: str, scope: Scope) -> bool:
 def apply(report: Report, scope: Scope) -> None:
     """Move the findings the files' directives cover to `report.suppressed` and add FW008
     findings for malformed, unknown and unused directives."""
+    by_file, problems = _directives(report, scope)
+    used: set[tuple[int, str]] = set()  # (id(directive), rule id)
+    kept: list[Finding] = []
+    for f in report.findings:
+        s = _cover(by_file, f, used)
+        if s is None:
+            kept.append(f)
+        else:
+            report.suppressed.append((f, s))
+    problems.extend(_unused(by_file, used, scope))
+    if scope.report_fw008:
+        for r in problems:
+            f = stamp(fw008.ID, fw008.SEVERITY, r)
+            s = _cover(by_file, f, used)
+            if s is None:
+                kept.append(f)
+            else:
+                report.suppressed.append((f, s))
+    report.findings = kept
+
+
+def _directives(report: Report, scope: Scope) -> tuple[dict[str, list[Directive]], list[Result]]:
+    """The directives of each file read (path -> those of the file, for files that have
+    some), and the FW008 results for the malformed and unknown ones."""
     problems: list[Result] = []
     by_file: dict[str, list[Directive]] = {}
-    for path, platform in sorted(_files(report).items()):
-        if platform not in HASH_PLATFORMS + BANG_PLATFORMS:
+    for path, traits in sorted(_files(report).items(), key=lambda item: item[0]):
+        if not traits.comment:
             continue
         lines = read_lines(path)
         if lines is None:
             continue
-        directives, bad = scan(path, lines, platform)
+        directives, bad = scan(path, lines, traits)
         problems.extend(bad)
         for d in directives:
             for rid in d.ids:
@@ -302,29 +341,25 @@ def apply(report: Report, scope: Scope) -> None:
                     problems.append(fw008.line_level_fw008(d.origin))
         if directives:
             by_file[path] = directives
+    return by_file, problems
 
-    used: set[tuple[int, str]] = set()  # (id(directive), rule id)
 
-    def cover(f: Finding) -> Suppression | None:
-        """The directive that covers f (a line directive before a file one), marking it used."""
-        found = None
-        for d in by_file.get(f.origin.path, ()):
-            if f.id not in d.ids:
-                continue
-            if d.scope == "line" and (d.target != f.origin.line or f.id == fw008.ID):
-                continue
-            used.add((id(d), f.id))
-            if found is None or (found[0].scope == "file" and d.scope == "line"):
-                found = (d, Suppression(d.reason, d.origin))
-        return found[1] if found else None
+def _cover(by_file: dict[str, list[Directive]], f: Finding, used: set[tuple[int, str]]) -> Suppression | None:
+    """The directive that covers f (a line directive before a file one), marking it used."""
+    found = None
+    for d in by_file.get(f.origin.path, ()):
+        if f.id not in d.ids:
+            continue
+        if d.scope == "line" and (d.target != f.origin.line or f.id == fw008.ID):
+            continue
+        used.add((id(d), f.id))
+        if found is None or (found[0].scope == "file" and d.scope == "line"):
+            found = (d, Suppression(d.reason, d.origin))
+    return found[1] if found else None
 
-    kept: list[Finding] = []
-    for f in report.findings:
-        s = cover(f)
-        if s is None:
-            kept.append(f)
-        else:
-            report.suppressed.append((f, s))
+
+def _unused(by_file: dict[str, list[Directive]], used: set[tuple[int, str]], scope: Scope) -> Iterator[Result]:
+    """FW008 for each id of a directive that covered nothing and could have."""
     for path, directives in by_file.items():
         for d in directives:
             for rid in d.ids:
@@ -332,13 +367,4 @@ def apply(report: Report, scope: Scope) -> None:
                     continue
                 where = (f"on line {d.target}" if d.target is not None else "after it") if d.scope == "line" \
                     else "in this file"
-                problems.append(fw008.unused(d.origin, rid, where))
-    if scope.report_fw008:
-        for r in problems:
-            f = stamp(fw008.ID, fw008.SEVERITY, r)
-            s = cover(f)
-            if s is None:
-                kept.append(f)
-            else:
-                report.suppressed.append((f, s))
-    report.findings = kept
+                yield fw008.unused(d.origin, rid, where)

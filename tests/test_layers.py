@@ -49,3 +49,33 @@ def test_platforms_know_nothing_of_checks_or_reporters() -> None:
     bad = [(str(f.relative_to(PKG)), i) for f in files("platforms") for i in imports(f)
            if i.startswith(LEFT_FORBIDDEN)]
     assert not bad
+
+
+def _string_literals(path: Path) -> set[str]:
+    return {n.value for n in ast.walk(ast.parse(path.read_text()))
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def test_nothing_outside_the_platforms_names_a_platform() -> None:
+    """What differs between platforms is data on the model (`model.Traits`, declared by
+    linter/platforms/traits.py): no module outside linter/platforms/ compares a platform's
+    name, so none holds one as a string literal. (The command line's choices and the
+    configuration's check come from `platforms.PLATFORMS`; messages name `device.platform`.)
+    No exceptions."""
+    from linter.platforms import PLATFORMS
+
+    outside = [f for f in PKG.rglob("*.py") if "platforms" not in f.relative_to(PKG).parts]
+    assert len(outside) > 30  # (the test would pass vacuously if it found none)
+    bad = [(str(f.relative_to(PKG)), s) for f in outside for s in _string_literals(f) if s in PLATFORMS]
+    assert not bad
+
+
+def test_the_host_hooks_are_named_by_the_model_only() -> None:
+    """The hooks of a host (INPUT, FORWARD, OUTPUT) are the model's vocabulary
+    (`model.TO_HOST`, `THROUGH`, `FROM_HOST`): the modules right of it use those names."""
+    from linter import model
+
+    outside = [f for f in PKG.rglob("*.py")
+               if "platforms" not in f.relative_to(PKG).parts and f != PKG / "model.py"]
+    bad = [(str(f.relative_to(PKG)), s) for f in outside for s in _string_literals(f) if s in model.HOST_HOOKS]
+    assert not bad

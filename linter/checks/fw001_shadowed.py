@@ -115,29 +115,9 @@ def _result(a, f, i, facts, base, fp) -> Result | None:
         return Result(rule.origin, f"{rule_ref(f, rule)} can never match: its conditions "
                       "contradict each other", context=f.name)
     if f.discipline == "last-match":
-        if rule.action.kind in ("continue", "unknown"):
+        if rule.action.kind in ("continue", "unknown") or not s.is_empty(fact.decided):
             return None
-        if s.is_empty(fact.decided):
-            # the packets it matches: those that get to it, or, when an earlier quick rule
-            # takes them all first, every packet of its match
-            mine = fact.hit if not s.is_empty(fact.hit) else fact.match & base
-            over = []
-            for j, other in enumerate(facts):
-                if j == i or other.rule.action.kind in ("continue", "unknown") or other.rule.synthetic:
-                    continue  # (a platform's own rule, the state table, is named by none)
-                # the rules that decide the packets this one matches
-                if (j > i or other.rule.quick) and not s.is_empty(other.decided & mine):
-                    over.append(other.rule)
-            names = ", ".join(f"line {r.origin.line}" for r in over[:5]) or "other rules"
-            if len(over) > 5:
-                names += f" and {len(over) - 5} more"
-            verb = "overrides" if len(over) == 1 else "override"
-            return Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
-                          f"{names} {verb} every packet it matches",
-                          related=tuple(related_rule(f, r, "overridden by") for r in over[:10]),
-                          witness=a.witness(f, mine), context=f.name)
-        return None
-    hit = fact.hit
+        return _overridden(a, f, i, facts, base)
     if fact.hit_empty(a):
         covering = []
         left = fact.match & base
@@ -153,23 +133,7 @@ def _result(a, f, i, facts, base, fp) -> Result | None:
                 if left == s.false:  # (left lies inside the universe: base)
                     break
         return _shadowed(a, f, rule, covering, fact.match)
-    if f.builtin:
-        return None
-    if fp is not None and not a.prober.may_be_entered(f):
-        return None  # the boxes show that nothing comes to the chain: FW006's business
-    if fp is not None and fp.outside_entries(i) and a.prober.entered(f):
-        # the boxes show that none of its packets comes to the chain, and a packet shows
-        # that some packets do: the finding, without the entries' sets
-        unentered = True
-    else:
-        # (with the box layer, the chain's entry from its callers only; without it, the
-        # whole device's entries, one pass over every chain: cheaper when all are needed)
-        entry = a.entry(f) if fp is not None else a.entries().get(a.key(f), s.false)
-        if not (fp is not None and a.prober.entered(f)) and entry == s.false:
-            return None  # never entered at all: FW006's business
-        # (the entries lie inside the universe: `== false` is emptiness)
-        unentered = (hit & entry) == s.false
-    if not unentered:
+    if f.builtin or not _unentered(a, f, i, fact.hit, fp):
         return None
     callers = a.callers(f)
     return Result(rule.origin,
@@ -177,7 +141,51 @@ def _result(a, f, i, facts, base, fp) -> Result | None:
                   f"sent to chain {shown(f.name)} by its callers",
                   related=tuple(Related(r.origin, f"{shown(g.name)} calls {shown(f.name)} here")
                                 for g, r in callers[:10]),
-                  witness=a.witness_outside(f, hit), context=f.name)
+                  witness=a.witness_outside(f, fact.hit), context=f.name)
+
+
+def _overridden(a, f, i, facts, base) -> Result:
+    """Rule i of a last-match filter decides no packet: the rules that decide those it matches."""
+    s = a.space
+    fact = facts[i]
+    rule = fact.rule
+    # the packets it matches: those that get to it, or, when an earlier quick rule
+    # takes them all first, every packet of its match
+    mine = fact.hit if not s.is_empty(fact.hit) else fact.match & base
+    over = []
+    for j, other in enumerate(facts):
+        if j == i or other.rule.action.kind in ("continue", "unknown") or other.rule.synthetic:
+            continue  # (a platform's own rule, the state table, is named by none)
+        # the rules that decide the packets this one matches
+        if (j > i or other.rule.quick) and not s.is_empty(other.decided & mine):
+            over.append(other.rule)
+    names = ", ".join(f"line {r.origin.line}" for r in over[:5]) or "other rules"
+    if len(over) > 5:
+        names += f" and {len(over) - 5} more"
+    verb = "overrides" if len(over) == 1 else "override"
+    return Result(rule.origin, f"{rule_ref(f, rule)} never decides a packet: "
+                  f"{names} {verb} every packet it matches",
+                  related=tuple(related_rule(f, r, "overridden by") for r in over[:10]),
+                  witness=a.witness(f, mine), context=f.name)
+
+
+def _unentered(a, f, i, hit, fp) -> bool:
+    """Whether no packet rule i of user chain f matches (`hit`: those that get to it) is ever
+    sent to the chain, while some packets are (a chain nothing enters is FW006's business)."""
+    s = a.space
+    if fp is not None and not a.prober.may_be_entered(f):
+        return False  # the boxes show that nothing comes to the chain: FW006's business
+    if fp is not None and fp.outside_entries(i) and a.prober.entered(f):
+        # the boxes show that none of its packets comes to the chain, and a packet shows
+        # that some packets do: the finding, without the entries' sets
+        return True
+    # (with the box layer, the chain's entry from its callers only; without it, the
+    # whole device's entries, one pass over every chain: cheaper when all are needed)
+    entry = a.entry(f) if fp is not None else a.entries().get(a.key(f), s.false)
+    if not (fp is not None and a.prober.entered(f)) and entry == s.false:
+        return False  # never entered at all: FW006's business
+    # (the entries lie inside the universe: `== false` is emptiness)
+    return (hit & entry) == s.false
 
 
 def _shadowed(a, f, rule, covering, match) -> Result:

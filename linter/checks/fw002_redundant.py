@@ -78,7 +78,6 @@ def check_filter(ctx, f) -> Iterator[Result]:
     from ..graph import FATES
 
     a = ctx.analysis
-    s = a.space
     if f.discipline == "last-match":
         yield from _last_match(a, f, flagged(ctx, f))
         return

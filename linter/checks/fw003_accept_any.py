@@ -54,7 +54,8 @@ def check_filter(ctx, f) -> Iterator[Result]:
     # (pf's `pass` keeps state with `flags S/SA`: it admits exactly those)
     tcp = s.cond(m.IntCond(m.PROTO, ((m.PROTO_TCP, m.PROTO_TCP),)))
     syn = m.TCP_FLAG_BITS["SYN"]
-    first = ~tcp | s.cond(m.FlagsCond(syn | m.TCP_FLAG_BITS["ACK"] | m.TCP_FLAG_BITS["RST"] | m.TCP_FLAG_BITS["FIN"], syn))
+    first = ~tcp | s.cond(m.FlagsCond(syn | m.TCP_FLAG_BITS["ACK"] | m.TCP_FLAG_BITS["RST"] | m.TCP_FLAG_BITS["FIN"],
+                                      syn))
     new = s.cond(m.IntCond(m.STATE, ((m.STATE_NUMBER["NEW"],) * 2,))) & first
     iface_vars = list(s.blocks[m.IN_IFACE].vars) + list(s.blocks[m.OUT_IFACE].vars) + \
         list(s.blocks[m.DIRECTION].vars)

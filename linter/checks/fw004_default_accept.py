@@ -52,25 +52,27 @@ SEVERITY = "warning"
 SUMMARY = "Filter accepts by default the packets no rule decides"
 TAGS = ("security",)
 
-# OUTPUT accepting by default is the norm for hosts; reported as a note.
-_NOTE_HOOKS = ("OUTPUT", "out")
+# accepting by default what leaves the host is the norm for hosts; reported as a note.
+_NOTE_HOOKS = (m.FROM_HOST, "out")
 
 
 def check(ctx) -> Iterator[Result]:
+    from ..graph import deciding
+
     a = ctx.analysis
     s = a.space
     dev = ctx.device
-    if dev.platform == "iptables" and not any(f.table == "filter" for f in dev.filters) and dev.filters:
+    words = dev.traits.words
+    if words.no_deciding_filter and dev.filters and not any(deciding(f) for f in dev.filters):
         path = dev.sources[0] if dev.sources else dev.name
-        yield Result(Origin(path, 1, 1, ""), "no filter table: every packet is accepted at INPUT, "
-                     "FORWARD and OUTPUT", context="filter")
-    if dev.platform == "cisco-ios" and dev.interfaces and not dev.bindings:
-        yield _unfiltered_ios(ctx)
+        yield Result(Origin(path, 1, 1, ""), words.no_deciding_filter, context="filter")
+    if words.nothing_bound and dev.interfaces and not dev.bindings:
+        yield _unfiltered(ctx)
     for f in ctx.decision_filters():
         hooks = a.bound_hooks(f)
         if not hooks or f.default.kind != "accept":
             continue
-        if dev.platform == "cisco-ios" and f.name.startswith(("zone ", "zone-pair ")):
+        if dev.traits.own_traffic_filters and f.name.startswith(dev.traits.own_traffic_filters):
             # the zone-based firewall's filters: each restricts only the traffic of its zone
             # pair and lets the rest through to the others (they are ANDed); their default is
             # not a policy anyone wrote
@@ -92,9 +94,10 @@ def check(ctx) -> Iterator[Result]:
                      witness=a.witness(f, reach), approximate=approximate, severity=sev, context=f.name)
 
 
-def _unfiltered_ios(ctx) -> Result:
-    """An IOS device with interfaces and nothing applied to them (no `ip access-group`,
-    `ipv6 traffic-filter` or zone-pair): every packet is forwarded, as `trace` says."""
+def _unfiltered(ctx) -> Result:
+    """A device with interfaces and nothing applied to them (IOS: no `ip access-group`,
+    `ipv6 traffic-filter` or zone-pair) whose platform forwards every packet then, as `trace`
+    says."""
     dev = ctx.device
     s = ctx.analysis.space
     names = [i.name for i in dev.interfaces]
@@ -103,6 +106,5 @@ def _unfiltered_ios(ctx) -> Result:
     path = dev.sources[0] if dev.sources else dev.name
     between = "between them" if len(names) > 1 else "through it"
     return Result(Origin(path, 1, 1, ""),
-                  f"no access list or zone-pair is applied to any interface ({shown_names}): IOS forwards "
-                  f"every packet {between}, any source, destination, protocol and port",
+                  dev.traits.words.nothing_bound.format(names=shown_names, between=between),
                   witness=s.witness(s.universe & through), context="interfaces")

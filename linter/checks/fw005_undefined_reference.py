@@ -61,5 +61,6 @@ def check(ctx) -> Iterator[Result]:
                                  + (f" in table {f.table}" if f.table else ""),
                                  context=f.name)
     for d in dev.diagnostics:
-        if d.code in ("undefined-reference", "undefined-macro", "undefined-table") and (d.origin.path, d.origin.line) not in reported:
+        if d.code in ("undefined-reference", "undefined-macro", "undefined-table") \
+                and (d.origin.path, d.origin.line) not in reported:
             yield Result(d.origin, d.message, context=d.construct)

@@ -13,3 +13,17 @@ PLATFORMS: dict[str, str] = {
     "cisco-ios": "linter.platforms.cisco_ios",
     "cisco-asa": "linter.platforms.cisco.asa",
 }
+
+
+def declare_traits() -> None:
+    """Tell the model what each platform's devices are like (platforms/traits.py): a device
+    gets its platform's traits when it is made, so the code right of the model reads them
+    instead of comparing platform names."""
+    from ..model import declare_traits as declare
+    from .traits import TRAITS
+
+    for name, traits in TRAITS.items():
+        declare(name, traits)
+
+
+declare_traits()

@@ -47,19 +47,19 @@ class Crossing:
     entry: DeviceEntry
     path: str
     device: m.Device
-    hook: str  # FORWARD (between interfaces), INPUT (to the host), OUTPUT (from the host)
+    hook: str  # m.THROUGH (between interfaces), m.TO_HOST (to the host), m.FROM_HOST (from the host)
     in_iface: str | None
     out_iface: str | None
     src: tuple  # address ranges
     dst: tuple
 
     def reverse_hook(self) -> str:
-        return {"INPUT": "OUTPUT", "OUTPUT": "INPUT"}.get(self.hook, self.hook)
+        return {m.TO_HOST: m.FROM_HOST, m.FROM_HOST: m.TO_HOST}.get(self.hook, self.hook)
 
     def where(self) -> str:
-        if self.hook == "FORWARD":
+        if self.hook == m.THROUGH:
             return f"{self.device.name} ({self.in_iface} -> {self.out_iface})"
-        return f"{self.device.name} ({'to' if self.hook == 'INPUT' else 'from'} the host)"
+        return f"{self.device.name} ({'to' if self.hook == m.TO_HOST else 'from'} the host)"
 
 
 @dataclass
@@ -134,12 +134,12 @@ class Evaluator:
                     if entry.host in dst_roles and s_f:
                         s = subtract(s_f, own)
                         if s:
-                            out.append(Crossing(entry, path, dev, "INPUT", None, None, tuple(s),
+                            out.append(Crossing(entry, path, dev, m.TO_HOST, None, None, tuple(s),
                                                 tuple(r for r in own if r[0] in fams)))
                     if entry.host in src_roles and d_f:
                         d = subtract(d_f, own)
                         if d:
-                            out.append(Crossing(entry, path, dev, "OUTPUT", None, None,
+                            out.append(Crossing(entry, path, dev, m.FROM_HOST, None, None,
                                                 tuple(r for r in own if r[0] in fams), tuple(d)))
                     continue
                 covers = self._covers(entry, path, dev)
@@ -155,7 +155,7 @@ class Evaluator:
                         d = subtract(d, covers[i])
                         s2 = subtract(s, covers[o])
                         if d and s2:
-                            out.append(Crossing(entry, path, dev, "FORWARD", i, o, tuple(s2), tuple(d)))
+                            out.append(Crossing(entry, path, dev, m.THROUGH, i, o, tuple(s2), tuple(d)))
         return out
 
     # ------------------------------------------------------------------ packet sets
@@ -170,11 +170,11 @@ class Evaluator:
     def _ifaces(self, c: Crossing, reply: bool) -> object:
         s = self.space
         hook = c.reverse_hook() if reply else c.hook
-        if c.hook == "FORWARD":
+        if c.hook == m.THROUGH:
             i, o = (c.out_iface, c.in_iface) if reply else (c.in_iface, c.out_iface)
             return s.iface(m.IN_IFACE, (i,)) & s.iface(m.OUT_IFACE, (o,))
         none_in, none_out = s.iface(m.IN_IFACE, ("",)), s.iface(m.OUT_IFACE, ("",))
-        return (~none_in & none_out) if hook == "INPUT" else (none_in & ~none_out)
+        return (~none_in & none_out) if hook == m.TO_HOST else (none_in & ~none_out)
 
     def packets(self, c: Crossing, flow: FlowSpec, ports, reply: bool, icmp: bool = True,
                 client_ports: bool = True) -> object:
@@ -188,7 +188,8 @@ class Evaluator:
         if "any" in flow.protocols or not protos:
             proto_set = s.true
             if not icmp:
-                proto_set = ~(s.cond(m.IntCond(m.PROTO, ((m.PROTO_ICMP, m.PROTO_ICMP), (m.PROTO_ICMPV6, m.PROTO_ICMPV6)))))
+                icmps = ((m.PROTO_ICMP, m.PROTO_ICMP), (m.PROTO_ICMPV6, m.PROTO_ICMPV6))
+                proto_set = ~(s.cond(m.IntCond(m.PROTO, icmps)))
         else:
             proto_set = s.cond(m.IntCond(m.PROTO, tuple((PROTOCOLS[p], PROTOCOLS[p]) for p in protos)))
         if ports is not None:
@@ -216,7 +217,7 @@ class Evaluator:
         hook = c.reverse_hook() if reply else c.hook
         s = self.space
         if _per_direction(c.device):
-            sides = {"FORWARD": ("in", "out"), "INPUT": ("in",), "OUTPUT": ("out",)}[hook]
+            sides = {m.THROUGH: ("in", "out"), m.TO_HOST: ("in",), m.FROM_HOST: ("out",)}[hook]
             dvar = s.blocks[m.DIRECTION].vars[0]
             acc = s.false
             # per address family: a binding for one family (IOS ipv6 traffic-filter) does not
@@ -245,7 +246,7 @@ class Evaluator:
         iptables (FORWARD sees them after DNAT, before SNAT) and on the ASA (8.3+ access
         lists use real addresses); on pf and IOS a translation on the path is not applied,
         so a finding that rests on such packets is approximate (decision 11)."""
-        if c.device.platform in ("iptables", "cisco-asa"):
+        if c.device.traits.real_addresses:
             return ""
         s = self.space
         hits = []
@@ -356,7 +357,7 @@ def _per_direction(device: m.Device) -> bool:
 def _trace_hook(device: m.Device, hook: str) -> str:
     if not _per_direction(device):
         return hook
-    return {"FORWARD": "forward", "INPUT": "in", "OUTPUT": "out"}[hook]
+    return {m.THROUGH: "forward", m.TO_HOST: "in", m.FROM_HOST: "out"}[hook]
 
 
 def _pct(part: int, whole: int) -> str:
@@ -497,7 +498,7 @@ def _device_part(ev: Evaluator, work: list[_Job], path: str, items: list[tuple[i
 def _merge(parts: list[_DevicePart], paths: list[str], work: list[_Job], out: Evaluation) -> None:
     """The devices' parts in device order, as one pass over the devices would have made them."""
     reported: set[tuple[str, m.Origin]] = set()
-    for path, part in zip(paths, parts):
+    for path, part in zip(paths, parts, strict=False):
         mine = set()
         for f, key in part.findings:
             if key is not None:
@@ -628,8 +629,9 @@ def _directions(ev: Evaluator, req: Requirement, out: Evaluation):
                         key = (req.id, missing[0])
                         if key not in noted:
                             noted.add(key)
-                            out.not_checked.append({"requirement": req.id, "flow": flow_text((src,), (dst,), flow, ports),
-                                                    "reason": f"the inventory gives no address for role {missing[0]}"})
+                            out.not_checked.append({
+                                "requirement": req.id, "flow": flow_text((src,), (dst,), flow, ports),
+                                "reason": f"the inventory gives no address for role {missing[0]}"})
                         continue
                     sa = tuple(normalise(ev.inv.addresses(src)))
                     da = tuple(normalise(ev.inv.addresses(dst)))
@@ -640,7 +642,7 @@ def _directions(ev: Evaluator, req: Requirement, out: Evaluation):
                         names[0].append(src)
                     if dst not in names[1]:
                         names[1].append(dst)
-            for (sa, da), (snames, dnames) in groups.items():
+            for snames, dnames in groups.values():
                 cs = ev.crossings(tuple(snames), tuple(dnames))
                 if not cs:
                     out.not_checked.append({"requirement": req.id,
@@ -682,8 +684,8 @@ def _allow(ev: Evaluator, job: _Job, c: Crossing, out: Evaluation) -> None:
 def _unaltered(ev: Evaluator, job: _Job, c: Crossing, out: Evaluation, reported: set) -> None:
     """One finding per altering rule (`reported`: those of the requirement so far)."""
     s = ev.space
-    stages = {"FORWARD": {"PREROUTING", "FORWARD", "POSTROUTING", "in", "out"},
-              "INPUT": {"PREROUTING", "INPUT", "in"}, "OUTPUT": {"OUTPUT", "POSTROUTING", "out"}}
+    stages = {m.THROUGH: {"PREROUTING", m.THROUGH, "POSTROUTING", "in", "out"},
+              m.TO_HOST: {"PREROUTING", m.TO_HOST, "in"}, m.FROM_HOST: {m.FROM_HOST, "POSTROUTING", "out"}}
     pk = None
     for alt in c.device.alterations:
         if alt.kind not in ALTERING or alt.origin in reported:
@@ -790,9 +792,9 @@ def _restrict(ev: Evaluator, job: _Job, allowed, out: Evaluation, count: int) ->
 
 
 def _with_ifaces(c: Crossing, w: m.Packet) -> m.Packet:
-    if c.hook == "FORWARD":
+    if c.hook == m.THROUGH:
         return dataclasses.replace(w, in_iface=c.in_iface or "", out_iface=c.out_iface or "", state="NEW")
-    if c.hook == "INPUT":
+    if c.hook == m.TO_HOST:
         return dataclasses.replace(w, in_iface=w.in_iface or _an_interface(c.device), out_iface="", state="NEW")
     return dataclasses.replace(w, in_iface="", out_iface=w.out_iface or _an_interface(c.device), state="NEW")
 

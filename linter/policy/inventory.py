@@ -146,86 +146,108 @@ def load_inventory(path: str, packs: list[Pack]) -> Inventory:
         data = load_yaml(p)
     except YamlError as e:
         raise PolicyError(f"{path}: {e}") from None
-    # the devices' paths are confined like the inventory: to the repository root, or to the
-    # inventory's own folder when it was named outside any repository
-    confinement = files.current().for_file(p)
     errs = schema_errors(data, inventory_schema())
     if errs:
         raise PolicyError(f"{path}: {errs[0]}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""))
     known_roles = set().union(*(pk.role_names() for pk in packs)) if packs else set()
+    internal = _addr_list(path, "internal", data.get("internal") or [])
+    roles = _roles(path, data.get("roles") or {}, packs, known_roles)
+    profile = _profile(path, data.get("profile") or {}, packs)
+    # the devices' paths are confined like the inventory: to the repository root, or to the
+    # inventory's own folder when it was named outside any repository
+    confinement = files.current().for_file(p)
+    known = roles.keys() | (known_roles if packs else set())
+    devices = [_device(path, i, d, p.parent, confinement, known, roles.keys() | known_roles)
+               for i, d in enumerate(data.get("devices") or [])]
+    return Inventory(str(p), normalise(internal), roles, profile, devices)
+
+
+def _addr_list(path: str, key: str, items) -> list[Range]:
+    out = []
+    for i, x in enumerate(items):
+        try:
+            out.append(parse_address(x))
+        except ValueError as e:
+            raise PolicyError(f"{path}: {key}/{i}: {e}") from None
+    return out
+
+
+def _roles(path: str, data: dict, packs: list[Pack], known_roles: set[str]) -> dict[str, list[Range]]:
+    """The inventory's roles (the packs' roles only, when packs are given), none of whose
+    addresses lies in a range that cannot hold a server."""
+    roles: dict[str, list[Range]] = {}
+    special = [parse_address(x) for x in NOT_A_HOST]
+    for role, items in data.items():
+        if role in PSEUDO_ROLES:
+            raise PolicyError(f"{path}: roles/{role}: `{role}` is defined by the inventory's `internal` list, "
+                              "not as a role")
+        if packs and role not in known_roles:
+            raise PolicyError(f"{path}: roles/{role}: unknown role "
+                              f"(the pack defines: {', '.join(sorted(known_roles))})")
+        rs = _addr_list(path, f"roles/{role}", items)
+        for i, r in enumerate(rs):
+            bad = intersect([r], special)
+            if bad:
+                raise PolicyError(f"{path}: roles/{role}/{i}: {items[i]!r} lies in a special-purpose range that "
+                                  "cannot hold a server (unspecified, loopback, link-local, multicast or reserved)")
+        roles[role] = rs
+    return roles
+
+
+def _profile(path: str, data: dict, packs: list[Pack]) -> dict:
+    """The packs' profile defaults, with the inventory's settings (checked by their type)."""
     types: dict[str, str] = {}
     profile: dict = {}
     for pk in packs:
         types.update(pk.profile_types())
         for k, v in pk.profile_defaults().items():
             profile.setdefault(k, v)
-
-    def addr_list(key: str, items) -> list[Range]:
-        out = []
-        for i, x in enumerate(items):
-            try:
-                out.append(parse_address(x))
-            except ValueError as e:
-                raise PolicyError(f"{path}: {key}/{i}: {e}") from None
-        return out
-
-    internal = addr_list("internal", data.get("internal") or [])
-    roles: dict[str, list[Range]] = {}
-    special = [parse_address(x) for x in NOT_A_HOST]
-    for role, items in (data.get("roles") or {}).items():
-        if role in PSEUDO_ROLES:
-            raise PolicyError(f"{path}: roles/{role}: `{role}` is defined by the inventory's `internal` list, "
-                              "not as a role")
-        if packs and role not in known_roles:
-            raise PolicyError(f"{path}: roles/{role}: unknown role (the pack defines: {', '.join(sorted(known_roles))})")
-        rs = addr_list(f"roles/{role}", items)
-        for i, r in enumerate(rs):
-            bad = intersect([r], special)
-            if bad:
-                raise PolicyError(f"{path}: roles/{role}/{i}: {items[i]!r} lies in a special-purpose range "
-                                  "that cannot hold a server (unspecified, loopback, link-local, multicast or reserved)")
-        roles[role] = rs
-    for k, v in (data.get("profile") or {}).items():
+    for k, v in data.items():
         if k not in types:
-            raise PolicyError(f"{path}: profile/{k}: unknown profile setting (known: {', '.join(sorted(types)) or 'none'})")
+            raise PolicyError(f"{path}: profile/{k}: unknown profile setting "
+                              f"(known: {', '.join(sorted(types)) or 'none'})")
         if types[k] == "boolean" and not isinstance(v, bool):
             raise PolicyError(f"{path}: profile/{k}: expected true or false, got {v!r}")
         if types[k] == "port" and not (v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 < v < 65536)):
             raise PolicyError(f"{path}: profile/{k}: expected a TCP port (1-65535) or null, got {v!r}")
         profile[k] = v
-    devices = []
-    base = p.parent
-    for i, d in enumerate(data.get("devices") or []):
-        pattern = d["path"]
-        try:
-            matched = files.glob_files(base, pattern, "device path", confinement)
-        except files.InputError as e:
-            raise PolicyError(f"{path}: devices/{i}/path: {e}") from None
-        if not matched:
-            raise PolicyError(f"{path}: devices/{i}/path: {pattern!r} matches no file")
-        ifaces = []
-        for name, items in (d.get("interfaces") or {}).items():
-            for j, x in enumerate(items):
-                if x in PSEUDO_ROLES or x in roles or (packs and x in known_roles):
-                    continue
-                try:
-                    parse_address(x)
-                except ValueError as e:
-                    raise PolicyError(f"{path}: devices/{i}/interfaces/{name}/{j}: neither a role nor an address: {e}") from None
-            ifaces.append((name, tuple(items)))
-        host = d.get("host")
-        if host is not None and host not in roles and host not in known_roles:
-            raise PolicyError(f"{path}: devices/{i}/host: unknown role {host!r}")
-        if host is not None and ifaces:
-            # a host is judged at INPUT/OUTPUT: a map beside it would be silently unused
-            raise PolicyError(f"{path}: devices/{i}/interfaces: a device with `host` ({host!r}) is judged as that "
-                              "host (INPUT and OUTPUT); its interface map would not be used: give one or the other")
-        platform = d.get("platform")  # (one of the platforms: the schema's enum)
-        unnamed = _unnamed_interfaces(path, i, d.get("unnamed_interfaces") or [], [n for n, _ in ifaces])
-        # neither interfaces nor host: the mapping is inferred from the configuration's own
-        # interface addresses and static routes (Cisco), where it has them
-        devices.append(DeviceEntry(tuple(matched), pattern, platform, tuple(ifaces), host, i, unnamed))
-    return Inventory(str(p), normalise(internal), roles, profile, devices)
+    return profile
+
+
+def _device(path: str, i: int, d: dict, base: Path, confinement: files.Confinement, mapped_roles,
+            host_roles) -> DeviceEntry:
+    """devices/i: its files (a glob from the inventory's folder), interface map (roles or
+    addresses: `mapped_roles` are the names taken as roles), host role (one of `host_roles`)."""
+    pattern = d["path"]
+    try:
+        matched = files.glob_files(base, pattern, "device path", confinement)
+    except files.InputError as e:
+        raise PolicyError(f"{path}: devices/{i}/path: {e}") from None
+    if not matched:
+        raise PolicyError(f"{path}: devices/{i}/path: {pattern!r} matches no file")
+    ifaces = []
+    for name, items in (d.get("interfaces") or {}).items():
+        for j, x in enumerate(items):
+            if x in PSEUDO_ROLES or x in mapped_roles:
+                continue
+            try:
+                parse_address(x)
+            except ValueError as e:
+                raise PolicyError(f"{path}: devices/{i}/interfaces/{name}/{j}: "
+                                  f"neither a role nor an address: {e}") from None
+        ifaces.append((name, tuple(items)))
+    host = d.get("host")
+    if host is not None and host not in host_roles:
+        raise PolicyError(f"{path}: devices/{i}/host: unknown role {host!r}")
+    if host is not None and ifaces:
+        # a host is judged at its hooks to and from the host: a map beside it would be silently unused
+        raise PolicyError(f"{path}: devices/{i}/interfaces: a device with `host` ({host!r}) is judged as that "
+                          "host (INPUT and OUTPUT); its interface map would not be used: give one or the other")
+    platform = d.get("platform")  # (one of the platforms: the schema's enum)
+    unnamed = _unnamed_interfaces(path, i, d.get("unnamed_interfaces") or [], [n for n, _ in ifaces])
+    # neither interfaces nor host: the mapping is inferred from the configuration's own
+    # interface addresses and static routes (Cisco), where it has them
+    return DeviceEntry(tuple(matched), pattern, platform, tuple(ifaces), host, i, unnamed)
 
 
 def _unnamed_interfaces(path: str, i: int, names: list, mapped: list[str]) -> tuple[str, ...]:

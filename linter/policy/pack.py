@@ -11,7 +11,6 @@ from .. import files, resources
 from .yamlsafe import YamlError, load_yaml, schema_errors
 
 PSEUDO_ROLES = ("internet", "internal")
-EXPECTATIONS = ("allow", "unrestricted", "unaltered", "restrict", "note-if-open", "never")
 PROTOCOLS = {"tcp": 6, "udp": 17}
 
 
@@ -163,74 +162,13 @@ def load_pack(name_or_path: str) -> Pack:
 def pack_from_data(data, path: str) -> Pack:
     errs = schema_errors(data, pack_schema())
     if errs:
-        raise PolicyError(f"{path}: {_name_req(data, errs[0])}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""))
-    roles = dict(data["roles"])
-    profile = data.get("profile") or {}
-    sources = data.get("sources") or {}
-    known_roles = set(roles) | set(PSEUDO_ROLES)
+        more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""
+        raise PolicyError(f"{path}: {_name_req(data, errs[0])}{more}")
+    reader = _PackReader(data, path)
     reqs: list[Requirement] = []
-    ids: dict[str, int] = {}
-
-    def fail(rid: str, key: str, msg: str):
-        raise PolicyError(f"{path}: requirement {rid}: {key}: {msg}")
-
-    def check_when(rid, key, when):
-        for k, v in (when or {}).items():
-            if k not in profile:
-                fail(rid, f"{key}/{k}", f"unknown profile setting (known: {', '.join(sorted(profile)) or 'none'})")
-            typ = profile[k]["type"]
-            if typ == "boolean" and not isinstance(v, bool):
-                fail(rid, f"{key}/{k}", f"expected true or false, got {v!r}")
-            if typ == "port" and not (v in ("set", "unset", None) or isinstance(v, int)):
-                fail(rid, f"{key}/{k}", f"expected a port, set or unset, got {v!r}")
-        return tuple(sorted((when or {}).items(), key=lambda kv: kv[0]))
-
-    def flow(rid, key, d) -> FlowSpec:
-        for side in ("from", "to"):
-            for r in d[side]:
-                if r not in known_roles:
-                    fail(rid, f"{key}/{side}", f"unknown role {r!r} (the pack defines: {', '.join(sorted(roles))})")
-        ports = tuple(d.get("ports") or ())
-        for p in ports:
-            if isinstance(p, dict):
-                if profile.get(p["profile"], {}).get("type") != "port":
-                    fail(rid, f"{key}/ports", f"{p['profile']!r} is not a port setting of the profile")
-            elif isinstance(p, str):
-                lo, _, hi = p.partition("-")
-                if int(lo) > 65535 or int(hi or lo) > 65535 or int(hi or lo) < int(lo):
-                    fail(rid, f"{key}/ports", f"bad port range {p!r}")
-        protos = tuple(d.get("protocols") or ("any",))
-        return FlowSpec(tuple(d["from"]), tuple(d["to"]), protos, ports, bool(d.get("both_ways", False)),
-                        check_when(rid, f"{key}/when", d.get("when")))
-
-    for i, r in enumerate(data["requirements"]):
-        rid = r["id"]
-        if not rid.startswith(data["prefix"]):
-            fail(rid, "id", f"does not start with the pack's prefix {data['prefix']}")
-        same = [q for q in reqs if q.id == rid]
-        if any(q.expect == r["expect"] and dict(q.when) == (r.get("when") or {}) for q in same):
-            fail(rid, "when", "an id given twice needs entries that differ in `when` or `expect`")
-        ids.setdefault(rid, i)
-        doc, section, url = "", "", ""
-        if r.get("source"):
-            key = r["source"]["doc"]
-            if key not in sources:
-                fail(rid, "source/doc", f"unknown source {key!r} (the pack lists: {', '.join(sorted(sources)) or 'none'})")
-            doc = sources[key]["title"]
-            url = sources[key].get("url", "")
-            section = r["source"].get("section", "")
-        if r["expect"] == "restrict" and not r["flows"]:
-            fail(rid, "flows", "a restrict requirement needs the flows it restricts")
-        if r.get("except") and r["expect"] != "restrict":
-            fail(rid, "except", "only a restrict requirement has exceptions")
-        reqs.append(Requirement(
-            id=rid, title=r["title"], severity=r["severity"], expect=r["expect"], message=r["message"],
-            flows=tuple(flow(rid, f"flows/{j}", f) for j, f in enumerate(r["flows"])),
-            excepts=tuple(flow(rid, f"except/{j}", f) for j, f in enumerate(r.get("except") or ())),
-            when=check_when(rid, "when", r.get("when")),
-            source=f"{doc}, {section}" if section and section != doc else doc, url=url,
-            explain=tuple((r.get("explain") or {}).items()), pack=data["id"]))
-    for name, spec in profile.items():
+    for r in data["requirements"]:
+        reqs.append(reader.requirement(r, reqs))
+    for name, spec in reader.profile.items():
         d = spec["default"]
         if spec["type"] == "boolean" and not isinstance(d, bool):
             raise PolicyError(f"{path}: profile/{name}/default: expected true or false")
@@ -238,10 +176,86 @@ def pack_from_data(data, path: str) -> Pack:
             raise PolicyError(f"{path}: profile/{name}/default: expected a port or null")
     return Pack(id=data["id"], prefix=data["prefix"], title=data["title"], path=path,
                 description=data.get("description", ""),
-                roles=tuple(roles.items()),
-                profile=tuple((k, v["type"], v["default"], v.get("description", "")) for k, v in profile.items()),
+                roles=tuple(reader.roles.items()),
+                profile=tuple((k, v["type"], v["default"], v.get("description", ""))
+                              for k, v in reader.profile.items()),
                 requirements=tuple(reqs),
-                sources=tuple((k, v["title"], v.get("url", "")) for k, v in sources.items()))
+                sources=tuple((k, v["title"], v.get("url", "")) for k, v in reader.sources.items()))
+
+
+class _PackReader:
+    """Checks the requirements of one pack (valid by its schema) for meaning: known roles,
+    profile settings and sources, port ranges; every error names the file and requirement."""
+
+    def __init__(self, data: dict, path: str) -> None:
+        self.data = data
+        self.path = path
+        self.roles = dict(data["roles"])
+        self.profile = data.get("profile") or {}
+        self.sources = data.get("sources") or {}
+        self.known_roles = set(self.roles) | set(PSEUDO_ROLES)
+
+    def fail(self, rid: str, key: str, msg: str):
+        raise PolicyError(f"{self.path}: requirement {rid}: {key}: {msg}")
+
+    def requirement(self, r: dict, earlier: list[Requirement]) -> Requirement:
+        rid = r["id"]
+        if not rid.startswith(self.data["prefix"]):
+            self.fail(rid, "id", f"does not start with the pack's prefix {self.data['prefix']}")
+        same = [q for q in earlier if q.id == rid]
+        if any(q.expect == r["expect"] and dict(q.when) == (r.get("when") or {}) for q in same):
+            self.fail(rid, "when", "an id given twice needs entries that differ in `when` or `expect`")
+        doc, section, url = "", "", ""
+        if r.get("source"):
+            key = r["source"]["doc"]
+            if key not in self.sources:
+                self.fail(rid, "source/doc",
+                          f"unknown source {key!r} (the pack lists: {', '.join(sorted(self.sources)) or 'none'})")
+            doc = self.sources[key]["title"]
+            url = self.sources[key].get("url", "")
+            section = r["source"].get("section", "")
+        if r["expect"] == "restrict" and not r["flows"]:
+            self.fail(rid, "flows", "a restrict requirement needs the flows it restricts")
+        if r.get("except") and r["expect"] != "restrict":
+            self.fail(rid, "except", "only a restrict requirement has exceptions")
+        return Requirement(
+            id=rid, title=r["title"], severity=r["severity"], expect=r["expect"], message=r["message"],
+            flows=tuple(self.flow(rid, f"flows/{j}", f) for j, f in enumerate(r["flows"])),
+            excepts=tuple(self.flow(rid, f"except/{j}", f) for j, f in enumerate(r.get("except") or ())),
+            when=self.check_when(rid, "when", r.get("when")),
+            source=f"{doc}, {section}" if section and section != doc else doc, url=url,
+            explain=tuple((r.get("explain") or {}).items()), pack=self.data["id"])
+
+    def check_when(self, rid, key, when):
+        for k, v in (when or {}).items():
+            if k not in self.profile:
+                self.fail(rid, f"{key}/{k}",
+                          f"unknown profile setting (known: {', '.join(sorted(self.profile)) or 'none'})")
+            typ = self.profile[k]["type"]
+            if typ == "boolean" and not isinstance(v, bool):
+                self.fail(rid, f"{key}/{k}", f"expected true or false, got {v!r}")
+            if typ == "port" and not (v in ("set", "unset", None) or isinstance(v, int)):
+                self.fail(rid, f"{key}/{k}", f"expected a port, set or unset, got {v!r}")
+        return tuple(sorted((when or {}).items(), key=lambda kv: kv[0]))
+
+    def flow(self, rid, key, d) -> FlowSpec:
+        for side in ("from", "to"):
+            for r in d[side]:
+                if r not in self.known_roles:
+                    self.fail(rid, f"{key}/{side}",
+                              f"unknown role {r!r} (the pack defines: {', '.join(sorted(self.roles))})")
+        ports = tuple(d.get("ports") or ())
+        for p in ports:
+            if isinstance(p, dict):
+                if self.profile.get(p["profile"], {}).get("type") != "port":
+                    self.fail(rid, f"{key}/ports", f"{p['profile']!r} is not a port setting of the profile")
+            elif isinstance(p, str):
+                lo, _, hi = p.partition("-")
+                if int(lo) > 65535 or int(hi or lo) > 65535 or int(hi or lo) < int(lo):
+                    self.fail(rid, f"{key}/ports", f"bad port range {p!r}")
+        protos = tuple(d.get("protocols") or ("any",))
+        return FlowSpec(tuple(d["from"]), tuple(d["to"]), protos, ports, bool(d.get("both_ways", False)),
+                        self.check_when(rid, f"{key}/when", d.get("when")))
 
 
 def _name_req(data, err: str) -> str:

@@ -41,7 +41,6 @@ from .evaluate import infer_interfaces, mapped_covers
 from .inventory import DeviceEntry, Inventory, Range, normalise, subtract
 from .pack import PSEUDO_ROLES, Pack, PolicyError, flow_applies
 
-CISCO = ("cisco-ios", "cisco-asa")
 SHOWN_NAMES = 8  # names listed in one error before "and N more" (a file may name thousands)
 _LOOPBACK_RE = re.compile(r"lo[0-9]*\+?\Z")
 # pf's descriptions of the opaque conditions that stand for an interface's addresses
@@ -76,7 +75,7 @@ class KnownInterfaces:
 
 
 def known_interfaces(device: m.Device) -> KnownInterfaces:
-    if device.platform in CISCO:
+    if device.traits.defines_interfaces:
         zones: dict[str, list[str]] = {}
         for itf in device.interfaces:
             if itf.zone:
@@ -95,8 +94,7 @@ def known_interfaces(device: m.Device) -> KnownInterfaces:
             names.update(_PF_IFACE_ADDRESS_RE.findall(cond.description))
     names.update(i.name for i in device.interfaces)
     names.update(b.interface for b in device.bindings if b.interface)
-    if device.platform == "pf":
-        names.update(_unused_macro_interfaces(device))
+    names.update(_unused_macro_interfaces(device))
     families = frozenset(n[:-1] for n in names if n.endswith("+") and len(n) > 1)
     exact = frozenset(n for n in names if n and not n.endswith("+"))
     return KnownInterfaces(exact, families, tuple(sorted(groups)))
@@ -226,7 +224,7 @@ def _names(names: list[str]) -> str:
 
 
 def _names_nothing(device: m.Device) -> str:
-    if device.platform in CISCO:
+    if device.traits.defines_interfaces:
         return "defines no interface (an excerpt of a configuration?)"
     return "names no interface but loopback (the device cannot tell which it has)"
 
@@ -235,13 +233,12 @@ def _not_an_interface(entry: DeviceEntry, name: str, shown: str, device: m.Devic
                       left_out: list[str]) -> str:
     listed = _listed(sorted(known.names) + sorted(p + "+" for p in known.families))
     hint = _hint(name, known, left_out)
-    if device.platform == "cisco-asa":
-        why = f"{shown} has no interface with nameif {name} (its nameif names: {listed})"
-        if not hint and _HARDWARE_RE.match(name):
-            hint = "the inventory names an ASA's interfaces by nameif, not by hardware name"
+    words = device.traits.words
+    if words.missing_interface:
+        why = words.missing_interface.format(shown=shown, name=name, listed=listed)
+        if not hint and words.hardware_name_hint and _HARDWARE_RE.match(name):
+            hint = words.hardware_name_hint
         return why + (f"; {hint}" if hint else "")
-    if device.platform == "cisco-ios":
-        return f"{shown} has no `interface {name}` (its interfaces: {listed})" + (f"; {hint}" if hint else "")
     return (f"{shown} never names interface {name}, and names {_listed(left_out)}, which the map leaves out "
             f"(it names: {listed})" + (f"; {hint}" if hint else "")
             + f". If the device has {name} and its rules that name no interface are to decide there, "
