@@ -1,0 +1,1 @@
+"""Cisco platforms: ios/ and asa/, and what they share (common.py)."""
