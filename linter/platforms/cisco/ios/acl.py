@@ -254,7 +254,7 @@ def named_acl(r, lineno: int, ws, lw, fam: int) -> None:
         if kw == "role-based":
             r.diag(lineno, rest[0][1], "warning", "unsupported",
                       "role-based (TrustSec) access lists are not modelled", "ip access-list role-based")
-            r.open_block(lineno, r._unmodelled_block)
+            r.open_block(lineno, r.unmodelled_line)
             return
         if kw in ("standard", "extended"):
             if len(rest) < 2:
@@ -281,14 +281,14 @@ def named_acl(r, lineno: int, ws, lw, fam: int) -> None:
         if want is not None and want != kind:
             r.diag(lineno, rest[1][1] if len(rest) > 1 else rest[0][1], "error", "invalid",
                       f"access list number {n} is a {want} list number, not {kind}", "ip access-list")
-            r.open_block(lineno, r._unmodelled_block)
+            r.open_block(lineno, r.unmodelled_line)
             return
     acl = r.config.acls[fam].get(name)
     if acl is not None and acl.kind != kind:
         r.diag(lineno, ws[0][1], "error", "invalid",
                   f"a {acl.kind} access list named {name} already exists (line {acl.line}); IOS rejects "
                   f"this header and its entries", "ip access-list")
-        r.open_block(lineno, r._unmodelled_block)
+        r.open_block(lineno, r.unmodelled_line)
         return
     acl = get_acl(r, fam, name, kind, lineno, False)
 

@@ -43,7 +43,7 @@ def object_group(r, lineno: int, ws, lw) -> None:
     if kind not in ("network", "service", "protocol", "port"):
         r.diag(lineno, ws[1][1], "warning", "unsupported",
                   f"object-group {ws[1][0]} is not modelled", f"object-group {ws[1][0]}")
-        r.open_block(lineno, r._unmodelled_block)
+        r.open_block(lineno, r.unmodelled_line)
         return
     name = ws[name_at][0]
     g = r.config.groups.get(name)
@@ -51,7 +51,7 @@ def object_group(r, lineno: int, ws, lw) -> None:
         r.diag(lineno, ws[name_at][1], "error", "invalid",
                   f"object-group {name} is already a {g.kind} group (line {g.line}); IOS rejects this one",
                   "object-group")
-        r.open_block(lineno, r._unmodelled_block)
+        r.open_block(lineno, r.unmodelled_line)
         return
     if g is None:
         g = r.config.groups[name] = ObjectGroup(name, kind, lineno, r.lines[lineno - 1].strip())

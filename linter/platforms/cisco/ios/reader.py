@@ -133,19 +133,18 @@ class Reader:
         self.block_line = lineno - 1
         self.acl_mode = acl
 
-    def _irrelevant_block(self, lineno: int, line: str) -> None:
+    def irrelevant_line(self, lineno: int, line: str) -> None:
         self.config.other_refs.update(scan_refs(line.strip()))
 
-    def _unmodelled_block(self, lineno: int, line: str) -> None:
+    def unmodelled_line(self, lineno: int, line: str) -> None:
         """Lines of a block whose header was reported as unsupported."""
         self.relevant(lineno)
         self.report.bad.add(lineno)
 
-    def _understood_block(self, lineno: int, line: str) -> None:
+    def understood_line(self, lineno: int, line: str) -> None:
         self.relevant(lineno)
 
     def top(self, lineno: int, line: str) -> None:
-        text = line.strip()
         ws = words(line)
         lw = [w.lower() for w, _ in ws]
         k0 = lw[0]
@@ -159,89 +158,22 @@ class Reader:
         self.block = None
         self.block_line = -1
         self.acl_mode = None
-        if k0 in ("exit", "end"):
-            return
-        if k0 == "hostname" and len(ws) > 1:
-            self.config.hostname = ws[1][0]
-            return
-        if k0 == "no":
-            self.top_no(lineno, ws, lw)
-            return
-        if k0 == "access-list":
-            acl.numbered(self, lineno, line, ws, lw)
-            return
-        if k0 == "ip" and k1 == "access-list":
-            acl.named_acl(self, lineno, ws, lw, 4)
-            return
-        if k0 == "ipv6" and k1 == "access-list":
-            acl.named_acl(self, lineno, ws, lw, 6)
-            return
-        if k0 == "object-group":
-            object_groups.object_group(self, lineno, ws, lw)
-            return
-        if k0 == "interface" and len(ws) > 1:
-            interfaces.interface(self, lineno, line, ws)
-            return
-        if k0 == "zone" and k1 == "security" and len(ws) > 2:
-            self.relevant(lineno)
-            self.config.zones.setdefault(ws[2][0], lineno)
-            self.open_block(lineno, self._understood_block)
-            return
-        if k0 == "zone-pair" and k1 == "security":
-            zbf.zone_pair(self, lineno, ws, lw)
-            return
-        if k0 == "class-map" and k1 == "type" and len(lw) > 2 and lw[2] == "inspect":
-            zbf.class_map(self, lineno, ws, lw)
-            return
-        if k0 == "policy-map" and k1 == "type" and len(lw) > 2 and lw[2] == "inspect":
-            zbf.policy_map(self, lineno, ws, lw)
-            return
-        if k0 == "parameter-map" and k1 == "type" and len(lw) > 2 and lw[2] == "inspect":
-            self.relevant(lineno)
-            self.open_block(lineno, self._understood_block)
-            return
-        if k0 == "time-range" and len(ws) > 1:
-            self.relevant(lineno)
-            self.config.time_ranges.setdefault(ws[1][0], lineno)
-            self.open_block(lineno, self._understood_block)
-            return
-        if k0 == "ip" and k1 == "nat":
-            nat.nat_global(self, lineno, ws, lw)
-            return
-        if k0 == "ip" and k1 == "inspect":
-            # CBAC rule definitions: inert until applied with `ip inspect NAME in|out` on an
-            # interface, which is reported there
-            self.relevant(lineno)
-            self.config.other_refs.update(scan_refs(text))
-            return
-        if k0 == "mac" and k1 == "access-list":
-            self.diag(lineno, ws[0][1], "warning", "unsupported",
-                      "MAC access lists filter frames by Ethernet address; fwlint does not model them",
-                      "mac access-list")
-            self.open_block(lineno, self._unmodelled_block)
-            return
-        if k0 in ("access-group", "object", "nameif", "same-security-traffic", "nat") or (
-                k0 in ("asa", "pix") and k1 == "version"):
-            self.asa_line(lineno, ws)
-            return
-        if k0 in ("permit", "deny", "remark", "sequence", "evaluate"):
-            self.diag(lineno, ws[0][1], "error", "syntax",
-                      f"`{ws[0][0]}` outside an access list (no `ip access-list` header before it)", "access list")
-            return
-        if k0 == "ip" and k1 in ("access-group", "traffic-filter"):
-            self.diag(lineno, ws[0][1], "error", "syntax",
-                      "`ip access-group` belongs under an interface", "ip access-group")
-            return
-        if k0 in ("ip", "ipv6") and k1 == "port-map":
-            self.diag(lineno, ws[0][1], "note", "approximate",
-                      "port-to-application maps are not read: inspect class-maps use the default ports",
-                      "ip port-map")
-            return
-        # everything else does not concern filtering (routing, AAA, logging, banners, lines,
-        # SNMP, QoS class-maps and policy-maps, crypto, ...): its lines are understood as not
-        # relevant; names of access lists it mentions count as uses
-        self.config.other_refs.update(scan_refs(text))
-        self.open_block(lineno, self._irrelevant_block)
+        # a command is named by its first two words, or its first (no line matches both tables)
+        command = _BY_TWO_WORDS.get((k0, k1)) or _BY_FIRST_WORD.get(k0)
+        if command is None or command(self, lineno, line, ws, lw) is NOT_MINE:
+            self.not_relevant(lineno, line)
+
+    def not_relevant(self, lineno: int, line: str) -> None:
+        """A command that does not concern filtering (routing, AAA, logging, banners, lines,
+        SNMP, QoS class-maps and policy-maps, crypto, ...): its lines are understood as not
+        relevant; names of access lists it mentions count as uses."""
+        self.config.other_refs.update(scan_refs(line.strip()))
+        self.open_block(lineno, self.irrelevant_line)
+
+    def open_understood_block(self, lineno: int) -> None:
+        """A relevant header whose block is understood and has no effect on the model."""
+        self.relevant(lineno)
+        self.open_block(lineno, self.understood_line)
 
     def asa_line(self, lineno: int, ws) -> None:
         self.diag(lineno, ws[0][1], "warning", "asa-syntax",
@@ -281,6 +213,121 @@ class Reader:
 
     def delete_acl(self, fam: int, name: str) -> None:
         self.config.acls[fam].pop(name, None)
+
+
+
+# --------------------------------------------------------------------------- top-level commands
+
+# what a command handler returns when the line is not the command it reads after all (too
+# few words, a QoS class-map): the line is then read as not relevant
+NOT_MINE = object()
+
+
+def _hostname(r: Reader, lineno: int, line: str, ws, lw):
+    if len(ws) < 2:
+        return NOT_MINE
+    r.config.hostname = ws[1][0]
+    return None
+
+
+def _interface(r: Reader, lineno: int, line: str, ws, lw):
+    if len(ws) < 2:
+        return NOT_MINE
+    interfaces.interface(r, lineno, line, ws)
+    return None
+
+
+def _zone(r: Reader, lineno: int, line: str, ws, lw):
+    if len(ws) < 3:
+        return NOT_MINE
+    r.config.zones.setdefault(ws[2][0], lineno)
+    r.open_understood_block(lineno)
+    return None
+
+
+def _time_range(r: Reader, lineno: int, line: str, ws, lw):
+    if len(ws) < 2:
+        return NOT_MINE
+    r.config.time_ranges.setdefault(ws[1][0], lineno)
+    r.open_understood_block(lineno)
+    return None
+
+
+def _inspect_map(read):
+    """`class-map|policy-map|parameter-map type inspect ...`; other types (QoS) are not relevant."""
+    def command(r: Reader, lineno: int, line: str, ws, lw):
+        if len(lw) < 3 or lw[2] != "inspect":
+            return NOT_MINE
+        read(r, lineno, ws, lw)
+        return None
+    return command
+
+
+def _parameter_map(r: Reader, lineno: int, ws, lw) -> None:
+    r.open_understood_block(lineno)
+
+
+def _ip_inspect(r: Reader, lineno: int, line: str, ws, lw) -> None:
+    # CBAC rule definitions: inert until applied with `ip inspect NAME in|out` on an
+    # interface, which is reported there
+    r.relevant(lineno)
+    r.config.other_refs.update(scan_refs(line.strip()))
+
+
+def _mac_access_list(r: Reader, lineno: int, line: str, ws, lw) -> None:
+    r.diag(lineno, ws[0][1], "warning", "unsupported",
+           "MAC access lists filter frames by Ethernet address; fwlint does not model them", "mac access-list")
+    r.open_block(lineno, r.unmodelled_line)
+
+
+def _entry_outside_acl(r: Reader, lineno: int, line: str, ws, lw) -> None:
+    r.diag(lineno, ws[0][1], "error", "syntax",
+           f"`{ws[0][0]}` outside an access list (no `ip access-list` header before it)", "access list")
+
+
+def _access_group_outside_interface(r: Reader, lineno: int, line: str, ws, lw) -> None:
+    r.diag(lineno, ws[0][1], "error", "syntax", "`ip access-group` belongs under an interface", "ip access-group")
+
+
+def _port_map(r: Reader, lineno: int, line: str, ws, lw) -> None:
+    r.diag(lineno, ws[0][1], "note", "approximate",
+           "port-to-application maps are not read: inspect class-maps use the default ports", "ip port-map")
+
+
+def _asa(r: Reader, lineno: int, line: str, ws, lw) -> None:
+    r.asa_line(lineno, ws)
+
+
+_BY_TWO_WORDS = {
+    ("ip", "access-list"): lambda r, lineno, line, ws, lw: acl.named_acl(r, lineno, ws, lw, 4),
+    ("ipv6", "access-list"): lambda r, lineno, line, ws, lw: acl.named_acl(r, lineno, ws, lw, 6),
+    ("zone", "security"): _zone,
+    ("zone-pair", "security"): lambda r, lineno, line, ws, lw: zbf.zone_pair(r, lineno, ws, lw),
+    ("class-map", "type"): _inspect_map(zbf.class_map),
+    ("policy-map", "type"): _inspect_map(zbf.policy_map),
+    ("parameter-map", "type"): _inspect_map(_parameter_map),
+    ("ip", "nat"): lambda r, lineno, line, ws, lw: nat.nat_global(r, lineno, ws, lw),
+    ("ip", "inspect"): _ip_inspect,
+    ("mac", "access-list"): _mac_access_list,
+    ("asa", "version"): _asa,
+    ("pix", "version"): _asa,
+    ("ip", "access-group"): _access_group_outside_interface,
+    ("ip", "traffic-filter"): _access_group_outside_interface,
+    ("ip", "port-map"): _port_map,
+    ("ipv6", "port-map"): _port_map,
+}
+_BY_FIRST_WORD = {
+    "exit": lambda r, lineno, line, ws, lw: None,
+    "end": lambda r, lineno, line, ws, lw: None,
+    "hostname": _hostname,
+    "no": lambda r, lineno, line, ws, lw: r.top_no(lineno, ws, lw),
+    "access-list": lambda r, lineno, line, ws, lw: acl.numbered(r, lineno, line, ws, lw),
+    "object-group": lambda r, lineno, line, ws, lw: object_groups.object_group(r, lineno, ws, lw),
+    "interface": _interface,
+    "time-range": _time_range,
+    **{k: _asa for k in ("access-group", "object", "nameif", "same-security-traffic", "nat")},
+    **{k: _entry_outside_acl for k in ("permit", "deny", "remark", "sequence", "evaluate")},
+}
 
 
 def decode(path: str, data: bytes, report: Report) -> str | None:
