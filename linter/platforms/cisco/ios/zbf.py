@@ -22,6 +22,9 @@ from .vocab import L4_PROTOCOLS, PAM
 if TYPE_CHECKING:
     from .convert import Converter
 
+# a packet of a session the firewall has seen (the replies of inspected sessions)
+ESTABLISHED_SESSION = m.IntCond(m.STATE, ((m.STATE_NUMBER["ESTABLISHED"], m.STATE_NUMBER["RELATED"]),))
+
 
 def zone_pair(r, lineno: int, ws, lw) -> None:
     r.relevant(lineno)
@@ -232,6 +235,46 @@ class ZoneFirewall:
 
     def build(self) -> tuple[list[m.Filter], list[m.Binding]]:
         c = self.c
+        members = self.zone_members()
+        pairs = self.modelled_pairs()
+        zoned = {i for v in members.values() for i in v}
+        for z, ln in c.config.zones.items():
+            if not members[z] and not any(z in (zp.src, zp.dst) for zp in c.config.zone_pairs):
+                c.diag(ln, 1, "note", "unused", f"zone {z} has no member interface and no zone-pair", "zone security")
+        filters: list[m.Filter] = []
+        bindings: list[m.Binding] = []
+        # every policy-map and class-map is read once, used or not (undefined references are
+        # reported wherever they are)
+        for name in c.config.policy_maps:
+            self.policy_map_rules(name)
+        for cm in list(c.config.class_maps.values()):
+            self.class_conds(cm)
+        policies = {zp.name: self.policy_rules(zp) for zp in pairs}
+        inspected = {(zp.src, zp.dst) for zp in pairs if policies[zp.name][1]}
+        for zp in pairs:
+            f = self.pair_filter(zp, members, policies[zp.name][0], inspected)
+            filters.append(f)
+            bindings.extend(m.Binding(f.name, "in", i) for i in members[zp.src])
+        if zoned:
+            for z, mem in members.items():
+                if mem:
+                    filters.append(self.zone_filter(z, members, pairs, inspected))
+                    bindings.extend(m.Binding(filters[-1].name, "in", i) for i in mem)
+        all_ifaces = list(c.config.ifaces)
+        free = [i for i in all_ifaces if i not in zoned]
+        if zoned and free:
+            first = min(c.config.zones.values())
+            origin = c.origin(first)
+            rule = m.Rule(m.Match((m.IfaceCond(m.OUT_IFACE, tuple(sorted(zoned, key=all_ifaces.index))),)),
+                          m.Action("drop"), origin, 0,
+                          comment="interfaces in no zone: traffic to a zone member is dropped")
+            filters.append(m.Filter("zone (none)", (rule,), m.Action("accept"), "first-match", "", True, None, origin))
+            bindings.extend(m.Binding("zone (none)", "in", i) for i in free)
+        return filters, bindings
+
+    def zone_members(self) -> dict[str, list[str]]:
+        """zone -> its member interfaces (the zone `default` takes the interfaces of no zone)."""
+        c = self.c
         members: dict[str, list[str]] = {z: [] for z in c.config.zones}
         for itf in c.config.ifaces.values():
             if itf.zone:
@@ -245,6 +288,11 @@ class ZoneFirewall:
         if "default" in c.config.zones:
             members["default"].extend(i.name for i in c.config.ifaces.values()
                                       if not any(i.name in v for v in members.values()))
+        return members
+
+    def modelled_pairs(self) -> list[ZonePair]:
+        """The zone-pairs between defined zones, without the self zone (reported)."""
+        c = self.c
         pairs: list[ZonePair] = []
         for zp in c.config.zone_pairs:
             ok = True
@@ -266,66 +314,42 @@ class ZoneFirewall:
                        "zone-pair self")
                 continue
             pairs.append(zp)
-        zoned = {i for v in members.values() for i in v}
-        for z, ln in c.config.zones.items():
-            if not members[z] and not any(z in (zp.src, zp.dst) for zp in c.config.zone_pairs):
-                c.diag(ln, 1, "note", "unused", f"zone {z} has no member interface and no zone-pair", "zone security")
-        filters: list[m.Filter] = []
-        bindings: list[m.Binding] = []
-        # every policy-map and class-map is read once, used or not (undefined references are
-        # reported wherever they are)
-        for name in c.config.policy_maps:
-            self.policy_map_rules(name)
-        for cm in list(c.config.class_maps.values()):
-            self.class_conds(cm)
-        policies = {zp.name: self.policy_rules(zp) for zp in pairs}
-        inspected = {(zp.src, zp.dst) for zp in pairs if policies[zp.name][1]}
-        est = m.IntCond(m.STATE, ((m.STATE_NUMBER["ESTABLISHED"], m.STATE_NUMBER["RELATED"]),))
-        for zp in pairs:
-            out_c = m.IfaceCond(m.OUT_IFACE, tuple(members[zp.dst]))
-            origin = c.origin(zp.line)
-            rules: list[m.Rule] = []
-            if (zp.dst, zp.src) in inspected:
-                rules.append(m.Rule(m.Match((est, out_c)), m.Action("accept"), origin, 0,
-                                    comment=f"replies of sessions inspected from zone {zp.dst} to zone {zp.src}"))
-            for conds, action, rorigin, comment in policies[zp.name][0]:
-                rules.append(m.Rule(m.Match(tuple(conds) + (out_c,)), m.Action(action), rorigin, len(rules),
-                                    comment=comment))
-            name = f"zone-pair {zp.name}"
-            filters.append(m.Filter(name, tuple(rules), m.Action("accept"), "first-match", "", False, None, origin))
-            bindings.extend(m.Binding(name, "in", i) for i in members[zp.src])
-        all_ifaces = list(c.config.ifaces)
-        for z, mem in members.items():
-            if not mem or not zoned:
-                continue
-            origin = c.origin(c.config.zones[z])
-            allowed = list(dict.fromkeys(mem + [i for zp in pairs if zp.src == z for i in members[zp.dst]]))
-            replies = [i for zp in pairs if zp.dst == z and (zp.src, z) in inspected for i in members[zp.src]
-                       if i not in allowed]
-            others = [i for i in all_ifaces if i not in allowed]
-            # no accept rule for the allowed interfaces: the default passes them on (to the
-            # zone-pair's filter, or intra-zone), and traffic to the router itself
-            rules: list[m.Rule] = []
-            if replies and others:
-                rules.append(m.Rule(m.Match((est, m.IfaceCond(m.OUT_IFACE, tuple(dict.fromkeys(replies))))),
-                                    m.Action("accept"), origin, len(rules),
-                                    comment=f"zone {z}: replies of inspected sessions"))
-            if others:
-                rules.append(m.Rule(m.Match((m.IfaceCond(m.OUT_IFACE, tuple(others)),)), m.Action("drop"), origin,
-                                    len(rules), comment=f"zone {z}: no zone-pair to these interfaces"))
-            name = f"zone {z}"
-            filters.append(m.Filter(name, tuple(rules), m.Action("accept"), "first-match", "", True, None, origin))
-            bindings.extend(m.Binding(name, "in", i) for i in mem)
-        free = [i for i in all_ifaces if i not in zoned]
-        if zoned and free:
-            first = min(c.config.zones.values())
-            origin = c.origin(first)
-            rule = m.Rule(m.Match((m.IfaceCond(m.OUT_IFACE, tuple(sorted(zoned, key=all_ifaces.index))),)),
-                          m.Action("drop"), origin, 0,
-                          comment="interfaces in no zone: traffic to a zone member is dropped")
-            filters.append(m.Filter("zone (none)", (rule,), m.Action("accept"), "first-match", "", True, None, origin))
-            bindings.extend(m.Binding("zone (none)", "in", i) for i in free)
-        return filters, bindings
+        return pairs
+
+    def pair_filter(self, zp: ZonePair, members: dict, policy: list, inspected: set) -> m.Filter:
+        """`zone-pair NAME`: the replies of the reverse pair's inspected sessions, then its classes."""
+        out_c = m.IfaceCond(m.OUT_IFACE, tuple(members[zp.dst]))
+        origin = self.c.origin(zp.line)
+        rules: list[m.Rule] = []
+        if (zp.dst, zp.src) in inspected:
+            rules.append(m.Rule(m.Match((ESTABLISHED_SESSION, out_c)), m.Action("accept"), origin, 0,
+                                comment=f"replies of sessions inspected from zone {zp.dst} to zone {zp.src}"))
+        for conds, action, rorigin, comment in policy:
+            rules.append(m.Rule(m.Match(tuple(conds) + (out_c,)), m.Action(action), rorigin, len(rules),
+                                comment=comment))
+        return m.Filter(f"zone-pair {zp.name}", tuple(rules), m.Action("accept"), "first-match", "", False, None,
+                        origin)
+
+    def zone_filter(self, z: str, members: dict, pairs: list[ZonePair], inspected: set) -> m.Filter:
+        """`zone Z`: traffic to interfaces Z has no zone-pair to is dropped (replies excepted)."""
+        c = self.c
+        mem = members[z]
+        origin = c.origin(c.config.zones[z])
+        allowed = list(dict.fromkeys(mem + [i for zp in pairs if zp.src == z for i in members[zp.dst]]))
+        replies = [i for zp in pairs if zp.dst == z and (zp.src, z) in inspected for i in members[zp.src]
+                   if i not in allowed]
+        others = [i for i in c.config.ifaces if i not in allowed]
+        # no accept rule for the allowed interfaces: the default passes them on (to the
+        # zone-pair's filter, or intra-zone), and traffic to the router itself
+        rules: list[m.Rule] = []
+        if replies and others:
+            rules.append(m.Rule(m.Match((ESTABLISHED_SESSION, m.IfaceCond(m.OUT_IFACE, tuple(dict.fromkeys(replies))))),
+                                m.Action("accept"), origin, len(rules),
+                                comment=f"zone {z}: replies of inspected sessions"))
+        if others:
+            rules.append(m.Rule(m.Match((m.IfaceCond(m.OUT_IFACE, tuple(others)),)), m.Action("drop"), origin,
+                                len(rules), comment=f"zone {z}: no zone-pair to these interfaces"))
+        return m.Filter(f"zone {z}", tuple(rules), m.Action("accept"), "first-match", "", True, None, origin)
 
     def policy_rules(self, zp: ZonePair) -> tuple[list, bool]:
         """[(conds, action, origin, comment)] of the zone-pair's policy (class-default last), and
