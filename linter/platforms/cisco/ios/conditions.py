@@ -131,6 +131,8 @@ def ace_conds(cv, acl: Acl, e: Ace) -> list | None:
 
 
 def item_conds(cv, spec: AceSpec, protos, fam: int, ln: int, conds: list, e: Ace) -> bool:
+    """The conditions of the words after the addresses and ports (appended to `conds`); False
+    when IOS rejects the entry (after an error diagnostic)."""
     if not spec.items:
         return True
     tcp_only = protos == (6,)
@@ -143,7 +145,7 @@ def item_conds(cv, spec: AceSpec, protos, fam: int, ln: int, conds: list, e: Ace
             return True
         if not tcp_only:
             cv.diag(ln, col, "error", "invalid", f"`{what}` needs the protocol tcp; IOS rejects this entry",
-                      what)
+                    what)
             return False
         return True
 
@@ -169,82 +171,101 @@ def item_conds(cv, spec: AceSpec, protos, fam: int, ln: int, conds: list, e: Ace
         elif kind in ("match_any", "match_all"):
             if not need_tcp(kind.replace("_", "-"), col):
                 return False
-            fl = [(x[0].lower(), x[1]) for x in vals]
-            if kind == "match_all":
-                mask = comp = 0
-                for f, _c in fl:
-                    bit = FLAG_BITS[f[1:]]
-                    mask |= bit
-                    if f[0] == "+":
-                        comp |= bit
-                conds.append(m.FlagsCond(mask, comp))
-            else:
-                alts = [(m.FlagsCond(FLAG_BITS[f[1:]], FLAG_BITS[f[1:]] if f[0] == "+" else 0),) for f, _c in fl]
-                conds.extend(any_of(alts))
-        elif kind == "fragments":
-            cv.diag(ln, col, "note", "approximate",
-                      "`fragments` matches non-initial fragments only; fwlint's packets are not fragments: "
-                      "modelled as an unknown condition", "fragments")
-            conds.append(m.Opaque("ios:fragments", "a non-initial fragment"))
-        elif kind == "time_range":
-            name = vals[0][0]
-            cv.time_range_used.add(name)
-            if name not in cv.config.time_ranges:
-                cv.diag(ln, vals[0][1], "error", "undefined-reference",
-                          f"time-range {name} is not defined", "time-range")
-            else:
-                cv.diag(ln, col, "note", "approximate",
-                          f"time-range {name}: whether the entry is active depends on the time; "
-                          "modelled as an unknown condition", "time-range")
-            conds.append(m.Opaque(f"ios:time-range {name}", f"time-range {name} is active"))
-        elif kind in ("dscp", "precedence", "tos", "option"):
-            v = vals[0][0]
-            cv.diag(ln, col, "note", "approximate",
-                      f"`{kind} {v}` tests an IP header field fwlint does not model: an unknown condition", kind)
-            conds.append(m.Opaque(f"ios:{kind} {v.lower()}", f"IP {kind} {v}"))
-        elif kind in ("ttl", "packet_length"):
-            text = " ".join(v for v, _ in vals)
-            what = kind.replace("_", "-")
-            cv.diag(ln, col, "note", "approximate",
-                      f"`{what} {text}` tests an IP header field fwlint does not model: an unknown condition", what)
-            conds.append(m.Opaque(f"ios:{what} {text.lower()}", f"IP {what} {text}"))
-        elif kind == "reflect":
-            cv.diag(ln, col, "note", "approximate",
-                      f"reflect {vals[0][0]}: the entry matches as written, and its sessions open reflexive "
-                      "entries that `evaluate` tests (modelled as established sessions)", "reflexive access list")
-    if flags:
-        if len(flags) == 1:
-            bit = FLAG_BITS[flags[0][0]]
-            conds.append(m.FlagsCond(bit, bit))
+            conds.extend(_flag_match(kind, [(x[0].lower(), x[1]) for x in vals]))
         else:
-            cv.diag(ln, flags[1][1], "note", "approximate",
-                      "several TCP flag keywords without match-any/match-all: read as any of them set",
-                      "tcp flags")
-            conds.extend(any_of([(m.FlagsCond(FLAG_BITS[f], FLAG_BITS[f]),) for f, _c in flags]))
+            _unmodelled_item(cv, ln, kind, vals, col, conds)
+    if flags:
+        _flag_keywords(cv, ln, flags, conds)
     if icmp_vals and fam == 6:
         icmp_vals = ipv6_options(cv, icmp_vals, ln, conds)
-    if icmp_vals:
-        icmp_proto = 58 if fam == 6 else 1
-        words = [v for v, _ in icmp_vals]
-        if protos == (icmp_proto,):
-            c = icmp_cond(words, fam == 6)
-            if c is None:
-                cv.diag(ln, icmp_vals[0][1], "error", "invalid",
-                          f"unknown ICMP{'v6' if fam == 6 else ''} message `{' '.join(words)}`; "
-                          "IOS rejects this entry",
-                          "icmp type")
-                return False
-            conds.append(c)
-        elif protos == (2,) and fam == 4:
-            cv.diag(ln, icmp_vals[0][1], "note", "approximate",
-                      f"IGMP type `{' '.join(words)}` is not modelled: an unknown condition", "igmp type")
-            conds.append(m.Opaque(f"ios:igmp {' '.join(words).lower()}", f"IGMP type {' '.join(words)}"))
-        elif protos is not None and "?" in protos:
-            pass
+    return not icmp_vals or _icmp_item(cv, ln, fam, protos, icmp_vals, conds)
+
+
+def _flag_match(kind: str, fl: list) -> tuple:
+    """`match-all +syn -ack` (each flag as given), `match-any +syn +fin` (any of them as given)."""
+    if kind == "match_all":
+        mask = comp = 0
+        for f, _c in fl:
+            bit = FLAG_BITS[f[1:]]
+            mask |= bit
+            if f[0] == "+":
+                comp |= bit
+        return (m.FlagsCond(mask, comp),)
+    alts = [(m.FlagsCond(FLAG_BITS[f[1:]], FLAG_BITS[f[1:]] if f[0] == "+" else 0),) for f, _c in fl]
+    return any_of(alts)
+
+
+def _unmodelled_item(cv, ln: int, kind: str, vals: list, col: int, conds: list) -> None:
+    """What fwlint reads as an unknown condition (with a note): fragments, time-ranges, IP
+    header fields; `reflect` (a note only)."""
+    if kind == "fragments":
+        cv.diag(ln, col, "note", "approximate",
+                  "`fragments` matches non-initial fragments only; fwlint's packets are not fragments: "
+                  "modelled as an unknown condition", "fragments")
+        conds.append(m.Opaque("ios:fragments", "a non-initial fragment"))
+    elif kind == "time_range":
+        name = vals[0][0]
+        cv.time_range_used.add(name)
+        if name not in cv.config.time_ranges:
+            cv.diag(ln, vals[0][1], "error", "undefined-reference",
+                      f"time-range {name} is not defined", "time-range")
         else:
-            cv.diag(ln, icmp_vals[0][1], "error", "syntax",
-                      f"unexpected `{words[0]}` in this entry", "access-list entry")
+            cv.diag(ln, col, "note", "approximate",
+                      f"time-range {name}: whether the entry is active depends on the time; "
+                      "modelled as an unknown condition", "time-range")
+        conds.append(m.Opaque(f"ios:time-range {name}", f"time-range {name} is active"))
+    elif kind in ("dscp", "precedence", "tos", "option"):
+        v = vals[0][0]
+        cv.diag(ln, col, "note", "approximate",
+                  f"`{kind} {v}` tests an IP header field fwlint does not model: an unknown condition", kind)
+        conds.append(m.Opaque(f"ios:{kind} {v.lower()}", f"IP {kind} {v}"))
+    elif kind in ("ttl", "packet_length"):
+        text = " ".join(v for v, _ in vals)
+        what = kind.replace("_", "-")
+        cv.diag(ln, col, "note", "approximate",
+                  f"`{what} {text}` tests an IP header field fwlint does not model: an unknown condition", what)
+        conds.append(m.Opaque(f"ios:{what} {text.lower()}", f"IP {what} {text}"))
+    elif kind == "reflect":
+        cv.diag(ln, col, "note", "approximate",
+                  f"reflect {vals[0][0]}: the entry matches as written, and its sessions open reflexive "
+                  "entries that `evaluate` tests (modelled as established sessions)", "reflexive access list")
+
+
+def _flag_keywords(cv, ln: int, flags: list, conds: list) -> None:
+    """`syn`, `ack`, ... without match-any/match-all: one is that flag set, several any of them."""
+    if len(flags) == 1:
+        bit = FLAG_BITS[flags[0][0]]
+        conds.append(m.FlagsCond(bit, bit))
+    else:
+        cv.diag(ln, flags[1][1], "note", "approximate",
+                  "several TCP flag keywords without match-any/match-all: read as any of them set",
+                  "tcp flags")
+        conds.extend(any_of([(m.FlagsCond(FLAG_BITS[f], FLAG_BITS[f]),) for f, _c in flags]))
+
+
+def _icmp_item(cv, ln: int, fam: int, protos, icmp_vals: list, conds: list) -> bool:
+    """The ICMP (or IGMP) message words of an entry; False when IOS rejects them."""
+    icmp_proto = 58 if fam == 6 else 1
+    words = [v for v, _ in icmp_vals]
+    if protos == (icmp_proto,):
+        c = icmp_cond(words, fam == 6)
+        if c is None:
+            cv.diag(ln, icmp_vals[0][1], "error", "invalid",
+                      f"unknown ICMP{'v6' if fam == 6 else ''} message `{' '.join(words)}`; "
+                      "IOS rejects this entry",
+                      "icmp type")
             return False
+        conds.append(c)
+    elif protos == (2,) and fam == 4:
+        cv.diag(ln, icmp_vals[0][1], "note", "approximate",
+                  f"IGMP type `{' '.join(words)}` is not modelled: an unknown condition", "igmp type")
+        conds.append(m.Opaque(f"ios:igmp {' '.join(words).lower()}", f"IGMP type {' '.join(words)}"))
+    elif protos is not None and "?" in protos:
+        pass
+    else:
+        cv.diag(ln, icmp_vals[0][1], "error", "syntax",
+                  f"unexpected `{words[0]}` in this entry", "access-list entry")
+        return False
     return True
 
 
