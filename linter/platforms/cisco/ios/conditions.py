@@ -41,6 +41,57 @@ NOTHING = (m.AnyCond(()),)  # a condition no packet satisfies
 ESTABLISHED = m.AnyCond((m.Match((m.FlagsCond(0x10, 0x10),)), m.Match((m.FlagsCond(0x04, 0x04),))))
 
 
+def _protocol(cv, spec: AceSpec, fam: int, ln: int, conds: list):
+    """The protocol of an extended entry (a name, a number, a protocol or service object-group):
+    its conditions appended to `conds`; returns (protos, service): the protocol numbers (None:
+    every protocol; ("?",): unknown), whether a service group gave them; None when IOS rejects
+    the entry (after an error diagnostic)."""
+    protos: tuple | None = None  # None: every protocol
+    service = False
+    if spec.std or spec.proto is None:
+        return protos, service
+    kind, text, col = spec.proto
+    if kind == "group":
+        g = cv.group_ref(text, ln, col, ("protocol", "service"))
+        if g is None:
+            conds.append(m.Opaque(f"ios:object-group {text}", f"object-group {text} (undefined)"))
+            protos = ("?",)
+        elif g.kind == "protocol":
+            members = cv.group_members(g, ln, col)
+            if members is None:
+                return None
+            ps = None if None in members else sorted(set(members))
+            if ps is not None:
+                protos = tuple(ps)
+                conds.append(m.IntCond(m.PROTO, merge((p, p) for p in ps)))
+                if not ps:
+                    cv.diag(ln, col, "note", "approximate",
+                              f"object-group {text} is empty: this entry matches nothing", "object-group")
+        else:
+            members = cv.group_members(g, ln, col)
+            if members is None:
+                return None
+            alts = cv.flat_services(g, fam, members)
+            service = True
+            if not alts:
+                cv.diag(ln, col, "note", "approximate",
+                          f"object-group {text} is empty: this entry matches nothing", "object-group")
+                conds.extend(NOTHING)
+            else:
+                conds.extend(any_of(alts))
+    else:
+        p = proto_value(text, fam)
+        if p is False:
+            cv.diag(ln, col, "error", "invalid",
+                      f"unknown protocol `{text}` for an IPv{fam} access list; IOS rejects this entry",
+                      "protocol")
+            return None
+        if p is not None:
+            protos = (p,)
+            conds.append(m.IntCond(m.PROTO, ((p, p),)))
+    return protos, service
+
+
 def ace_conds(cv, acl: Acl, e: Ace) -> list | None:
     """The conditions of one entry; None when IOS rejects it (after an error diagnostic)."""
     if e.kind == "evaluate":
@@ -55,48 +106,10 @@ def ace_conds(cv, acl: Acl, e: Ace) -> list | None:
     fam = acl.family
     ln = e.line
     conds: list = []
-    protos: tuple | None = None  # None: every protocol
-    service = False
-    if not spec.std and spec.proto is not None:
-        kind, text, col = spec.proto
-        if kind == "group":
-            g = cv.group_ref(text, ln, col, ("protocol", "service"))
-            if g is None:
-                conds.append(m.Opaque(f"ios:object-group {text}", f"object-group {text} (undefined)"))
-                protos = ("?",)
-            elif g.kind == "protocol":
-                members = cv.group_members(g, ln, col)
-                if members is None:
-                    return None
-                ps = None if None in members else sorted(set(members))
-                if ps is not None:
-                    protos = tuple(ps)
-                    conds.append(m.IntCond(m.PROTO, merge((p, p) for p in ps)))
-                    if not ps:
-                        cv.diag(ln, col, "note", "approximate",
-                                  f"object-group {text} is empty: this entry matches nothing", "object-group")
-            else:
-                members = cv.group_members(g, ln, col)
-                if members is None:
-                    return None
-                alts = cv.flat_services(g, fam, members)
-                service = True
-                if not alts:
-                    cv.diag(ln, col, "note", "approximate",
-                              f"object-group {text} is empty: this entry matches nothing", "object-group")
-                    conds.extend(NOTHING)
-                else:
-                    conds.extend(any_of(alts))
-        else:
-            p = proto_value(text, fam)
-            if p is False:
-                cv.diag(ln, col, "error", "invalid",
-                          f"unknown protocol `{text}` for an IPv{fam} access list; IOS rejects this entry",
-                          "protocol")
-                return None
-            if p is not None:
-                protos = (p,)
-                conds.append(m.IntCond(m.PROTO, ((p, p),)))
+    got = _protocol(cv, spec, fam, ln, conds)
+    if got is None:
+        return None
+    protos, service = got
     for side, fieldname in ((spec.src, m.SRC), (spec.dst, m.DST)):
         if side is None:
             continue
