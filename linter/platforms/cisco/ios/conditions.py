@@ -218,7 +218,7 @@ def _unmodelled_item(cv, ln: int, kind: str, vals: list, col: int, conds: list) 
         conds.append(m.Opaque("ios:fragments", "a non-initial fragment"))
     elif kind == "time_range":
         name = vals[0][0]
-        cv.time_range_used.add(name)
+        cv.uses.time_ranges.add(name)
         if name not in cv.config.time_ranges:
             cv.diag(ln, vals[0][1], "error", "undefined-reference",
                       f"time-range {name} is not defined", "time-range")

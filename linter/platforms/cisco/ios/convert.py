@@ -10,6 +10,7 @@ and unused.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from .... import model as m
 from ....limits import MAX_OBJECT_GROUP_DEPTH
@@ -22,6 +23,17 @@ from .vocab import IOS_ICMP6
 from .zbf import ZoneFirewall
 
 
+@dataclass
+class Uses:
+    """The names the conversion found used (the others are reported as unused)."""
+
+    groups: set[str] = field(default_factory=set)
+    class_maps: set[str] = field(default_factory=set)
+    policy_maps: set[str] = field(default_factory=set)
+    time_ranges: set[str] = field(default_factory=set)
+    acl_names: set[str] = field(default_factory=set)  # route-maps named by NAT rules
+
+
 class Converter:
     """Builds the model from what the reader found; records which definitions are used."""
 
@@ -30,11 +42,7 @@ class Converter:
         self.config = config
         self.diag = report.diag
         self.origin = report.origin
-        self.group_used: set[str] = set()
-        self.class_used: set[str] = set()
-        self.policy_used: set[str] = set()
-        self.time_range_used: set[str] = set()
-        self.acl_used: set[str] = set()  # names referenced by NAT route-maps
+        self.uses = Uses()
         self.filters_by_key: dict = {}  # (family, name) -> the access list's Filter
         self._conds_cache: dict = {}
         self._reported: set = set()
@@ -112,7 +120,7 @@ class Converter:
                       f"object-group {name} is not defined (IOS rejects such an entry): modelled as an unknown "
                       "condition", "object-group")
             return None
-        self.group_used.add(name)
+        self.uses.groups.add(name)
         if g.kind not in kinds:
             self.diag(ln, col, "error", "invalid",
                       f"object-group {name} is a {g.kind} group; a {' or '.join(kinds)} group is needed here",
@@ -153,7 +161,7 @@ class Converter:
         return self._conds_cache[key]
 
     def unused(self, used: set) -> None:
-        names_used = self.config.other_refs | self.acl_used
+        names_used = self.config.other_refs | self.uses.acl_names
         for fam in (4, 6):
             for name, acl in self.config.acls[fam].items():
                 if (fam, name) in used or name in names_used:
@@ -162,18 +170,18 @@ class Converter:
                           f"access list {acl.filter_name or name} is defined but nothing uses it (no interface, "
                           "class-map, NAT rule or other command refers to it)", "access list")
         for g in self.config.groups.values():
-            if g.name not in self.group_used:
+            if g.name not in self.uses.groups:
                 self.diag(g.line, 1, "note", "unused", f"object-group {g.name} is defined but no entry uses it",
                           "object-group")
         for name, ln in self.config.time_ranges.items():
-            if name not in self.time_range_used:
+            if name not in self.uses.time_ranges:
                 self.diag(ln, 1, "note", "unused", f"time-range {name} is defined but no entry uses it", "time-range")
         for cm in self.config.class_maps.values():
-            if cm.name not in self.class_used:
+            if cm.name not in self.uses.class_maps:
                 self.diag(cm.line, 1, "note", "unused", f"class-map {cm.name} is defined but no policy-map uses it",
                           "class-map type inspect")
         for pm in self.config.policy_maps.values():
-            if pm.name not in self.policy_used:
+            if pm.name not in self.uses.policy_maps:
                 self.diag(pm.line, 1, "note", "unused", f"policy-map {pm.name} is defined but no zone-pair uses it",
                           "policy-map type inspect")
 

@@ -123,7 +123,7 @@ def _dynamic_rule(cv, st: _NatStatement, k: str, used: set) -> list[m.Alteration
             if what == "destination":
                 match = tuple(swap_src_dst(c) for c in match)
     else:
-        cv.acl_used.add(name)
+        cv.uses.acl_names.add(name)
         cv.diag(ln, ncol, "note", "approximate",
                   f"route-map {name}: the packets it selects are not modelled (an unknown condition)", "ip nat")
         match = (m.Opaque(f"ios:route-map {name}", f"route-map {name} matches"),)
@@ -203,7 +203,7 @@ def _static_rule(cv, st: _NatStatement) -> list[m.Alteration]:
         if wl in ("vrf", "route-map") and j + 1 < len(rest):
             params.append((wl, rest[j + 1][0]))
             if wl == "route-map":
-                cv.acl_used.add(rest[j + 1][0])
+                cv.uses.acl_names.add(rest[j + 1][0])
                 cv.diag(ln, c, "note", "approximate",
                           f"route-map {rest[j + 1][0]}: the packets it selects are not modelled", "ip nat")
                 extra = (m.Opaque(f"ios:route-map {rest[j + 1][0]}", f"route-map {rest[j + 1][0]} matches"),)

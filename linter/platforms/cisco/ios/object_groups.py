@@ -242,7 +242,7 @@ class GroupFlattener(NestedReader):
         if sub is None:
             c.report_once(ln, col, "undefined-reference", f"object-group {sub_name} is not defined", "group-object")
             return None
-        c.group_used.add(sub_name)
+        c.uses.groups.add(sub_name)
         kind = c.config.groups[name].kind
         if sub.kind != kind:
             c.report_once(ln, col, "invalid", f"object-group {sub_name} is a {sub.kind} group, not a {kind} group",

@@ -165,7 +165,7 @@ class _ClassMapReader(NestedReader):
         if kind != "class":
             return None
         c = self.z.c
-        c.class_used.add(value)
+        c.uses.class_maps.add(value)
         if value not in c.config.class_maps:
             c.diag(ln, col, "error", "undefined-reference", f"class-map {value} is not defined",
                    "class-map match class-map")
@@ -301,7 +301,7 @@ class ZoneFirewall:
                     c.diag(zp.line, col, "error", "undefined-reference", f"zone {z} is not defined", "zone-pair")
                     ok = False
             if zp.policy is not None:
-                c.policy_used.add(zp.policy[0])
+                c.uses.policy_maps.add(zp.policy[0])
                 if zp.policy[0] not in c.config.policy_maps:
                     c.diag(zp.policy[1], zp.policy[2], "error", "undefined-reference",
                            f"policy-map type inspect {zp.policy[0]} is not defined: the zone-pair drops everything",
@@ -382,7 +382,7 @@ class ZoneFirewall:
                 default = ((), act, c.origin(cls["line"]), f"class-default: {action or 'drop'}")
                 continue
             cm = c.config.class_maps.get(cls["name"])
-            c.class_used.add(cls["name"])
+            c.uses.class_maps.add(cls["name"])
             if cm is None:
                 c.diag(cls["line"], cls["col"], "error", "undefined-reference",
                        f"class-map type inspect {cls['name']} is not defined", "policy-map type inspect")
