@@ -453,3 +453,27 @@ def parse_ace(r, acl: Acl, lineno: int, ws) -> AceSpec | None:
                   + (f"; expected {expected}" if expected else ""), "access-list entry")
         return None
     return _spec_of(res[1], toks, std)
+
+
+# commands outside the filtering model that name an access list (routing, management, QoS,
+# crypto, multicast): the list counts as used, nothing else is checked
+_REF_RES = (
+    re.compile(r"\bmatch\s+ipv?6?\s*address\s+(?!prefix-list\b)(.+)$", re.I),
+    re.compile(r"^snmp-server\s+community\s+(.+)$", re.I),
+)
+# a keyword followed by an access list's name, perhaps after a word or two (`ntp access-group
+# peer 10`, `distribute-list 5 in`, `match access-group name X`)
+_REF_KEYWORD_RE = re.compile(
+    r"\b(?:access-class|access-group|traffic-filter|redirect-list|group-list|java-list|distribute-list|boundary|"
+    r"filter-list|list|address|access)\s+(\S+)(?:\s+(\S+))?(?:\s+(\S+))?", re.I)
+
+
+def scan_refs(text: str) -> set[str]:
+    """Words that may name an access list (over-collecting is harmless: only defined names count)."""
+    out: set[str] = set()
+    for rx in _REF_RES:
+        for mm in rx.finditer(text):
+            out.update(mm.group(1).split())
+    for mm in _REF_KEYWORD_RE.finditer(text):
+        out.update(g for g in mm.groups() if g)
+    return out

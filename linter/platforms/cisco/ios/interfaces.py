@@ -10,7 +10,7 @@ import re
 
 from .... import model as m
 from ..common import ipv4, mask_len, prefix, words
-from .reader import scan_refs
+from .acl import scan_refs
 from .vendor import Interface
 
 

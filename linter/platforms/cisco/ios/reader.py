@@ -11,12 +11,12 @@ comment, not relevant, relevant) for both the reader and the converter.
 
 from __future__ import annotations
 
-import re
 
 from .... import model as m
 from ..common import structure, words
 from ....platforms._text import decode_utf8
 from . import acl, interfaces, nat, object_groups, zbf
+from .acl import scan_refs
 from .vendor import Acl, IosConfig
 
 SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
@@ -55,31 +55,6 @@ class Report:
 
     def relevant(self, line: int) -> None:
         self.cat[line - 1] = "relevant"
-
-
-# commands outside the filtering model that name an access list (routing, management, QoS,
-# crypto, multicast): the list counts as used, nothing else is checked
-_REF_RES = (
-    re.compile(r"\bmatch\s+ipv?6?\s*address\s+(?!prefix-list\b)(.+)$", re.I),
-    re.compile(r"^snmp-server\s+community\s+(.+)$", re.I),
-)
-# a keyword followed by an access list's name, perhaps after a word or two (`ntp access-group
-# peer 10`, `distribute-list 5 in`, `match access-group name X`)
-_REF_KEYWORD_RE = re.compile(
-    r"\b(?:access-class|access-group|traffic-filter|redirect-list|group-list|java-list|distribute-list|boundary|"
-    r"filter-list|list|address|access)\s+(\S+)(?:\s+(\S+))?(?:\s+(\S+))?", re.I)
-
-
-def scan_refs(text: str) -> set[str]:
-    """Words that may name an access list (over-collecting is harmless: only defined names count)."""
-    out: set[str] = set()
-    for rx in _REF_RES:
-        for mm in rx.finditer(text):
-            out.update(mm.group(1).split())
-    for mm in _REF_KEYWORD_RE.finditer(text):
-        out.update(g for g in mm.groups() if g)
-    return out
-
 
 
 class Reader:
@@ -223,34 +198,28 @@ class Reader:
 NOT_MINE = object()
 
 
-def _hostname(r: Reader, lineno: int, line: str, ws, lw):
-    if len(ws) < 2:
-        return NOT_MINE
+def _at_least(n: int, read):
+    """A command of at least `n` words (fewer: not this command, not relevant)."""
+    def command(r: Reader, lineno: int, line: str, ws, lw):
+        if len(ws) < n:
+            return NOT_MINE
+        read(r, lineno, line, ws)
+        return None
+    return command
+
+
+def _hostname(r: Reader, lineno: int, line: str, ws) -> None:
     r.config.hostname = ws[1][0]
-    return None
 
 
-def _interface(r: Reader, lineno: int, line: str, ws, lw):
-    if len(ws) < 2:
-        return NOT_MINE
-    interfaces.interface(r, lineno, line, ws)
-    return None
-
-
-def _zone(r: Reader, lineno: int, line: str, ws, lw):
-    if len(ws) < 3:
-        return NOT_MINE
+def _zone(r: Reader, lineno: int, line: str, ws) -> None:
     r.config.zones.setdefault(ws[2][0], lineno)
     r.open_understood_block(lineno)
-    return None
 
 
-def _time_range(r: Reader, lineno: int, line: str, ws, lw):
-    if len(ws) < 2:
-        return NOT_MINE
+def _time_range(r: Reader, lineno: int, line: str, ws) -> None:
     r.config.time_ranges.setdefault(ws[1][0], lineno)
     r.open_understood_block(lineno)
-    return None
 
 
 def _inspect_map(read):
@@ -301,7 +270,7 @@ def _asa(r: Reader, lineno: int, line: str, ws, lw) -> None:
 _BY_TWO_WORDS = {
     ("ip", "access-list"): lambda r, lineno, line, ws, lw: acl.named_acl(r, lineno, ws, lw, 4),
     ("ipv6", "access-list"): lambda r, lineno, line, ws, lw: acl.named_acl(r, lineno, ws, lw, 6),
-    ("zone", "security"): _zone,
+    ("zone", "security"): _at_least(3, _zone),
     ("zone-pair", "security"): lambda r, lineno, line, ws, lw: zbf.zone_pair(r, lineno, ws, lw),
     ("class-map", "type"): _inspect_map(zbf.class_map),
     ("policy-map", "type"): _inspect_map(zbf.policy_map),
@@ -319,12 +288,12 @@ _BY_TWO_WORDS = {
 _BY_FIRST_WORD = {
     "exit": lambda r, lineno, line, ws, lw: None,
     "end": lambda r, lineno, line, ws, lw: None,
-    "hostname": _hostname,
+    "hostname": _at_least(2, _hostname),
     "no": lambda r, lineno, line, ws, lw: r.top_no(lineno, ws, lw),
     "access-list": lambda r, lineno, line, ws, lw: acl.numbered(r, lineno, line, ws, lw),
     "object-group": lambda r, lineno, line, ws, lw: object_groups.object_group(r, lineno, ws, lw),
-    "interface": _interface,
-    "time-range": _time_range,
+    "interface": _at_least(2, interfaces.interface),
+    "time-range": _at_least(2, _time_range),
     **{k: _asa for k in ("access-group", "object", "nameif", "same-security-traffic", "nat")},
     **{k: _entry_outside_acl for k in ("permit", "deny", "remark", "sequence", "evaluate")},
 }
