@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
-from lark import Lark, Token, Tree
+from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
@@ -107,58 +107,106 @@ def _template(start: str, types: tuple[str, ...]) -> tuple:
         return ("error", idx, ", ".join(expected[:8]))
     except (UnexpectedInput, LarkError) as e:  # pragma: no cover - the lexer never fails
         return ("error", len(types), str(e))
-    return ("ok", _tree_template(tree, start == "std_ace"))
+    return ("ok", _TemplateOf().transform(tree))
 
 
-def _tree_template(tree: Tree, std: bool) -> tuple:
-    def idx(t: Token) -> int:
-        return t.start_pos  # type: ignore[return-value]
+class _TemplateOf(Transformer):
+    """An entry's parse tree -> its template: the token indices of each part, in the shape
+    `_spec_of` fills with the entry's words (the parse depends on the token types alone, so a
+    template serves every entry of the same types). Addresses become tuples, port operators
+    lists of indices, option items (kind, [indices of its arguments], index of its keyword)."""
 
-    def leaves(node) -> list[int]:
-        return [idx(t) for t in node.scan_values(lambda v: isinstance(v, Token))]
+    # -- the action and the protocol
 
-    def addr(node: Tree) -> tuple:
-        ch = node.children
-        d = node.data
-        if d == "addr_any":
-            return ("any",)
-        if d in ("addr_host", "addr_group"):
-            return (d[5:], idx(ch[1]))
-        if d == "addr_wild":
-            return ("wild", idx(ch[0]), idx(ch[1]))
-        return (d[5:], idx(ch[0]))  # bare, prefix
+    def action(self, ch) -> str:
+        return ch[0].type
 
-    kids = tree.children
-    action = kids[0].children[0].type
-    i = 1
-    proto = None
-    if not std:
-        p = kids[1]
-        i = 2
-        if p.data == "proto_group":
-            proto = ("group", idx(p.children[1]), idx(p.children[0]))
+    def proto_name(self, ch) -> tuple:
+        return ("name", ch[0].start_pos)
+
+    def proto_number(self, ch) -> tuple:
+        return ("number", ch[0].start_pos)
+
+    def proto_group(self, ch) -> tuple:
+        return ("group", ch[1].start_pos, ch[0].start_pos)
+
+    # -- addresses
+
+    def addr_any(self, ch) -> tuple:
+        return ("any",)
+
+    def addr_host(self, ch) -> tuple:
+        return ("host", ch[1].start_pos)
+
+    def addr_group(self, ch) -> tuple:
+        return ("group", ch[1].start_pos)
+
+    def addr_wild(self, ch) -> tuple:
+        return ("wild", ch[0].start_pos, ch[1].start_pos)
+
+    def addr_bare(self, ch) -> tuple:
+        return ("bare", ch[0].start_pos)
+
+    def addr_prefix(self, ch) -> tuple:
+        return ("prefix", ch[0].start_pos)
+
+    # -- ports: the operator's index, then its values'
+
+    def port_value(self, ch) -> Token:
+        return ch[0]
+
+    def _port(self, ch) -> list[int]:
+        return _indices(ch)
+
+    port_eq = port_neq = port_lt = port_gt = port_range = _port
+
+    # -- option items
+
+    def value(self, ch) -> Token:
+        # both the `value` rule and the item `value -> value` (which wraps it): the word
+        return ch[0]
+
+    def flag(self, ch) -> tuple:
+        return ("flag", [ch[0].start_pos], ch[0].start_pos)
+
+    def compare(self, ch) -> list[int]:
+        return _indices(ch)
+
+    reflect_timeout = compare
+
+    def __default__(self, data, children, meta) -> tuple:
+        # every other rule is an option item: its keyword, then its arguments
+        ts = _indices(children)
+        return (str(data), ts[1:], ts[0])
+
+    # -- the entry
+
+    def ext_ace(self, ch) -> tuple:
+        action, proto, src, *rest = ch
+        sport = rest.pop(0) if isinstance(rest[0], list) else None
+        dst = rest.pop(0)
+        dport = rest.pop(0) if rest and isinstance(rest[0], list) else None
+        return (action, proto, src, sport, dst, dport, _items(rest))
+
+    def std_ace(self, ch) -> tuple:
+        action, src, *rest = ch
+        return (action, None, src, None, None, None, _items(rest))
+
+
+def _indices(parts) -> list[int]:
+    """The token indices of a rule's children (tokens, or lists of indices), in order."""
+    out: list[int] = []
+    for p in parts:
+        if isinstance(p, Token):
+            out.append(p.start_pos)  # type: ignore[arg-type]
         else:
-            proto = ("name" if p.data == "proto_name" else "number", idx(p.children[0]))
-    src = addr(kids[i])
-    i += 1
-    sport = dst = dport = None
-    if not std:
-        if kids[i].data.startswith("port_"):
-            sport = leaves(kids[i])
-            i += 1
-        dst = addr(kids[i])
-        i += 1
-        if i < len(kids) and kids[i].data.startswith("port_"):
-            dport = leaves(kids[i])
-            i += 1
-    items = []
-    for node in kids[i:]:
-        ts = leaves(node)
-        if node.data in ("value", "flag"):
-            items.append((node.data, ts, ts[0]))
-        else:
-            items.append((node.data, ts[1:], ts[0]))
-    return (action, proto, src, sport, dst, dport, tuple(items))
+            out.extend(p)
+    return out
+
+
+def _items(parts: list) -> tuple:
+    # a bare word is the item `value`; the others are (kind, arguments, keyword) already
+    return tuple(("value", [p.start_pos], p.start_pos) if isinstance(p, Token) else p for p in parts)
 
 
 def _spec_of(tpl: tuple, toks: list[_Tok], std: bool) -> AceSpec:

@@ -11,10 +11,9 @@ comment, not relevant, relevant) for both the reader and the converter.
 
 from __future__ import annotations
 
-
 from .... import model as m
+from ..._text import decode_utf8
 from ..common import structure, words
-from ....platforms._text import decode_utf8
 from . import acl, interfaces, nat, object_groups, zbf
 from .acl import scan_refs
 from .vendor import Acl, IosConfig
