@@ -2,9 +2,10 @@
 their entries, object-groups, interfaces, the zone-based firewall's objects, NAT statements,
 each with the line it was read from.
 
-Layer: platforms (left of the model). Mutable, not frozen: the reader applies the file as IOS
-applies a configuration script (`no ...` deletes, re-entering a block appends, `resequence`
-renumbers), so these objects change while the file is read; the converter only reads them.
+Layer: platforms (left of the model). An entry (Ace, AceSpec) is frozen; the containers are
+not: the reader applies the file as IOS applies a configuration script (`no ...` deletes,
+re-entering a block appends, `resequence` renumbers), so an access list, an object-group, an
+interface change while the file is read; the converter only reads them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(frozen=True)
 class AceSpec:
     """An access-control entry as written (before object-groups and names are resolved)."""
 
@@ -26,7 +27,7 @@ class AceSpec:
     items: list  # (kind, [(text, col)], col)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Ace:
     seq: int
     line: int
