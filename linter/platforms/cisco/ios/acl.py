@@ -240,7 +240,7 @@ def _spec_of(tpl: tuple, toks: list[_Tok], std: bool) -> AceSpec:
             proto = (proto_t[0], toks[proto_t[1]].value, toks[proto_t[1]].col)
     items = [(kind, [(toks[j].value, toks[j].col) for j in idxs], toks[first].col) for kind, idxs, first in items_t]
     return AceSpec(std, "accept" if action_type == "PERMIT" else "drop", proto, addr(src_t),  # type: ignore[arg-type]
-                 port(sport_t), addr(dst_t), port(dport_t), items)
+                   port(sport_t), addr(dst_t), port(dport_t), items)
 
 
 def get_acl(r, fam: int, name: str, kind: str, lineno: int, numbered: bool) -> Acl:
@@ -256,7 +256,7 @@ def numbered(r, lineno: int, line: str, ws, lw) -> None:
     r.relevant(lineno)
     if len(ws) < 3:
         r.diag(lineno, ws[0][1], "error", "syntax", "`access-list` needs a number and an entry",
-                  "access-list")
+               "access-list")
         return
     num = ws[1][0]
     if not num.isdigit():
@@ -273,13 +273,13 @@ def numbered(r, lineno: int, line: str, ws, lw) -> None:
         what = ("protocol type-code" if 200 <= n <= 299 else "MAC address" if 700 <= n <= 799 else
                 "extended MAC" if 1100 <= n <= 1199 else "non-IP")
         r.diag(lineno, ws[1][1], "warning", "unsupported",
-                  f"access list {n} is a {what} access list; fwlint models IP access lists only",
-                  "non-IP numbered access list")
+               f"access list {n} is a {what} access list; fwlint models IP access lists only",
+               "non-IP numbered access list")
         return
     acl = r.config.acls[4].get(num)
     if acl is not None and acl.kind != kind:
         r.diag(lineno, ws[1][1], "error", "invalid",
-                  f"access list {num} is a {acl.kind} list; this {kind} entry is rejected", "access-list")
+               f"access list {num} is a {acl.kind} list; this {kind} entry is rejected", "access-list")
         return
     acl = get_acl(r, 4, num, kind, lineno, True)
     entry(r, acl, lineno, ws[2:], append_only=True)
@@ -302,7 +302,7 @@ def named_acl(r, lineno: int, ws, lw, fam: int) -> None:
             return
         if kw == "role-based":
             r.diag(lineno, rest[0][1], "warning", "unsupported",
-                      "role-based (TrustSec) access lists are not modelled", "ip access-list role-based")
+                   "role-based (TrustSec) access lists are not modelled", "ip access-list role-based")
             r.open_block(lineno, r.unmodelled_line)
             return
         if kw in ("standard", "extended"):
@@ -313,8 +313,8 @@ def named_acl(r, lineno: int, ws, lw, fam: int) -> None:
         else:
             kind, name, extra = "extended", rest[0][0], rest[1:]
             r.diag(lineno, rest[0][1], "note", "approximate",
-                      "`ip access-list NAME` without standard/extended is read as an extended list",
-                      "ip access-list NAME")
+                   "`ip access-list NAME` without standard/extended is read as an extended list",
+                   "ip access-list NAME")
     else:
         kw = lrest[0]
         if kw in ("log-update", "cache", "logging"):
@@ -329,14 +329,14 @@ def named_acl(r, lineno: int, ws, lw, fam: int) -> None:
                 "extended" if 100 <= n <= 199 or 2000 <= n <= 2699 else None)
         if want is not None and want != kind:
             r.diag(lineno, rest[1][1] if len(rest) > 1 else rest[0][1], "error", "invalid",
-                      f"access list number {n} is a {want} list number, not {kind}", "ip access-list")
+                   f"access list number {n} is a {want} list number, not {kind}", "ip access-list")
             r.open_block(lineno, r.unmodelled_line)
             return
     acl = r.config.acls[fam].get(name)
     if acl is not None and acl.kind != kind:
         r.diag(lineno, ws[0][1], "error", "invalid",
-                  f"a {acl.kind} access list named {name} already exists (line {acl.line}); IOS rejects "
-                  f"this header and its entries", "ip access-list")
+               f"a {acl.kind} access list named {name} already exists (line {acl.line}); IOS rejects "
+               f"this header and its entries", "ip access-list")
         r.open_block(lineno, r.unmodelled_line)
         return
     acl = get_acl(r, fam, name, kind, lineno, False)
@@ -355,7 +355,7 @@ def named_acl(r, lineno: int, ws, lw, fam: int) -> None:
 def resequence(r, lineno: int, ws) -> None:
     if len(ws) < 4:
         r.diag(lineno, ws[0][1], "error", "syntax", "`ip access-list resequence NAME START STEP`",
-                  "ip access-list resequence")
+               "ip access-list resequence")
         return
     name = ws[3][0]
     try:
@@ -367,7 +367,7 @@ def resequence(r, lineno: int, ws) -> None:
     acl = r.config.acls[4].get(name)
     if acl is None:
         r.diag(lineno, ws[3][1], "error", "undefined-reference", f"access list {name} is not defined",
-                  "ip access-list resequence")
+               "ip access-list resequence")
         return
     in_order = sorted(range(len(acl.entries)), key=lambda i: acl.entries[i].seq)
     new_seq = {i: start + k * step for k, i in enumerate(in_order)}
@@ -416,14 +416,14 @@ def entry(r, acl: Acl, lineno: int, ws, append_only: bool = False) -> None:
     if w == "evaluate":
         if acl.kind != "extended" or len(ws) != 2:
             r.diag(lineno, ws[0][1], "error", "syntax", "`evaluate NAME` in an extended access list",
-                      "evaluate")
+                   "evaluate")
             return
         add_entry(r, acl, seq, dict(line=lineno, col=col0, text=line.strip(), action="accept", spec=None,
                                     kind="evaluate", evaluate=ws[1][0]))
         return
     if w not in ("permit", "deny"):
         r.diag(lineno, ws[0][1], "error", "syntax",
-                  f"expected permit, deny or remark in access list {acl.name}, not `{ws[0][0]}`", "access list")
+               f"expected permit, deny or remark in access list {acl.name}, not `{ws[0][0]}`", "access list")
         return
     spec = parse_ace(r, acl, lineno, ws)
     if spec is None:
@@ -465,7 +465,7 @@ def delete_entry(r, acl: Acl, lineno: int, ws) -> None:
         renumbered(acl)
         if len(acl.entries) == before:
             r.diag(lineno, ws[0][1], "note", "approximate",
-                      f"no entry {n} in access list {acl.name} to delete", "no entry")
+                   f"no entry {n} in access list {acl.name} to delete", "no entry")
         return
     if w == "remark":
         return
@@ -478,7 +478,7 @@ def delete_entry(r, acl: Acl, lineno: int, ws) -> None:
             renumbered(acl)
             return
     r.diag(lineno, ws[0][1], "note", "approximate",
-              f"no such entry in access list {acl.name} to delete", "no entry")
+           f"no such entry in access list {acl.name} to delete", "no entry")
 
 
 def parse_ace(r, acl: Acl, lineno: int, ws) -> AceSpec | None:
@@ -500,8 +500,8 @@ def parse_ace(r, acl: Acl, lineno: int, ws) -> AceSpec | None:
         elif idx < len(toks) and has_zone_id(toks[idx].value):
             hint = " (an IPv6 address with a zone id after `%`: IOS access lists take none)"
         r.diag(lineno, col, "error", "syntax",
-                  f"unexpected {got} in this {what} access-list entry{hint}"
-                  + (f"; expected {expected}" if expected else ""), "access-list entry")
+               f"unexpected {got} in this {what} access-list entry{hint}"
+               + (f"; expected {expected}" if expected else ""), "access-list entry")
         return None
     return _spec_of(res[1], toks, std)
 

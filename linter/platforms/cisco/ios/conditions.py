@@ -66,7 +66,7 @@ def _protocol(cv, spec: AceSpec, fam: int, ln: int, conds: list):
                 conds.append(m.IntCond(m.PROTO, merge((p, p) for p in ps)))
                 if not ps:
                     cv.diag(ln, col, "note", "approximate",
-                              f"object-group {text} is empty: this entry matches nothing", "object-group")
+                            f"object-group {text} is empty: this entry matches nothing", "object-group")
         else:
             members = cv.group_members(g, ln, col)
             if members is None:
@@ -75,7 +75,7 @@ def _protocol(cv, spec: AceSpec, fam: int, ln: int, conds: list):
             service = True
             if not alts:
                 cv.diag(ln, col, "note", "approximate",
-                          f"object-group {text} is empty: this entry matches nothing", "object-group")
+                        f"object-group {text} is empty: this entry matches nothing", "object-group")
                 conds.extend(NOTHING)
             else:
                 conds.extend(any_of(alts))
@@ -83,8 +83,8 @@ def _protocol(cv, spec: AceSpec, fam: int, ln: int, conds: list):
         p = proto_value(text, fam)
         if p is False:
             cv.diag(ln, col, "error", "invalid",
-                      f"unknown protocol `{text}` for an IPv{fam} access list; IOS rejects this entry",
-                      "protocol")
+                    f"unknown protocol `{text}` for an IPv{fam} access list; IOS rejects this entry",
+                    "protocol")
             return None
         if p is not None:
             protos = (p,)
@@ -96,8 +96,8 @@ def ace_conds(cv, acl: Acl, e: Ace) -> list | None:
     """The conditions of one entry; None when IOS rejects it (after an error diagnostic)."""
     if e.kind == "evaluate":
         cv.diag(e.line, e.col, "note", "approximate",
-                  f"evaluate {e.evaluate}: the reflexive entries are modelled as packets of established "
-                  "sessions (whether the session was reflected is unknown)", "reflexive access list")
+                f"evaluate {e.evaluate}: the reflexive entries are modelled as packets of established "
+                "sessions (whether the session was reflected is unknown)", "reflexive access list")
         est = m.STATE_NUMBER["ESTABLISHED"], m.STATE_NUMBER["RELATED"]
         return [m.IntCond(m.STATE, ((min(est), max(est)),)),
                 m.Opaque(f"ios:reflexive {e.evaluate}", f"a session recorded by `reflect {e.evaluate}`")]
@@ -125,7 +125,7 @@ def ace_conds(cv, acl: Acl, e: Ace) -> list | None:
             if protos is not None and "?" in protos:
                 continue
             cv.diag(ln, col, "error", "invalid",
-                      "port numbers need the protocol tcp, udp or sctp; IOS rejects this entry", "port")
+                    "port numbers need the protocol tcp, udp or sctp; IOS rejects this entry", "port")
             return None
         ptext = "udp" if protos == (17,) else "tcp"
         r = port_ranges(cv.diag, [(op, col)] + list(vals), ptext, ln, col, "port", protos)
@@ -137,8 +137,8 @@ def ace_conds(cv, acl: Acl, e: Ace) -> list | None:
         return None
     if e.dynamic:
         cv.diag(ln, e.col, "note", "approximate",
-                  f"dynamic (lock-and-key) entry {e.dynamic}: it applies only after a user authenticates; "
-                  "modelled as an unknown condition", "dynamic access list")
+                f"dynamic (lock-and-key) entry {e.dynamic}: it applies only after a user authenticates; "
+                "modelled as an unknown condition", "dynamic access list")
         conds.append(m.Opaque(f"ios:dynamic {acl.name} {e.dynamic}", f"lock-and-key entry {e.dynamic} activated"))
     return conds
 
@@ -213,35 +213,35 @@ def _unmodelled_item(cv, ln: int, kind: str, vals: list, col: int, conds: list) 
     header fields; `reflect` (a note only)."""
     if kind == "fragments":
         cv.diag(ln, col, "note", "approximate",
-                  "`fragments` matches non-initial fragments only; fwlint's packets are not fragments: "
-                  "modelled as an unknown condition", "fragments")
+                "`fragments` matches non-initial fragments only; fwlint's packets are not fragments: "
+                "modelled as an unknown condition", "fragments")
         conds.append(m.Opaque("ios:fragments", "a non-initial fragment"))
     elif kind == "time_range":
         name = vals[0][0]
         cv.uses.time_ranges.add(name)
         if name not in cv.config.time_ranges:
             cv.diag(ln, vals[0][1], "error", "undefined-reference",
-                      f"time-range {name} is not defined", "time-range")
+                    f"time-range {name} is not defined", "time-range")
         else:
             cv.diag(ln, col, "note", "approximate",
-                      f"time-range {name}: whether the entry is active depends on the time; "
-                      "modelled as an unknown condition", "time-range")
+                    f"time-range {name}: whether the entry is active depends on the time; "
+                    "modelled as an unknown condition", "time-range")
         conds.append(m.Opaque(f"ios:time-range {name}", f"time-range {name} is active"))
     elif kind in ("dscp", "precedence", "tos", "option"):
         v = vals[0][0]
         cv.diag(ln, col, "note", "approximate",
-                  f"`{kind} {v}` tests an IP header field fwlint does not model: an unknown condition", kind)
+                f"`{kind} {v}` tests an IP header field fwlint does not model: an unknown condition", kind)
         conds.append(m.Opaque(f"ios:{kind} {v.lower()}", f"IP {kind} {v}"))
     elif kind in ("ttl", "packet_length"):
         text = " ".join(v for v, _ in vals)
         what = kind.replace("_", "-")
         cv.diag(ln, col, "note", "approximate",
-                  f"`{what} {text}` tests an IP header field fwlint does not model: an unknown condition", what)
+                f"`{what} {text}` tests an IP header field fwlint does not model: an unknown condition", what)
         conds.append(m.Opaque(f"ios:{what} {text.lower()}", f"IP {what} {text}"))
     elif kind == "reflect":
         cv.diag(ln, col, "note", "approximate",
-                  f"reflect {vals[0][0]}: the entry matches as written, and its sessions open reflexive "
-                  "entries that `evaluate` tests (modelled as established sessions)", "reflexive access list")
+                f"reflect {vals[0][0]}: the entry matches as written, and its sessions open reflexive "
+                "entries that `evaluate` tests (modelled as established sessions)", "reflexive access list")
 
 
 def _flag_keywords(cv, ln: int, flags: list, conds: list) -> None:
@@ -251,8 +251,8 @@ def _flag_keywords(cv, ln: int, flags: list, conds: list) -> None:
         conds.append(m.FlagsCond(bit, bit))
     else:
         cv.diag(ln, flags[1][1], "note", "approximate",
-                  "several TCP flag keywords without match-any/match-all: read as any of them set",
-                  "tcp flags")
+                "several TCP flag keywords without match-any/match-all: read as any of them set",
+                "tcp flags")
         conds.extend(any_of([(m.FlagsCond(FLAG_BITS[f], FLAG_BITS[f]),) for f, _c in flags]))
 
 
@@ -264,20 +264,20 @@ def _icmp_item(cv, ln: int, fam: int, protos, icmp_vals: list, conds: list) -> b
         c = icmp_cond(words, fam == 6)
         if c is None:
             cv.diag(ln, icmp_vals[0][1], "error", "invalid",
-                      f"unknown ICMP{'v6' if fam == 6 else ''} message `{' '.join(words)}`; "
-                      "IOS rejects this entry",
-                      "icmp type")
+                    f"unknown ICMP{'v6' if fam == 6 else ''} message `{' '.join(words)}`; "
+                    "IOS rejects this entry",
+                    "icmp type")
             return False
         conds.append(c)
     elif protos == (2,) and fam == 4:
         cv.diag(ln, icmp_vals[0][1], "note", "approximate",
-                  f"IGMP type `{' '.join(words)}` is not modelled: an unknown condition", "igmp type")
+                f"IGMP type `{' '.join(words)}` is not modelled: an unknown condition", "igmp type")
         conds.append(m.Opaque(f"ios:igmp {' '.join(words).lower()}", f"IGMP type {' '.join(words)}"))
     elif protos is not None and "?" in protos:
         pass
     else:
         cv.diag(ln, icmp_vals[0][1], "error", "syntax",
-                  f"unexpected `{words[0]}` in this entry", "access-list entry")
+                f"unexpected `{words[0]}` in this entry", "access-list entry")
         return False
     return True
 
@@ -296,7 +296,7 @@ def ipv6_options(cv, vals: list, ln: int, conds: list) -> list:
                 arg = " " + vals[i + 1][0]
                 i += 1
             cv.diag(ln, col, "note", "approximate",
-                      f"`{w}{arg}` tests an IPv6 header fwlint does not model: an unknown condition", "ipv6 option")
+                    f"`{w}{arg}` tests an IPv6 header fwlint does not model: an unknown condition", "ipv6 option")
             conds.append(m.Opaque(f"ios:ipv6 {lw}{arg.lower()}", f"IPv6 {w}{arg}"))
         else:
             rest.append((w, col))
@@ -313,24 +313,24 @@ def addr_conds(cv, side: tuple, fieldname: str, fam: int, ln: int) -> list | Non
         a = ipv4(text) if fam == 4 else (ipv6(text) if ":" in text else None)
         if a is None:
             cv.diag(ln, col, "error", "invalid", f"`{text}` is not an IPv{fam} address; IOS rejects this entry",
-                      "address")
+                    "address")
             return None
         return [m.AddrCond(fieldname, ((fam, a, a),))]
     if kind == "wild":
         a_text, w_text, col, wcol = side[1], side[2], side[3], side[4]
         if fam == 6:
             cv.diag(ln, col, "error", "syntax",
-                      "IPv6 access lists take prefixes (`2001:db8::/32`), not wildcards", "address")
+                    "IPv6 access lists take prefixes (`2001:db8::/32`), not wildcards", "address")
             return None
         a = ipv4(a_text)
         if a is None:
             cv.diag(ln, col, "error", "invalid", f"`{a_text}` is not an IPv4 address; IOS rejects this entry",
-                      "address")
+                    "address")
             return None
         w = ipv4(w_text)
         if w is None:
             cv.diag(ln, wcol, "error", "invalid", f"malformed wildcard `{w_text}`; IOS rejects this entry",
-                      "wildcard")
+                    "wildcard")
             return None
         rs = wildcard_ranges(a, w)
         if rs is None:
@@ -339,8 +339,8 @@ def addr_conds(cv, side: tuple, fieldname: str, fam: int, ln: int) -> list | Non
                 hint = (f" (it looks like a netmask: IOS reads `{w_text}` as a wildcard, so only the last "
                         f"{32 - (mask_len(w) or 0)} bits are compared)")
             cv.diag(ln, wcol, "note", "approximate",
-                      f"non-contiguous wildcard {a_text} {w_text} matches more than {MAX_WILDCARD_RANGES} address "
-                      f"ranges: modelled as an unknown condition{hint}", "non-contiguous wildcard")
+                    f"non-contiguous wildcard {a_text} {w_text} matches more than {MAX_WILDCARD_RANGES} address "
+                    f"ranges: modelled as an unknown condition{hint}", "non-contiguous wildcard")
             return [m.Opaque(f"ios:wildcard {fieldname} {a_text} {w_text}",
                              f"{'source' if fieldname == m.SRC else 'destination'} matches {a_text} {w_text}")]
         return [m.AddrCond(fieldname, tuple((4, lo, hi) for lo, hi in rs))]
@@ -349,7 +349,7 @@ def addr_conds(cv, side: tuple, fieldname: str, fam: int, ln: int) -> list | Non
         p = prefix(text)
         if p is None or p[0] != fam:
             cv.diag(ln, col, "error", "invalid", f"`{text}` is not an IPv{fam} prefix; IOS rejects this entry",
-                      "address")
+                    "address")
             return None
         return [m.AddrCond(fieldname, (p,))]
     if kind == "group":
@@ -363,7 +363,7 @@ def addr_conds(cv, side: tuple, fieldname: str, fam: int, ln: int) -> list | Non
         rs = [r for r in members if r[0] == fam]
         if not rs:
             cv.diag(ln, col, "note", "approximate",
-                      f"object-group {name} has no IPv{fam} address: this entry matches nothing", "object-group")
+                    f"object-group {name} has no IPv{fam} address: this entry matches nothing", "object-group")
         return [m.AddrCond(fieldname, merge3(rs))]
     raise ValueError(kind)  # pragma: no cover
 
@@ -387,7 +387,7 @@ def acl_predicate(cv, f: m.Filter, construct: str, ln: int, col: int) -> tuple:
             denies.append(tuple(r.match.conds))
         if size > MAX_PREDICATE_CONDS:
             cv.diag(ln, col, "note", "approximate",
-                      f"access list {f.name} is too large to use as a match here: an unknown condition", construct)
+                    f"access list {f.name} is too large to use as a match here: an unknown condition", construct)
             return fam + (m.Opaque(f"ios:acl-match {f.name}", f"access list {f.name} permits the packet"),)
     if not alts:
         return NOTHING

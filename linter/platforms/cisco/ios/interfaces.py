@@ -75,7 +75,7 @@ def iface_line(r, itf: Interface, lineno: int, line: str) -> None:
             return
         if len(args) != 1:
             r.diag(lineno, ws[0][1], "warning", "unsupported",
-                      f"`{line.strip()}`: an access-group form fwlint does not read", k)
+                   f"`{line.strip()}`: an access-group form fwlint does not read", k)
             return
         itf.access[(fam, direction)] = (args[0][0], lineno, args[0][1])
         return
@@ -97,7 +97,7 @@ def iface_line(r, itf: Interface, lineno: int, line: str) -> None:
         r.relevant(lineno)
         if bl[2] == "enable":
             r.diag(lineno, ws[0][1], "warning", "unsupported",
-                      "NAT Virtual Interface (`ip nat enable`) is not modelled", "ip nat enable")
+                   "NAT Virtual Interface (`ip nat enable`) is not modelled", "ip nat enable")
             return
         itf.nat = None if neg else bl[2]
         return
@@ -136,7 +136,7 @@ def iface_address(r, itf: Interface, lineno: int, body, bl) -> None:
         plen = mask_len(mask) if mask is not None else None
         if a is None or plen is None:
             r.diag(lineno, body[2][1], "error", "invalid", f"not an address and netmask: `{' '.join(args[:2])}`",
-                      "ip address")
+                   "ip address")
             return
         text = f"{args[0]}/{plen}"
         if "secondary" not in [x.lower() for x in args[2:]]:

@@ -81,8 +81,8 @@ def nat_stmt(cv, ln: int, inside: tuple, outside: tuple, used: set) -> list[m.Al
     base_params = [("side", side), ("translates", what)]
     if not inside or not outside:
         cv.diag(ln, ws[0][1], "note", "approximate",
-                  "no interface has both `ip nat inside` and `ip nat outside` configured: this translation "
-                  "never applies", "ip nat")
+                "no interface has both `ip nat inside` and `ip nat outside` configured: this translation "
+                "never applies", "ip nat")
     if inside:
         base_params.append(("inside_interfaces", ",".join(inside)))
     if outside:
@@ -108,14 +108,14 @@ def nat_stmt(cv, ln: int, inside: tuple, outside: tuple, used: set) -> list[m.Al
 def _dynamic_rule(cv, st: _NatStatement, k: str, used: set) -> list[m.Alteration]:
     """`... source list ACL|route-map RM pool P|interface I [overload]`: one translation."""
     ln, ws, what, stage, origin, text, base_params, ifc = (st.line, st.words, st.what, st.stage, st.origin, st.text,
-                                                            st.base_params, st.ifc)
+                                                           st.base_params, st.ifc)
     name, ncol = ws[5][0], ws[5][1]
     params = base_params + [("list" if k == "list" else "route-map", name)]
     if k == "list":
         f = cv.filters_by_key.get((4, name))
         if f is None:
             cv.diag(ln, ncol, "error", "undefined-reference", f"access list {name} is not defined: this "
-                      "rule translates nothing", "ip nat")
+                    "rule translates nothing", "ip nat")
             match: tuple = (m.Opaque(f"ios:acl {name}", f"access list {name} (undefined)"),)
         else:
             used.add((4, name))
@@ -125,7 +125,7 @@ def _dynamic_rule(cv, st: _NatStatement, k: str, used: set) -> list[m.Alteration
     else:
         cv.uses.acl_names.add(name)
         cv.diag(ln, ncol, "note", "approximate",
-                  f"route-map {name}: the packets it selects are not modelled (an unknown condition)", "ip nat")
+                f"route-map {name}: the packets it selects are not modelled (an unknown condition)", "ip nat")
         match = (m.Opaque(f"ios:route-map {name}", f"route-map {name} matches"),)
     rest = ws[6:]
     i = 0
@@ -136,7 +136,7 @@ def _dynamic_rule(cv, st: _NatStatement, k: str, used: set) -> list[m.Alteration
             pool = cv.config.nat_pools.get(rest[i + 1][0]) if w == "pool" else None
             if w == "pool" and pool is None:
                 cv.diag(ln, rest[i + 1][1], "error", "undefined-reference",
-                          f"NAT pool {rest[i + 1][0]} is not defined", "ip nat")
+                        f"NAT pool {rest[i + 1][0]} is not defined", "ip nat")
             elif pool is not None and pool["start"]:
                 params.append(("pool_range", f"{pool['start']}-{pool['end']}"))
             i += 2
@@ -151,7 +151,7 @@ def _dynamic_rule(cv, st: _NatStatement, k: str, used: set) -> list[m.Alteration
 def _static_rule(cv, st: _NatStatement) -> list[m.Alteration]:
     """`... source static [tcp|udp] [network] A [PORT] B [PORT] [MASK]`: the translation and its reverse."""
     ln, ws, stage, origin, text, base_params, ifc, back = (st.line, st.words, st.stage, st.origin, st.text,
-                                                            st.base_params, st.ifc, st.back)
+                                                           st.base_params, st.ifc, st.back)
     args = ws[5:]
     proto = None
     if args[0][0].lower() in ("tcp", "udp"):
@@ -181,7 +181,7 @@ def _static_rule(cv, st: _NatStatement) -> list[m.Alteration]:
     a, b = ipv4(a_text), ipv4(b_text)
     if a is None or b is None or plen is None or not 0 <= plen <= 32:
         cv.diag(ln, args[0][1], "error", "invalid", "static NAT needs two IPv4 addresses (and a valid mask)",
-                  "ip nat")
+                "ip nat")
         return []
     size = (1 << (32 - plen)) - 1
     ra = (4, a & ~size & 0xFFFFFFFF, (a & ~size & 0xFFFFFFFF) | size)
@@ -205,7 +205,7 @@ def _static_rule(cv, st: _NatStatement) -> list[m.Alteration]:
             if wl == "route-map":
                 cv.uses.acl_names.add(rest[j + 1][0])
                 cv.diag(ln, c, "note", "approximate",
-                          f"route-map {rest[j + 1][0]}: the packets it selects are not modelled", "ip nat")
+                        f"route-map {rest[j + 1][0]}: the packets it selects are not modelled", "ip nat")
                 extra = (m.Opaque(f"ios:route-map {rest[j + 1][0]}", f"route-map {rest[j + 1][0]} matches"),)
         elif wl in ("extendable", "no-alias", "add-route", "no-payload", "redundancy", "reversible"):
             params.append((wl, "yes"))

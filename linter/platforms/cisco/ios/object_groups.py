@@ -42,15 +42,15 @@ def object_group(r, lineno: int, ws, lw) -> None:
         kind, name_at = "network", 3
     if kind not in ("network", "service", "protocol", "port"):
         r.diag(lineno, ws[1][1], "warning", "unsupported",
-                  f"object-group {ws[1][0]} is not modelled", f"object-group {ws[1][0]}")
+               f"object-group {ws[1][0]} is not modelled", f"object-group {ws[1][0]}")
         r.open_block(lineno, r.unmodelled_line)
         return
     name = ws[name_at][0]
     g = r.config.groups.get(name)
     if g is not None and g.kind != kind:
         r.diag(lineno, ws[name_at][1], "error", "invalid",
-                  f"object-group {name} is already a {g.kind} group (line {g.line}); IOS rejects this one",
-                  "object-group")
+               f"object-group {name} is already a {g.kind} group (line {g.line}); IOS rejects this one",
+               "object-group")
         r.open_block(lineno, r.unmodelled_line)
         return
     if g is None:
@@ -63,8 +63,8 @@ def object_group(r, lineno: int, ws, lw) -> None:
     r.open_block(lineno, handler)
     if len(ws) > name_at + 1 and kind == "service":  # `object-group service NAME tcp` (ASA)
         r.diag(lineno, ws[name_at + 1][1], "warning", "asa-syntax",
-                  "a protocol after the service object-group name is ASA syntax; IOS rejects it",
-                  "object-group service")
+               "a protocol after the service object-group name is ASA syntax; IOS rejects it",
+               "object-group service")
 
 
 def group_item(r, g: ObjectGroup, lineno: int, ws) -> None:
@@ -92,7 +92,7 @@ def group_item(r, g: ObjectGroup, lineno: int, ws) -> None:
         p = proto_value(ws[0][0], 4)
         if p is False:
             r.diag(lineno, ws[0][1], "error", "invalid", f"unknown protocol `{ws[0][0]}`",
-                      "object-group protocol")
+                   "object-group protocol")
             return
         g.items.append(("proto", p, lineno, ws[0][1]))
     else:  # port
@@ -130,7 +130,7 @@ def network_item(r, g: ObjectGroup, lineno: int, ws) -> None:
         if a is not None and b is not None:
             if a > b:
                 r.diag(lineno, ws[1][1], "error", "invalid",
-                          f"range {vals[1]} {vals[2]}: the first address is above the last", "address range")
+                       f"range {vals[1]} {vals[2]}: the first address is above the last", "address range")
                 return
             rng = [(fam, a, b)]
     elif len(ws) == 2 and ipv4(vals[0]) is not None and vals[1].startswith("/") and vals[1][1:].isdigit():
@@ -140,13 +140,13 @@ def network_item(r, g: ObjectGroup, lineno: int, ws) -> None:
         a, mask = ipv4(vals[0]), ipv4(vals[1])
         if mask is None:
             r.diag(lineno, ws[1][1], "error", "invalid", f"`{vals[1]}` is not a netmask",
-                      "object-group network")
+                   "object-group network")
             return
         plen = mask_len(mask)
         if plen is None:
             r.diag(lineno, ws[1][1], "error", "invalid",
-                      f"`{vals[1]}` is not a contiguous netmask (object-groups take a netmask, not a wildcard)",
-                      "object-group network")
+                   f"`{vals[1]}` is not a contiguous netmask (object-groups take a netmask, not a wildcard)",
+                   "object-group network")
             return
         p = prefix(f"{vals[0]}/{plen}")
         rng = [p] if p else None
@@ -159,12 +159,12 @@ def network_item(r, g: ObjectGroup, lineno: int, ws) -> None:
     zoned = [(v, c) for v, c in ws if has_zone_id(v)]
     if rng is None and zoned:
         r.diag(lineno, zoned[0][1], "error", "invalid",
-                  f"`{zoned[0][0]}` is an IPv6 address with a zone id after `%`: IOS object-groups take none; "
-                  "the line is rejected, not analysed", "object-group network")
+               f"`{zoned[0][0]}` is an IPv6 address with a zone id after `%`: IOS object-groups take none; "
+               "the line is rejected, not analysed", "object-group network")
         return
     if rng is None:
         r.diag(lineno, ws[0][1], "error", "syntax", f"not a network object: `{' '.join(vals)}`",
-                  "object-group network")
+               "object-group network")
         return
     g.items.append(("addr", rng, lineno, ws[0][1]))
 
@@ -183,7 +183,7 @@ def service_item(r, g: ObjectGroup, lineno: int, ws) -> None:
         p = proto_value(pname, 4)
         if p is False:
             r.diag(lineno, ws[0][1], "error", "invalid", f"unknown protocol `{ws[0][0]}`",
-                      "object-group service")
+                   "object-group service")
             return
         protos = None if p is None else (p,)
     conds: list = []
@@ -210,13 +210,13 @@ def service_item(r, g: ObjectGroup, lineno: int, ws) -> None:
         ic = icmp_cond([x for x, _ in rest], protos[0] == 58)
         if ic is None:
             r.diag(lineno, rest[0][1], "error", "invalid",
-                      f"unknown ICMP message `{' '.join(x for x, _ in rest)}`", "object-group service")
+                   f"unknown ICMP message `{' '.join(x for x, _ in rest)}`", "object-group service")
             return
         conds.append(ic)
         rest = []
     if rest:
         r.diag(lineno, rest[0][1], "error", "syntax", f"unexpected `{rest[0][0]}` in a service object",
-                  "object-group service")
+               "object-group service")
         return
     g.items.append(("svc", tuple(conds), lineno, col))
 

@@ -15,9 +15,9 @@ from ..common import complement
 
 # IOS protocol keywords (None = every protocol)
 PROTO4 = {"ip": None, "ahp": 51, "eigrp": 88, "esp": 50, "gre": 47, "icmp": 1, "igmp": 2, "ipinip": 4,
-           "nos": 94, "ospf": 89, "pcp": 108, "pim": 103, "tcp": 6, "udp": 17, "sctp": 132}
+          "nos": 94, "ospf": 89, "pcp": 108, "pim": 103, "tcp": 6, "udp": 17, "sctp": 132}
 PROTO6 = {"ipv6": None, "ahp": 51, "esp": 50, "hbh": 0, "icmp": 58, "pcp": 108, "sctp": 132,
-           "tcp": 6, "udp": 17}
+          "tcp": 6, "udp": 17}
 PORT_PROTOS = frozenset({6, 17, 132})
 
 # IOS port names (the `?` lists of IOS 15 for tcp and udp)
@@ -68,8 +68,8 @@ IOS_ICMP6 = {
 }
 # IPv6 entry options (name -> takes an argument)
 V6_OPTIONS = {"routing": False, "routing-type": True, "hbh": False, "dest-option": False, "dest-option-type": True,
-               "mobility": False, "mobility-type": True, "flow-label": True, "undetermined-transport": False,
-               "authen": False, "doh": False}
+              "mobility": False, "mobility-type": True, "flow-label": True, "undetermined-transport": False,
+              "authen": False, "doh": False}
 FLAG_BITS = {"fin": 0x01, "syn": 0x02, "rst": 0x04, "psh": 0x08, "ack": 0x10, "urg": 0x20}
 
 # Default Port-to-Application Mapping for `match protocol` in inspect class-maps

@@ -35,7 +35,7 @@ def zone_pair(r, lineno: int, ws, lw) -> None:
         src, dst = ws[i_src + 1], ws[i_dst + 1]
     except (ValueError, IndexError):
         r.diag(lineno, ws[0][1], "error", "syntax", "`zone-pair security NAME source Z1 destination Z2`",
-                  "zone-pair")
+               "zone-pair")
         return
     zp = ZonePair(name, src[0], dst[0], lineno, r.lines[lineno - 1].strip(), (src[1], dst[1]))
     r.config.zone_pairs.append(zp)
@@ -48,7 +48,7 @@ def zone_pair(r, lineno: int, ws, lw) -> None:
             zp.policy = (w2[3][0], ln, w2[3][1])
         elif l2[0] != "description":
             r.diag(ln, w2[0][1], "warning", "unsupported", f"`{line.strip()}` in a zone-pair is not read",
-                      "zone-pair")
+                   "zone-pair")
 
     r.open_block(lineno, handler)
 
@@ -76,7 +76,7 @@ def class_map(r, lineno: int, ws, lw) -> None:
             return
         if l2[0] != "match" or len(w2) < 3:
             r.diag(ln, w2[0][1], "error", "syntax", f"expected `match ...` in class-map {cm.name}",
-                      "class-map type inspect")
+                   "class-map type inspect")
             return
         negated = l2[1] == "not"
         a, la = (w2[2:], l2[2:]) if negated else (w2[1:], l2[1:])
@@ -86,13 +86,13 @@ def class_map(r, lineno: int, ws, lw) -> None:
         elif la[0] == "protocol" and len(a) >= 2:
             if len(a) > 2:
                 r.diag(ln, a[2][1], "note", "approximate",
-                          f"`{' '.join(w for w, _ in a[2:])}` after the protocol is not read", "match protocol")
+                       f"`{' '.join(w for w, _ in a[2:])}` after the protocol is not read", "match protocol")
             cm.matches.append(("protocol", a[1][0], ln, a[1][1], negated))
         elif la[0] == "class-map" and len(a) == 2:
             cm.matches.append(("class", a[1][0], ln, a[1][1], negated))
         else:
             r.diag(ln, a[0][1], "warning", "unsupported", f"`{line.strip()}` is not modelled (matches unknown)",
-                      "class-map match")
+                   "class-map match")
             cm.matches.append(("opaque", line.strip(), ln, a[0][1], negated))
 
     r.open_block(lineno, handler)
@@ -121,7 +121,7 @@ def policy_map(r, lineno: int, ws, lw) -> None:
                 cname, col = w2[3][0], w2[3][1]
             else:
                 r.diag(ln, w2[0][1], "error", "syntax", "`class type inspect NAME` or `class class-default`",
-                          "policy-map type inspect")
+                       "policy-map type inspect")
                 return
             pm.classes.append({"name": cname, "line": ln, "col": col, "action": None, "aline": 0})
             return
@@ -132,20 +132,20 @@ def policy_map(r, lineno: int, ws, lw) -> None:
         if l2[0] in ("inspect", "pass", "drop"):
             if cls["action"] is not None:
                 r.diag(ln, w2[0][1], "error", "invalid",
-                          f"class {cls['name']} already has the action {cls['action']}", "policy-map type inspect")
+                       f"class {cls['name']} already has the action {cls['action']}", "policy-map type inspect")
                 return
             cls["action"], cls["aline"] = l2[0], ln
             if l2[0] == "pass" and len(l2) > 1 and l2[1] != "log":
                 r.diag(ln, w2[1][1], "note", "approximate", f"`{w2[1][0]}` after pass is not read",
-                          "policy-map type inspect")
+                       "policy-map type inspect")
             return
         if l2[0] in ("police", "urlfilter", "service-policy", "log"):
             r.diag(ln, w2[0][1], "note", "approximate",
-                      f"`{w2[0][0]}` in an inspect class is not modelled (the class's action decides)",
-                      "policy-map type inspect")
+                   f"`{w2[0][0]}` in an inspect class is not modelled (the class's action decides)",
+                   "policy-map type inspect")
             return
         r.diag(ln, w2[0][1], "warning", "unsupported", f"`{line.strip()}` in an inspect policy is not read",
-                  "policy-map type inspect")
+               "policy-map type inspect")
 
     r.open_block(lineno, handler)
 
