@@ -59,25 +59,7 @@ def iface_line(r, itf: Interface, lineno: int, line: str) -> None:
         return
     k = " ".join(bl[:2])
     if k in ("ip access-group", "ipv6 traffic-filter"):
-        r.relevant(lineno)
-        fam = 4 if bl[0] == "ip" else 6
-        args = body[2:]
-        largs = bl[2:]
-        direction = "out"  # IOS's default direction
-        if largs and largs[-1] in ("in", "out"):
-            direction = largs[-1]
-            args = args[:-1]
-        elif not neg and fam == 6:
-            r.diag(lineno, ws[0][1], "error", "syntax", "`ipv6 traffic-filter NAME in|out`", k)
-            return
-        if neg:
-            itf.access.pop((fam, direction), None)
-            return
-        if len(args) != 1:
-            r.diag(lineno, ws[0][1], "warning", "unsupported",
-                   f"`{line.strip()}`: an access-group form fwlint does not read", k)
-            return
-        itf.access[(fam, direction)] = (args[0][0], lineno, args[0][1])
+        _access_group(r, itf, lineno, line, ws, body, bl, neg)
         return
     if k == "ip address" or k == "ipv6 address":
         r.relevant(lineno)
@@ -111,17 +93,49 @@ def iface_line(r, itf: Interface, lineno: int, line: str) -> None:
     if bl[0] in ("nameif", "security-level") and not neg:
         r.asa_line(lineno, ws)
         return
+    if _unsupported(r, lineno, line, ws, bl, neg):
+        return
+    # description, shutdown, speed, routing protocol settings, ...: not relevant
+    r.config.other_refs.update(scan_refs(text))
+
+
+def _access_group(r, itf: Interface, lineno: int, line: str, ws, body, bl, neg: bool) -> None:
+    """`[no] ip access-group NAME [in|out]`, `[no] ipv6 traffic-filter NAME in|out`."""
+    k = " ".join(bl[:2])
+    r.relevant(lineno)
+    fam = 4 if bl[0] == "ip" else 6
+    args = body[2:]
+    largs = bl[2:]
+    direction = "out"  # IOS's default direction
+    if largs and largs[-1] in ("in", "out"):
+        direction = largs[-1]
+        args = args[:-1]
+    elif not neg and fam == 6:
+        r.diag(lineno, ws[0][1], "error", "syntax", "`ipv6 traffic-filter NAME in|out`", k)
+        return
+    if neg:
+        itf.access.pop((fam, direction), None)
+        return
+    if len(args) != 1:
+        r.diag(lineno, ws[0][1], "warning", "unsupported",
+               f"`{line.strip()}`: an access-group form fwlint does not read", k)
+        return
+    itf.access[(fam, direction)] = (args[0][0], lineno, args[0][1])
+
+
+def _unsupported(r, lineno: int, line: str, ws, bl, neg: bool) -> bool:
+    """A sub-command that concerns filtering and is not modelled (reported; `no` of one is
+    understood); False for the others."""
     for rx, construct, msg in IFACE_UNSUPPORTED:
         if rx.match(" ".join(bl)):
             if neg:
                 r.relevant(lineno)
-                return
+                return True
             if construct == "ip inspect (CBAC)":
                 msg = f"{msg} (`{line.strip()}`)"
             r.diag(lineno, ws[0][1], "warning", "unsupported", msg, construct)
-            return
-    # description, shutdown, speed, routing protocol settings, ...: not relevant
-    r.config.other_refs.update(scan_refs(text))
+            return True
+    return False
 
 
 def iface_address(r, itf: Interface, lineno: int, body, bl) -> None:
