@@ -107,6 +107,22 @@ def wildcard_ranges(addr: int, wild: int, limit: int = MAX_WILDCARD_RANGES) -> l
 # --------------------------------------------------------------------------- ports
 
 
+def operator_ranges(op: str, values: list[int]) -> tuple[tuple[int, int], ...]:
+    """The ports a port operator matches, its values checked (one for lt and gt, two in order
+    for range): `eq` any of the values, `neq` every port but them (folded into ranges), `lt`
+    and `gt` below and above (nothing below 0 or above 65535), `range` from the first to the
+    second. (ASA's `_port_cond` writes `neq` as a negated condition: the same packets.)"""
+    if op == "eq":
+        return merge((v, v) for v in values)
+    if op == "neq":
+        return complement(merge((v, v) for v in values), 65535)
+    if op == "lt":
+        return ((0, values[0] - 1),) if values[0] > 0 else ()
+    if op == "gt":
+        return ((values[0] + 1, 65535),) if values[0] < 65535 else ()
+    return ((values[0], values[1]),)  # range
+
+
 def complement(ranges, top: int) -> tuple[tuple[int, int], ...]:
     out = []
     nxt = 0

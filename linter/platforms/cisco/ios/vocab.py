@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from .... import names
 from ....names import read_int
-from ....ranges import merge
 from .... import model as m
-from ..common import complement
+from ..common import operator_ranges
 
 # IOS protocol keywords (None = every protocol)
 PROTO4 = {"ip": None, "ahp": 51, "eigrp": 88, "esp": 50, "gre": 47, "icmp": 1, "igmp": 2, "ipinip": 4,
@@ -118,30 +117,20 @@ def port_ranges(diag, ops, proto: str, lineno: int, col: int, construct: str,
     if not vals:
         diag(lineno, ops[0][1], "error", "syntax", f"`{op}` needs a port", construct)
         return None
-    if op == "eq":
-        return merge((v, v) for v, _ in vals)
-    if op == "neq":
-        inside = merge((v, v) for v, _ in vals)
-        return complement(inside, 65535)
-    if op in ("lt", "gt"):
-        if len(vals) != 1:
-            diag(lineno, vals[1][1], "error", "syntax", f"`{op}` takes one port", construct)
-            return None
-        v = vals[0][0]
-        r = ((0, v - 1),) if op == "lt" else ((v + 1, 65535),)
-        if r[0][0] > r[0][1]:
-            return ()
-        return r
+    if op in ("lt", "gt") and len(vals) != 1:
+        diag(lineno, vals[1][1], "error", "syntax", f"`{op}` takes one port", construct)
+        return None
     if op == "range":
         if len(vals) != 2:
             diag(lineno, ops[0][1], "error", "syntax", "`range` takes two ports", construct)
             return None
-        a, b = vals[0][0], vals[1][0]
-        if a > b:
+        if vals[0][0] > vals[1][0]:
             diag(lineno, vals[0][1], "error", "invalid",
-                      f"range {a} {b}: the first port is above the last; IOS rejects this entry", construct)
+                 f"range {vals[0][0]} {vals[1][0]}: the first port is above the last; IOS rejects this entry",
+                 construct)
             return None
-        return ((a, b),)
+    if op in ("eq", "neq", "lt", "gt", "range"):
+        return operator_ranges(op, [v for v, _ in vals])
     diag(lineno, ops[0][1], "error", "syntax", f"unknown port operator `{op}`", construct)
     return None
 
