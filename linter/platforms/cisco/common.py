@@ -310,8 +310,9 @@ def indent_parents(lines: list[str]) -> list[int]:
     return parents
 
 
-def structure(lines: list[str]) -> tuple[list[int], bool]:
-    """Parent line index of every line (-1 at top level) from ciscoconfparse."""
+def structure(lines: list[str], syntax: str = "ios") -> tuple[list[int], bool]:
+    """Parent line index of every line (-1 at top level) from ciscoconfparse (`syntax` "ios" or
+    "asa"), and whether ciscoconfparse gave it (else the indentation did)."""
     if not lines:
         return [], True
     try:
@@ -321,7 +322,7 @@ def structure(lines: list[str]) -> tuple[list[int], bool]:
 
         sink = io.StringIO()
         with contextlib.redirect_stdout(sink):
-            p = ccp(list(lines), syntax="ios", factory=False, ignore_blank_lines=False)
+            p = ccp(list(lines), syntax=syntax, factory=False, ignore_blank_lines=False)
         objs = p.ConfigObjs
         if len(objs) != len(lines):
             return indent_parents(lines), False

@@ -81,7 +81,7 @@ def _tokens(words: list[tuple[str, int]]) -> list[_Tok]:
 class _TokLexer(Lexer):
     """Feeds the parser an entry's token types; a token's start_pos is its index."""
 
-    def __init__(self, lexer_conf) -> None:  # noqa: D401 - lark interface
+    def __init__(self, _lexer_conf) -> None:  # noqa: D401 - lark interface
         pass
 
     def lex(self, data) -> Iterator[Token]:  # type: ignore[override]
@@ -175,7 +175,7 @@ class _TemplateOf(Transformer):
 
     reflect_timeout = compare
 
-    def __default__(self, data, children, meta) -> tuple:
+    def __default__(self, data, children, _meta) -> tuple:
         # every other rule is an option item: its keyword, then its arguments
         ts = _indices(children)
         return (str(data), ts[1:], ts[0])

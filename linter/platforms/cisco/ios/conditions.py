@@ -317,33 +317,7 @@ def addr_conds(cv, side: tuple, fieldname: str, fam: int, ln: int) -> list | Non
             return None
         return [m.AddrCond(fieldname, ((fam, a, a),))]
     if kind == "wild":
-        a_text, w_text, col, wcol = side[1], side[2], side[3], side[4]
-        if fam == 6:
-            cv.diag(ln, col, "error", "syntax",
-                    "IPv6 access lists take prefixes (`2001:db8::/32`), not wildcards", "address")
-            return None
-        a = ipv4(a_text)
-        if a is None:
-            cv.diag(ln, col, "error", "invalid", f"`{a_text}` is not an IPv4 address; IOS rejects this entry",
-                    "address")
-            return None
-        w = ipv4(w_text)
-        if w is None:
-            cv.diag(ln, wcol, "error", "invalid", f"malformed wildcard `{w_text}`; IOS rejects this entry",
-                    "wildcard")
-            return None
-        rs = wildcard_ranges(a, w)
-        if rs is None:
-            hint = ""
-            if mask_len(w) is not None:
-                hint = (f" (it looks like a netmask: IOS reads `{w_text}` as a wildcard, so only the last "
-                        f"{32 - (mask_len(w) or 0)} bits are compared)")
-            cv.diag(ln, wcol, "note", "approximate",
-                    f"non-contiguous wildcard {a_text} {w_text} matches more than {MAX_WILDCARD_RANGES} address "
-                    f"ranges: modelled as an unknown condition{hint}", "non-contiguous wildcard")
-            return [m.Opaque(f"ios:wildcard {fieldname} {a_text} {w_text}",
-                             f"{'source' if fieldname == m.SRC else 'destination'} matches {a_text} {w_text}")]
-        return [m.AddrCond(fieldname, tuple((4, lo, hi) for lo, hi in rs))]
+        return _wildcard_conds(cv, side, fieldname, fam, ln)
     if kind == "prefix":
         text, col = side[1], side[2]
         p = prefix(text)
@@ -366,6 +340,38 @@ def addr_conds(cv, side: tuple, fieldname: str, fam: int, ln: int) -> list | Non
                     f"object-group {name} has no IPv{fam} address: this entry matches nothing", "object-group")
         return [m.AddrCond(fieldname, merge3(rs))]
     raise ValueError(kind)  # pragma: no cover
+
+
+def _wildcard_conds(cv, side: tuple, fieldname: str, fam: int, ln: int) -> list | None:
+    """`ADDRESS WILDCARD`: the address ranges it matches (an unknown condition past
+    MAX_WILDCARD_RANGES); None when IOS rejects it."""
+    a_text, w_text, col, wcol = side[1], side[2], side[3], side[4]
+    if fam == 6:
+        cv.diag(ln, col, "error", "syntax",
+                "IPv6 access lists take prefixes (`2001:db8::/32`), not wildcards", "address")
+        return None
+    a = ipv4(a_text)
+    if a is None:
+        cv.diag(ln, col, "error", "invalid", f"`{a_text}` is not an IPv4 address; IOS rejects this entry",
+                "address")
+        return None
+    w = ipv4(w_text)
+    if w is None:
+        cv.diag(ln, wcol, "error", "invalid", f"malformed wildcard `{w_text}`; IOS rejects this entry",
+                "wildcard")
+        return None
+    rs = wildcard_ranges(a, w)
+    if rs is None:
+        hint = ""
+        if mask_len(w) is not None:
+            hint = (f" (it looks like a netmask: IOS reads `{w_text}` as a wildcard, so only the last "
+                    f"{32 - (mask_len(w) or 0)} bits are compared)")
+        cv.diag(ln, wcol, "note", "approximate",
+                f"non-contiguous wildcard {a_text} {w_text} matches more than {MAX_WILDCARD_RANGES} address "
+                f"ranges: modelled as an unknown condition{hint}", "non-contiguous wildcard")
+        return [m.Opaque(f"ios:wildcard {fieldname} {a_text} {w_text}",
+                         f"{'source' if fieldname == m.SRC else 'destination'} matches {a_text} {w_text}")]
+    return [m.AddrCond(fieldname, tuple((4, lo, hi) for lo, hi in rs))]
 
 
 def acl_predicate(cv, f: m.Filter, construct: str, ln: int, col: int) -> tuple:
