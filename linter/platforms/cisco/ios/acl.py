@@ -11,7 +11,6 @@ of token indices that `_spec_of` fills with the entry's words and columns.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -369,9 +368,8 @@ def resequence(r, lineno: int, ws) -> None:
         r.diag(lineno, ws[3][1], "error", "undefined-reference", f"access list {name} is not defined",
                "ip access-list resequence")
         return
-    in_order = sorted(range(len(acl.entries)), key=lambda i: acl.entries[i].seq)
-    new_seq = {i: start + k * step for k, i in enumerate(in_order)}
-    acl.entries = [dataclasses.replace(e, seq=new_seq[i]) for i, e in enumerate(acl.entries)]
+    for i, e in enumerate(sorted(acl.entries, key=lambda e: e.seq)):
+        e.seq = start + i * step
     renumbered(acl)
 
 
@@ -418,8 +416,8 @@ def entry(r, acl: Acl, lineno: int, ws, append_only: bool = False) -> None:
             r.diag(lineno, ws[0][1], "error", "syntax", "`evaluate NAME` in an extended access list",
                    "evaluate")
             return
-        add_entry(r, acl, seq, dict(line=lineno, col=col0, text=line.strip(), action="accept", spec=None,
-                                    kind="evaluate", evaluate=ws[1][0]))
+        add_entry(r, acl, Ace(0, lineno, col0, line.strip(), "accept", None, kind="evaluate",
+                                 evaluate=ws[1][0]), seq, lineno, col0)
         return
     if w not in ("permit", "deny"):
         r.diag(lineno, ws[0][1], "error", "syntax",
@@ -428,27 +426,26 @@ def entry(r, acl: Acl, lineno: int, ws, append_only: bool = False) -> None:
     spec = parse_ace(r, acl, lineno, ws)
     if spec is None:
         return
-    add_entry(r, acl, seq, dict(line=lineno, col=col0, text=line.strip(), action=spec.action, spec=spec,
-                                dynamic=dynamic, words=tuple(x.lower() for x, _ in ws)))
+    ace = Ace(0, lineno, col0, line.strip(), spec.action, spec, dynamic=dynamic,
+               words=tuple(x.lower() for x, _ in ws))
+    add_entry(r, acl, ace, seq, lineno, col0)
 
 
-def add_entry(r, acl: Acl, seq: int | None, fields: dict) -> None:
-    """Append the entry of these fields (Ace's but seq and remark) at `seq` (None: 10 after the
-    last), with the remarks written before it; a sequence number in use is rejected, as IOS does."""
+def add_entry(r, acl: Acl, ace: Ace, seq: int | None, lineno: int, col: int) -> None:
     if seq is None:
         seq = acl.max_seq + 10
     elif seq in acl.seqs:
-        r.diag(fields["line"], fields["col"], "error", "invalid",
-               f"sequence number {seq} is already used in access list {acl.name}: IOS rejects this entry",
-               "sequence number")
+        r.diag(lineno, col, "error", "invalid",
+                  f"sequence number {seq} is already used in access list {acl.name}: IOS rejects this entry",
+                  "sequence number")
         return
+    ace.seq = seq
     acl.seqs.add(seq)
     acl.max_seq = max(acl.max_seq, seq)
-    remark = ""
     if acl.pending:
-        remark = " ".join(text for text in acl.pending if text)
+        ace.remark = " ".join(r for r in acl.pending if r)
         acl.pending = []
-    acl.entries.append(Ace(seq=seq, remark=remark, **fields))
+    acl.entries.append(ace)
 
 
 def delete_entry(r, acl: Acl, lineno: int, ws) -> None:

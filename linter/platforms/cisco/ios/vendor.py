@@ -2,10 +2,9 @@
 their entries, object-groups, interfaces, the zone-based firewall's objects, NAT statements,
 each with the line it was read from.
 
-Layer: platforms (left of the model). An entry (Ace, AceSpec) is frozen; the containers are
-not: the reader applies the file as IOS applies a configuration script (`no ...` deletes,
-re-entering a block appends, `resequence` renumbers), so an access list, an object-group, an
-interface change while the file is read; the converter only reads them.
+Layer: platforms (left of the model). Mutable, not frozen: the reader applies the file as IOS
+applies a configuration script (`no ...` deletes, re-entering a block appends, `resequence`
+renumbers), so these objects change while the file is read; the converter only reads them.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass
 class AceSpec:
     """An access-control entry as written (before object-groups and names are resolved)."""
 
@@ -27,7 +26,7 @@ class AceSpec:
     items: list  # (kind, [(text, col)], col)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Ace:
     seq: int
     line: int
