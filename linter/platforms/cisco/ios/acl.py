@@ -417,7 +417,7 @@ def entry(r, acl: Acl, lineno: int, ws, append_only: bool = False) -> None:
                    "evaluate")
             return
         add_entry(r, acl, Ace(0, lineno, col0, line.strip(), "accept", None, kind="evaluate",
-                                 evaluate=ws[1][0]), seq, lineno, col0)
+                              evaluate=ws[1][0]), seq, lineno, col0)
         return
     if w not in ("permit", "deny"):
         r.diag(lineno, ws[0][1], "error", "syntax",
@@ -427,7 +427,7 @@ def entry(r, acl: Acl, lineno: int, ws, append_only: bool = False) -> None:
     if spec is None:
         return
     ace = Ace(0, lineno, col0, line.strip(), spec.action, spec, dynamic=dynamic,
-               words=tuple(x.lower() for x, _ in ws))
+              words=tuple(x.lower() for x, _ in ws))
     add_entry(r, acl, ace, seq, lineno, col0)
 
 
@@ -436,14 +436,14 @@ def add_entry(r, acl: Acl, ace: Ace, seq: int | None, lineno: int, col: int) -> 
         seq = acl.max_seq + 10
     elif seq in acl.seqs:
         r.diag(lineno, col, "error", "invalid",
-                  f"sequence number {seq} is already used in access list {acl.name}: IOS rejects this entry",
-                  "sequence number")
+               f"sequence number {seq} is already used in access list {acl.name}: IOS rejects this entry",
+               "sequence number")
         return
     ace.seq = seq
     acl.seqs.add(seq)
     acl.max_seq = max(acl.max_seq, seq)
     if acl.pending:
-        ace.remark = " ".join(r for r in acl.pending if r)
+        ace.remark = " ".join(text for text in acl.pending if text)
         acl.pending = []
     acl.entries.append(ace)
 
