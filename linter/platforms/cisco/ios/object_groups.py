@@ -101,6 +101,10 @@ def group_item(r, g: ObjectGroup, lineno: int, ws) -> None:
             g.items.append(("port", ports, lineno, ws[0][1]))
 
 
+class _Rejected(Exception):
+    """A member IOS rejects (reported where it was found): the line adds nothing."""
+
+
 def network_item(r, g: ObjectGroup, lineno: int, ws) -> None:
     col = ws[0][1]
     if ws[0][0].lower() == "network-object":
@@ -108,54 +112,11 @@ def network_item(r, g: ObjectGroup, lineno: int, ws) -> None:
         if not ws:
             r.diag(lineno, col, "error", "syntax", "`network-object` needs an address", "object-group network")
             return
-    w = ws[0][0].lower()
     vals = [x for x, _ in ws]
-    rng = None
-    if w == "any" and len(ws) == 1:
-        rng = [(4, 0, 2**32 - 1), (6, 0, 2**128 - 1)]
-    elif w == "host" and len(ws) == 2:
-        a4, a6 = ipv4(vals[1]), ipv6(vals[1]) if ":" in vals[1] else None
-        if a4 is not None:
-            rng = [(4, a4, a4)]
-        elif a6 is not None:
-            rng = [(6, a6, a6)]
-    elif w == "range" and len(ws) == 3:
-        a, b = ipv4(vals[1]), ipv4(vals[2])
-        if a is None or b is None:
-            a = ipv6(vals[1]) if ":" in vals[1] else None
-            b = ipv6(vals[2]) if ":" in vals[2] else None
-            fam = 6
-        else:
-            fam = 4
-        if a is not None and b is not None:
-            if a > b:
-                r.diag(lineno, ws[1][1], "error", "invalid",
-                       f"range {vals[1]} {vals[2]}: the first address is above the last", "address range")
-                return
-            rng = [(fam, a, b)]
-    elif len(ws) == 2 and ipv4(vals[0]) is not None and vals[1].startswith("/") and vals[1][1:].isdigit():
-        p = prefix(vals[0] + vals[1])  # fwbuilder writes `10.0.0.0 /24`
-        rng = [p] if p else None
-    elif len(ws) == 2 and ipv4(vals[0]) is not None:
-        a, mask = ipv4(vals[0]), ipv4(vals[1])
-        if mask is None:
-            r.diag(lineno, ws[1][1], "error", "invalid", f"`{vals[1]}` is not a netmask",
-                   "object-group network")
-            return
-        plen = mask_len(mask)
-        if plen is None:
-            r.diag(lineno, ws[1][1], "error", "invalid",
-                   f"`{vals[1]}` is not a contiguous netmask (object-groups take a netmask, not a wildcard)",
-                   "object-group network")
-            return
-        p = prefix(f"{vals[0]}/{plen}")
-        rng = [p] if p else None
-    elif len(ws) == 1 and "/" in vals[0]:
-        p = prefix(vals[0])
-        rng = [p] if p else None
-    elif len(ws) == 1 and ipv4(vals[0]) is not None:
-        a = ipv4(vals[0])
-        rng = [(4, a, a)]  # type: ignore[list-item]
+    try:
+        rng = _network_ranges(r, lineno, ws, vals)
+    except _Rejected:
+        return
     zoned = [(v, c) for v, c in ws if has_zone_id(v)]
     if rng is None and zoned:
         r.diag(lineno, zoned[0][1], "error", "invalid",
@@ -167,6 +128,68 @@ def network_item(r, g: ObjectGroup, lineno: int, ws) -> None:
                "object-group network")
         return
     g.items.append(("addr", rng, lineno, ws[0][1]))
+
+
+def _network_ranges(r, lineno: int, ws, vals: list[str]) -> list | None:
+    """The address ranges of a network object's words; None when they are not one."""
+    w = vals[0].lower()
+    if w == "any" and len(ws) == 1:
+        return [(4, 0, 2**32 - 1), (6, 0, 2**128 - 1)]
+    if w == "host" and len(ws) == 2:
+        a4, a6 = ipv4(vals[1]), ipv6(vals[1]) if ":" in vals[1] else None
+        if a4 is not None:
+            return [(4, a4, a4)]
+        if a6 is not None:
+            return [(6, a6, a6)]
+        return None
+    if w == "range" and len(ws) == 3:
+        return _address_range(r, lineno, ws, vals)
+    if len(ws) == 2 and ipv4(vals[0]) is not None and vals[1].startswith("/") and vals[1][1:].isdigit():
+        p = prefix(vals[0] + vals[1])  # fwbuilder writes `10.0.0.0 /24`
+        return [p] if p else None
+    if len(ws) == 2 and ipv4(vals[0]) is not None:
+        return _masked_network(r, lineno, ws, vals)
+    if len(ws) == 1 and "/" in vals[0]:
+        p = prefix(vals[0])
+        return [p] if p else None
+    if len(ws) == 1 and ipv4(vals[0]) is not None:
+        a = ipv4(vals[0])
+        return [(4, a, a)]
+    return None
+
+
+def _address_range(r, lineno: int, ws, vals: list[str]) -> list | None:
+    """`range A B` (IPv4 or IPv6)."""
+    a, b = ipv4(vals[1]), ipv4(vals[2])
+    if a is None or b is None:
+        a = ipv6(vals[1]) if ":" in vals[1] else None
+        b = ipv6(vals[2]) if ":" in vals[2] else None
+        fam = 6
+    else:
+        fam = 4
+    if a is None or b is None:
+        return None
+    if a > b:
+        r.diag(lineno, ws[1][1], "error", "invalid",
+               f"range {vals[1]} {vals[2]}: the first address is above the last", "address range")
+        raise _Rejected
+    return [(fam, a, b)]
+
+
+def _masked_network(r, lineno: int, ws, vals: list[str]) -> list | None:
+    """`ADDRESS NETMASK` (a netmask, not a wildcard)."""
+    mask = ipv4(vals[1])
+    if mask is None:
+        r.diag(lineno, ws[1][1], "error", "invalid", f"`{vals[1]}` is not a netmask", "object-group network")
+        raise _Rejected
+    plen = mask_len(mask)
+    if plen is None:
+        r.diag(lineno, ws[1][1], "error", "invalid",
+               f"`{vals[1]}` is not a contiguous netmask (object-groups take a netmask, not a wildcard)",
+               "object-group network")
+        raise _Rejected
+    p = prefix(f"{vals[0]}/{plen}")
+    return [p] if p else None
 
 
 def service_item(r, g: ObjectGroup, lineno: int, ws) -> None:

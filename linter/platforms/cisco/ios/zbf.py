@@ -161,7 +161,7 @@ class _ClassMapReader(NestedReader):
         return self.z.c.config.class_maps[name].matches
 
     def nested(self, name: str, match) -> str | None:
-        kind, value, ln, col, negation = match
+        kind, value, ln, col, _negated_match = match
         if kind != "class":
             return None
         c = self.z.c
@@ -179,14 +179,14 @@ class _ClassMapReader(NestedReader):
         return (negation(conds),) if conds else NOTHING
 
     def part(self, name: str, match) -> tuple:
-        kind, value, ln, col, negation = match
+        kind, value, ln, col, _negated_match = match
         return self._negated(match, self.z.match_conds(self.z.c.config.class_maps[name], kind, value, ln, col))
 
     def included(self, match, value) -> tuple:
         return self._negated(match, value)
 
     def cycle(self, name: str, match) -> tuple:
-        _kind, value, ln, col, negation = match
+        _kind, value, ln, col, _negated_match = match
         self.z.c.diag(ln, col, "error", "invalid", f"class-map {value} contains itself", "class-map match class-map")
         return self._negated(match, NOTHING)
 
@@ -201,7 +201,7 @@ class _ClassMapReader(NestedReader):
                             "MAX_NESTED_GROUP_MEMBERS)")
 
     def _refuse(self, name: str, match, code: str, why: str) -> int:
-        _kind, value, ln, col, negation = match
+        _kind, value, ln, col, _negated_match = match
         self.z.c.diag(ln, col, "error", code,
                       f"match class-map {value}: class-map {name} is not resolved: {why}; it and the class-maps "
                       "that include it match as an unknown condition", "class-map match class-map")
