@@ -400,16 +400,10 @@ def entry(r, acl: Acl, lineno: int, ws, append_only: bool = False) -> None:
         return
     dynamic = ""
     if w == "dynamic":
-        if len(ws) < 3:
-            r.diag(lineno, ws[0][1], "error", "syntax", "`dynamic NAME permit ...`", "dynamic access list")
+        got = _dynamic_entry(r, lineno, col0, ws)
+        if got is None:
             return
-        dynamic = ws[1][0]
-        ws = ws[2:]
-        if ws and ws[0][0].lower() == "timeout" and len(ws) > 1:
-            ws = ws[2:]
-        if not ws:
-            r.diag(lineno, col0, "error", "syntax", "`dynamic NAME permit ...`", "dynamic access list")
-            return
+        dynamic, ws = got
         w = ws[0][0].lower()
     if w == "evaluate":
         if acl.kind != "extended" or len(ws) != 2:
@@ -429,6 +423,22 @@ def entry(r, acl: Acl, lineno: int, ws, append_only: bool = False) -> None:
     ace = Ace(0, lineno, col0, line.strip(), spec.action, spec, dynamic=dynamic,
               words=tuple(x.lower() for x, _ in ws))
     add_entry(r, acl, ace, seq, lineno, col0)
+
+
+def _dynamic_entry(r, lineno: int, col0: int, ws) -> tuple[str, list] | None:
+    """`dynamic NAME [timeout N] permit ...`: the name and the words of the entry; None when
+    IOS rejects the line (reported)."""
+    if len(ws) < 3:
+        r.diag(lineno, ws[0][1], "error", "syntax", "`dynamic NAME permit ...`", "dynamic access list")
+        return None
+    dynamic = ws[1][0]
+    ws = ws[2:]
+    if ws and ws[0][0].lower() == "timeout" and len(ws) > 1:
+        ws = ws[2:]
+    if not ws:
+        r.diag(lineno, col0, "error", "syntax", "`dynamic NAME permit ...`", "dynamic access list")
+        return None
+    return dynamic, ws
 
 
 def add_entry(r, acl: Acl, ace: Ace, seq: int | None, lineno: int, col: int) -> None:
