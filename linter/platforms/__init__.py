@@ -10,7 +10,7 @@ graph, checks, policies or reporters.
 PLATFORMS: dict[str, str] = {
     "iptables": "linter.platforms.iptables",
     "pf": "linter.platforms.pf",
-    "cisco-ios": "linter.platforms.cisco_ios",
+    "cisco-ios": "linter.platforms.cisco.ios",
     "cisco-asa": "linter.platforms.cisco.asa",
 }
 
