@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from linter import api
-from linter.platforms import cisco_ios, pf
+from linter.platforms import pf
+from linter.platforms.cisco import ios as cisco_ios
 from linter.platforms.cisco import asa as cisco_asa
 
 

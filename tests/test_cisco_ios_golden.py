@@ -10,7 +10,7 @@ import json
 import re
 
 from linter import model as m
-from linter.platforms import cisco_ios
+from linter.platforms.cisco import ios as cisco_ios
 from linter.serialize import device_json
 
 from .golden_util import GOLDEN, check_golden

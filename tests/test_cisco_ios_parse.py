@@ -15,7 +15,7 @@ import pytest
 from linter import api
 from linter import model as m
 from linter.graph import trace
-from linter.platforms import cisco_ios as ios
+from linter.platforms.cisco import ios
 
 from .shared import shared_dir
 
@@ -938,7 +938,7 @@ def test_large_configuration() -> None:
 def test_parsing_writes_nothing_to_stdout_or_stderr(tmp_path) -> None:
     cfg = tmp_path / "r.cfg"
     cfg.write_text(IOS_SAMPLE + "ip access-list extended X\n permit ip any any\n")
-    code = ("import sys; from linter.platforms import cisco_ios as c; "
+    code = ("import sys; from linter.platforms.cisco import ios as c; "
             "d = c.parse(sys.argv[1], open(sys.argv[1], 'rb').read()); c.relevance(sys.argv[1], b'hostname x\\n'); "
             "assert d.filters")
     res = subprocess.run([sys.executable, "-c", code, str(cfg)], capture_output=True, text=True,

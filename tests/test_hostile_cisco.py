@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from linter.cli import main
 from linter.limits import MAX_CLASS_MAP_DEPTH, MAX_GUESSED_ENTRY_WORDS, MAX_OBJECT_GROUP_DEPTH
-from linter.platforms import cisco_ios
+from linter.platforms.cisco import ios as cisco_ios
 from linter.platforms.cisco import asa as cisco_asa
 
 # far above the depth limits, and above Python's recursion limit (1000): the old recursive

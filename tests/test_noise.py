@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from linter.api import LintOptions, lint
 from linter.checks._generated import generated_chains
 from linter.cli import main
-from linter.platforms import cisco_ios
+from linter.platforms.cisco import ios as cisco_ios
 from linter.platforms.cisco import asa as cisco_asa
 from linter.platforms import iptables as ipt
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from linter import parsers
-from linter.platforms import cisco_ios, iptables, pf
+from linter.platforms import iptables, pf
+from linter.platforms.cisco import ios as cisco_ios
 from linter.platforms.cisco import asa as cisco_asa
 
 ROOT = Path(__file__).resolve().parents[1]

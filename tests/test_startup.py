@@ -11,7 +11,7 @@ import sys
 import pytest
 
 PARSERS = ("lark", "linter.parsers", "linter.platforms.iptables", "linter.platforms.pf",
-           "linter.platforms.cisco_ios", "linter.platforms.cisco.asa", "ciscoconfparse")
+           "linter.platforms.cisco.ios", "linter.platforms.cisco.asa", "ciscoconfparse")
 ENGINE = ("dd", "networkx", "linter.graph", "linter.space", "linter.api")
 # needed only by what a light command never does: YAML packs, gitignore globs, schemas
 ON_DEMAND = ("yaml", "pathspec", "jsonschema", "asyncio")
@@ -44,7 +44,7 @@ IOS = "hostname r1\n!\nip access-list extended IN\n permit tcp any any eq 22\n!\
 ASA = "ASA Version 9.8(2)\n!\ninterface GigabitEthernet0/0\n nameif outside\n security-level 0\n" \
       "!\naccess-list OUT extended permit tcp any any eq 22\naccess-group OUT in interface outside\n"
 PLATFORM_MODULES = {"iptables": "linter.platforms.iptables", "pf": "linter.platforms.pf",
-                    "cisco-ios": "linter.platforms.cisco_ios", "cisco-asa": "linter.platforms.cisco.asa"}
+                    "cisco-ios": "linter.platforms.cisco.ios", "cisco-asa": "linter.platforms.cisco.asa"}
 
 
 @pytest.mark.parametrize("platform,text", [("iptables", IPTABLES), ("pf", PF), ("cisco-ios", IOS), ("cisco-asa", ASA)])

@@ -4,7 +4,6 @@ Layer: platform (parser + converter). Text -> IosConfig (reader.py, with acl.py,
 object_groups.py, interfaces.py, zbf.py, nat.py for the sections; vendor.py the objects) ->
 `linter.model.Device` (convert.py, conditions.py). Reads `grammars/cisco_ios.lark` (LALR, one
 access-control entry per parse); nothing to the right of the model imports this package.
-`linter.platforms.cisco_ios` is another name of this package (the import path of fwlint 0.x).
 
 How a file is read:
 
@@ -43,7 +42,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 
 from .... import model as m
 from ....limits import MAX_NESTED_GROUP_MEMBERS  # noqa: F401 - read at each parse (object_groups), lowered by tests
@@ -58,8 +56,6 @@ __all__ = ["PLATFORM", "detect", "parse", "relevance"]
 
 PLATFORM = "cisco-ios"
 
-# the old module path names this package (whichever of the two is imported first)
-sys.modules.setdefault("linter.platforms.cisco_ios", sys.modules[__name__])
 
 
 def _run(path: str, data: bytes) -> tuple[Report, IosConfig, list, list, list, list]:

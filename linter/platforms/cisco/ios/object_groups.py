@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def nested_members_budget() -> int:
     """linter/limits.py MAX_NESTED_GROUP_MEMBERS as the package holds it when a parse starts
-    (tests lower it on the package, `linter.platforms.cisco_ios`)."""
+    (tests lower it on the package, `linter.platforms.cisco.ios`)."""
     from .. import ios
 
     return ios.MAX_NESTED_GROUP_MEMBERS
