@@ -140,7 +140,8 @@ def _target_action(diagnostics: Diagnostics, t: Table, pr: Rule, name: str,
     if name in NAT_TARGETS:
         alt = m.Alteration(NAT_TARGETS[name], pr.match, o, "?", t.name, pr.chain, params, detail)
         if t.name != "nat":
-            diagnostics.report(o.line, pr.target_col, o.text, "warning", "invalid", f"{name} is only valid in table nat")
+            diagnostics.report(o.line, pr.target_col, o.text, "warning", "invalid",
+                               f"{name} is only valid in table nat")
             return cached_action("unknown", detail=detail), alt
         return cached_action("accept", detail=detail), alt
     if name in QUEUE_TARGETS:

@@ -200,7 +200,8 @@ class Reader:
         self.path = path
         self.family = family
         self.diagnostics = Diagnostics(path, max_text=_MAX_MESSAGE,
-                                       per_line=(MAX_IPTABLES_DIAGNOSTICS_PER_LINE, "MAX_IPTABLES_DIAGNOSTICS_PER_LINE"))
+                                       per_line=(MAX_IPTABLES_DIAGNOSTICS_PER_LINE,
+                                                 "MAX_IPTABLES_DIAGNOSTICS_PER_LINE"))
         self.diag = self.diagnostics.report  # (line, column, text, severity, code, message, construct)
         self.bad_lines = self.diagnostics.bad_lines()
         self.tables: list[_TableState] = []

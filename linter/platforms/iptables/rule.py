@@ -341,7 +341,8 @@ class RuleReader:
             return
         protos = MODULE_PROTOS.get(name)
         if protos is not None and (self.proto not in protos or self.proto_neg):
-            self.diag(at, "warning", "invalid", f"-m {name} needs -p {'/'.join(sorted(names.proto_name(p) for p in protos))}")
+            needed = "/".join(sorted(names.proto_name(p) for p in protos))
+            self.diag(at, "warning", "invalid", f"-m {name} needs -p {needed}")
         if not opts and name not in ("tcp", "udp", "udplite", "sctp", "dccp"):
             self.diag(at, "warning", "invalid", f"-m {name} without options")
         proto_name = names.proto_name(self.proto) if self.proto is not None else "tcp"

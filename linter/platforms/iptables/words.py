@@ -183,7 +183,7 @@ def _classify(ws: Words) -> tuple[str, ...]:
                 nxt = out_next = words[i + 1] if i + 1 < n else None
                 if out_next is not None and quoted and (i + 1) in quoted:
                     t = "INNERBANG"
-                elif nxt is not None and get(nxt) is None and not (nxt.startswith("-") and len(nxt) > 1 and (nxt[1].isalpha() or nxt[1] == "-")) and nxt != "!":
+                elif nxt is not None and get(nxt) is None and not _looks_like_option(nxt) and nxt != "!":
                     t = "INNERBANG"
                 else:
                     t = "BANG"
@@ -209,3 +209,8 @@ def cut_line(text: str, limit: int = 1000) -> str:
 def shown_name(name: str, limit: int = 40) -> str:
     """A name as messages show it: a hostile 100,000-character chain name is cut."""
     return name if len(name) <= limit else name[:limit - 3] + "..."
+
+
+def _looks_like_option(word: str) -> bool:
+    """`-x` or `--xyz` (an option of iptables), as opposed to a negative number or `-`."""
+    return word.startswith("-") and len(word) > 1 and (word[1].isalpha() or word[1] == "-")

@@ -96,7 +96,8 @@ class Addresses:
                 msg = f"{mask!r} is not a netmask"
             elif wildcard_like(mask):
                 msg = (f"{mask} looks like an IOS wildcard mask: the ASA takes a netmask "
-                       f"({ipaddress.IPv4Address(~read_int(ipaddress.IPv4Address(mask)) & MAX4)}), and refuses this entry")
+                       f"({ipaddress.IPv4Address(~read_int(ipaddress.IPv4Address(mask)) & MAX4)}), "
+                       "and refuses this entry")
             else:
                 msg = f"{mask} is not a contiguous netmask (the ASA refuses it)"
             raise Drop(col_m, "error", "invalid", msg)

@@ -180,7 +180,8 @@ class InspectionConverter:
                 else:
                     what = " ".join(w[1:])
                     self.report.diag(ml, ml.col(1), "note", "approximate",
-                                     f"class-map {cname}: `match {what}` is matched as an unknown condition", "class-map")
+                                     f"class-map {cname}: `match {what}` is matched as an unknown condition",
+                                     "class-map")
                     conds.append(m.Opaque(f"class-map {cname} match {what}", f"match {what}"))
             except Drop as d:
                 self.report.drop(ml, d)

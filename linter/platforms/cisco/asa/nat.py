@@ -298,7 +298,8 @@ class NatConverter:
                             description=line.text.strip())
 
     def _legacy_static(self, line: Line) -> m.Alteration | None:
-        """PIX / ASA 8.2: `static (REAL,MAPPED) [tcp|udp] MAPPED_IP [PORT] REAL_IP|access-list ACL [PORT] [netmask M]`."""
+        """PIX / ASA 8.2:
+        `static (REAL,MAPPED) [tcp|udp] MAPPED_IP [PORT] REAL_IP|access-list ACL [PORT] [netmask M]`."""
         w = line.words
         lw = [x.lower() for x in w]
         if len(w) < 3:

@@ -97,7 +97,8 @@ class ObjectCommands:
                 fq = cw[-1]
                 value = ("fqdn", fq, f"fqdn {fq}")
                 self.report.diag(c, c.col(len(cw) - 1), "note", "approximate",
-                                 f"object {obj.name}: the addresses of {fq} are resolved by DNS at run time; matched as "
+                                 f"object {obj.name}: the addresses of {fq} are resolved by DNS at run time; "
+                                 "matched as "
                                  f"an unknown condition", "object network fqdn")
             elif k == "nat":
                 self.translations.nats.append(("object", c, obj.name))
@@ -169,7 +170,8 @@ class ObjectCommands:
         elif g.kind != kind or g.proto != proto:
             shown = lambda k, p: "service " + p if k == "port" else k  # noqa: E731
             self.report.diag(node, node.col(1), "error", "redefined",
-                             f"object-group {name} is a {shown(g.kind, g.proto or '')} group (line {g.origin.line}): it "
+                             f"object-group {name} is a {shown(g.kind, g.proto or '')} group "
+                             f"(line {g.origin.line}): it "
                              f"cannot be entered as a {shown(kind, proto or '')} group; the members below are refused",
                              "object-group")
             self.report.not_read(node, "relevant")
@@ -564,7 +566,8 @@ class ObjectResolver:
                           "security": ("security-group", "group-object", "description")}[g.kind]
                     if k not in ok:
                         self.report.diag(c, c.indent + 1, "error", "syntax",
-                                         f"`{c.words[0]}` is not a member of a {g.kind} object-group", f"object-group {g.kind}")
+                                         f"`{c.words[0]}` is not a member of a {g.kind} object-group",
+                                         f"object-group {g.kind}")
         except Drop as d:
             if d.code in ("nesting-limit", "expansion-limit"):
                 return  # reported once, at the line that crosses the limit

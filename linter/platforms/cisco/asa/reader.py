@@ -260,7 +260,7 @@ class Reader:
         if w[2] in self.objects.names and self.objects.names[w[2]][:2] != (a.version, read_int(a)):
             prev = self.objects.names[w[2]][2]
             self.report.diag(node, node.col(2), "warning", "redefined",
-                             f"name {w[2]} was {self._show_addr(self.objects.names[w[2]][0], self.objects.names[w[2]][1])} "
+                             f"name {w[2]} was {self._show_addr(*self.objects.names[w[2]][:2])} "
                              f"(line {prev.line}); this line replaces it", "name")
         self.objects.names[w[2]] = (a.version, read_int(a), self.report.origin(node))
 

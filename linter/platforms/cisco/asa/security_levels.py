@@ -220,7 +220,8 @@ class SecurityLevels:
             acl = self.access.acls.get(ag.acl)
             if acl is None:
                 self.report.diag(ag.origin.line, ag.origin.column, "error", "undefined-reference",
-                                 f"access-list {ag.acl} is not defined: the ASA refuses this access-group", "access-group")
+                                 f"access-list {ag.acl} is not defined: the ASA refuses this access-group",
+                                 "access-group")
                 continue
             acl.used = True
             if ag.iface is not None and nameifs and ag.iface not in nameifs:

@@ -322,15 +322,9 @@ def named_acl(r, lineno: int, ws, lw, fam: int) -> None:
             kind, name, extra = "standard", rest[1][0], rest[2:]
         else:
             kind, name, extra = "extended", rest[0][0], rest[1:]
-    if fam == 4 and name.isdigit():
-        n = read_int(name)
-        want = ("standard" if 1 <= n <= 99 or 1300 <= n <= 1999 else
-                "extended" if 100 <= n <= 199 or 2000 <= n <= 2699 else None)
-        if want is not None and want != kind:
-            r.diag(lineno, rest[1][1] if len(rest) > 1 else rest[0][1], "error", "invalid",
-                   f"access list number {n} is a {want} list number, not {kind}", "ip access-list")
-            r.open_block(lineno, r.unmodelled_line)
-            return
+    if fam == 4 and not _number_fits_kind(r, lineno, rest, name, kind):
+        r.open_block(lineno, r.unmodelled_line)
+        return
     acl = r.config.acls[fam].get(name)
     if acl is not None and acl.kind != kind:
         r.diag(lineno, ws[0][1], "error", "invalid",
@@ -349,6 +343,21 @@ def named_acl(r, lineno: int, ws, lw, fam: int) -> None:
     r.open_block(lineno, handler, acl)
     if extra:  # one-line form: `ipv6 access-list standard NAME permit ...`
         entry(r, acl, lineno, extra)
+
+
+def _number_fits_kind(r, lineno: int, rest, name: str, kind: str) -> bool:
+    """A numbered list named in `ip access-list standard|extended N`: IOS refuses a number of
+    the other kind (reported here)."""
+    if not name.isdigit():
+        return True
+    n = read_int(name)
+    want = ("standard" if 1 <= n <= 99 or 1300 <= n <= 1999 else
+            "extended" if 100 <= n <= 199 or 2000 <= n <= 2699 else None)
+    if want is None or want == kind:
+        return True
+    r.diag(lineno, rest[1][1] if len(rest) > 1 else rest[0][1], "error", "invalid",
+           f"access list number {n} is a {want} list number, not {kind}", "ip access-list")
+    return False
 
 
 def resequence(r, lineno: int, ws) -> None:

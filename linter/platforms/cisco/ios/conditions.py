@@ -173,18 +173,9 @@ def item_conds(cv, spec: AceSpec, protos, fam: int, ln: int, conds: list, e: Ace
         prev = kind
         if kind == "log":
             continue
-        if kind == "established":
-            if not need_tcp("established", col):
+        if kind in ("established", "flag", "match_any", "match_all"):
+            if not _tcp_item(kind, vals, col, need_tcp, conds, flags):
                 return False
-            conds.append(ESTABLISHED)
-        elif kind == "flag":
-            if not need_tcp(vals[0][0].lower(), col):
-                return False
-            flags.append((vals[0][0].lower(), col))
-        elif kind in ("match_any", "match_all"):
-            if not need_tcp(kind.replace("_", "-"), col):
-                return False
-            conds.extend(_flag_match(kind, [(x[0].lower(), x[1]) for x in vals]))
         else:
             _unmodelled_item(cv, ln, kind, vals, col, conds)
     if flags:
@@ -192,6 +183,21 @@ def item_conds(cv, spec: AceSpec, protos, fam: int, ln: int, conds: list, e: Ace
     if icmp_vals and fam == 6:
         icmp_vals = ipv6_options(cv, icmp_vals, ln, conds)
     return not icmp_vals or _icmp_item(cv, ln, fam, protos, icmp_vals, conds)
+
+
+def _tcp_item(kind: str, vals: list, col: int, need_tcp, conds: list, flags: list) -> bool:
+    """`established`, a flag keyword, `match-any`/`match-all`: TCP's alone (False: IOS rejects
+    the entry, said by `need_tcp`). Flag keywords are gathered in `flags`, read together."""
+    what = vals[0][0].lower() if kind == "flag" else kind.replace("_", "-")
+    if not need_tcp(what, col):
+        return False
+    if kind == "established":
+        conds.append(ESTABLISHED)
+    elif kind == "flag":
+        flags.append((what, col))
+    else:
+        conds.extend(_flag_match(kind, [(x[0].lower(), x[1]) for x in vals]))
+    return True
 
 
 def _flag_match(kind: str, fl: list) -> tuple:

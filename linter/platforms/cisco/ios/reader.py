@@ -314,7 +314,8 @@ def decode(path: str, data: bytes, report: Report) -> str | None:
             enc = "utf-16-be"
         else:
             return None
-        report.early.append((1, "note", "encoding", f"the file is {enc.upper()} without a byte-order mark: read as such"))
+        report.early.append((1, "note", "encoding",
+                             f"the file is {enc.upper()} without a byte-order mark: read as such"))
         return data[: len(data) - (len(data) % 2)].decode(enc, "replace")
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
