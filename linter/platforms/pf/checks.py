@@ -1,0 +1,157 @@
+"""What pfctl refuses in a rule read whole, in a scrub option list, in the queues, and a
+configuration that mixes the old and the new translation syntax: pfctl's messages, located.
+
+Layer: platforms/pf. The checks made while a part is read are where it is read (rules.py,
+addresses.py); the bounds of fwlint's own (limits.py) are where the work is done.
+"""
+
+from __future__ import annotations
+
+from ... import model as m
+from ...names import read_int
+from .diagnostics import Report
+from .lexer import Tok
+from .vendor import PfConfig, RuleSpec
+
+
+def consistent(report: Report, spec: RuleSpec, head: Tok) -> bool:
+    """pfctl's refusals of a rule as a whole (its parts together), reported at its first word."""
+    kind = spec.kind
+    if spec.flags not in (None, "any") and spec.protos is not None and all(n != 6 for n, _ in spec.protos):
+        report.at(head, "error", "invalid", "flags only apply to tcp", "flags")
+        return False
+    if spec.route is not None:
+        if kind == "block":
+            report.at(head, "error", "invalid", "route-to, reply-to and dup-to are not supported on block rules",
+                       spec.route[0])
+            return False
+        if spec.state == "no" and kind == "pass":
+            report.at(head, "error", "invalid", "route-to, reply-to and dup-to require keep state", spec.route[0])
+            return False
+        if spec.afto is not None:
+            report.at(head, "error", "invalid", "af-to cannot be used together with route-to, reply-to, dup-to",
+                       "af-to")
+            return False
+    if spec.afto is not None:
+        if spec.af is None:
+            report.at(head, "error", "invalid", "af-to: the rule must name its address family (inet or inet6)",
+                       "af-to")
+            return False
+        if spec.afto[0] == spec.af:
+            report.at(head, "error", "invalid", "af-to: the translation must change the address family", "af-to")
+            return False
+        if spec.direction == "out":
+            report.at(head, "error", "invalid", "af-to can only be used with inbound rules", "af-to")
+            return False
+    daf = spec.parts_text.get("divert_af")
+    if daf and spec.af is not None and spec.af not in daf:
+        report.at(head, "error", "invalid", "divert-to address family mismatch", "divert-to")
+        return False
+    if kind != "pass" and any(a[0] == "divert" for a in spec.alters):
+        report.at(head, "error", "invalid", "divert options only apply to pass rules", "divert")
+        return False
+    if spec.redirect and kind == "block":
+        report.at(head, "error", "invalid", f"{', '.join(spec.redirect)} cannot be used on block rules",
+                   next(iter(spec.redirect)))
+        return False
+    if "nat-to" in spec.redirect and spec.direction == "in" and kind in ("pass", "match"):
+        report.at(head, "error", "invalid", "nat-to can only be used with outbound rules", "nat-to")
+        return False
+    if "rdr-to" in spec.redirect and spec.direction == "out" and kind in ("pass", "match"):
+        report.at(head, "error", "invalid", "rdr-to can only be used with inbound rules", "rdr-to")
+        return False
+    if "binat-to" in spec.redirect and spec.direction == "in" and kind in ("pass", "match"):
+        report.at(head, "error", "invalid", "binat-to can only be used with outbound rules", "binat-to")
+        return False
+    if spec.icmp is not None and spec.af is None:
+        fams = {h.af for h in (spec.src or []) + (spec.dst or []) if h.af}
+        if not fams:
+            if not spec.protos or all(n not in (1, 58) for n, _ in spec.protos):
+                pass
+            else:
+                spec.af = 6 if spec.icmp_v6 else 4
+                report.at(head, "warning", "invalid",
+                           "must indicate address family with icmp-type/code (read as "
+                           f"{'inet6' if spec.icmp_v6 else 'inet'})", "icmp-type")
+    return True
+
+
+def scrub_options_ok(report: Report, opts: list[str], tok: Tok) -> bool:
+    seen = set()
+    for o in opts:
+        words = o.split()
+        k = words[0]
+        if k in seen:
+            report.at(tok, "error", "invalid", f"{k} cannot be respecified", "scrub")
+            return False
+        seen.add(k)
+        if k == "min-ttl" and not 0 <= read_int(words[1]) <= 255:
+            report.at(tok, "error", "invalid", f"illegal min-ttl value {words[1]}", "scrub")
+            return False
+        if k == "max-mss" and not 0 <= read_int(words[1]) <= 65535:
+            report.at(tok, "error", "invalid", f"illegal max-mss value {words[1]}", "scrub")
+            return False
+        if k == "reassemble" and words[1] != "tcp":
+            report.at(tok, "error", "invalid", f"reassemble {words[1]}: only 'reassemble tcp'", "scrub")
+            return False
+    return True
+
+
+def check_queues(report: Report, config: PfConfig) -> None:
+    """pfctl's refusals of the queues (a queue named and not defined, a tree without its default)."""
+    for name, origin, _k in config.queue_refs:
+        if config.queues and name not in config.queues:
+            report.diag(origin.path, origin.line, 1, "error", "invalid", f"queue {name} is not defined", "queue",
+                      text=origin.text)
+    new = [q for q in config.queue_list if not q.get("old")]
+    has_children = {id(q["parent_q"]) for q in new if q.get("parent_q") is not None}
+    for q in new:
+        t = q["tok"]
+        n = q["name"]
+        is_root = q.get("parent") is None
+        if not is_root and q.get("parent_q") is None:
+            report.at(t, "error", "invalid", f"queue {n}: parent {q['parent']} is not defined", "queue")
+        if q.get("default") and not q.get("bandwidth") and not is_root:
+            report.at(t, "error", "invalid", f"queue {n}: no bandwidth was specified", "queue")
+        if q.get("default") and id(q) in has_children:
+            report.at(t, "error", "invalid", f"default queue {n} is not a leaf queue", "queue")
+    for root in (q for q in new if q.get("parent") is None):
+        if id(root) not in has_children:
+            continue  # a lone root queue (flow queueing on the interface)
+        tree = [root]
+        k = 0
+        while k < len(tree):
+            tree.extend(q for q in new if q.get("parent_q") is tree[k])
+            k += 1
+        if not any(q.get("default") for q in tree):
+            report.at(root["tok"], "error", "invalid",
+                       f"no default queue specified (queues under {root['name']} on {root.get('on')})", "queue")
+
+
+class SyntaxVersions:
+    """Where the old translation/scrub syntax and the new one are first used: no pfctl takes both."""
+
+    def __init__(self, report: Report, path: str) -> None:
+        self.report = report
+        self.path = path
+        self.old_syntax: m.Origin | None = None
+        self.new_syntax: m.Origin | None = None
+
+    def note_old(self, origin: m.Origin) -> None:
+        if self.old_syntax is None:
+            self.old_syntax = origin
+            self.check_mixing()
+
+    def note_new(self, origin: m.Origin) -> None:
+        if self.new_syntax is None:
+            self.new_syntax = origin
+            self.check_mixing()
+
+    def check_mixing(self) -> None:
+        if self.old_syntax is not None and self.new_syntax is not None:
+            later = max(self.old_syntax, self.new_syntax, key=lambda o: (o.path != self.path, o.line))
+            earlier = self.new_syntax if later is self.old_syntax else self.old_syntax
+            self.report.diag(later.path, later.line, 1, "warning", "mixed-syntax",
+                      f"old translation/scrub syntax (nat, rdr, binat, scrub rules; FreeBSD and OpenBSD before "
+                      f"4.7) and the new one (nat-to, rdr-to, binat-to, match scrub) are mixed: no pfctl accepts "
+                      f"both (the other kind is at {earlier.path}:{earlier.line})", "syntax version", understood=True)

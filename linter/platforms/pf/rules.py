@@ -1,0 +1,455 @@
+"""A rule's parts (`pass in log quick on em0 inet proto tcp from ... to ... port ... keep
+state ...`) -> a `RuleSpec`: pfctl's order of the parts, each part's values, and the
+refusals pfctl makes while reading them.
+
+Layer: platforms/pf. Used by the reader for every rule-like statement (filter, anchor,
+antispoof, scrub and the old nat/rdr/binat rules).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from lark import Token, Tree
+
+from ... import model as m
+from ...names import read_int
+from . import addresses, checks
+from .lexer import Tok, first_token, token_at
+from .vendor import RuleSpec
+from .vocab import DRIVER_GROUPS, flag_bits, icmp_code, icmp_type, is_icmp_code, proto_number, tos_value
+
+if TYPE_CHECKING:
+    from .reader import Reader
+
+
+class RuleReader:
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.report = reader.report
+        self.config = reader.config
+
+    # pfctl's order of a rule's parts
+    RANKS = {"block_drop": 0, "block_return": 0, "block_return_rst": 0, "block_return_icmp": 0,
+              "block_return_icmp6": 0, "direction": 1, "log": 2, "quick": 2, "on_iface": 3,
+              "on_rdomain": 3, "af": 4, "proto": 5, "all": 6, "from_part": 6, "to_part": 7}
+
+    def build(self, head: tuple[str, Tok], parts: list, toks: list[Tok]) -> RuleSpec | None:
+        kind, head_tok = head
+        spec = RuleSpec(kind, self.report.origin(toks), anchor=self.reader.anchor_path() if self.reader.anchor_path() != "#failed" else "")
+        spec.policy = self.config.block_policy
+        rank = -1.0
+        prev = None
+        seen: set[str] = set()
+        parts = [p for p in parts if isinstance(p, Tree)]
+        ok = True
+        for i, p in enumerate(parts):
+            d = p.data
+            if d == "comma":
+                continue
+            r = self.RANKS.get(d, 8.0)
+            if d == "route_spec" and rank < 4 and any(self.RANKS.get(q.data, 8) in (4, 5, 6, 7) for q in parts[i + 1:]):
+                r = 3.5  # FreeBSD: route-to before the address family
+            ptok = first_token(p, toks)
+            if r < rank or (r < 8 and d in seen and d not in ("log", "quick")) or (d in ("log", "quick") and d in seen):
+                where = f"after {prev!r}" if r < rank else "twice"
+                self.report.at(ptok, "error", "syntax", f"syntax error: {ptok.value!r} {where}"
+                           + (" (pfctl's order: action, in/out, log, quick, on, inet/inet6, proto, from, to, options)" if r < rank else ""),
+                           kind)
+                return None
+            if r == 6 and ("all" in seen or "from_part" in seen) or (d == "to_part" and "all" in seen):
+                self.report.at(ptok, "error", "syntax", f"syntax error: {ptok.value!r} after 'all'", kind)
+                return None
+            if r < 8:
+                rank = r
+            else:
+                rank = max(rank, 8.0)
+            seen.add(d)
+            prev = ptok.value
+            if d.startswith("block_") and kind != "block":
+                self.report.at(ptok, "error", "syntax", f"syntax error: {ptok.value!r} only follows 'block'", kind)
+                return None
+            if not self.part(spec, p, toks, ptok):
+                ok = False
+        if not ok:
+            return None
+        if kind in ("pass", "match", "block", "anchor", "scrub", "nat", "rdr", "binat"):
+            if kind != "scrub" and any(p.data == "scrub_word" for p in parts):
+                t = next(first_token(p, toks) for p in parts if p.data == "scrub_word")
+                self.report.at(t, "error", "syntax", f"syntax error: {t.value!r} outside a scrub rule "
+                           f"(write 'scrub ({t.value} ...)')", kind)
+                return None
+        if kind in ("nat", "rdr", "binat", "antispoof", "scrub", "anchor"):
+            allowed = {"nat": {"log", "on_iface", "af", "proto", "all", "from_part", "to_part", "tag", "tagged", "on_rdomain"},
+                       "antispoof": {"log", "quick", "af", "label", "on_rdomain"},
+                       "scrub": {"direction", "log", "quick", "on_iface", "af", "proto", "all", "from_part",
+                                 "to_part", "scrub_word", "fragment", "on_rdomain"},
+                       "anchor": None}
+            allow = allowed.get(kind, allowed["nat"])
+            if allow is not None:
+                for p in parts:
+                    if p.data != "comma" and p.data not in allow:
+                        t = first_token(p, toks)
+                        self.report.at(t, "error", "syntax", f"syntax error: {t.value!r} is not valid in {kind} rules",
+                                   kind)
+                        return None
+        if kind in ("pass", "match", "block"):
+            self.note_new_if_needed(spec, toks)
+        if not checks.consistent(self.report, spec, head_tok):
+            return None
+        return spec
+
+    def note_new_if_needed(self, spec: RuleSpec, toks: list[Tok]) -> None:
+        if spec.redirect or spec.kind == "match" and any(a[0] == "scrub" for a in spec.alters):
+            self.reader.syntax.note_new(self.report.origin(toks))
+
+    def part(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        d = p.data
+        ch = p.children
+        if d == "block_drop":
+            spec.block = "drop"
+        elif d == "block_return":
+            spec.block = "return"
+        elif d == "block_return_rst":
+            spec.block = "return-rst"
+            spec.block_detail = " ".join(c.value for c in ch)
+        elif d == "block_return_icmp":
+            spec.block = "return-icmp"
+            spec.block_detail = "".join(c.value + (" " if c.type == "COMMA" else "") for c in ch)
+            for c in ch[1:]:
+                if isinstance(c, Token) and c.type in ("STRING", "NUMBER"):
+                    if not is_icmp_code(c.value, ch.index(c) > 2):
+                        self.report.at(token_at(toks, c), "error", "invalid", f"unknown icmp code {c.value}", "return-icmp")
+                        return False
+        elif d == "block_return_icmp6":
+            spec.block = "return-icmp6"
+            spec.block_detail = "".join(c.value for c in ch)
+        elif d == "direction":
+            spec.direction = ch[0].value
+        elif d == "log":
+            spec.log = True
+        elif d == "quick":
+            spec.quick = True
+        elif d == "on_iface":
+            spec.ifaces = interface_list(ch[1])
+            self.note_interfaces(spec.ifaces, ptok)
+            if any(n == "any" for _neg, n in spec.ifaces) and len(spec.ifaces) == 1 and not spec.ifaces[0][0]:
+                spec.ifaces = None
+        elif d == "on_rdomain":
+            spec.rdomain = ch[2].value
+            spec.conds.append(m.Opaque(f"rdomain {ch[2].value}", f"on rdomain {ch[2].value}"))
+            self.report.at(ptok, "note", "approximate", f"on rdomain {ch[2].value}: routing domains are not modelled",
+                       "rdomain")
+        elif d == "af":
+            spec.af = 4 if ch[0].type == "INET" else 6
+        elif d == "proto":
+            items = [c for c in ch[1].children if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+            protos = []
+            for it in items:
+                n = proto_number(it.value)
+                if n is None:
+                    self.report.at(token_at(toks, it), "error", "invalid", f"unknown protocol {it.value}", "proto")
+                    return False
+                protos.append((n, it.value))
+            spec.protos = protos
+            if any(n == 0 for n, _ in protos):
+                spec.protos = [x for x in protos if x[0] != 0] or None
+        elif d == "all":
+            spec.src = None
+            spec.dst = None
+        elif d in ("from_part", "to_part"):
+            which = "src" if d == "from_part" else "dst"
+            hosts = None
+            ports = None
+            for c in ch[1:]:
+                if isinstance(c, Tree) and c.data in ("ip_any", "xhost", "xhost_noroute", "xhost_urpf",
+                                                       "xhost_route", "ip_list"):
+                    hosts = addresses.ipspec(self.report, c, toks, which)
+                    if hosts is None:
+                        return False
+                elif isinstance(c, Tree) and c.data == "port_spec":
+                    ports = addresses.port_spec(self.report, c, toks)
+                    if ports is None:
+                        return False
+                elif isinstance(c, Tree) and c.data == "os_spec":
+                    osn = [t.value for t in c.children if isinstance(t, Token) and t.type in ("STRING", "NUMBER")]
+                    spec.conds.append(m.Opaque("os " + " ".join(osn), "os " + ", ".join(osn)))
+                    self.report.at(first_token(c, toks), "note", "approximate",
+                               "os: the passive OS fingerprint is not modelled", "os")
+            if len(ch) == 1:
+                self.report.at(ptok, "error", "syntax", f"syntax error: {ptok.value!r} without an address or port",
+                           spec.kind)
+                return False
+            if which == "src":
+                spec.src, spec.sports = hosts, ports
+            else:
+                spec.dst, spec.dports = hosts, ports
+        elif d in ("user", "group"):
+            items = addresses.uid_spec(self.report, ch[1], toks)
+            if d == "user":
+                spec.users = items
+            else:
+                spec.groups = items
+            self.report.at(ptok, "note", "approximate",
+                       f"{d}: the owner of the local socket is not modelled (an unknown condition)", d)
+        elif d == "flags":
+            vals = [c for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+            slash_at = next(k for k, c in enumerate(ch) if isinstance(c, Token) and c.type == "SLASH")
+            comp_s = ch[1].value if slash_at == 2 else ""
+            mask_s = vals[-1].value
+            comp = flag_bits(comp_s)
+            mask = flag_bits(mask_s)
+            if comp is None or mask is None:
+                bad = comp_s if comp is None else mask_s
+                self.report.at(ptok, "error", "invalid", f"flags {bad!r}: letters F S R P A U E W only", "flags")
+                return False
+            spec.flags = (comp, mask)
+        elif d == "flags_any":
+            spec.flags = "any"
+        elif d in ("icmp_type", "icmp6_type"):
+            v6 = d == "icmp6_type"
+            if spec.icmp is not None:
+                self.report.at(ptok, "error", "syntax", "icmp-type given twice", d)
+                return False
+            items = []
+            for it in ch[1].children:
+                if not isinstance(it, Tree):
+                    continue
+                vals = [c for c in it.children if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+                t = icmp_type(vals[0].value, v6)
+                if t is None:
+                    self.report.at(token_at(toks, vals[0]), "error", "invalid",
+                               f"unknown {'icmp6' if v6 else 'icmp'}-type {vals[0].value}", d)
+                    return False
+                code = None
+                if len(vals) > 1:
+                    code = icmp_code(vals[1].value, t, v6)
+                    if code is None:
+                        self.report.at(token_at(toks, vals[1]), "error", "invalid",
+                                   f"unknown {'icmp6' if v6 else 'icmp'}-code {vals[1].value}", d)
+                        return False
+                items.append((t, code))
+            spec.icmp = items
+            spec.icmp_v6 = v6
+        elif d == "tos":
+            v = tos_value(ch[1].value)
+            if v is None:
+                self.report.at(ptok, "error", "invalid", f"illegal tos value {ch[1].value}", "tos")
+                return False
+            spec.conds.append(m.Opaque(f"tos 0x{v:02x}", f"tos 0x{v:02x}"))
+            self.report.at(ptok, "note", "approximate", "tos: the IP TOS field is not modelled (an unknown condition)",
+                       "tos")
+        elif d == "state_spec":
+            kw = ch[0].value
+            spec.state = "no" if kw == "no" else kw
+            for sub in ch:
+                if isinstance(sub, Tree) and sub.data == "state_opt_list":
+                    for so in sub.children:
+                        if isinstance(so, Tree):
+                            spec.state_opts.append(join_tokens(so))
+                            for t in so.scan_values(lambda v: isinstance(v, Token)):
+                                if t.type == "OVERLOAD":
+                                    self.config.overload_tables.add(so.children[2].value)
+            if spec.state == "no" and spec.state_opts:
+                self.report.at(ptok, "error", "syntax", "state options without keeping state", "state")
+                return False
+            if spec.state_opts:
+                limits = [o for o in spec.state_opts if o.split()[0] in ("max", "max-src-nodes", "max-src-states",
+                                                                         "max-src-conn", "max-src-conn-rate", "overload")]
+                if any(o.startswith("max-src-nodes") for o in spec.state_opts) and "source-track global" in spec.state_opts:
+                    self.report.at(ptok, "error", "invalid", "'max-src-nodes' is incompatible with 'source-track global'",
+                               "state")
+                    return False
+                if limits:
+                    self.report.at(ptok, "note", "approximate",
+                               f"state limits ({', '.join(limits)}): a packet over a limit is dropped; "
+                               f"fwlint assumes the limits are not reached", "state limits")
+        elif d == "fragment":
+            spec.fragment = True
+            if spec.kind != "scrub":
+                spec.conds.append(m.Opaque("fragment", "fragment (IP fragments)"))
+                self.report.at(ptok, "note", "approximate",
+                           "fragment: IP fragments are not modelled (an unknown condition)", "fragment")
+        elif d in ("allow_opts", "label", "tag", "once", "rtable", "prio", "set_prio", "set_queue",
+                   "set_tos", "set_delay", "queue", "probability", "max_pkt_rate", "tagged", "received_on"):
+            return self.simple_opt(spec, d, ch, toks, ptok)
+        elif d == "set_multi":
+            for so in ch[2:-1]:
+                if isinstance(so, Tree) and not self.simple_opt(spec, so.data, so.children, toks, ptok):
+                    return False
+        elif d == "scrub":
+            opts = [" ".join(t.value for t in sc.scan_values(lambda v: isinstance(v, Token)))
+                    for sc in ch[2:-1] if isinstance(sc, Tree) and sc.data == "sc"]
+            if not checks.scrub_options_ok(self.report, opts, ptok):
+                return False
+            spec.alters.append(("scrub", None, tuple(("option", o) for o in opts), f"scrub ({' '.join(opts)})"))
+        elif d == "scrub_word":
+            o = " ".join(t.value for t in p.scan_values(lambda v: isinstance(v, Token)))
+            spec.alters.append(("scrub", None, (("option", o),), o))
+        elif d in ("divert_to", "divert_reply", "divert_packet"):
+            if any(a[0] == "divert" for a in spec.alters):
+                self.report.at(ptok, "error", "invalid", "more than one divert option", "divert")
+                return False
+            desc = " ".join(t.value for t in p.scan_values(lambda v: isinstance(v, Token)))
+            if d == "divert_to":
+                hs = addresses.host(self.report, ch[1], toks, False)
+                if not hs or hs[0].kind == "error":
+                    return False
+                spec.parts_text["divert_af"] = {h.af for h in hs if h.af}
+                if spec.direction == "out":
+                    self.report.at(ptok, "error", "invalid", "divert-to used with outgoing rule", "divert-to")
+                    return False
+            spec.alters.append(("divert", spec.direction, (("to", desc),), desc))
+        elif d in ("nat_to", "rdr_to", "binat_to"):
+            k = d.replace("_", "-")
+            if spec.redirect:
+                self.report.at(ptok, "error", "invalid", f"{k} together with {', '.join(spec.redirect)}", k)
+                return False
+            got = addresses.redir_spec(self.report, ch[1], toks, k)
+            if got is None:
+                return False
+            spec.redirect[k] = got
+        elif d == "af_to":
+            af = 4 if ch[1].type == "INET" else 6
+            frm = addresses.redir_hosts(self.report, ch[3], toks)
+            to = addresses.redir_hosts(self.report, ch[5], toks) if len(ch) > 5 else None
+            if frm is None or (len(ch) > 5 and to is None):
+                return False
+            spec.afto = (af, frm, to)
+        elif d == "route_spec":
+            if ch[0].type == "FASTROUTE":
+                spec.route = ("fastroute", [], "")
+            else:
+                hosts = []
+                pool = []
+                for c in ch[1:]:
+                    if isinstance(c, Tree) and c.data == "route_hosts":
+                        for rh in c.children:
+                            if isinstance(rh, Tree):
+                                got = addresses.route_host(self.report, rh, toks)
+                                if got is None:
+                                    return False
+                                hosts.extend(got)
+                    elif isinstance(c, Token):
+                        pool.append(c.value)
+                    elif isinstance(c, Tree):
+                        pool.append(" ".join(t.value for t in c.scan_values(lambda v: isinstance(v, Token))))
+                spec.route = (ch[0].value, hosts, " ".join(pool))
+        elif d == "dummynet":
+            spec.alters.append(("dummynet", None, (("to", join_tokens(p)),), join_tokens(p)))
+            self.report.at(ptok, "note", "approximate", f"{ptok.value}: dummynet shaping (FreeBSD) is not modelled "
+                       f"(no effect on which packets pass)", ptok.value)
+        elif d == "max_pkt_size":
+            spec.conds.append(m.Opaque(f"max-pkt-size {ch[1].value}", f"max-pkt-size {ch[1].value} (packet length)"))
+            self.report.at(ptok, "note", "approximate",
+                       "max-pkt-size: packet lengths are not modelled (an unknown condition)",
+                       "max-pkt-size")
+        elif d in ("ridentifier", "allow_related"):
+            pass  # no effect on which packets a rule matches
+        elif d == "comma":
+            pass
+        else:  # pragma: no cover - every part of the grammar is handled above
+            self.report.at(ptok, "warning", "unsupported", f"{ptok.value}: not supported", ptok.value)
+        return True
+
+    def simple_opt(self, spec: RuleSpec, d: str, ch: list, toks: list[Tok], ptok: Tok) -> bool:
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        if d == "label":
+            if len(vals[0]) >= 64:
+                self.report.at(ptok, "error", "invalid", "rule label too long (max 63 chars)", "label")
+                return False
+            spec.label = vals[0]
+        elif d == "tag":
+            if len(vals[0]) >= 64:
+                self.report.at(ptok, "error", "invalid", "tag too long, max 63 chars", "tag")
+                return False
+            spec.alters.append(("tag", None, (("tag", vals[0]),), f"tag {vals[0]}"))
+        elif d == "tagged":
+            neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
+            if len(vals[0]) >= 64:
+                self.report.at(ptok, "error", "invalid", "tag too long, max 63 chars", "tagged")
+                return False
+            spec.conds.append(m.Opaque(f"tagged {vals[0]}", f"tagged {vals[0]} (set by an earlier matching rule)", neg))
+            self.report.at(ptok, "note", "approximate", f"tagged {vals[0]}: tags set by other rules are not followed "
+                       f"(an unknown condition)", "tagged")
+        elif d == "received_on":
+            neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
+            spec.conds.append(m.Opaque(f"received-on {vals[0]}", f"received-on {vals[0]}", neg))
+            self.report.at(ptok, "note", "approximate",
+                       "received-on: the interface a packet first arrived on is not modelled", "received-on")
+        elif d == "once":
+            spec.conds.append(m.Opaque(f"once@{ptok.path}:{ptok.line}", "once (the rule is removed after its first match)"))
+            self.report.at(ptok, "note", "approximate",
+                       "once: the rule applies to one packet only (an unknown condition)", "once")
+        elif d == "probability":
+            spec.conds.append(m.Opaque(f"probability@{ptok.path}:{ptok.line}", f"probability {vals[0]}"))
+            self.report.at(ptok, "note", "approximate", f"probability {vals[0]}: a random condition", "probability")
+        elif d == "max_pkt_rate":
+            spec.conds.append(m.Opaque(f"max-pkt-rate@{ptok.path}:{ptok.line}", f"max-pkt-rate {'/'.join(vals)}"))
+            self.report.at(ptok, "note", "approximate", "max-pkt-rate: a rate limit (an unknown condition)", "max-pkt-rate")
+        elif d == "prio":
+            v = read_int(vals[0])
+            if not 0 <= v <= 7:
+                self.report.at(ptok, "error", "invalid", "prio must be 0 - 7", "prio")
+                return False
+            spec.conds.append(m.Opaque(f"prio {v}", f"prio {v}"))
+            self.report.at(ptok, "note", "approximate",
+                       "prio: the packet's priority is not modelled (an unknown condition)", "prio")
+        elif d == "set_prio":
+            for v in vals:
+                if not 0 <= read_int(v) <= 7:
+                    self.report.at(ptok, "error", "invalid", "prio must be 0 - 7", "set prio")
+                    return False
+            spec.alters.append(("prio", None, (("prio", " ".join(vals)),), "set prio " + " ".join(vals)))
+        elif d in ("set_queue", "queue"):
+            for v in vals:
+                self.config.queue_refs.append((v, spec.origin, len(self.report.diags)))
+            spec.alters.append(("queue", None, (("queue", ", ".join(vals)),), "queue " + ", ".join(vals)))
+        elif d == "set_tos":
+            v = tos_value(vals[0])
+            if v is None:
+                self.report.at(ptok, "error", "invalid", f"illegal tos value {vals[0]}", "set tos")
+                return False
+            spec.alters.append(("tos", None, (("tos", f"0x{v:02x}"),), f"set tos 0x{v:02x}"))
+        elif d == "set_delay":
+            spec.alters.append(("delay", None, (("delay", vals[0]),), f"set delay {vals[0]}"))
+        elif d == "rtable":
+            spec.alters.append(("rtable", None, (("rtable", vals[0]),), f"rtable {vals[0]}"))
+        # allow-opts: packets with IP options are passed by this rule; IP options are not modelled
+        return True
+
+    def note_interfaces(self, ifs: list[tuple[bool, str]], tok: Tok) -> None:
+        for _neg, name in ifs:
+            if name == "any" or re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*[0-9]", name):
+                continue
+            if name in DRIVER_GROUPS:
+                self.report.at(tok, "note", "approximate",
+                           f"interface group {name!r}: modelled as every interface whose name starts with "
+                           f"{name!r} (the group of the {name} driver's interfaces)", "interface group")
+            else:
+                self.report.at(tok, "note", "approximate",
+                           f"interface group {name!r}: its members are known at run time (an unknown condition)",
+                           "interface group")
+
+
+def interface_list(node: Tree) -> list[tuple[bool, str]]:
+    out = []
+    for it in node.children:
+        if isinstance(it, Tree) and it.data == "if_item":
+            neg = isinstance(it.children[0], Token) and it.children[0].type == "BANG"
+            out.append((neg, it.children[-1].value))
+    return out
+
+
+def join_tokens(node) -> str:
+    """The tokens of a parse tree as pf.conf text (no blanks inside <table>, a/b, (x))."""
+    out = ""
+    prev = ""
+    for t in node.scan_values(lambda v: isinstance(v, Token)):
+        v = t.value
+        if out and prev not in ("<", "(", "/", "!") and v not in (">", ")", ",", "/"):
+            out += " "
+        out += v
+        prev = v
+    return out
