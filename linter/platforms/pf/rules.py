@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from .reader import Reader
 
 
+# parts that change nothing a rule matches: `allow-opts` (IP options are not modelled),
+# `ridentifier`, `allow-related`, and the commas between options
+NO_EFFECT = frozenset({"comma", "allow_opts", "ridentifier", "allow_related"})
+
+
 class RuleReader:
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
@@ -105,319 +110,503 @@ class RuleReader:
             self.reader.syntax.note_new(self.report.origin(toks))
 
     def part(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        d = p.data
-        ch = p.children
-        if d == "block_drop":
-            spec.block = "drop"
-        elif d == "block_return":
-            spec.block = "return"
-        elif d == "block_return_rst":
-            spec.block = "return-rst"
-            spec.block_detail = " ".join(c.value for c in ch)
-        elif d == "block_return_icmp":
-            spec.block = "return-icmp"
-            spec.block_detail = "".join(c.value + (" " if c.type == "COMMA" else "") for c in ch)
-            for c in ch[1:]:
-                if isinstance(c, Token) and c.type in ("STRING", "NUMBER"):
-                    if not is_icmp_code(c.value, ch.index(c) > 2):
-                        self.report.at(token_at(toks, c), "error", "invalid", f"unknown icmp code {c.value}", "return-icmp")
-                        return False
-        elif d == "block_return_icmp6":
-            spec.block = "return-icmp6"
-            spec.block_detail = "".join(c.value for c in ch)
-        elif d == "direction":
-            spec.direction = ch[0].value
-        elif d == "log":
-            spec.log = True
-        elif d == "quick":
-            spec.quick = True
-        elif d == "on_iface":
-            spec.ifaces = interface_list(ch[1])
-            self.note_interfaces(spec.ifaces, ptok)
-            if any(n == "any" for _neg, n in spec.ifaces) and len(spec.ifaces) == 1 and not spec.ifaces[0][0]:
-                spec.ifaces = None
-        elif d == "on_rdomain":
-            spec.rdomain = ch[2].value
-            spec.conds.append(m.Opaque(f"rdomain {ch[2].value}", f"on rdomain {ch[2].value}"))
-            self.report.at(ptok, "note", "approximate", f"on rdomain {ch[2].value}: routing domains are not modelled",
-                       "rdomain")
-        elif d == "af":
-            spec.af = 4 if ch[0].type == "INET" else 6
-        elif d == "proto":
-            items = [c for c in ch[1].children if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-            protos = []
-            for it in items:
-                n = proto_number(it.value)
-                if n is None:
-                    self.report.at(token_at(toks, it), "error", "invalid", f"unknown protocol {it.value}", "proto")
-                    return False
-                protos.append((n, it.value))
-            spec.protos = protos
-            if any(n == 0 for n, _ in protos):
-                spec.protos = [x for x in protos if x[0] != 0] or None
-        elif d == "all":
-            spec.src = None
-            spec.dst = None
-        elif d in ("from_part", "to_part"):
-            which = "src" if d == "from_part" else "dst"
-            hosts = None
-            ports = None
-            for c in ch[1:]:
-                if isinstance(c, Tree) and c.data in ("ip_any", "xhost", "xhost_noroute", "xhost_urpf",
-                                                       "xhost_route", "ip_list"):
-                    hosts = addresses.ipspec(self.report, c, toks, which)
-                    if hosts is None:
-                        return False
-                elif isinstance(c, Tree) and c.data == "port_spec":
-                    ports = addresses.port_spec(self.report, c, toks)
-                    if ports is None:
-                        return False
-                elif isinstance(c, Tree) and c.data == "os_spec":
-                    osn = [t.value for t in c.children if isinstance(t, Token) and t.type in ("STRING", "NUMBER")]
-                    spec.conds.append(m.Opaque("os " + " ".join(osn), "os " + ", ".join(osn)))
-                    self.report.at(first_token(c, toks), "note", "approximate",
-                               "os: the passive OS fingerprint is not modelled", "os")
-            if len(ch) == 1:
-                self.report.at(ptok, "error", "syntax", f"syntax error: {ptok.value!r} without an address or port",
-                           spec.kind)
-                return False
-            if which == "src":
-                spec.src, spec.sports = hosts, ports
-            else:
-                spec.dst, spec.dports = hosts, ports
-        elif d in ("user", "group"):
-            items = addresses.uid_spec(self.report, ch[1], toks)
-            if d == "user":
-                spec.users = items
-            else:
-                spec.groups = items
-            self.report.at(ptok, "note", "approximate",
-                       f"{d}: the owner of the local socket is not modelled (an unknown condition)", d)
-        elif d == "flags":
-            vals = [c for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-            slash_at = next(k for k, c in enumerate(ch) if isinstance(c, Token) and c.type == "SLASH")
-            comp_s = ch[1].value if slash_at == 2 else ""
-            mask_s = vals[-1].value
-            comp = flag_bits(comp_s)
-            mask = flag_bits(mask_s)
-            if comp is None or mask is None:
-                bad = comp_s if comp is None else mask_s
-                self.report.at(ptok, "error", "invalid", f"flags {bad!r}: letters F S R P A U E W only", "flags")
-                return False
-            spec.flags = (comp, mask)
-        elif d == "flags_any":
-            spec.flags = "any"
-        elif d in ("icmp_type", "icmp6_type"):
-            v6 = d == "icmp6_type"
-            if spec.icmp is not None:
-                self.report.at(ptok, "error", "syntax", "icmp-type given twice", d)
-                return False
-            items = []
-            for it in ch[1].children:
-                if not isinstance(it, Tree):
-                    continue
-                vals = [c for c in it.children if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-                t = icmp_type(vals[0].value, v6)
-                if t is None:
-                    self.report.at(token_at(toks, vals[0]), "error", "invalid",
-                               f"unknown {'icmp6' if v6 else 'icmp'}-type {vals[0].value}", d)
-                    return False
-                code = None
-                if len(vals) > 1:
-                    code = icmp_code(vals[1].value, t, v6)
-                    if code is None:
-                        self.report.at(token_at(toks, vals[1]), "error", "invalid",
-                                   f"unknown {'icmp6' if v6 else 'icmp'}-code {vals[1].value}", d)
-                        return False
-                items.append((t, code))
-            spec.icmp = items
-            spec.icmp_v6 = v6
-        elif d == "tos":
-            v = tos_value(ch[1].value)
-            if v is None:
-                self.report.at(ptok, "error", "invalid", f"illegal tos value {ch[1].value}", "tos")
-                return False
-            spec.conds.append(m.Opaque(f"tos 0x{v:02x}", f"tos 0x{v:02x}"))
-            self.report.at(ptok, "note", "approximate", "tos: the IP TOS field is not modelled (an unknown condition)",
-                       "tos")
-        elif d == "state_spec":
-            kw = ch[0].value
-            spec.state = "no" if kw == "no" else kw
-            for sub in ch:
-                if isinstance(sub, Tree) and sub.data == "state_opt_list":
-                    for so in sub.children:
-                        if isinstance(so, Tree):
-                            spec.state_opts.append(join_tokens(so))
-                            for t in so.scan_values(lambda v: isinstance(v, Token)):
-                                if t.type == "OVERLOAD":
-                                    self.config.overload_tables.add(so.children[2].value)
-            if spec.state == "no" and spec.state_opts:
-                self.report.at(ptok, "error", "syntax", "state options without keeping state", "state")
-                return False
-            if spec.state_opts:
-                limits = [o for o in spec.state_opts if o.split()[0] in ("max", "max-src-nodes", "max-src-states",
-                                                                         "max-src-conn", "max-src-conn-rate", "overload")]
-                if any(o.startswith("max-src-nodes") for o in spec.state_opts) and "source-track global" in spec.state_opts:
-                    self.report.at(ptok, "error", "invalid", "'max-src-nodes' is incompatible with 'source-track global'",
-                               "state")
-                    return False
-                if limits:
-                    self.report.at(ptok, "note", "approximate",
-                               f"state limits ({', '.join(limits)}): a packet over a limit is dropped; "
-                               f"fwlint assumes the limits are not reached", "state limits")
-        elif d == "fragment":
-            spec.fragment = True
-            if spec.kind != "scrub":
-                spec.conds.append(m.Opaque("fragment", "fragment (IP fragments)"))
-                self.report.at(ptok, "note", "approximate",
-                           "fragment: IP fragments are not modelled (an unknown condition)", "fragment")
-        elif d in ("allow_opts", "label", "tag", "once", "rtable", "prio", "set_prio", "set_queue",
-                   "set_tos", "set_delay", "queue", "probability", "max_pkt_rate", "tagged", "received_on"):
-            return self.simple_opt(spec, d, ch, toks, ptok)
-        elif d == "set_multi":
-            for so in ch[2:-1]:
-                if isinstance(so, Tree) and not self.simple_opt(spec, so.data, so.children, toks, ptok):
-                    return False
-        elif d == "scrub":
-            opts = [" ".join(t.value for t in sc.scan_values(lambda v: isinstance(v, Token)))
-                    for sc in ch[2:-1] if isinstance(sc, Tree) and sc.data == "sc"]
-            if not checks.scrub_options_ok(self.report, opts, ptok):
-                return False
-            spec.alters.append(("scrub", None, tuple(("option", o) for o in opts), f"scrub ({' '.join(opts)})"))
-        elif d == "scrub_word":
-            o = " ".join(t.value for t in p.scan_values(lambda v: isinstance(v, Token)))
-            spec.alters.append(("scrub", None, (("option", o),), o))
-        elif d in ("divert_to", "divert_reply", "divert_packet"):
-            if any(a[0] == "divert" for a in spec.alters):
-                self.report.at(ptok, "error", "invalid", "more than one divert option", "divert")
-                return False
-            desc = " ".join(t.value for t in p.scan_values(lambda v: isinstance(v, Token)))
-            if d == "divert_to":
-                hs = addresses.host(self.report, ch[1], toks, False)
-                if not hs or hs[0].kind == "error":
-                    return False
-                spec.parts_text["divert_af"] = {h.af for h in hs if h.af}
-                if spec.direction == "out":
-                    self.report.at(ptok, "error", "invalid", "divert-to used with outgoing rule", "divert-to")
-                    return False
-            spec.alters.append(("divert", spec.direction, (("to", desc),), desc))
-        elif d in ("nat_to", "rdr_to", "binat_to"):
-            k = d.replace("_", "-")
-            if spec.redirect:
-                self.report.at(ptok, "error", "invalid", f"{k} together with {', '.join(spec.redirect)}", k)
-                return False
-            got = addresses.redir_spec(self.report, ch[1], toks, k)
-            if got is None:
-                return False
-            spec.redirect[k] = got
-        elif d == "af_to":
-            af = 4 if ch[1].type == "INET" else 6
-            frm = addresses.redir_hosts(self.report, ch[3], toks)
-            to = addresses.redir_hosts(self.report, ch[5], toks) if len(ch) > 5 else None
-            if frm is None or (len(ch) > 5 and to is None):
-                return False
-            spec.afto = (af, frm, to)
-        elif d == "route_spec":
-            if ch[0].type == "FASTROUTE":
-                spec.route = ("fastroute", [], "")
-            else:
-                hosts = []
-                pool = []
-                for c in ch[1:]:
-                    if isinstance(c, Tree) and c.data == "route_hosts":
-                        for rh in c.children:
-                            if isinstance(rh, Tree):
-                                got = addresses.route_host(self.report, rh, toks)
-                                if got is None:
-                                    return False
-                                hosts.extend(got)
-                    elif isinstance(c, Token):
-                        pool.append(c.value)
-                    elif isinstance(c, Tree):
-                        pool.append(" ".join(t.value for t in c.scan_values(lambda v: isinstance(v, Token))))
-                spec.route = (ch[0].value, hosts, " ".join(pool))
-        elif d == "dummynet":
-            spec.alters.append(("dummynet", None, (("to", join_tokens(p)),), join_tokens(p)))
-            self.report.at(ptok, "note", "approximate", f"{ptok.value}: dummynet shaping (FreeBSD) is not modelled "
-                       f"(no effect on which packets pass)", ptok.value)
-        elif d == "max_pkt_size":
-            spec.conds.append(m.Opaque(f"max-pkt-size {ch[1].value}", f"max-pkt-size {ch[1].value} (packet length)"))
-            self.report.at(ptok, "note", "approximate",
-                       "max-pkt-size: packet lengths are not modelled (an unknown condition)",
-                       "max-pkt-size")
-        elif d in ("ridentifier", "allow_related"):
-            pass  # no effect on which packets a rule matches
-        elif d == "comma":
-            pass
-        else:  # pragma: no cover - every part of the grammar is handled above
+        """Read one part of a rule into spec: False when pfctl refuses it (reported)."""
+        read = self.PARTS.get(p.data)
+        if read is not None:
+            return read(self, spec, p, toks, ptok)
+        if p.data not in NO_EFFECT:  # pragma: no cover - every part of the grammar has a reader
             self.report.at(ptok, "warning", "unsupported", f"{ptok.value}: not supported", ptok.value)
         return True
 
-    def simple_opt(self, spec: RuleSpec, d: str, ch: list, toks: list[Tok], ptok: Tok) -> bool:
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        if d == "label":
-            if len(vals[0]) >= 64:
-                self.report.at(ptok, "error", "invalid", "rule label too long (max 63 chars)", "label")
-                return False
-            spec.label = vals[0]
-        elif d == "tag":
-            if len(vals[0]) >= 64:
-                self.report.at(ptok, "error", "invalid", "tag too long, max 63 chars", "tag")
-                return False
-            spec.alters.append(("tag", None, (("tag", vals[0]),), f"tag {vals[0]}"))
-        elif d == "tagged":
-            neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
-            if len(vals[0]) >= 64:
-                self.report.at(ptok, "error", "invalid", "tag too long, max 63 chars", "tagged")
-                return False
-            spec.conds.append(m.Opaque(f"tagged {vals[0]}", f"tagged {vals[0]} (set by an earlier matching rule)", neg))
-            self.report.at(ptok, "note", "approximate", f"tagged {vals[0]}: tags set by other rules are not followed "
-                       f"(an unknown condition)", "tagged")
-        elif d == "received_on":
-            neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
-            spec.conds.append(m.Opaque(f"received-on {vals[0]}", f"received-on {vals[0]}", neg))
-            self.report.at(ptok, "note", "approximate",
-                       "received-on: the interface a packet first arrived on is not modelled", "received-on")
-        elif d == "once":
-            spec.conds.append(m.Opaque(f"once@{ptok.path}:{ptok.line}", "once (the rule is removed after its first match)"))
-            self.report.at(ptok, "note", "approximate",
-                       "once: the rule applies to one packet only (an unknown condition)", "once")
-        elif d == "probability":
-            spec.conds.append(m.Opaque(f"probability@{ptok.path}:{ptok.line}", f"probability {vals[0]}"))
-            self.report.at(ptok, "note", "approximate", f"probability {vals[0]}: a random condition", "probability")
-        elif d == "max_pkt_rate":
-            spec.conds.append(m.Opaque(f"max-pkt-rate@{ptok.path}:{ptok.line}", f"max-pkt-rate {'/'.join(vals)}"))
-            self.report.at(ptok, "note", "approximate", "max-pkt-rate: a rate limit (an unknown condition)", "max-pkt-rate")
-        elif d == "prio":
-            v = read_int(vals[0])
-            if not 0 <= v <= 7:
-                self.report.at(ptok, "error", "invalid", "prio must be 0 - 7", "prio")
-                return False
-            spec.conds.append(m.Opaque(f"prio {v}", f"prio {v}"))
-            self.report.at(ptok, "note", "approximate",
-                       "prio: the packet's priority is not modelled (an unknown condition)", "prio")
-        elif d == "set_prio":
-            for v in vals:
-                if not 0 <= read_int(v) <= 7:
-                    self.report.at(ptok, "error", "invalid", "prio must be 0 - 7", "set prio")
-                    return False
-            spec.alters.append(("prio", None, (("prio", " ".join(vals)),), "set prio " + " ".join(vals)))
-        elif d in ("set_queue", "queue"):
-            for v in vals:
-                self.config.queue_refs.append((v, spec.origin, len(self.report.diags)))
-            spec.alters.append(("queue", None, (("queue", ", ".join(vals)),), "queue " + ", ".join(vals)))
-        elif d == "set_tos":
-            v = tos_value(vals[0])
-            if v is None:
-                self.report.at(ptok, "error", "invalid", f"illegal tos value {vals[0]}", "set tos")
-                return False
-            spec.alters.append(("tos", None, (("tos", f"0x{v:02x}"),), f"set tos 0x{v:02x}"))
-        elif d == "set_delay":
-            spec.alters.append(("delay", None, (("delay", vals[0]),), f"set delay {vals[0]}"))
-        elif d == "rtable":
-            spec.alters.append(("rtable", None, (("rtable", vals[0]),), f"rtable {vals[0]}"))
-        # allow-opts: packets with IP options are passed by this rule; IP options are not modelled
+    def _set_multi(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        # `set (prio 1, queue q)`: each is read as the part it would be alone
+        return all(self.part(spec, so, toks, ptok) for so in p.children[2:-1] if isinstance(so, Tree))
+
+    def _block_drop(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        spec.block = "drop"
         return True
+
+    def _block_return(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        spec.block = "return"
+        return True
+
+    def _block_return_rst(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        spec.block = "return-rst"
+        spec.block_detail = " ".join(c.value for c in ch)
+        return True
+
+    def _block_return_icmp(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        spec.block = "return-icmp"
+        spec.block_detail = "".join(c.value + (" " if c.type == "COMMA" else "") for c in ch)
+        for c in ch[1:]:
+            if isinstance(c, Token) and c.type in ("STRING", "NUMBER"):
+                if not is_icmp_code(c.value, ch.index(c) > 2):
+                    self.report.at(token_at(toks, c), "error", "invalid", f"unknown icmp code {c.value}", "return-icmp")
+                    return False
+        return True
+
+    def _block_return_icmp6(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        spec.block = "return-icmp6"
+        spec.block_detail = "".join(c.value for c in ch)
+        return True
+
+    def _direction(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        spec.direction = ch[0].value
+        return True
+
+    def _log(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        spec.log = True
+        return True
+
+    def _quick(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        spec.quick = True
+        return True
+
+    def _on_iface(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        spec.ifaces = interface_list(ch[1])
+        self.note_interfaces(spec.ifaces, ptok)
+        if any(n == "any" for _neg, n in spec.ifaces) and len(spec.ifaces) == 1 and not spec.ifaces[0][0]:
+            spec.ifaces = None
+        return True
+
+    def _on_rdomain(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        spec.rdomain = ch[2].value
+        spec.conds.append(m.Opaque(f"rdomain {ch[2].value}", f"on rdomain {ch[2].value}"))
+        self.report.at(ptok, "note", "approximate", f"on rdomain {ch[2].value}: routing domains are not modelled",
+                   "rdomain")
+        return True
+
+    def _af(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        spec.af = 4 if ch[0].type == "INET" else 6
+        return True
+
+    def _proto(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        items = [c for c in ch[1].children if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        protos = []
+        for it in items:
+            n = proto_number(it.value)
+            if n is None:
+                self.report.at(token_at(toks, it), "error", "invalid", f"unknown protocol {it.value}", "proto")
+                return False
+            protos.append((n, it.value))
+        spec.protos = protos
+        if any(n == 0 for n, _ in protos):
+            spec.protos = [x for x in protos if x[0] != 0] or None
+        return True
+
+    def _all(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        spec.src = None
+        spec.dst = None
+        return True
+
+    def _from_part(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        d = p.data
+        ch = p.children
+        which = "src" if d == "from_part" else "dst"
+        hosts = None
+        ports = None
+        for c in ch[1:]:
+            if isinstance(c, Tree) and c.data in ("ip_any", "xhost", "xhost_noroute", "xhost_urpf",
+                                                   "xhost_route", "ip_list"):
+                hosts = addresses.ipspec(self.report, c, toks, which)
+                if hosts is None:
+                    return False
+            elif isinstance(c, Tree) and c.data == "port_spec":
+                ports = addresses.port_spec(self.report, c, toks)
+                if ports is None:
+                    return False
+            elif isinstance(c, Tree) and c.data == "os_spec":
+                osn = [t.value for t in c.children if isinstance(t, Token) and t.type in ("STRING", "NUMBER")]
+                spec.conds.append(m.Opaque("os " + " ".join(osn), "os " + ", ".join(osn)))
+                self.report.at(first_token(c, toks), "note", "approximate",
+                           "os: the passive OS fingerprint is not modelled", "os")
+        if len(ch) == 1:
+            self.report.at(ptok, "error", "syntax", f"syntax error: {ptok.value!r} without an address or port",
+                       spec.kind)
+            return False
+        if which == "src":
+            spec.src, spec.sports = hosts, ports
+        else:
+            spec.dst, spec.dports = hosts, ports
+        return True
+
+    def _user(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        d = p.data
+        ch = p.children
+        items = addresses.uid_spec(self.report, ch[1], toks)
+        if d == "user":
+            spec.users = items
+        else:
+            spec.groups = items
+        self.report.at(ptok, "note", "approximate",
+                   f"{d}: the owner of the local socket is not modelled (an unknown condition)", d)
+        return True
+
+    def _flags(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        slash_at = next(k for k, c in enumerate(ch) if isinstance(c, Token) and c.type == "SLASH")
+        comp_s = ch[1].value if slash_at == 2 else ""
+        mask_s = vals[-1].value
+        comp = flag_bits(comp_s)
+        mask = flag_bits(mask_s)
+        if comp is None or mask is None:
+            bad = comp_s if comp is None else mask_s
+            self.report.at(ptok, "error", "invalid", f"flags {bad!r}: letters F S R P A U E W only", "flags")
+            return False
+        spec.flags = (comp, mask)
+        return True
+
+    def _flags_any(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        spec.flags = "any"
+        return True
+
+    def _icmp_type(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        d = p.data
+        ch = p.children
+        v6 = d == "icmp6_type"
+        if spec.icmp is not None:
+            self.report.at(ptok, "error", "syntax", "icmp-type given twice", d)
+            return False
+        items = []
+        for it in ch[1].children:
+            if not isinstance(it, Tree):
+                continue
+            vals = [c for c in it.children if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+            t = icmp_type(vals[0].value, v6)
+            if t is None:
+                self.report.at(token_at(toks, vals[0]), "error", "invalid",
+                           f"unknown {'icmp6' if v6 else 'icmp'}-type {vals[0].value}", d)
+                return False
+            code = None
+            if len(vals) > 1:
+                code = icmp_code(vals[1].value, t, v6)
+                if code is None:
+                    self.report.at(token_at(toks, vals[1]), "error", "invalid",
+                               f"unknown {'icmp6' if v6 else 'icmp'}-code {vals[1].value}", d)
+                    return False
+            items.append((t, code))
+        spec.icmp = items
+        spec.icmp_v6 = v6
+        return True
+
+    def _tos(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        v = tos_value(ch[1].value)
+        if v is None:
+            self.report.at(ptok, "error", "invalid", f"illegal tos value {ch[1].value}", "tos")
+            return False
+        spec.conds.append(m.Opaque(f"tos 0x{v:02x}", f"tos 0x{v:02x}"))
+        self.report.at(ptok, "note", "approximate", "tos: the IP TOS field is not modelled (an unknown condition)",
+                   "tos")
+        return True
+
+    def _state_spec(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        kw = ch[0].value
+        spec.state = "no" if kw == "no" else kw
+        for sub in ch:
+            if isinstance(sub, Tree) and sub.data == "state_opt_list":
+                for so in sub.children:
+                    if isinstance(so, Tree):
+                        spec.state_opts.append(join_tokens(so))
+                        for t in so.scan_values(lambda v: isinstance(v, Token)):
+                            if t.type == "OVERLOAD":
+                                self.config.overload_tables.add(so.children[2].value)
+        if spec.state == "no" and spec.state_opts:
+            self.report.at(ptok, "error", "syntax", "state options without keeping state", "state")
+            return False
+        if spec.state_opts:
+            limits = [o for o in spec.state_opts if o.split()[0] in ("max", "max-src-nodes", "max-src-states",
+                                                                     "max-src-conn", "max-src-conn-rate", "overload")]
+            if any(o.startswith("max-src-nodes") for o in spec.state_opts) and "source-track global" in spec.state_opts:
+                self.report.at(ptok, "error", "invalid", "'max-src-nodes' is incompatible with 'source-track global'",
+                           "state")
+                return False
+            if limits:
+                self.report.at(ptok, "note", "approximate",
+                           f"state limits ({', '.join(limits)}): a packet over a limit is dropped; "
+                           f"fwlint assumes the limits are not reached", "state limits")
+        return True
+
+    def _fragment(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        spec.fragment = True
+        if spec.kind != "scrub":
+            spec.conds.append(m.Opaque("fragment", "fragment (IP fragments)"))
+            self.report.at(ptok, "note", "approximate",
+                       "fragment: IP fragments are not modelled (an unknown condition)", "fragment")
+        return True
+
+    def _scrub(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        opts = [" ".join(t.value for t in sc.scan_values(lambda v: isinstance(v, Token)))
+                for sc in ch[2:-1] if isinstance(sc, Tree) and sc.data == "sc"]
+        if not checks.scrub_options_ok(self.report, opts, ptok):
+            return False
+        spec.alters.append(("scrub", None, tuple(("option", o) for o in opts), f"scrub ({' '.join(opts)})"))
+        return True
+
+    def _scrub_word(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        o = " ".join(t.value for t in p.scan_values(lambda v: isinstance(v, Token)))
+        spec.alters.append(("scrub", None, (("option", o),), o))
+        return True
+
+    def _divert_to(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        d = p.data
+        ch = p.children
+        if any(a[0] == "divert" for a in spec.alters):
+            self.report.at(ptok, "error", "invalid", "more than one divert option", "divert")
+            return False
+        desc = " ".join(t.value for t in p.scan_values(lambda v: isinstance(v, Token)))
+        if d == "divert_to":
+            hs = addresses.host(self.report, ch[1], toks, False)
+            if not hs or hs[0].kind == "error":
+                return False
+            spec.parts_text["divert_af"] = {h.af for h in hs if h.af}
+            if spec.direction == "out":
+                self.report.at(ptok, "error", "invalid", "divert-to used with outgoing rule", "divert-to")
+                return False
+        spec.alters.append(("divert", spec.direction, (("to", desc),), desc))
+        return True
+
+    def _nat_to(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        d = p.data
+        ch = p.children
+        k = d.replace("_", "-")
+        if spec.redirect:
+            self.report.at(ptok, "error", "invalid", f"{k} together with {', '.join(spec.redirect)}", k)
+            return False
+        got = addresses.redir_spec(self.report, ch[1], toks, k)
+        if got is None:
+            return False
+        spec.redirect[k] = got
+        return True
+
+    def _af_to(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        af = 4 if ch[1].type == "INET" else 6
+        frm = addresses.redir_hosts(self.report, ch[3], toks)
+        to = addresses.redir_hosts(self.report, ch[5], toks) if len(ch) > 5 else None
+        if frm is None or (len(ch) > 5 and to is None):
+            return False
+        spec.afto = (af, frm, to)
+        return True
+
+    def _route_spec(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        if ch[0].type == "FASTROUTE":
+            spec.route = ("fastroute", [], "")
+        else:
+            hosts = []
+            pool = []
+            for c in ch[1:]:
+                if isinstance(c, Tree) and c.data == "route_hosts":
+                    for rh in c.children:
+                        if isinstance(rh, Tree):
+                            got = addresses.route_host(self.report, rh, toks)
+                            if got is None:
+                                return False
+                            hosts.extend(got)
+                elif isinstance(c, Token):
+                    pool.append(c.value)
+                elif isinstance(c, Tree):
+                    pool.append(" ".join(t.value for t in c.scan_values(lambda v: isinstance(v, Token))))
+            spec.route = (ch[0].value, hosts, " ".join(pool))
+        return True
+
+    def _dummynet(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        spec.alters.append(("dummynet", None, (("to", join_tokens(p)),), join_tokens(p)))
+        self.report.at(ptok, "note", "approximate", f"{ptok.value}: dummynet shaping (FreeBSD) is not modelled "
+                   f"(no effect on which packets pass)", ptok.value)
+        return True
+
+    def _max_pkt_size(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        spec.conds.append(m.Opaque(f"max-pkt-size {ch[1].value}", f"max-pkt-size {ch[1].value} (packet length)"))
+        self.report.at(ptok, "note", "approximate",
+                   "max-pkt-size: packet lengths are not modelled (an unknown condition)",
+                   "max-pkt-size")
+        return True
+
+    def _ridentifier(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        pass  # no effect on which packets a rule matches
+        return True
+
+    def _label(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        if len(vals[0]) >= 64:
+            self.report.at(ptok, "error", "invalid", "rule label too long (max 63 chars)", "label")
+            return False
+        spec.label = vals[0]
+        return True
+
+    def _tag(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        if len(vals[0]) >= 64:
+            self.report.at(ptok, "error", "invalid", "tag too long, max 63 chars", "tag")
+            return False
+        spec.alters.append(("tag", None, (("tag", vals[0]),), f"tag {vals[0]}"))
+        return True
+
+    def _tagged(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
+        if len(vals[0]) >= 64:
+            self.report.at(ptok, "error", "invalid", "tag too long, max 63 chars", "tagged")
+            return False
+        spec.conds.append(m.Opaque(f"tagged {vals[0]}", f"tagged {vals[0]} (set by an earlier matching rule)", neg))
+        self.report.at(ptok, "note", "approximate", f"tagged {vals[0]}: tags set by other rules are not followed "
+                   f"(an unknown condition)", "tagged")
+        return True
+
+    def _received_on(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
+        spec.conds.append(m.Opaque(f"received-on {vals[0]}", f"received-on {vals[0]}", neg))
+        self.report.at(ptok, "note", "approximate",
+                   "received-on: the interface a packet first arrived on is not modelled", "received-on")
+        return True
+
+    def _once(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        spec.conds.append(m.Opaque(f"once@{ptok.path}:{ptok.line}", "once (the rule is removed after its first match)"))
+        self.report.at(ptok, "note", "approximate",
+                   "once: the rule applies to one packet only (an unknown condition)", "once")
+        return True
+
+    def _probability(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        spec.conds.append(m.Opaque(f"probability@{ptok.path}:{ptok.line}", f"probability {vals[0]}"))
+        self.report.at(ptok, "note", "approximate", f"probability {vals[0]}: a random condition", "probability")
+        return True
+
+    def _max_pkt_rate(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        spec.conds.append(m.Opaque(f"max-pkt-rate@{ptok.path}:{ptok.line}", f"max-pkt-rate {'/'.join(vals)}"))
+        self.report.at(ptok, "note", "approximate", "max-pkt-rate: a rate limit (an unknown condition)", "max-pkt-rate")
+        return True
+
+    def _prio(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        v = read_int(vals[0])
+        if not 0 <= v <= 7:
+            self.report.at(ptok, "error", "invalid", "prio must be 0 - 7", "prio")
+            return False
+        spec.conds.append(m.Opaque(f"prio {v}", f"prio {v}"))
+        self.report.at(ptok, "note", "approximate",
+                   "prio: the packet's priority is not modelled (an unknown condition)", "prio")
+        return True
+
+    def _set_prio(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        for v in vals:
+            if not 0 <= read_int(v) <= 7:
+                self.report.at(ptok, "error", "invalid", "prio must be 0 - 7", "set prio")
+                return False
+        spec.alters.append(("prio", None, (("prio", " ".join(vals)),), "set prio " + " ".join(vals)))
+        return True
+
+    def _set_queue(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        for v in vals:
+            self.config.queue_refs.append((v, spec.origin, len(self.report.diags)))
+        spec.alters.append(("queue", None, (("queue", ", ".join(vals)),), "queue " + ", ".join(vals)))
+        return True
+
+    def _set_tos(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        v = tos_value(vals[0])
+        if v is None:
+            self.report.at(ptok, "error", "invalid", f"illegal tos value {vals[0]}", "set tos")
+            return False
+        spec.alters.append(("tos", None, (("tos", f"0x{v:02x}"),), f"set tos 0x{v:02x}"))
+        return True
+
+    def _set_delay(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        spec.alters.append(("delay", None, (("delay", vals[0]),), f"set delay {vals[0]}"))
+        return True
+
+    def _rtable(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        ch = p.children
+        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+        spec.alters.append(("rtable", None, (("rtable", vals[0]),), f"rtable {vals[0]}"))
+        return True
+
+    # the reader of each part of a rule (parse tree node name -> method)
+    PARTS = {
+        "block_drop": _block_drop,
+        "block_return": _block_return,
+        "block_return_rst": _block_return_rst,
+        "block_return_icmp": _block_return_icmp,
+        "block_return_icmp6": _block_return_icmp6,
+        "direction": _direction,
+        "log": _log,
+        "quick": _quick,
+        "on_iface": _on_iface,
+        "on_rdomain": _on_rdomain,
+        "af": _af,
+        "proto": _proto,
+        "all": _all,
+        "from_part": _from_part,
+        "to_part": _from_part,
+        "user": _user,
+        "group": _user,
+        "flags": _flags,
+        "flags_any": _flags_any,
+        "icmp_type": _icmp_type,
+        "icmp6_type": _icmp_type,
+        "tos": _tos,
+        "state_spec": _state_spec,
+        "fragment": _fragment,
+        "scrub": _scrub,
+        "scrub_word": _scrub_word,
+        "divert_to": _divert_to,
+        "divert_reply": _divert_to,
+        "divert_packet": _divert_to,
+        "nat_to": _nat_to,
+        "rdr_to": _nat_to,
+        "binat_to": _nat_to,
+        "af_to": _af_to,
+        "route_spec": _route_spec,
+        "dummynet": _dummynet,
+        "max_pkt_size": _max_pkt_size,
+        "ridentifier": _ridentifier,
+        "allow_related": _ridentifier,
+        "label": _label,
+        "tag": _tag,
+        "tagged": _tagged,
+        "received_on": _received_on,
+        "once": _once,
+        "probability": _probability,
+        "max_pkt_rate": _max_pkt_rate,
+        "prio": _prio,
+        "set_prio": _set_prio,
+        "set_queue": _set_queue,
+        "queue": _set_queue,
+        "set_tos": _set_tos,
+        "set_delay": _set_delay,
+        "rtable": _rtable,
+        "set_multi": _set_multi,
+    }
 
     def note_interfaces(self, ifs: list[tuple[bool, str]], tok: Tok) -> None:
         for _neg, name in ifs:
