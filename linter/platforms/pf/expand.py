@@ -9,6 +9,7 @@ Layer: platforms/pf. `expand_rule` keeps the valid combinations on the `RuleSpec
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from ... import limits
@@ -28,20 +29,44 @@ class Budget:
 
 
 def expand_rule(spec: RuleSpec, head: Tok, report: Report, budget: Budget) -> bool:
-    ifaces = spec.ifaces or [None]
-    protos = spec.protos or [None]
-    icmps = spec.icmp or [None]
-    srcs = spec.src or [ANY_HOST]
-    dsts = spec.dst or [ANY_HOST]
-    sports = spec.sports or [None]
-    dports = spec.dports or [None]
-    users = spec.users or [None]
-    groups = spec.groups or [None]
-    lists = {"interfaces": ifaces, "protocols": protos, "ICMP types": icmps, "sources": srcs,
-             "destinations": dsts, "source ports": sports, "destination ports": dports, "users": users,
-             "groups": groups}
+    """Keep on spec the combinations of its lists pfctl keeps (spec.combos); False when the
+    rule is refused (reported at head): over a bound, or no valid combination."""
+    lists = {"interfaces": spec.ifaces or [None], "protocols": spec.protos or [None],
+             "ICMP types": spec.icmp or [None], "sources": spec.src or [ANY_HOST],
+             "destinations": spec.dst or [ANY_HOST], "source ports": spec.sports or [None],
+             "destination ports": spec.dports or [None], "users": spec.users or [None],
+             "groups": spec.groups or [None]}
     if not within_rule_bounds(lists, head, spec.kind, report, budget):
         return False
+    route_af, pool_af = _target_families(spec)
+    errors: list[str] = []
+    combos = []
+    # in pfctl's order (interfaces outermost): the order of the expanded rules
+    for combo in itertools.product(*lists.values()):
+        _iface, proto, icmp, src, dst, sport, dport, _user, _group = combo
+        if spec.af and src.af and spec.af != src.af or spec.af and dst.af and spec.af != dst.af or (
+                src.af and dst.af and src.af != dst.af):
+            continue  # pfctl skips the combinations of two address families silently
+        af = spec.af or src.af or dst.af
+        bad = _combination_errors(spec, proto, icmp, sport is not None or dport is not None, af, route_af, pool_af)
+        if bad:
+            errors.extend(bad)
+            continue
+        if not af:
+            af = route_af or (pool_af if spec.afto is None else None)
+        combos.append(combo + (af,))
+    for msg in dict.fromkeys(errors):
+        report.at(head, "error", "invalid", msg, spec.kind)
+    if not combos:
+        report.at(head, "error", "invalid", "rule expands to no valid combination", spec.kind)
+        return False
+    spec.combos = combos
+    return True
+
+
+def _target_families(spec: RuleSpec) -> tuple[int | None, int | None]:
+    """The address family of the rule's route-to hosts and of its translation pool, when
+    each has one."""
     pool_af = None
     for hosts, _port, _pool in spec.redirect.values():
         fams = {h.af for h in hosts if h.af}
@@ -52,57 +77,29 @@ def expand_rule(spec: RuleSpec, head: Tok, report: Report, budget: Budget) -> bo
         fams = {h.af for h in spec.route[1] if h.af}
         if len(fams) == 1:
             route_af = next(iter(fams))
-    errors: list[str] = []
-    combos = []
-    total = 0
-    for i_ in ifaces:
-        for p in protos:
-            for ic in icmps:
-                for s in srcs:
-                    for dh in dsts:
-                        for sp in sports:
-                            for dp in dports:
-                                for u in users:
-                                    for g in groups:
-                                        total += 1
-                                        af = spec.af
-                                        if (af and s.af and af != s.af) or (af and dh.af and af != dh.af) or (
-                                                s.af and dh.af and s.af != dh.af):
-                                            continue
-                                        af = af or s.af or dh.af
-                                        pnum = p[0] if p else None
-                                        bad = []
-                                        if (sp is not None or dp is not None) and pnum not in (6, 17):
-                                            bad.append("port only applies to tcp/udp")
-                                        if ic is not None:
-                                            want = 58 if spec.icmp_v6 else 1
-                                            if pnum is None or pnum != want:
-                                                if pnum in (1, 58):
-                                                    bad.append("icmp-type mismatch")
-                                                else:
-                                                    bad.append("icmp-type/code only applies to icmp")
-                                        if pnum == 58 and af == 4 or pnum == 1 and af == 6:
-                                            bad.append(f"proto {p[1]} doesn't match address family inet{'6' if af == 6 else ''}")
-                                        if ic is not None and af and (af == 6) != spec.icmp_v6:
-                                            bad.append("icmp-type mismatch")
-                                        if route_af and af and route_af != af and spec.route[0] != "fastroute":
-                                            bad.append("af mismatch in routing spec")
-                                        if pool_af and af and pool_af != af and spec.afto is None:
-                                            bad.append(f"{'/'.join(spec.redirect)}: no translation address of the rule's address family")
-                                        if bad:
-                                            errors.extend(bad)
-                                            continue
-                                        if not af:
-                                            af = route_af or (pool_af if spec.afto is None else None)
-                                        combos.append((i_, p, ic, s, dh, sp, dp, u, g, af))
-    for msg in dict.fromkeys(errors):
-        report.at(head, "error", "invalid", msg, spec.kind)
-    if errors or not combos:
-        if not combos:
-            report.at(head, "error", "invalid", "rule expands to no valid combination", spec.kind)
-            return False
-    spec.combos = combos
-    return True
+    return route_af, pool_af
+
+
+def _combination_errors(spec: RuleSpec, proto: tuple | None, icmp: tuple | None, has_ports: bool, af: int | None,
+                        route_af: int | None, pool_af: int | None) -> list[str]:
+    """pfctl's refusals of one combination (its messages)."""
+    pnum = proto[0] if proto else None
+    bad = []
+    if has_ports and pnum not in (6, 17):
+        bad.append("port only applies to tcp/udp")
+    if icmp is not None:
+        want = 58 if spec.icmp_v6 else 1
+        if pnum is None or pnum != want:
+            bad.append("icmp-type mismatch" if pnum in (1, 58) else "icmp-type/code only applies to icmp")
+    if pnum == 58 and af == 4 or pnum == 1 and af == 6:
+        bad.append(f"proto {proto[1]} doesn't match address family inet{'6' if af == 6 else ''}")
+    if icmp is not None and af and (af == 6) != spec.icmp_v6:
+        bad.append("icmp-type mismatch")
+    if route_af and af and route_af != af and spec.route[0] != "fastroute":
+        bad.append("af mismatch in routing spec")
+    if pool_af and af and pool_af != af and spec.afto is None:
+        bad.append(f"{'/'.join(spec.redirect)}: no translation address of the rule's address family")
+    return bad
 
 
 def within_rule_bounds(lists: dict[str, list], head: Tok, kind: str, report: Report, budget: Budget) -> bool:
