@@ -23,7 +23,7 @@ from ..detection import pf as detect  # noqa: F401 - each platform's `detect`
 from .convert import Converter
 from .diagnostics import count_lines
 from .expand import expansion_dicts
-from .lexer import parser
+from .grammar import parser
 from .reader import Reader
 from .vocab import ICMP6_CODES, ICMP6_TYPES, ICMP_CODES, ICMP_TYPES  # noqa: F401 - tests use them
 

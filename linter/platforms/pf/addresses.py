@@ -17,7 +17,8 @@ from lark import Token, Tree
 from ... import names
 from ...names import read_int
 from .diagnostics import Report
-from .lexer import Tok, first_token, token_at
+from .grammar import first_token, token_at
+from .lexer import Tok
 from .vendor import ANY_HOST, Host, Port
 from .vocab import DRIVER_GROUPS, IFACE_MOD_RE, IFACE_RE
 

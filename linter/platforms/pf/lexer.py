@@ -1,6 +1,5 @@
 """pfctl's lexer (sbin/pfctl/parse.y `yylex`): text to tokens, macros expanded in place,
-included files read in place, tokens cut into statements; and the lark glue that feeds a
-statement's tokens to the LALR grammar (grammars/pf.lark).
+included files read in place, tokens cut into statements.
 
 Layer: platforms/pf. How a file is read:
 
@@ -11,6 +10,8 @@ Layer: platforms/pf. How a file is read:
    the position of the `$`.
 2. The token stream is cut into statements at newlines outside `{ }` (lists may span lines);
    an anchor's `{ ... }` body is recognised (the `{` ends its line).
+
+grammar.py feeds each statement's tokens to the grammar.
 """
 
 from __future__ import annotations
@@ -18,15 +19,10 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable, Iterator
-
-from lark import Lark, Token, Tree
-from lark.lexer import Lexer
 
 from ... import limits
 from ... import model as m
-from ... import parsers
 from ..detection import PF_KEYWORDS
 from .diagnostics import Report
 
@@ -608,53 +604,3 @@ class PfLexer:
                 first_line = last_line = toks[0].line if toks else 0
             yield Statement(toks, toks[0].path if toks else path, "stmt", opens, failed, self.limit_hit, unclosed,
                         first_line, last_line)
-
-
-# --------------------------------------------------------------------------- grammar
-
-
-class StatementTokens(Lexer):
-    """Feeds the parser the statement's tokens; a token's start_pos is its index."""
-
-    def __init__(self, lexer_conf) -> None:  # noqa: D401 - lark interface
-        pass
-
-    def lex(self, data) -> Iterator[Token]:  # type: ignore[override]
-        for i, t in enumerate(data):
-            yield Token(t.type, t.value, start_pos=i, line=t.line, column=t.col)
-
-
-@lru_cache(maxsize=1)
-def parser() -> Lark:
-    return parsers.lalr("pf.lark", lexer=StatementTokens)
-
-
-def token_at(toks: list[Tok], t: Token) -> Tok:
-    """The statement's token that a parse tree's token stands for."""
-    return toks[t.start_pos]
-
-
-def first_token(node: Tree | Token, toks: list[Tok]) -> Tok:
-    """The statement's token where a part of the parse tree starts."""
-    if isinstance(node, Token):
-        return token_at(toks, node)
-    for t in node.scan_values(lambda v: isinstance(v, Token)):
-        return token_at(toks, t)
-    return toks[0]
-
-
-def is_macro_definition(toks: list[Tok]) -> bool:
-    return len(toks) >= 2 and toks[0].type == "STRING" and not toks[0].quoted and toks[1].type == "EQ"
-
-
-def first_too_deep(toks: list[Tok]) -> Tok | None:
-    """The first `{` or `(` nested deeper than MAX_LIST_DEPTH, if any (one pass, no recursion)."""
-    depth = 0
-    for t in toks:
-        if t.type in ("LBRACE", "LPAREN"):
-            depth += 1
-            if depth > limits.MAX_LIST_DEPTH:
-                return t
-        elif t.type in ("RBRACE", "RPAREN") and depth > 0:
-            depth -= 1
-    return None

@@ -21,8 +21,8 @@ from . import addresses
 from .checks import SyntaxVersions
 from .diagnostics import Report, count_lines, short
 from .expand import Budget, expand_rule
-from .lexer import (PUNCT_TYPES, Macros, PfLexer, Statement, Tok, first_too_deep, is_macro_definition,
-                    parser, token_at)
+from .grammar import first_too_deep, is_macro_definition, parser, token_at
+from .lexer import PUNCT_TYPES, Macros, PfLexer, Statement, Tok
 from .rules import RuleReader, interface_list
 from .tables import TableReader
 from .vendor import PfConfig, RuleSpec, Ruleset

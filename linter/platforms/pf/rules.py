@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 from lark import Token, Tree
 
 from ... import model as m
-from ...names import read_int
 from . import addresses, checks
-from .lexer import Tok, first_token, token_at
+from .options import OPTION_PARTS
+from .grammar import first_token, token_at
+from .lexer import Tok
 from .vendor import RuleSpec
-from .vocab import DRIVER_GROUPS, flag_bits, icmp_code, icmp_type, is_icmp_code, proto_number, tos_value
+from .vocab import DRIVER_GROUPS, flag_bits, icmp_code, icmp_type, is_icmp_code, proto_number
 
 if TYPE_CHECKING:
     from .reader import Reader
@@ -298,260 +299,7 @@ class RuleReader:
         spec.icmp_v6 = v6
         return True
 
-    def _tos(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        v = tos_value(ch[1].value)
-        if v is None:
-            self.report.at(ptok, "error", "invalid", f"illegal tos value {ch[1].value}", "tos")
-            return False
-        spec.conds.append(m.Opaque(f"tos 0x{v:02x}", f"tos 0x{v:02x}"))
-        self.report.at(ptok, "note", "approximate", "tos: the IP TOS field is not modelled (an unknown condition)",
-                   "tos")
-        return True
-
-    def _state_spec(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        kw = ch[0].value
-        spec.state = "no" if kw == "no" else kw
-        for sub in ch:
-            if isinstance(sub, Tree) and sub.data == "state_opt_list":
-                for so in sub.children:
-                    if isinstance(so, Tree):
-                        spec.state_opts.append(join_tokens(so))
-                        for t in so.scan_values(lambda v: isinstance(v, Token)):
-                            if t.type == "OVERLOAD":
-                                self.config.overload_tables.add(so.children[2].value)
-        if spec.state == "no" and spec.state_opts:
-            self.report.at(ptok, "error", "syntax", "state options without keeping state", "state")
-            return False
-        if spec.state_opts:
-            limits = [o for o in spec.state_opts if o.split()[0] in ("max", "max-src-nodes", "max-src-states",
-                                                                     "max-src-conn", "max-src-conn-rate", "overload")]
-            if any(o.startswith("max-src-nodes") for o in spec.state_opts) and "source-track global" in spec.state_opts:
-                self.report.at(ptok, "error", "invalid", "'max-src-nodes' is incompatible with 'source-track global'",
-                           "state")
-                return False
-            if limits:
-                self.report.at(ptok, "note", "approximate",
-                           f"state limits ({', '.join(limits)}): a packet over a limit is dropped; "
-                           f"fwlint assumes the limits are not reached", "state limits")
-        return True
-
-    def _fragment(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        spec.fragment = True
-        if spec.kind != "scrub":
-            spec.conds.append(m.Opaque("fragment", "fragment (IP fragments)"))
-            self.report.at(ptok, "note", "approximate",
-                       "fragment: IP fragments are not modelled (an unknown condition)", "fragment")
-        return True
-
-    def _scrub(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        opts = [" ".join(t.value for t in sc.scan_values(lambda v: isinstance(v, Token)))
-                for sc in ch[2:-1] if isinstance(sc, Tree) and sc.data == "sc"]
-        if not checks.scrub_options_ok(self.report, opts, ptok):
-            return False
-        spec.alters.append(("scrub", None, tuple(("option", o) for o in opts), f"scrub ({' '.join(opts)})"))
-        return True
-
-    def _scrub_word(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        o = " ".join(t.value for t in p.scan_values(lambda v: isinstance(v, Token)))
-        spec.alters.append(("scrub", None, (("option", o),), o))
-        return True
-
-    def _divert_to(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        d = p.data
-        ch = p.children
-        if any(a[0] == "divert" for a in spec.alters):
-            self.report.at(ptok, "error", "invalid", "more than one divert option", "divert")
-            return False
-        desc = " ".join(t.value for t in p.scan_values(lambda v: isinstance(v, Token)))
-        if d == "divert_to":
-            hs = addresses.host(self.report, ch[1], toks, False)
-            if not hs or hs[0].kind == "error":
-                return False
-            spec.parts_text["divert_af"] = {h.af for h in hs if h.af}
-            if spec.direction == "out":
-                self.report.at(ptok, "error", "invalid", "divert-to used with outgoing rule", "divert-to")
-                return False
-        spec.alters.append(("divert", spec.direction, (("to", desc),), desc))
-        return True
-
-    def _nat_to(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        d = p.data
-        ch = p.children
-        k = d.replace("_", "-")
-        if spec.redirect:
-            self.report.at(ptok, "error", "invalid", f"{k} together with {', '.join(spec.redirect)}", k)
-            return False
-        got = addresses.redir_spec(self.report, ch[1], toks, k)
-        if got is None:
-            return False
-        spec.redirect[k] = got
-        return True
-
-    def _af_to(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        af = 4 if ch[1].type == "INET" else 6
-        frm = addresses.redir_hosts(self.report, ch[3], toks)
-        to = addresses.redir_hosts(self.report, ch[5], toks) if len(ch) > 5 else None
-        if frm is None or (len(ch) > 5 and to is None):
-            return False
-        spec.afto = (af, frm, to)
-        return True
-
-    def _route_spec(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        if ch[0].type == "FASTROUTE":
-            spec.route = ("fastroute", [], "")
-        else:
-            hosts = []
-            pool = []
-            for c in ch[1:]:
-                if isinstance(c, Tree) and c.data == "route_hosts":
-                    for rh in c.children:
-                        if isinstance(rh, Tree):
-                            got = addresses.route_host(self.report, rh, toks)
-                            if got is None:
-                                return False
-                            hosts.extend(got)
-                elif isinstance(c, Token):
-                    pool.append(c.value)
-                elif isinstance(c, Tree):
-                    pool.append(" ".join(t.value for t in c.scan_values(lambda v: isinstance(v, Token))))
-            spec.route = (ch[0].value, hosts, " ".join(pool))
-        return True
-
-    def _dummynet(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        spec.alters.append(("dummynet", None, (("to", join_tokens(p)),), join_tokens(p)))
-        self.report.at(ptok, "note", "approximate", f"{ptok.value}: dummynet shaping (FreeBSD) is not modelled "
-                   f"(no effect on which packets pass)", ptok.value)
-        return True
-
-    def _max_pkt_size(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        spec.conds.append(m.Opaque(f"max-pkt-size {ch[1].value}", f"max-pkt-size {ch[1].value} (packet length)"))
-        self.report.at(ptok, "note", "approximate",
-                   "max-pkt-size: packet lengths are not modelled (an unknown condition)",
-                   "max-pkt-size")
-        return True
-
-    def _ridentifier(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        pass  # no effect on which packets a rule matches
-        return True
-
-    def _label(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        if len(vals[0]) >= 64:
-            self.report.at(ptok, "error", "invalid", "rule label too long (max 63 chars)", "label")
-            return False
-        spec.label = vals[0]
-        return True
-
-    def _tag(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        if len(vals[0]) >= 64:
-            self.report.at(ptok, "error", "invalid", "tag too long, max 63 chars", "tag")
-            return False
-        spec.alters.append(("tag", None, (("tag", vals[0]),), f"tag {vals[0]}"))
-        return True
-
-    def _tagged(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
-        if len(vals[0]) >= 64:
-            self.report.at(ptok, "error", "invalid", "tag too long, max 63 chars", "tagged")
-            return False
-        spec.conds.append(m.Opaque(f"tagged {vals[0]}", f"tagged {vals[0]} (set by an earlier matching rule)", neg))
-        self.report.at(ptok, "note", "approximate", f"tagged {vals[0]}: tags set by other rules are not followed "
-                   f"(an unknown condition)", "tagged")
-        return True
-
-    def _received_on(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
-        spec.conds.append(m.Opaque(f"received-on {vals[0]}", f"received-on {vals[0]}", neg))
-        self.report.at(ptok, "note", "approximate",
-                   "received-on: the interface a packet first arrived on is not modelled", "received-on")
-        return True
-
-    def _once(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        spec.conds.append(m.Opaque(f"once@{ptok.path}:{ptok.line}", "once (the rule is removed after its first match)"))
-        self.report.at(ptok, "note", "approximate",
-                   "once: the rule applies to one packet only (an unknown condition)", "once")
-        return True
-
-    def _probability(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        spec.conds.append(m.Opaque(f"probability@{ptok.path}:{ptok.line}", f"probability {vals[0]}"))
-        self.report.at(ptok, "note", "approximate", f"probability {vals[0]}: a random condition", "probability")
-        return True
-
-    def _max_pkt_rate(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        spec.conds.append(m.Opaque(f"max-pkt-rate@{ptok.path}:{ptok.line}", f"max-pkt-rate {'/'.join(vals)}"))
-        self.report.at(ptok, "note", "approximate", "max-pkt-rate: a rate limit (an unknown condition)", "max-pkt-rate")
-        return True
-
-    def _prio(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        v = read_int(vals[0])
-        if not 0 <= v <= 7:
-            self.report.at(ptok, "error", "invalid", "prio must be 0 - 7", "prio")
-            return False
-        spec.conds.append(m.Opaque(f"prio {v}", f"prio {v}"))
-        self.report.at(ptok, "note", "approximate",
-                   "prio: the packet's priority is not modelled (an unknown condition)", "prio")
-        return True
-
-    def _set_prio(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        for v in vals:
-            if not 0 <= read_int(v) <= 7:
-                self.report.at(ptok, "error", "invalid", "prio must be 0 - 7", "set prio")
-                return False
-        spec.alters.append(("prio", None, (("prio", " ".join(vals)),), "set prio " + " ".join(vals)))
-        return True
-
-    def _set_queue(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        for v in vals:
-            self.config.queue_refs.append((v, spec.origin, len(self.report.diags)))
-        spec.alters.append(("queue", None, (("queue", ", ".join(vals)),), "queue " + ", ".join(vals)))
-        return True
-
-    def _set_tos(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        v = tos_value(vals[0])
-        if v is None:
-            self.report.at(ptok, "error", "invalid", f"illegal tos value {vals[0]}", "set tos")
-            return False
-        spec.alters.append(("tos", None, (("tos", f"0x{v:02x}"),), f"set tos 0x{v:02x}"))
-        return True
-
-    def _set_delay(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        spec.alters.append(("delay", None, (("delay", vals[0]),), f"set delay {vals[0]}"))
-        return True
-
-    def _rtable(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-        spec.alters.append(("rtable", None, (("rtable", vals[0]),), f"rtable {vals[0]}"))
-        return True
-
-    # the reader of each part of a rule (parse tree node name -> method)
+    # the reader of each part of a rule (parse tree node name -> method or options.py function)
     PARTS = {
         "block_drop": _block_drop,
         "block_return": _block_return,
@@ -574,38 +322,8 @@ class RuleReader:
         "flags_any": _flags_any,
         "icmp_type": _icmp_type,
         "icmp6_type": _icmp_type,
-        "tos": _tos,
-        "state_spec": _state_spec,
-        "fragment": _fragment,
-        "scrub": _scrub,
-        "scrub_word": _scrub_word,
-        "divert_to": _divert_to,
-        "divert_reply": _divert_to,
-        "divert_packet": _divert_to,
-        "nat_to": _nat_to,
-        "rdr_to": _nat_to,
-        "binat_to": _nat_to,
-        "af_to": _af_to,
-        "route_spec": _route_spec,
-        "dummynet": _dummynet,
-        "max_pkt_size": _max_pkt_size,
-        "ridentifier": _ridentifier,
-        "allow_related": _ridentifier,
-        "label": _label,
-        "tag": _tag,
-        "tagged": _tagged,
-        "received_on": _received_on,
-        "once": _once,
-        "probability": _probability,
-        "max_pkt_rate": _max_pkt_rate,
-        "prio": _prio,
-        "set_prio": _set_prio,
-        "set_queue": _set_queue,
-        "queue": _set_queue,
-        "set_tos": _set_tos,
-        "set_delay": _set_delay,
-        "rtable": _rtable,
         "set_multi": _set_multi,
+        **OPTION_PARTS,
     }
 
     def note_interfaces(self, ifs: list[tuple[bool, str]], tok: Tok) -> None:
@@ -628,17 +346,4 @@ def interface_list(node: Tree) -> list[tuple[bool, str]]:
         if isinstance(it, Tree) and it.data == "if_item":
             neg = isinstance(it.children[0], Token) and it.children[0].type == "BANG"
             out.append((neg, it.children[-1].value))
-    return out
-
-
-def join_tokens(node) -> str:
-    """The tokens of a parse tree as pf.conf text (no blanks inside <table>, a/b, (x))."""
-    out = ""
-    prev = ""
-    for t in node.scan_values(lambda v: isinstance(v, Token)):
-        v = t.value
-        if out and prev not in ("<", "(", "/", "!") and v not in (">", ")", ",", "/"):
-            out += " "
-        out += v
-        prev = v
     return out

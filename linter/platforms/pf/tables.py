@@ -12,7 +12,8 @@ from lark import Token, Tree
 
 from ... import limits
 from . import addresses
-from .lexer import Tok, token_at
+from .grammar import token_at
+from .lexer import Tok
 
 if TYPE_CHECKING:
     from .reader import Reader
