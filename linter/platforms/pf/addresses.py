@@ -92,14 +92,12 @@ def host(report: Report, node, toks: list[Tok], neg: bool, in_table: bool = Fals
         mask = ch[2].value
     if any(isinstance(c, Token) and c.type == "WEIGHT" for c in ch):
         report.at(t0, "note", "approximate", "weight: only for load balancing pools", "weight")
-    hs = parse_host_text(text, mask, quoted)
     out = []
-    for h in hs:
+    for h in parse_host_text(text, mask, quoted):
         if h.kind == "error":
             report.at(t0, "error", "invalid", h.text, "address")
             return [h]
-        h.neg = neg
-        out.append(h)
+        out.append(dataclasses.replace(h, neg=neg))
     for h in out:
         if h.kind == "name":
             report.at(t0, "note", "approximate",
@@ -232,24 +230,25 @@ def route_host(report: Report, node, toks: list[Tok]) -> list[Host] | None:
             except ValueError:
                 report.at(first_token(node, toks), "error", "invalid", f"invalid netmask {mask}", "route-to")
                 return None
-        hs = parse_host_text(addr, mask, False)
-        for h in hs:
+        out = []
+        for h in parse_host_text(addr, mask, False):
             if h.kind == "error":
                 report.at(first_token(node, toks), "error", "invalid", h.text, "route-to")
                 return None
             note_zone(report, h, first_token(node, toks))
-            h.name = iface
-        return hs
+            out.append(dataclasses.replace(h, name=iface))
+        return out
     hs = host(report, node, toks, False)
     if hs is None or any(h.kind == "error" for h in hs):
         return None
     return hs
 
 
-def parse_host_text(text: str, mask: str | None, quoted: bool) -> list[Host]:
-    """A host word (with its `/mask`) as pfctl's host() reads it: fresh Host objects (the
-    callers set neg and name on them) copied from the cached reading."""
-    return [dataclasses.replace(h) for h in _read_host_text(text, mask, quoted)]
+def parse_host_text(text: str, mask: str | None, quoted: bool) -> tuple[Host, ...]:
+    """A host word (with its `/mask`) as pfctl's host() reads it, shared by every use of
+    the word: the callers make their own (dataclasses.replace with neg or name), one object
+    per use (the conversion tells a rule's hosts apart by identity)."""
+    return _read_host_text(text, mask, quoted)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -299,9 +298,7 @@ def _host_from_text(text: str, mask: str | None, quoted: bool) -> list[Host]:
         if bits is not None and bits > 128:
             return [Host("error", f"netmask {bits} invalid for IPv6 address")]
         net6 = ipaddress.IPv6Network(f"{addr6}/{128 if bits is None else bits}", strict=False)
-        h6 = _net_host(net6)
-        h6.zone = zone
-        return [h6]
+        return [dataclasses.replace(_net_host(net6), zone=zone)]
     mod = IFACE_MOD_RE.match(t)
     base = mod.group(1) if mod else t
     if t == "localhost":

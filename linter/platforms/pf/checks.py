@@ -43,7 +43,7 @@ def consistent(report: Report, spec: RuleSpec, head: Tok) -> bool:
         if spec.direction == "out":
             report.at(head, "error", "invalid", "af-to can only be used with inbound rules", "af-to")
             return False
-    daf = spec.parts_text.get("divert_af")
+    daf = spec.divert_af
     if daf and spec.af is not None and spec.af not in daf:
         report.at(head, "error", "invalid", "divert-to address family mismatch", "divert-to")
         return False

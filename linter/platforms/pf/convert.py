@@ -30,8 +30,10 @@ class Converter:
         self.config = config
         self.macros = macros
         self.report = report
-        # tables a rule uses (anchor, name); ("#undef", name) and ("#note", key) once reported
-        self.table_used: set[tuple[str, str]] = set()
+        self.tables_used: set[tuple[str, str]] = set()  # (anchor, name) of the tables rules use
+        # each reported once: tables used and not defined, tables only approximated
+        self.undefined_tables: set[str] = set()
+        self.approximate_tables: set[tuple[str, str]] = set()
 
     def finish(self):
         checks.check_queues(self.report, self.config)
@@ -49,7 +51,7 @@ class Converter:
                           f"macro {name} is defined and never used",
                           "macro", text=origin.text)
         for key, t in self.config.tables.items():
-            if key not in self.table_used and key[1] not in self.config.overload_tables:
+            if key not in self.tables_used and key[1] not in self.config.overload_tables:
                 o = t["origin"]
                 self.report.diag(o.path, o.line, 1, "note", "unused-table", f"table <{key[1]}> is defined and never used",
                           "table", text=o.text)
@@ -438,14 +440,14 @@ class Converter:
             scope = scope.rpartition("/")[0]
         o = spec.origin
         if t is None:
-            if ("#undef", name) not in self.table_used:
-                self.table_used.add(("#undef", name))
+            if name not in self.undefined_tables:
+                self.undefined_tables.add(name)
                 self.report.diag(o.path, o.line, 1, "warning", "undefined-table",
                           f"table <{name}> is used but never defined: pfctl creates it empty, and fwlint analyses "
                           f"it as empty (only 'pfctl -t {name} -T add' can fill it, at run time)", "table",
                           text=o.text)
             return m.AddrCond(fieldname, (), h.neg)
-        self.table_used.add(key)
+        self.tables_used.add(key)
         exact = not t["opaque"] and all(x.kind == "addr" and not x.neg for x in t["hosts"])
         if exact and not t["hosts"] and "persist" in t["flags"]:
             exact = False
@@ -468,8 +470,8 @@ class Converter:
             why.append("filled at run time by 'overload'")
         elif not t["hosts"] and not t["opaque"]:
             why.append("no addresses in the configuration (a persist table, filled at run time)")
-        if ("#note", key) not in self.table_used:
-            self.table_used.add(("#note", key))
+        if key not in self.approximate_tables:
+            self.approximate_tables.add(key)
             self.report.diag(o.path, o.line, 1, "note", "approximate",
                       f"table <{name}>: {'; '.join(why)}: an unknown set of addresses", "table", text=o.text)
         return m.Opaque(f"table <{name}> {which}", f"table <{name}> ({'; '.join(why)})", h.neg)

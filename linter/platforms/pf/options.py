@@ -103,7 +103,7 @@ def divert_to(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok:
         hs = addresses.host(rules.report, ch[1], toks, False)
         if not hs or hs[0].kind == "error":
             return False
-        spec.parts_text["divert_af"] = {h.af for h in hs if h.af}
+        spec.divert_af = {h.af for h in hs if h.af}
         if spec.direction == "out":
             rules.report.at(ptok, "error", "invalid", "divert-to used with outgoing rule", "divert-to")
             return False

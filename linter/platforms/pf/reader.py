@@ -28,9 +28,10 @@ from .tables import TableReader
 from .vendor import PfConfig, RuleSpec, Ruleset
 from .vocab import LIMITS, TIMEOUTS, UNSUPPORTED_STATEMENTS
 
-# the anchor path of a body that is not read: the statements of a body whose anchor rule was
-# refused (its braces are followed so that its end is found), and of a body nested past
-# MAX_ANCHOR_DEPTH (its lines count as not understood)
+# the anchor paths of the bodies that belong to no anchor: the body of an anchor rule that
+# was refused (its statements are read, its rules go nowhere, its tables are kept apart)
+# and a body nested past MAX_ANCHOR_DEPTH (not read; its braces are followed so that its end
+# is found, its lines count as not understood). Neither can be an anchor's path.
 FAILED_BODY = "#failed"
 TOO_DEEP_BODY = "#toodeep"
 
@@ -291,6 +292,11 @@ class Reader:
 
     def anchor_path(self) -> str:
         return self.anchor_stack[-1][0] if self.anchor_stack else ""
+
+    def rules_anchor(self) -> str:
+        """The anchor the rules read now belong to ("" in the body of a refused anchor rule)."""
+        path = self.anchor_path()
+        return "" if path == FAILED_BODY else path
 
     def in_refused_body(self) -> bool:
         """Inside the body of an anchor nested past MAX_ANCHOR_DEPTH (reported at the anchor)."""

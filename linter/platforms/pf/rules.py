@@ -43,7 +43,7 @@ class RuleReader:
 
     def build(self, head: tuple[str, Tok], parts: list, toks: list[Tok]) -> RuleSpec | None:
         kind, head_tok = head
-        spec = RuleSpec(kind, self.report.origin(toks), anchor=self.reader.anchor_path() if self.reader.anchor_path() != "#failed" else "")
+        spec = RuleSpec(kind, self.report.origin(toks), anchor=self.reader.rules_anchor())
         spec.policy = self.config.block_policy
         rank = -1.0
         prev = None
@@ -177,7 +177,6 @@ class RuleReader:
 
     def _on_rdomain(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
         ch = p.children
-        spec.rdomain = ch[2].value
         spec.conds.append(m.Opaque(f"rdomain {ch[2].value}", f"on rdomain {ch[2].value}"))
         self.report.at(ptok, "note", "approximate", f"on rdomain {ch[2].value}: routing domains are not modelled",
                    "rdomain")

@@ -6,6 +6,7 @@ Layer: platforms/pf. Called by the reader for each `table` statement.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from lark import Token, Tree
@@ -101,7 +102,7 @@ class TableReader:
                             self.report.at(tok, "warning", "invalid", f"{shown}:{i}: {h.text}", "table file")
                             entry["opaque"].append(f"unreadable entry {word!r}")
                         continue
-                    h.neg = neg
+                    h = dataclasses.replace(h, neg=neg)
                     addresses.note_zone(self.report, h, tok, f"{shown}:{i}: ")
                     entry["hosts"].append(h)
         if unreadable > 1:

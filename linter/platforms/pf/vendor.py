@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ... import model as m
 
-@dataclass
+@dataclass(frozen=True)
 class Host:
     kind: str  # any addr table dyn iface self noroute urpf route name
     text: str
@@ -28,7 +28,7 @@ class Host:
 ANY_HOST = Host("any", "any")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Port:
     op: str  # = != < <= > >= >< <> :
     a: int
@@ -77,7 +77,6 @@ class RuleSpec:
     log: bool = False
     quick: bool = False
     ifaces: list | None = None  # [(neg, name)]
-    rdomain: str | None = None
     af: int | None = None
     protos: list | None = None  # [(number, name)]
     src: list | None = None
@@ -100,7 +99,7 @@ class RuleSpec:
     anchor_name: str | None = None
     fragment: bool = False
     combos: list = field(default_factory=list)
-    parts_text: dict = field(default_factory=dict)
+    divert_af: set[int] | None = None  # the address families of the divert-to address
 
     @property
     def keeps_state(self) -> bool:
