@@ -102,7 +102,8 @@ class TableReader:
                             self.report.at(tok, "warning", "invalid", f"{shown}:{i}: {h.text}", "table file")
                             entry["opaque"].append(f"unreadable entry {word!r}")
                         continue
-                    h = dataclasses.replace(h, neg=neg)
+                    if neg:  # (a table's entries may share the cached reading: nothing tells them apart)
+                        h = dataclasses.replace(h, neg=True)
                     addresses.note_zone(self.report, h, tok, f"{shown}:{i}: ")
                     entry["hosts"].append(h)
         if unreadable > 1:
