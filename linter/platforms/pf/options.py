@@ -176,31 +176,25 @@ def max_pkt_size(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], pt
 
 
 def label(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-    if len(vals[0]) >= 64:
-        rules.report.at(ptok, "error", "invalid", "rule label too long (max 63 chars)", "label")
+    vals = _values(p)
+    if _too_long(rules, vals[0], ptok, "rule label too long (max 63 chars)", "label"):
         return False
     spec.label = vals[0]
     return True
 
 
 def tag(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-    if len(vals[0]) >= 64:
-        rules.report.at(ptok, "error", "invalid", "tag too long, max 63 chars", "tag")
+    vals = _values(p)
+    if _too_long(rules, vals[0], ptok, "tag too long, max 63 chars", "tag"):
         return False
     spec.alters.append(("tag", None, (("tag", vals[0]),), f"tag {vals[0]}"))
     return True
 
 
 def tagged(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-    neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
-    if len(vals[0]) >= 64:
-        rules.report.at(ptok, "error", "invalid", "tag too long, max 63 chars", "tagged")
+    vals = _values(p)
+    neg = isinstance(p.children[0], Token) and p.children[0].type == "BANG"
+    if _too_long(rules, vals[0], ptok, "tag too long, max 63 chars", "tagged"):
         return False
     spec.conds.append(m.Opaque(f"tagged {vals[0]}", f"tagged {vals[0]} (set by an earlier matching rule)", neg))
     rules.report.at(ptok, "note", "approximate", f"tagged {vals[0]}: tags set by other rules are not followed "
@@ -209,9 +203,8 @@ def tagged(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: To
 
 
 def received_on(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
-    neg = isinstance(ch[0], Token) and ch[0].type == "BANG"
+    vals = _values(p)
+    neg = isinstance(p.children[0], Token) and p.children[0].type == "BANG"
     spec.conds.append(m.Opaque(f"received-on {vals[0]}", f"received-on {vals[0]}", neg))
     rules.report.at(ptok, "note", "approximate",
                "received-on: the interface a packet first arrived on is not modelled", "received-on")
@@ -226,24 +219,21 @@ def once(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok)
 
 
 def probability(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+    vals = _values(p)
     spec.conds.append(m.Opaque(f"probability@{ptok.path}:{ptok.line}", f"probability {vals[0]}"))
     rules.report.at(ptok, "note", "approximate", f"probability {vals[0]}: a random condition", "probability")
     return True
 
 
 def max_pkt_rate(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+    vals = _values(p)
     spec.conds.append(m.Opaque(f"max-pkt-rate@{ptok.path}:{ptok.line}", f"max-pkt-rate {'/'.join(vals)}"))
     rules.report.at(ptok, "note", "approximate", "max-pkt-rate: a rate limit (an unknown condition)", "max-pkt-rate")
     return True
 
 
 def prio(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+    vals = _values(p)
     v = read_int(vals[0])
     if not 0 <= v <= 7:
         rules.report.at(ptok, "error", "invalid", "prio must be 0 - 7", "prio")
@@ -255,8 +245,7 @@ def prio(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok)
 
 
 def set_prio(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+    vals = _values(p)
     for v in vals:
         if not 0 <= read_int(v) <= 7:
             rules.report.at(ptok, "error", "invalid", "prio must be 0 - 7", "set prio")
@@ -266,8 +255,7 @@ def set_prio(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: 
 
 
 def set_queue(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+    vals = _values(p)
     for v in vals:
         rules.config.queue_refs.append((v, spec.origin, len(rules.report.diags)))
     spec.alters.append(("queue", None, (("queue", ", ".join(vals)),), "queue " + ", ".join(vals)))
@@ -275,8 +263,7 @@ def set_queue(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok:
 
 
 def set_tos(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+    vals = _values(p)
     v = tos_value(vals[0])
     if v is None:
         rules.report.at(ptok, "error", "invalid", f"illegal tos value {vals[0]}", "set tos")
@@ -286,16 +273,27 @@ def set_tos(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: T
 
 
 def set_delay(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+    vals = _values(p)
     spec.alters.append(("delay", None, (("delay", vals[0]),), f"set delay {vals[0]}"))
     return True
 
 
 def rtable(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-    ch = p.children
-    vals = [c.value for c in ch if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+    vals = _values(p)
     spec.alters.append(("rtable", None, (("rtable", vals[0]),), f"rtable {vals[0]}"))
+    return True
+
+
+def _values(p: Tree) -> list[str]:
+    """The words and numbers of an option (its keywords and punctuation left out)."""
+    return [c.value for c in p.children if isinstance(c, Token) and c.type in ("STRING", "NUMBER")]
+
+
+def _too_long(rules: RuleReader, value: str, ptok: Tok, message: str, construct: str) -> bool:
+    """A label or tag longer than pf keeps (PF_TAG_NAME_SIZE, 64 with its NUL): reported."""
+    if len(value) < 64:
+        return False
+    rules.report.at(ptok, "error", "invalid", message, construct)
     return True
 
 

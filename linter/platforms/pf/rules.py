@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from .reader import Reader
 
 
+BLOCK_MODES = {"block_drop": "drop", "block_return": "return", "block_return_rst": "return-rst",
+               "block_return_icmp": "return-icmp", "block_return_icmp6": "return-icmp6"}
+
 # parts that change nothing a rule matches: `allow-opts` (IP options are not modelled),
 # `ridentifier`, `allow-related`, and the commas between options
 NO_EFFECT = frozenset({"comma", "allow_opts", "ridentifier", "allow_related"})
@@ -123,48 +126,37 @@ class RuleReader:
         # `set (prio 1, queue q)`: each is read as the part it would be alone
         return all(self.part(spec, so, toks, ptok) for so in p.children[2:-1] if isinstance(so, Tree))
 
-    def _block_drop(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        spec.block = "drop"
-        return True
-
-    def _block_return(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        spec.block = "return"
-        return True
-
-    def _block_return_rst(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+    def _block_mode(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        """How a block rule blocks: drop, return, return-rst (ttl), return-icmp (codes), return-icmp6."""
         ch = p.children
-        spec.block = "return-rst"
-        spec.block_detail = " ".join(c.value for c in ch)
-        return True
-
-    def _block_return_icmp(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        spec.block = "return-icmp"
-        spec.block_detail = "".join(c.value + (" " if c.type == "COMMA" else "") for c in ch)
-        for c in ch[1:]:
-            if isinstance(c, Token) and c.type in ("STRING", "NUMBER"):
-                if not is_icmp_code(c.value, ch.index(c) > 2):
+        spec.block = BLOCK_MODES[p.data]
+        if p.data == "block_return_rst":
+            spec.block_detail = " ".join(c.value for c in ch)
+        elif p.data == "block_return_icmp6":
+            spec.block_detail = "".join(c.value for c in ch)
+        elif p.data == "block_return_icmp":
+            spec.block_detail = "".join(c.value + (" " if c.type == "COMMA" else "") for c in ch)
+            for c in ch[1:]:
+                if isinstance(c, Token) and c.type in ("STRING", "NUMBER") and not is_icmp_code(c.value, ch.index(c) > 2):
                     self.report.at(token_at(toks, c), "error", "invalid", f"unknown icmp code {c.value}", "return-icmp")
                     return False
         return True
 
-    def _block_return_icmp6(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        spec.block = "return-icmp6"
-        spec.block_detail = "".join(c.value for c in ch)
-        return True
-
     def _direction(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        ch = p.children
-        spec.direction = ch[0].value
+        spec.direction = p.children[0].value
         return True
 
-    def _log(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        spec.log = True
-        return True
-
-    def _quick(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        spec.quick = True
+    def _switch(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
+        """A word that says it all: log, quick, all (any source, any destination), flags any."""
+        if p.data == "log":
+            spec.log = True
+        elif p.data == "quick":
+            spec.quick = True
+        elif p.data == "flags_any":
+            spec.flags = "any"
+        else:
+            spec.src = None
+            spec.dst = None
         return True
 
     def _on_iface(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
@@ -200,11 +192,6 @@ class RuleReader:
         spec.protos = protos
         if any(n == 0 for n, _ in protos):
             spec.protos = [x for x in protos if x[0] != 0] or None
-        return True
-
-    def _all(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        spec.src = None
-        spec.dst = None
         return True
 
     def _from_part(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
@@ -265,10 +252,6 @@ class RuleReader:
         spec.flags = (comp, mask)
         return True
 
-    def _flags_any(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
-        spec.flags = "any"
-        return True
-
     def _icmp_type(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
         d = p.data
         ch = p.children
@@ -300,25 +283,25 @@ class RuleReader:
 
     # the reader of each part of a rule (parse tree node name -> method or options.py function)
     PARTS = {
-        "block_drop": _block_drop,
-        "block_return": _block_return,
-        "block_return_rst": _block_return_rst,
-        "block_return_icmp": _block_return_icmp,
-        "block_return_icmp6": _block_return_icmp6,
+        "block_drop": _block_mode,
+        "block_return": _block_mode,
+        "block_return_rst": _block_mode,
+        "block_return_icmp": _block_mode,
+        "block_return_icmp6": _block_mode,
         "direction": _direction,
-        "log": _log,
-        "quick": _quick,
+        "log": _switch,
+        "quick": _switch,
         "on_iface": _on_iface,
         "on_rdomain": _on_rdomain,
         "af": _af,
         "proto": _proto,
-        "all": _all,
+        "all": _switch,
         "from_part": _from_part,
         "to_part": _from_part,
         "user": _user,
         "group": _user,
         "flags": _flags,
-        "flags_any": _flags_any,
+        "flags_any": _switch,
         "icmp_type": _icmp_type,
         "icmp6_type": _icmp_type,
         "set_multi": _set_multi,
