@@ -402,27 +402,13 @@ class Converter:
 
     def host_cond(self, fieldname: str, h: Host, spec: RuleSpec):
         which = "src" if fieldname == m.SRC else "dst"
-        kw = "from" if which == "src" else "to"
         if h.kind == "addr":
             return m.AddrCond(fieldname, h.ranges, h.neg)
         if h.kind == "table":
             return self.table_cond(fieldname, h, spec)
-        if h.kind == "dyn":
-            return m.Opaque(f"{which} {h.text}", f"{kw} {h.text} (the current addresses of interface {h.name})", h.neg)
-        if h.kind == "iface":
-            return m.Opaque(f"{which} {h.text}", f"{kw} {h.text} (the addresses of interface {h.name} when the rules "
-                            f"are loaded)", h.neg)
-        if h.kind == "self":
-            return m.Opaque(f"{which} self", f"{kw} self (the addresses of this machine)", h.neg)
-        if h.kind == "noroute":
-            return m.Opaque(f"{which} no-route", f"{kw} no-route (no route to the address)", h.neg)
-        if h.kind == "urpf":
-            return m.Opaque(f"{which} urpf-failed", f"{kw} urpf-failed (the source fails the unicast reverse path "
-                            f"check)", h.neg)
-        if h.kind == "route":
-            return m.Opaque(f"{which} {h.text}", f"{kw} {h.text} (addresses routed with label {h.name})", h.neg)
-        return m.Opaque(f"{which} host {h.text}", f"{kw} {h.text} (a host name resolved when the rules are loaded)",
-                        h.neg)
+        key, description = _OPAQUE_HOSTS.get(h.kind, _HOST_NAME)
+        words = {"which": which, "kw": "from" if which == "src" else "to", "text": h.text, "name": h.name}
+        return m.Opaque(key.format(**words), description.format(**words), h.neg)
 
     def table_cond(self, fieldname: str, h: Host, spec: RuleSpec):
         which = "src" if fieldname == m.SRC else "dst"
@@ -475,6 +461,19 @@ class Converter:
             self.report.diag(o.path, o.line, 1, "note", "approximate",
                       f"table <{name}>: {'; '.join(why)}: an unknown set of addresses", "table", text=o.text)
         return m.Opaque(f"table <{name}> {which}", f"table <{name}> ({'; '.join(why)})", h.neg)
+
+
+# the hosts known only when the rules are loaded or a packet is seen: (condition key,
+# description) of their opaque condition
+_OPAQUE_HOSTS = {
+    "dyn": ("{which} {text}", "{kw} {text} (the current addresses of interface {name})"),
+    "iface": ("{which} {text}", "{kw} {text} (the addresses of interface {name} when the rules are loaded)"),
+    "self": ("{which} self", "{kw} self (the addresses of this machine)"),
+    "noroute": ("{which} no-route", "{kw} no-route (no route to the address)"),
+    "urpf": ("{which} urpf-failed", "{kw} urpf-failed (the source fails the unicast reverse path check)"),
+    "route": ("{which} {text}", "{kw} {text} (addresses routed with label {name})"),
+}
+_HOST_NAME = ("{which} host {text}", "{kw} {text} (a host name resolved when the rules are loaded)")
 
 
 def _reindex(r: m.Rule, i: int) -> m.Rule:

@@ -237,7 +237,8 @@ class PfLexer:
     def peek(self) -> str:
         return self._peek_at()[0]
 
-    def getc(self) -> str:
+    def getc(self, raw: bool = False) -> str:
+        """The next character; raw (inside quotes): a backslash-newline is not a continuation."""
         while self.stack:
             s = self.stack[-1]
             if s.pos >= len(s.text):
@@ -249,7 +250,7 @@ class PfLexer:
             s.pos += 1
             if s.is_macro:
                 return c
-            if c == "\\":
+            if c == "\\" and not raw:
                 if s.text.startswith("\n", s.pos):
                     s.pos += 1
                     s.line += 1
@@ -265,26 +266,6 @@ class PfLexer:
                 s.col = 1
             else:
                 s.col += 1
-            return c
-        return ""
-
-    def getc_raw(self) -> str:
-        """A character inside quotes: no continuation handling."""
-        while self.stack:
-            s = self.stack[-1]
-            if s.pos >= len(s.text):
-                if s.is_macro:
-                    self.pop_macro()
-                    continue
-                return ""
-            c = s.text[s.pos]
-            s.pos += 1
-            if not s.is_macro:
-                if c == "\n":
-                    s.line += 1
-                    s.col = 1
-                else:
-                    s.col += 1
             return c
         return ""
 
@@ -490,13 +471,13 @@ class PfLexer:
     def _quoted(self, q: str, path: str, line: int, col: int, macro: str | None) -> Tok:
         out = []
         while True:
-            c = self.getc_raw()
+            c = self.getc(raw=True)
             if c == "":
                 return Tok("ERROR", "end of file inside a quoted string", path, line, col, macro="syntax")
             if c == "\n":
                 continue
             if c == "\\":
-                n = self.getc_raw()
+                n = self.getc(raw=True)
                 if n == "":
                     return Tok("ERROR", "end of file inside a quoted string", path, line, col,
                                 macro="syntax")
