@@ -16,64 +16,80 @@ from .vendor import PfConfig, RuleSpec
 
 def consistent(report: Report, spec: RuleSpec, head: Tok) -> bool:
     """pfctl's refusals of a rule as a whole (its parts together), reported at its first word."""
-    kind = spec.kind
-    if spec.flags not in (None, "any") and spec.protos is not None and all(n != 6 for n, _ in spec.protos):
-        report.at(head, "error", "invalid", "flags only apply to tcp", "flags")
-        return False
-    if spec.route is not None:
-        if kind == "block":
-            report.at(head, "error", "invalid", "route-to, reply-to and dup-to are not supported on block rules",
-                       spec.route[0])
+    for check in (_flags_refusal, _route_refusal, _afto_refusal, _divert_refusal, _redirect_refusal):
+        refused = check(spec)
+        if refused is not None:
+            message, construct = refused
+            report.at(head, "error", "invalid", message, construct)
             return False
-        if spec.state == "no" and kind == "pass":
-            report.at(head, "error", "invalid", "route-to, reply-to and dup-to require keep state", spec.route[0])
-            return False
-        if spec.afto is not None:
-            report.at(head, "error", "invalid", "af-to cannot be used together with route-to, reply-to, dup-to",
-                       "af-to")
-            return False
-    if spec.afto is not None:
-        if spec.af is None:
-            report.at(head, "error", "invalid", "af-to: the rule must name its address family (inet or inet6)",
-                       "af-to")
-            return False
-        if spec.afto[0] == spec.af:
-            report.at(head, "error", "invalid", "af-to: the translation must change the address family", "af-to")
-            return False
-        if spec.direction == "out":
-            report.at(head, "error", "invalid", "af-to can only be used with inbound rules", "af-to")
-            return False
-    daf = spec.divert_af
-    if daf and spec.af is not None and spec.af not in daf:
-        report.at(head, "error", "invalid", "divert-to address family mismatch", "divert-to")
-        return False
-    if kind != "pass" and any(a[0] == "divert" for a in spec.alters):
-        report.at(head, "error", "invalid", "divert options only apply to pass rules", "divert")
-        return False
-    if spec.redirect and kind == "block":
-        report.at(head, "error", "invalid", f"{', '.join(spec.redirect)} cannot be used on block rules",
-                   next(iter(spec.redirect)))
-        return False
-    if "nat-to" in spec.redirect and spec.direction == "in" and kind in ("pass", "match"):
-        report.at(head, "error", "invalid", "nat-to can only be used with outbound rules", "nat-to")
-        return False
-    if "rdr-to" in spec.redirect and spec.direction == "out" and kind in ("pass", "match"):
-        report.at(head, "error", "invalid", "rdr-to can only be used with inbound rules", "rdr-to")
-        return False
-    if "binat-to" in spec.redirect and spec.direction == "in" and kind in ("pass", "match"):
-        report.at(head, "error", "invalid", "binat-to can only be used with outbound rules", "binat-to")
-        return False
-    if spec.icmp is not None and spec.af is None:
-        fams = {h.af for h in (spec.src or []) + (spec.dst or []) if h.af}
-        if not fams:
-            if not spec.protos or all(n not in (1, 58) for n, _ in spec.protos):
-                pass
-            else:
-                spec.af = 6 if spec.icmp_v6 else 4
-                report.at(head, "warning", "invalid",
-                           "must indicate address family with icmp-type/code (read as "
-                           f"{'inet6' if spec.icmp_v6 else 'inet'})", "icmp-type")
+    _icmp_family(report, spec, head)
     return True
+
+
+# each: the message and construct of pfctl's refusal, or None
+
+def _flags_refusal(spec: RuleSpec) -> tuple[str, str] | None:
+    if spec.flags not in (None, "any") and spec.protos is not None and all(n != 6 for n, _ in spec.protos):
+        return "flags only apply to tcp", "flags"
+    return None
+
+
+def _route_refusal(spec: RuleSpec) -> tuple[str, str] | None:
+    if spec.route is None:
+        return None
+    if spec.kind == "block":
+        return "route-to, reply-to and dup-to are not supported on block rules", spec.route[0]
+    if spec.state == "no" and spec.kind == "pass":
+        return "route-to, reply-to and dup-to require keep state", spec.route[0]
+    if spec.afto is not None:
+        return "af-to cannot be used together with route-to, reply-to, dup-to", "af-to"
+    return None
+
+
+def _afto_refusal(spec: RuleSpec) -> tuple[str, str] | None:
+    if spec.afto is None:
+        return None
+    if spec.af is None:
+        return "af-to: the rule must name its address family (inet or inet6)", "af-to"
+    if spec.afto[0] == spec.af:
+        return "af-to: the translation must change the address family", "af-to"
+    if spec.direction == "out":
+        return "af-to can only be used with inbound rules", "af-to"
+    return None
+
+
+def _divert_refusal(spec: RuleSpec) -> tuple[str, str] | None:
+    if spec.divert_af and spec.af is not None and spec.af not in spec.divert_af:
+        return "divert-to address family mismatch", "divert-to"
+    if spec.kind != "pass" and any(a[0] == "divert" for a in spec.alters):
+        return "divert options only apply to pass rules", "divert"
+    return None
+
+
+# the direction a translation of a pass or match rule cannot take
+_WRONG_DIRECTION = {"nat-to": ("in", "outbound"), "rdr-to": ("out", "inbound"), "binat-to": ("in", "outbound")}
+
+
+def _redirect_refusal(spec: RuleSpec) -> tuple[str, str] | None:
+    if spec.redirect and spec.kind == "block":
+        return f"{', '.join(spec.redirect)} cannot be used on block rules", next(iter(spec.redirect))
+    if spec.kind in ("pass", "match"):
+        for k, (wrong, right) in _WRONG_DIRECTION.items():
+            if k in spec.redirect and spec.direction == wrong:
+                return f"{k} can only be used with {right} rules", k
+    return None
+
+
+def _icmp_family(report: Report, spec: RuleSpec, head: Tok) -> None:
+    """An ICMP type without an address family: pfctl warns and takes the family of the type."""
+    if spec.icmp is None or spec.af is not None or not spec.protos:
+        return
+    if any(h.af for h in (spec.src or []) + (spec.dst or [])) or all(n not in (1, 58) for n, _ in spec.protos):
+        return
+    spec.af = 6 if spec.icmp_v6 else 4
+    report.at(head, "warning", "invalid",
+              f"must indicate address family with icmp-type/code (read as {'inet6' if spec.icmp_v6 else 'inet'})",
+              "icmp-type")
 
 
 def scrub_options_ok(report: Report, opts: list[str], tok: Tok) -> bool:

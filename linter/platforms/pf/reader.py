@@ -159,53 +159,48 @@ class Reader:
             return
         if st.unclosed is not None:
             self.report.at(st.unclosed, "error", "unbalanced-brace",
-                       "'{' is never closed: this statement is not read", "list")
+                           "'{' is never closed: this statement is not read", "list")
             return
         if st.failed:
             if st.tokens:
                 self.report.not_understood(st.path, st.first_line, st.last_line)
             if st.limited and is_macro_definition(toks):
                 self.macros.refuse(toks[0].value, self.report.origin(toks))
-            if st.opens_body:
-                # keep the anchor's structure so that its closing brace matches
-                self.anchor_stack.append((FAILED_BODY, None))
-            return
-        if is_macro_definition(toks):
+        elif is_macro_definition(toks):
             self.macro_def_stmt(toks)
             return
+        else:
+            tree = self.parse_statement(toks)
+            if tree is not None:
+                node = tree.children[0]
+                getattr(self, "do_" + node.data)(node, toks, st)  # (every statement of the grammar has one)
+                return
+        if st.opens_body:
+            # a refused anchor rule's body: kept apart, so that its closing brace matches
+            self.anchor_stack.append((FAILED_BODY, None))
+
+    def parse_statement(self, toks: list[Tok]) -> Tree | None:
+        """The statement's parse tree, or None when it is not read (reported)."""
         if toks[0].type == "STRING" and toks[0].value in UNSUPPORTED_STATEMENTS:
             self.report.at(toks[0], "warning", "unsupported",
-                       f"{toks[0].value}: {UNSUPPORTED_STATEMENTS[toks[0].value]} are not supported: this statement "
-                       f"is not analysed", toks[0].value)
-            if st.opens_body:
-                self.anchor_stack.append((FAILED_BODY, None))
-            return
+                           f"{toks[0].value}: {UNSUPPORTED_STATEMENTS[toks[0].value]} are not supported: this "
+                           f"statement is not analysed", toks[0].value)
+            return None
         deep = first_too_deep(toks)
         if deep is not None:
             # lark's parse trees and the walks over them recurse once per level: a statement
             # nested deeper than this never reaches the parser
             self.report.at(deep, "error", "nesting-limit",
-                       f"lists nested more than {limits.MAX_LIST_DEPTH} deep ('{{' or '(' inside another) "
-                       f"(linter/limits.py MAX_LIST_DEPTH): this statement is not analysed", toks[0].value)
-            if st.opens_body:
-                self.anchor_stack.append((FAILED_BODY, None))
-            return
+                           f"lists nested more than {limits.MAX_LIST_DEPTH} deep ('{{' or '(' inside another) "
+                           f"(linter/limits.py MAX_LIST_DEPTH): this statement is not analysed", toks[0].value)
+            return None
         try:
-            tree = parser().parse(toks)
+            return parser().parse(toks)
         except UnexpectedInput as e:
             self.syntax_error(toks, e)
-            if st.opens_body:
-                self.anchor_stack.append((FAILED_BODY, None))
-            return
         except LarkError as e:  # pragma: no cover - defensive
             self.report.at(toks[0], "error", "syntax", f"syntax error: {e}")
-            return
-        node = tree.children[0]
-        handler = getattr(self, "do_" + node.data, None)
-        if handler is None:  # pragma: no cover - every statement has a handler
-            self.report.at(toks[0], "warning", "unsupported", f"{toks[0].value}: not supported", toks[0].value)
-            return
-        handler(node, toks, st)
+        return None
 
     def syntax_error(self, toks: list[Tok], e: UnexpectedInput) -> None:
         if isinstance(e, UnexpectedToken) and e.token.type != "$END":
