@@ -175,6 +175,7 @@ class Converter:
         return [filt], alterations
 
     def spec_model(self, spec: RuleSpec, anchors: list[RuleSpec]):
+        """A rule's model rules and alterations (None: it matches nothing)."""
         anchor_conds: list = []
         for a in anchors:
             anchor_conds.extend(self.match_conds(a, for_anchor=True))
@@ -184,68 +185,16 @@ class Converter:
         if conds is None:
             return None
         match = m.Match(tuple(anchor_conds) + tuple(conds))
-        alts: list[m.Alteration] = []
         o = spec.origin
         rules: list[m.Rule] = []
-        kind = spec.kind
-        if kind in ("pass", "block", "match"):
-            if kind == "pass":
-                act = m.Action("accept")
-            elif kind == "match":
-                act = m.Action("continue")
-            else:
-                b = spec.block
-                if b is None:
-                    b = spec.policy
-                if b == "drop":
-                    act = m.Action("drop")
-                else:
-                    detail = spec.block_detail or b
-                    if spec.block is None:
-                        detail = "return (set block-policy return)"
-                    act = m.Action("reject", detail=detail)
-            rules.append(m.Rule(match, act, o, quick=spec.quick, comment=spec.label, anchor=spec.anchor,
-                                effects=effects(spec)))
-        elif kind in ("nat", "rdr", "binat") and spec.natpass:
+        if spec.kind in ("pass", "block", "match"):
+            rules.append(m.Rule(match, _filter_action(spec), o, quick=spec.quick, comment=spec.label,
+                                anchor=spec.anchor, effects=effects(spec)))
+        elif spec.kind in ("nat", "rdr", "binat") and spec.natpass:
             rules.append(m.Rule(match, m.Action("accept"), o, quick=True,
-                                comment=f"{kind} pass: translated packets skip the filter rules", anchor=spec.anchor))
-        # alterations
-        stage_of = {"nat-to": "out", "rdr-to": "in", "binat-to": "", "af-to": "in"}
-        for k, (hosts, port, pool) in spec.redirect.items():
-            akind = k[:-3]
-            if spec.no:
-                akind = "no-" + akind
-            params = [("to", ", ".join(h.shown() for h in hosts))]
-            if port:
-                params.append(("port", port))
-            if pool:
-                params.append(("pool", pool))
-            desc = f"{k} " + ", ".join(h.shown() for h in hosts) + (f" port {port}" if port else "") + (f" {pool}" if pool else "")
-            if kind in ("nat", "rdr", "binat"):
-                desc = f"{'no ' if spec.no else ''}{kind}" + (" -> " + ", ".join(h.shown() for h in hosts) if hosts else "")
-            alts.append(m.Alteration(akind, match, o, stage_of.get(k, spec.direction or ""), "", "pf", tuple(params), desc))
-        if spec.no and not spec.redirect:
-            alts.append(m.Alteration("no-" + kind, match, o, {"nat": "out", "rdr": "in"}.get(kind, ""), "", "pf", (),
-                                     f"no {kind}: these packets are not translated"))
-        if spec.afto is not None:
-            af, frm, to = spec.afto
-            params = [("af", "inet6" if af == 6 else "inet"), ("from", ", ".join(h.shown() for h in frm))]
-            if to:
-                params.append(("to", ", ".join(h.shown() for h in to)))
-            alts.append(m.Alteration("af-to", match, o, "in", "", "pf", tuple(params),
-                                     "af-to " + " ".join(f"{k} {v}" for k, v in params)))
-        if spec.route is not None:
-            rk, hosts, pool = spec.route
-            params = [("kind", rk), ("to", ", ".join(_route_shown(h) for h in hosts))]
-            if pool:
-                params.append(("pool", pool))
-            alts.append(m.Alteration("route", match, o, spec.direction or "", "", "pf", tuple(params),
-                                     f"{rk} " + ", ".join(_route_shown(h) for h in hosts) + (f" {pool}" if pool else "")))
-        for akind, stage, params, desc in spec.alters:
-            alts.append(m.Alteration(akind, match, o, stage or spec.direction or "", "", "pf", tuple(params), desc))
-        if kind == "scrub" and not any(a[0] == "scrub" for a in spec.alters):
-            alts.append(m.Alteration("scrub", match, o, spec.direction or "", "", "pf", (), "scrub"))
-        return rules, alts
+                                comment=f"{spec.kind} pass: translated packets skip the filter rules",
+                                anchor=spec.anchor))
+        return rules, _alterations(spec, match)
 
     def antispoof_rules(self, spec: RuleSpec, anchor_conds: tuple) -> list[m.Rule]:
         out = []
@@ -461,6 +410,74 @@ class Converter:
             self.report.diag(o.path, o.line, 1, "note", "approximate",
                       f"table <{name}>: {'; '.join(why)}: an unknown set of addresses", "table", text=o.text)
         return m.Opaque(f"table <{name}> {which}", f"table <{name}> ({'; '.join(why)})", h.neg)
+
+
+def _filter_action(spec: RuleSpec) -> m.Action:
+    if spec.kind == "pass":
+        return m.Action("accept")
+    if spec.kind == "match":
+        return m.Action("continue")
+    b = spec.block if spec.block is not None else spec.policy
+    if b == "drop":
+        return m.Action("drop")
+    detail = spec.block_detail or b
+    if spec.block is None:
+        detail = "return (set block-policy return)"
+    return m.Action("reject", detail=detail)
+
+
+def _alterations(spec: RuleSpec, match: m.Match) -> list[m.Alteration]:
+    """What a rule changes in the packets it matches: translations, af-to, route-to, and its
+    other alterations (tag, queue, scrub...)."""
+    o = spec.origin
+    kind = spec.kind
+
+    def alteration(akind: str, stage: str, params: list | tuple, desc: str) -> m.Alteration:
+        return m.Alteration(akind, match, o, stage, "", "pf", tuple(params), desc)
+
+    alts = [alteration(*_redirect_words(spec, k, got)) for k, got in spec.redirect.items()]
+    if spec.no and not spec.redirect:
+        alts.append(alteration("no-" + kind, {"nat": "out", "rdr": "in"}.get(kind, ""), (),
+                               f"no {kind}: these packets are not translated"))
+    if spec.afto is not None:
+        af, frm, to = spec.afto
+        params = [("af", "inet6" if af == 6 else "inet"), ("from", ", ".join(h.shown() for h in frm))]
+        if to:
+            params.append(("to", ", ".join(h.shown() for h in to)))
+        alts.append(alteration("af-to", "in", params, "af-to " + " ".join(f"{k} {v}" for k, v in params)))
+    if spec.route is not None:
+        rk, hosts, pool = spec.route
+        params = [("kind", rk), ("to", ", ".join(_route_shown(h) for h in hosts))]
+        if pool:
+            params.append(("pool", pool))
+        alts.append(alteration("route", spec.direction or "", params,
+                               f"{rk} " + ", ".join(_route_shown(h) for h in hosts) + (f" {pool}" if pool else "")))
+    for akind, stage, params, desc in spec.alters:
+        alts.append(alteration(akind, stage or spec.direction or "", params, desc))
+    if kind == "scrub" and not any(a[0] == "scrub" for a in spec.alters):
+        alts.append(alteration("scrub", spec.direction or "", (), "scrub"))
+    return alts
+
+
+# the stage of each translation (binat-to both ways)
+_STAGE_OF = {"nat-to": "out", "rdr-to": "in", "binat-to": "", "af-to": "in"}
+
+
+def _redirect_words(spec: RuleSpec, k: str, got: tuple) -> tuple[str, str, list, str]:
+    """(kind, stage, params, description) of a translation (nat-to, rdr-to, binat-to; the old
+    nat, rdr and binat rules, and their `no` forms)."""
+    hosts, port, pool = got
+    akind = ("no-" if spec.no else "") + k[:-3]
+    targets = ", ".join(h.shown() for h in hosts)
+    params = [("to", targets)]
+    if port:
+        params.append(("port", port))
+    if pool:
+        params.append(("pool", pool))
+    desc = f"{k} " + targets + (f" port {port}" if port else "") + (f" {pool}" if pool else "")
+    if spec.kind in ("nat", "rdr", "binat"):
+        desc = f"{'no ' if spec.no else ''}{spec.kind}" + (" -> " + targets if hosts else "")
+    return akind, _STAGE_OF.get(k, spec.direction or ""), params, desc
 
 
 # the hosts known only when the rules are loaded or a packet is seen: (condition key,
