@@ -45,13 +45,25 @@ class RuleReader:
               "on_rdomain": 3, "af": 4, "proto": 5, "all": 6, "from_part": 6, "to_part": 7}
 
     def build(self, head: tuple[str, Tok], parts: list, toks: list[Tok]) -> RuleSpec | None:
+        """The rule of a statement from its parts; None when pfctl refuses it (reported)."""
         kind, head_tok = head
         spec = RuleSpec(kind, self.report.origin(toks), anchor=self.reader.rules_anchor())
         spec.policy = self.config.block_policy
+        parts = [p for p in parts if isinstance(p, Tree)]
+        if not self.read_parts(spec, parts, toks) or not self.parts_allowed(kind, parts, toks):
+            return None
+        if kind in ("pass", "match", "block"):
+            self.note_new_if_needed(spec, toks)
+        if not checks.consistent(self.report, spec, head_tok):
+            return None
+        return spec
+
+    def read_parts(self, spec: RuleSpec, parts: list[Tree], toks: list[Tok]) -> bool:
+        """Read each part in pfctl's order; False when one is refused (out of order, twice, or
+        by its reader)."""
         rank = -1.0
         prev = None
         seen: set[str] = set()
-        parts = [p for p in parts if isinstance(p, Tree)]
         ok = True
         for i, p in enumerate(parts):
             d = p.data
@@ -61,53 +73,33 @@ class RuleReader:
             if d == "route_spec" and rank < 4 and any(self.RANKS.get(q.data, 8) in (4, 5, 6, 7) for q in parts[i + 1:]):
                 r = 3.5  # FreeBSD: route-to before the address family
             ptok = first_token(p, toks)
-            if r < rank or (r < 8 and d in seen and d not in ("log", "quick")) or (d in ("log", "quick") and d in seen):
-                where = f"after {prev!r}" if r < rank else "twice"
-                self.report.at(ptok, "error", "syntax", f"syntax error: {ptok.value!r} {where}"
-                           + (" (pfctl's order: action, in/out, log, quick, on, inet/inet6, proto, from, to, options)" if r < rank else ""),
-                           kind)
-                return None
-            if r == 6 and ("all" in seen or "from_part" in seen) or (d == "to_part" and "all" in seen):
-                self.report.at(ptok, "error", "syntax", f"syntax error: {ptok.value!r} after 'all'", kind)
-                return None
-            if r < 8:
-                rank = r
-            else:
-                rank = max(rank, 8.0)
+            refused = _order_refusal(spec.kind, d, (r, rank), seen, prev, ptok.value)
+            if refused is not None:
+                self.report.at(ptok, "error", "syntax", refused, spec.kind)
+                return False
+            rank = r if r < 8 else max(rank, 8.0)
             seen.add(d)
             prev = ptok.value
-            if d.startswith("block_") and kind != "block":
-                self.report.at(ptok, "error", "syntax", f"syntax error: {ptok.value!r} only follows 'block'", kind)
-                return None
             if not self.part(spec, p, toks, ptok):
                 ok = False
-        if not ok:
-            return None
-        if kind in ("pass", "match", "block", "anchor", "scrub", "nat", "rdr", "binat"):
-            if kind != "scrub" and any(p.data == "scrub_word" for p in parts):
-                t = next(first_token(p, toks) for p in parts if p.data == "scrub_word")
-                self.report.at(t, "error", "syntax", f"syntax error: {t.value!r} outside a scrub rule "
+        return ok
+
+    def parts_allowed(self, kind: str, parts: list[Tree], toks: list[Tok]) -> bool:
+        """Are the parts all of the kind of rule? (reported at the first that is not)"""
+        if kind != "antispoof" and kind != "scrub" and any(p.data == "scrub_word" for p in parts):
+            t = next(first_token(p, toks) for p in parts if p.data == "scrub_word")
+            self.report.at(t, "error", "syntax", f"syntax error: {t.value!r} outside a scrub rule "
                            f"(write 'scrub ({t.value} ...)')", kind)
-                return None
-        if kind in ("nat", "rdr", "binat", "antispoof", "scrub", "anchor"):
-            allowed = {"nat": {"log", "on_iface", "af", "proto", "all", "from_part", "to_part", "tag", "tagged", "on_rdomain"},
-                       "antispoof": {"log", "quick", "af", "label", "on_rdomain"},
-                       "scrub": {"direction", "log", "quick", "on_iface", "af", "proto", "all", "from_part",
-                                 "to_part", "scrub_word", "fragment", "on_rdomain"},
-                       "anchor": None}
-            allow = allowed.get(kind, allowed["nat"])
-            if allow is not None:
-                for p in parts:
-                    if p.data != "comma" and p.data not in allow:
-                        t = first_token(p, toks)
-                        self.report.at(t, "error", "syntax", f"syntax error: {t.value!r} is not valid in {kind} rules",
-                                   kind)
-                        return None
-        if kind in ("pass", "match", "block"):
-            self.note_new_if_needed(spec, toks)
-        if not checks.consistent(self.report, spec, head_tok):
-            return None
-        return spec
+            return False
+        allow = _ALLOWED_PARTS.get(kind)
+        if allow is None:
+            return True
+        for p in parts:
+            if p.data != "comma" and p.data not in allow:
+                t = first_token(p, toks)
+                self.report.at(t, "error", "syntax", f"syntax error: {t.value!r} is not valid in {kind} rules", kind)
+                return False
+        return True
 
     def note_new_if_needed(self, spec: RuleSpec, toks: list[Tok]) -> None:
         if spec.redirect or spec.kind == "match" and any(a[0] == "scrub" for a in spec.alters):
@@ -320,6 +312,33 @@ class RuleReader:
                 self.report.at(tok, "note", "approximate",
                            f"interface group {name!r}: its members are known at run time (an unknown condition)",
                            "interface group")
+
+
+def _order_refusal(kind: str, d: str, ranks: tuple[float, float], seen: set[str], prev: str | None,
+                   word: str) -> str | None:
+    """pfctl's message when a part comes out of its order, twice, after `all`, or is a block
+    mode in another rule; None when it is in its place."""
+    r, rank = ranks
+    if r < rank or (r < 8 and d in seen and d not in ("log", "quick")) or (d in ("log", "quick") and d in seen):
+        where = f"after {prev!r}" if r < rank else "twice"
+        return (f"syntax error: {word!r} {where}"
+                + (" (pfctl's order: action, in/out, log, quick, on, inet/inet6, proto, from, to, options)"
+                   if r < rank else ""))
+    if r == 6 and ("all" in seen or "from_part" in seen) or (d == "to_part" and "all" in seen):
+        return f"syntax error: {word!r} after 'all'"
+    if d.startswith("block_") and kind != "block":
+        return f"syntax error: {word!r} only follows 'block'"
+    return None
+
+
+# the parts each kind of rule may have (the filter rules and anchors: all of them)
+_NAT_PARTS = frozenset({"log", "on_iface", "af", "proto", "all", "from_part", "to_part", "tag", "tagged", "on_rdomain"})
+_ALLOWED_PARTS = {
+    "nat": _NAT_PARTS, "rdr": _NAT_PARTS, "binat": _NAT_PARTS,
+    "antispoof": frozenset({"log", "quick", "af", "label", "on_rdomain"}),
+    "scrub": frozenset({"direction", "log", "quick", "on_iface", "af", "proto", "all", "from_part", "to_part",
+                        "scrub_word", "fragment", "on_rdomain"}),
+}
 
 
 def interface_list(node: Tree) -> list[tuple[bool, str]]:
