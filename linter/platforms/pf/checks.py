@@ -117,31 +117,28 @@ def check_queues(report: Report, config: PfConfig) -> None:
     """pfctl's refusals of the queues (a queue named and not defined, a tree without its default)."""
     for name, origin, _k in config.queue_refs:
         if config.queues and name not in config.queues:
-            report.diag(origin.path, origin.line, 1, "error", "invalid", f"queue {name} is not defined", "queue",
-                      text=origin.text)
-    new = [q for q in config.queue_list if not q.get("old")]
-    has_children = {id(q["parent_q"]) for q in new if q.get("parent_q") is not None}
+            report.at_origin(origin, "error", "invalid", f"queue {name} is not defined", "queue")
+    new = [q for q in config.queue_list if not q.old]
+    has_children = {id(q.parent_queue) for q in new if q.parent_queue is not None}
     for q in new:
-        t = q["tok"]
-        n = q["name"]
-        is_root = q.get("parent") is None
-        if not is_root and q.get("parent_q") is None:
-            report.at(t, "error", "invalid", f"queue {n}: parent {q['parent']} is not defined", "queue")
-        if q.get("default") and not q.get("bandwidth") and not is_root:
-            report.at(t, "error", "invalid", f"queue {n}: no bandwidth was specified", "queue")
-        if q.get("default") and id(q) in has_children:
-            report.at(t, "error", "invalid", f"default queue {n} is not a leaf queue", "queue")
-    for root in (q for q in new if q.get("parent") is None):
+        is_root = q.parent is None
+        if not is_root and q.parent_queue is None:
+            report.at(q.tok, "error", "invalid", f"queue {q.name}: parent {q.parent} is not defined", "queue")
+        if q.default and not q.bandwidth and not is_root:
+            report.at(q.tok, "error", "invalid", f"queue {q.name}: no bandwidth was specified", "queue")
+        if q.default and id(q) in has_children:
+            report.at(q.tok, "error", "invalid", f"default queue {q.name} is not a leaf queue", "queue")
+    for root in (q for q in new if q.parent is None):
         if id(root) not in has_children:
             continue  # a lone root queue (flow queueing on the interface)
         tree = [root]
         k = 0
         while k < len(tree):
-            tree.extend(q for q in new if q.get("parent_q") is tree[k])
+            tree.extend(q for q in new if q.parent_queue is tree[k])
             k += 1
-        if not any(q.get("default") for q in tree):
-            report.at(root["tok"], "error", "invalid",
-                       f"no default queue specified (queues under {root['name']} on {root.get('on')})", "queue")
+        if not any(q.default for q in tree):
+            report.at(root.tok, "error", "invalid",
+                      f"no default queue specified (queues under {root.name} on {root.on})", "queue")
 
 
 class SyntaxVersions:

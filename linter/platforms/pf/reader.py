@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 
-from lark import Token, Tree
+from lark import Token, Transformer, Tree
 from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 
 from ... import files, limits
@@ -25,7 +25,7 @@ from .grammar import first_too_deep, is_macro_definition, parser, token_at
 from .lexer import PUNCT_TYPES, Macros, PfLexer, Statement, Tok
 from .rules import RuleReader, interface_list
 from .tables import TableReader
-from .vendor import PfConfig, RuleSpec, Ruleset
+from .vendor import PfConfig, Queue, RuleSpec, Ruleset
 from .vocab import LIMITS, TIMEOUTS, UNSUPPORTED_STATEMENTS
 
 # the anchor paths of the bodies that belong to no anchor: the body of an anchor rule that
@@ -34,6 +34,38 @@ from .vocab import LIMITS, TIMEOUTS, UNSUPPORTED_STATEMENTS
 # is found, its lines count as not understood). Neither can be an anchor's path.
 FAILED_BODY = "#failed"
 TOO_DEEP_BODY = "#toodeep"
+
+
+class QueueOptions(Transformer):
+    """The options of a `queue` statement -> the fields of its `Queue` they set."""
+
+    def q_parent(self, ch: list) -> dict:
+        return {"parent": ch[1].value}
+
+    def q_bandwidth(self, ch: list) -> dict:
+        return {"bandwidth": True}
+
+    def q_default(self, ch: list) -> dict:
+        return {"default": True}
+
+    def q_on(self, ch: list) -> dict:
+        return {"on": ", ".join(n for _neg, n in interface_list(ch[1]))}
+
+    def q_sched(self, ch: list) -> dict:
+        return {"old": True}  # a scheduler (cbq, priq, hfsc, fairq) or child queues: ALTQ
+
+    q_children = q_sched
+
+    def q_other(self, ch: list) -> dict:
+        return {"old": True} if ch[0].type in ("PRIORITY", "TBRSIZE") else {}
+
+    def q_min(self, ch: list) -> dict:
+        return {}  # min, max, flows, quantum, qlimit: no effect on which packets pass
+
+    q_max = q_flows = q_min
+
+
+_QUEUE_OPTIONS = QueueOptions()
 
 
 class Reader:
@@ -461,29 +493,15 @@ class Reader:
 
     def do_queue_rule(self, node: Tree, toks: list[Tok], st: Statement) -> None:
         name = node.children[1].value
-        q = {"name": name, "tok": toks[0], "parent": None, "bandwidth": False, "default": False, "on": None,
-             "children": [], "flows": False, "old": False}
+        fields: dict = {}
         for opt in node.children[2:]:
-            d = opt.data
-            if d == "q_parent":
-                q["parent"] = opt.children[1].value
-            elif d == "q_bandwidth":
-                q["bandwidth"] = True
-            elif d == "q_default":
-                q["default"] = True
-            elif d == "q_on":
-                q["on"] = ", ".join(n for _neg, n in interface_list(opt.children[1]))
-            elif d == "q_flows":
-                q["flows"] = True
-            elif d in ("q_sched", "q_children"):
-                q["old"] = True
-            elif d == "q_other":
-                if opt.children[0].type in ("PRIORITY", "TBRSIZE"):
-                    q["old"] = True
-        if q["old"] or (q["parent"] is None and q["on"] is None):
-            q["old"] = True
-        if q["parent"] is not None and not q["old"]:
-            q["parent_q"] = next((x for x in reversed(self.config.queue_list) if x["name"] == q["parent"]), None)
+            fields.update(_QUEUE_OPTIONS.transform(opt))
+        # ALTQ's queues (before OpenBSD 5.5, and FreeBSD's): not checked as a tree
+        old = fields.pop("old", False) or (fields.get("parent") is None and fields.get("on") is None)
+        parent = None
+        if fields.get("parent") is not None and not old:
+            parent = next((x for x in reversed(self.config.queue_list) if x.name == fields["parent"]), None)
+        q = Queue(name, toks[0], old=old, parent_queue=parent, **fields)
         self.config.queues[name] = q
         self.config.queue_list.append(q)
 
@@ -492,7 +510,7 @@ class Reader:
             if opt.data == "q_children":
                 for c in opt.children:
                     if isinstance(c, Token) and c.type in ("STRING", "NUMBER"):
-                        self.config.queues.setdefault(c.value, {"tok": toks[0], "old": True, "default": False})
+                        self.config.queues.setdefault(c.value, Queue(c.value, toks[0], old=True))
 
     def do_nat_rule(self, node: Tree, toks: list[Tok], st: Statement) -> None:
         self.old_translation("nat", node, toks)

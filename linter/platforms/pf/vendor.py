@@ -8,8 +8,12 @@ Layer: platforms/pf. The reader fills these; convert.py turns them into `model.D
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ... import model as m
+
+if TYPE_CHECKING:
+    from .lexer import Tok
 
 @dataclass(frozen=True)
 class Host:
@@ -133,6 +137,20 @@ class Ruleset:
 
 
 
+@dataclass(frozen=True)
+class Queue:
+    """A `queue` statement, or a queue an `altq` statement names (old: ALTQ's syntax)."""
+
+    name: str
+    tok: Tok  # where it is defined
+    parent: str | None = None
+    bandwidth: bool = False
+    default: bool = False
+    on: str | None = None  # its interfaces
+    old: bool = False
+    parent_queue: Queue | None = None  # the queue `parent` names, defined before it
+
+
 @dataclass
 class PfConfig:
     """What the configuration defines besides its rules (the rules are in `rulesets`)."""
@@ -144,8 +162,8 @@ class PfConfig:
     block_policy: str = "drop"
     skips: list[tuple[m.Origin, list, str]] = field(default_factory=list)  # `set skip on`
     options_seen: int = 0
-    queues: dict[str, dict] = field(default_factory=dict)
-    queue_list: list[dict] = field(default_factory=list)
+    queues: dict[str, Queue] = field(default_factory=dict)  # name -> its last definition
+    queue_list: list[Queue] = field(default_factory=list)  # the queue statements in order
     queue_refs: list[tuple[str, m.Origin, int]] = field(default_factory=list)
     # `load anchor`: (anchor path, file name, origin, file name token)
     load_anchors: list[tuple] = field(default_factory=list)
