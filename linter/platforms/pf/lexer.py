@@ -525,9 +525,8 @@ class PfLexer:
                     self.stack.clear()
                     break
                 if t.type == "ERROR":
-                    code = t.macro or "syntax"
-                    self.report.diag(t.path, t.line, t.col, "error", code, t.value,
-                                   "macro" if "macro" in code else "")
+                    code = t.macro or "syntax"  # (an ERROR token carries its code there)
+                    self.report.at(t, "error", code, t.value, "macro" if "macro" in code else "")
                     failed = True
                     continue
                 if t.type == "NL":
@@ -550,19 +549,9 @@ class PfLexer:
                 elif t.type == "RBRACE":
                     if self.depth == 0:
                         if not toks and not failed:
-                            # an anchor's closing brace; the rest of the line must be empty
-                            extra: Tok | None = None  # the first word after it (the only one reported)
-                            while True:
-                                u = self.token()
-                                if u.type in ("NL", "EOF"):
-                                    break
-                                extra = extra or u
-                            st = Statement([t], path, "close", first_line=t.line, last_line=t.line)
-                            if extra is not None:
-                                self.report.diag(extra.path, extra.line, extra.col, "error", "syntax",
-                                               f"unexpected {extra.value!r} after '}}'", "anchor")
-                            yield st
-                            if u.type == "EOF" and not self.pop_file():
+                            at_end = self._rest_of_closing_line()
+                            yield Statement([t], path, "close", first_line=t.line, last_line=t.line)
+                            if at_end and not self.pop_file():
                                 self.stack.clear()
                             toks = []
                             break
@@ -576,7 +565,7 @@ class PfLexer:
             if not toks and not failed:
                 continue
             if too_long is not None:
-                self.report.diag(toks[0].path, toks[0].line, toks[0].col, "error", "expansion-limit",
+                self.report.at(toks[0], "error", "expansion-limit",
                                f"this statement has more than {limits.MAX_STATEMENT_TOKENS} words (linter/limits.py "
                                f"MAX_STATEMENT_TOKENS; its lists are longer than any pf rule or table fwlint "
                                f"analyses): it is not analysed", toks[0].value)
@@ -585,3 +574,16 @@ class PfLexer:
                 first_line = last_line = toks[0].line if toks else 0
             yield Statement(toks, toks[0].path if toks else path, "stmt", opens, failed, self.limit_hit, unclosed,
                         first_line, last_line)
+
+    def _rest_of_closing_line(self) -> bool:
+        """After an anchor's closing brace: the rest of its line must be empty (the first word
+        on it is reported). True when the file ends there."""
+        extra: Tok | None = None
+        while True:
+            u = self.token()
+            if u.type in ("NL", "EOF"):
+                break
+            extra = extra or u
+        if extra is not None:
+            self.report.at(extra, "error", "syntax", f"unexpected {extra.value!r} after '}}'", "anchor")
+        return u.type == "EOF"
