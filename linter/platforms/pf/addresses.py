@@ -68,16 +68,28 @@ def host(report: Report, node, toks: list[Tok], neg: bool, in_table: bool = Fals
         base = IFACE_MOD_RE.match(name)
         return [Host("dyn", f"({name})", neg, name=base.group(1) if base else name)]
     if d == "host_range":
-        a, b = ch[0].value, ch[2].value
-        try:
-            x, y = ipaddress.ip_address(a), ipaddress.ip_address(b)
-        except ValueError:
-            report.at(t0, "error", "invalid", f"could not parse host specification {a} - {b}", "address range")
-            return [Host("error", "bad range")]
-        if x.version != y.version or read_int(x) > read_int(y):
-            report.at(t0, "error", "invalid", f"invalid address range {a} - {b}", "address range")
-            return [Host("error", "bad range")]
-        return [Host("addr", f"{x} - {y}", neg, x.version, ((x.version, read_int(x), read_int(y)),))]
+        return [_address_range(report, ch[0].value, ch[2].value, t0, neg)]
+    return _host_word(report, node, toks, t0, neg)
+
+
+def _address_range(report: Report, a: str, b: str, t0: Tok, neg: bool) -> Host:
+    """`a - b`: both addresses of one family, in order."""
+    try:
+        x, y = ipaddress.ip_address(a), ipaddress.ip_address(b)
+    except ValueError:
+        report.at(t0, "error", "invalid", f"could not parse host specification {a} - {b}", "address range")
+        return Host("error", "bad range")
+    if x.version != y.version or read_int(x) > read_int(y):
+        report.at(t0, "error", "invalid", f"invalid address range {a} - {b}", "address range")
+        return Host("error", "bad range")
+    return Host("addr", f"{x} - {y}", neg, x.version, ((x.version, read_int(x), read_int(y)),))
+
+
+def _host_word(report: Report, node: Tree, toks: list[Tok], t0: Tok, neg: bool) -> list[Host]:
+    """A host written as a word (an address, a network, an interface, a host name), with its
+    mask (`/24` or a dotted `netmask`) and a pool's `weight`."""
+    d = node.data
+    ch = node.children
     text = ch[0].value
     quoted = token_at(toks, ch[0]).quoted
     mask = None
@@ -268,24 +280,8 @@ def _host_from_text(text: str, mask: str | None, quoted: bool) -> list[Host]:
         bits = None
     if t == "self" and not quoted:
         return [Host("self", "self")]
-    # IPv4, with pfctl's short forms when a mask is given (10/8, 172.16/12)
     if re.fullmatch(r"[0-9]+(?:\.[0-9]+){0,3}", t):
-        parts = t.split(".")
-        if len(parts) != 4 and bits is None:
-            return [Host("error", f"could not parse host specification {t}")]
-        if any(read_int(p) > 255 for p in parts):
-            return [Host("error", f"no IP address found for {t}")]
-        parts = parts + ["0"] * (4 - len(parts))
-        if bits is not None and bits > 32:
-            return [Host("error", f"netmask {bits} invalid for IPv4 address")]
-        octets = [read_int(p) for p in parts]
-        if bits is None or bits == 32:
-            # one address (most entries of a large table): no ipaddress objects needed
-            n = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
-            return [Host("addr", ".".join(map(str, octets)), False, 4, ((4, n, n),))]
-        addr = ipaddress.IPv4Address(".".join(map(str, octets)))
-        net = ipaddress.IPv4Network(f"{addr}/{bits}", strict=False)
-        return [_net_host(net)]
+        return [_ipv4_host(t, bits)]
     if re.fullmatch(r"[0-9.]+", t):
         return [Host("error", f"no IP address found for {t}: could not parse host specification")]
     if ":" in t and re.fullmatch(r"[0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.]+)?", t):
@@ -313,6 +309,25 @@ def _host_from_text(text: str, mask: str | None, quoted: bool) -> list[Host]:
     if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?", t):
         return [Host("name", t + (f"/{bits}" if bits is not None else ""), name=t)]
     return [Host("error", f"could not parse host specification {t!r}")]
+
+
+def _ipv4_host(t: str, bits: int | None) -> Host:
+    """IPv4, with pfctl's short forms when a mask is given (10/8, 172.16/12)."""
+    parts = t.split(".")
+    if len(parts) != 4 and bits is None:
+        return Host("error", f"could not parse host specification {t}")
+    if any(read_int(p) > 255 for p in parts):
+        return Host("error", f"no IP address found for {t}")
+    parts = parts + ["0"] * (4 - len(parts))
+    if bits is not None and bits > 32:
+        return Host("error", f"netmask {bits} invalid for IPv4 address")
+    octets = [read_int(p) for p in parts]
+    if bits is None or bits == 32:
+        # one address (most entries of a large table): no ipaddress objects needed
+        n = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
+        return Host("addr", ".".join(map(str, octets)), False, 4, ((4, n, n),))
+    addr = ipaddress.IPv4Address(".".join(map(str, octets)))
+    return _net_host(ipaddress.IPv4Network(f"{addr}/{bits}", strict=False))
 
 
 def _net_host(net) -> Host:
