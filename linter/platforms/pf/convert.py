@@ -359,20 +359,21 @@ class Converter:
         words = {"which": which, "kw": "from" if which == "src" else "to", "text": h.text, "name": h.name}
         return m.Opaque(key.format(**words), description.format(**words), h.neg)
 
+    def table_key(self, anchor: str, name: str) -> tuple[str, str] | None:
+        """The table <name> a rule of `anchor` uses: the anchor's own, else its parents'."""
+        scope = anchor
+        while True:
+            if (scope, name) in self.config.tables:
+                return scope, name
+            if not scope:
+                return None
+            scope = scope.rpartition("/")[0]
+
     def table_cond(self, fieldname: str, h: Host, spec: RuleSpec):
         which = "src" if fieldname == m.SRC else "dst"
         name = h.name
-        t = None
-        scope = spec.anchor
-        key = None
-        while True:
-            if (scope, name) in self.config.tables:
-                key = (scope, name)
-                t = self.config.tables[key]
-                break
-            if not scope:
-                break
-            scope = scope.rpartition("/")[0]
+        key = self.table_key(spec.anchor, name)
+        t = self.config.tables[key] if key is not None else None
         o = spec.origin
         if t is None:
             if name not in self.undefined_tables:
@@ -393,23 +394,27 @@ class Converter:
             for x in t["hosts"]:
                 rs.extend(x.ranges)
             return m.AddrCond(fieldname, merge3(rs), h.neg)
-        why = []
-        if t["opaque"]:
-            why.extend(t["opaque"])
-        if any(x.neg for x in t["hosts"]):
-            why.append("negated entries")
-        kinds = sorted({x.kind for x in t["hosts"] if x.kind != "addr"})
-        if kinds:
-            why.append("entries known only at load time: " + ", ".join(KIND_WORDS.get(k, k) for k in kinds))
-        if name in self.config.overload_tables:
-            why.append("filled at run time by 'overload'")
-        elif not t["hosts"] and not t["opaque"]:
-            why.append("no addresses in the configuration (a persist table, filled at run time)")
+        why = _unknown_because(t, name in self.config.overload_tables)
         if key not in self.approximate_tables:
             self.approximate_tables.add(key)
             self.report.diag(o.path, o.line, 1, "note", "approximate",
                       f"table <{name}>: {'; '.join(why)}: an unknown set of addresses", "table", text=o.text)
         return m.Opaque(f"table <{name}> {which}", f"table <{name}> ({'; '.join(why)})", h.neg)
+
+
+def _unknown_because(t: dict, overloaded: bool) -> list[str]:
+    """Why a table's addresses are not known (each reason in words)."""
+    why = list(t["opaque"])
+    if any(x.neg for x in t["hosts"]):
+        why.append("negated entries")
+    kinds = sorted({x.kind for x in t["hosts"] if x.kind != "addr"})
+    if kinds:
+        why.append("entries known only at load time: " + ", ".join(KIND_WORDS.get(k, k) for k in kinds))
+    if overloaded:
+        why.append("filled at run time by 'overload'")
+    elif not t["hosts"] and not t["opaque"]:
+        why.append("no addresses in the configuration (a persist table, filled at run time)")
+    return why
 
 
 def _filter_action(spec: RuleSpec) -> m.Action:
