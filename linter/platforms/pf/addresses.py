@@ -42,7 +42,7 @@ def ipspec(report: Report, node: Tree, toks: list[Tok], which: str) -> list[Host
     if d == "xhost_urpf":
         if which == "dst":
             report.at(first_token(node, toks), "error", "invalid", "urpf-failed applies only to the source",
-                       "urpf-failed")
+                      "urpf-failed")
             return None
         return [Host("urpf", "urpf-failed", neg)]
     if d == "xhost_route":
@@ -113,12 +113,12 @@ def _host_word(report: Report, node: Tree, toks: list[Tok], t0: Tok, neg: bool) 
     for h in out:
         if h.kind == "name":
             report.at(t0, "note", "approximate",
-                       f"{h.text}: a host name is resolved when the rules are loaded (an unknown set of addresses)",
-                       "hostname")
+                      f"{h.text}: a host name is resolved when the rules are loaded (an unknown set of addresses)",
+                      "hostname")
         note_zone(report, h, t0)
     if any(h.name == "localhost" for h in out):
         report.at(t0, "note", "approximate", "localhost: read as 127.0.0.1 and ::1 (as /etc/hosts usually says)",
-                   "hostname")
+                  "hostname")
     return out
 
 
@@ -126,8 +126,8 @@ def note_zone(report: Report, h: Host, tok: Tok, where: str = "") -> None:
     """An IPv6 address with a scope: the address is modelled, the scope is not (a note)."""
     if h.zone:
         report.at(tok, "note", "approximate",
-                   f"{where}{h.text}%{h.zone}: the scope %{h.zone} of this IPv6 address is not modelled: "
-                   f"fwlint matches {h.text} on every interface", "scoped address")
+                  f"{where}{h.text}%{h.zone}: the scope %{h.zone} of this IPv6 address is not modelled: "
+                  f"fwlint matches {h.text} on every interface", "scoped address")
 
 
 def port_spec(report: Report, node: Tree, toks: list[Tok]) -> list[Port] | None:

@@ -165,6 +165,6 @@ class SyntaxVersions:
             later = max(self.old_syntax, self.new_syntax, key=lambda o: (o.path != self.path, o.line))
             earlier = self.new_syntax if later is self.old_syntax else self.old_syntax
             self.report.diag(later.path, later.line, 1, "warning", "mixed-syntax",
-                      f"old translation/scrub syntax (nat, rdr, binat, scrub rules; FreeBSD and OpenBSD before "
-                      f"4.7) and the new one (nat-to, rdr-to, binat-to, match scrub) are mixed: no pfctl accepts "
-                      f"both (the other kind is at {earlier.path}:{earlier.line})", "syntax version", understood=True)
+                             f"old translation/scrub syntax (nat, rdr, binat, scrub rules; FreeBSD and OpenBSD before "
+                             f"4.7) and the new one (nat-to, rdr-to, binat-to, match scrub) are mixed: no pfctl accepts "
+                             f"both (the other kind is at {earlier.path}:{earlier.line})", "syntax version", understood=True)

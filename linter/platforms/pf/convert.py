@@ -43,18 +43,18 @@ class Converter:
         for path, fname, origin, _tok in self.config.load_anchors:
             if path not in called and self.config.rulesets.get(path) is not None and self.config.rulesets[path].filled:
                 self.report.diag(origin.path, origin.line, 1, "note", "unused-anchor",
-                          f"anchor {path!r} is loaded from {fname!r} but no anchor rule calls it: its rules never "
-                          f"apply", "anchor", text=origin.text)
+                                 f"anchor {path!r} is loaded from {fname!r} but no anchor rule calls it: its rules never "
+                                 f"apply", "anchor", text=origin.text)
         for name, origin in self.macros.defined_at.items():
             if name not in self.macros.used:
                 self.report.diag(origin.path, origin.line, 1, "note", "unused-macro",
-                          f"macro {name} is defined and never used",
-                          "macro", text=origin.text)
+                                 f"macro {name} is defined and never used",
+                                 "macro", text=origin.text)
         for key, t in self.config.tables.items():
             if key not in self.tables_used and key[1] not in self.config.overload_tables:
                 o = t["origin"]
                 self.report.diag(o.path, o.line, 1, "note", "unused-table", f"table <{key[1]}> is defined and never used",
-                          "table", text=o.text)
+                                 "table", text=o.text)
         return filters, alterations
 
     def flatten(self, path: str, anchor_specs: list[RuleSpec], active: set[str]) -> list[tuple[RuleSpec, list[RuleSpec]]]:
@@ -94,18 +94,18 @@ class Converter:
         o = aspec.origin
         if "*" in child:
             self.report.diag(o.path, o.line, 1, "warning", "anchor-rules-unavailable",
-                      f"anchor {name!r}: its sub-anchors are filled at run time; their rules are not known and "
-                      f"fwlint analyses as if they were empty", "anchor", text=o.text)
+                             f"anchor {name!r}: its sub-anchors are filled at run time; their rules are not known and "
+                             f"fwlint analyses as if they were empty", "anchor", text=o.text)
             return None
         if child in calling:
             self.report.diag(o.path, o.line, 1, "error", "anchor-loop", f"anchor {name!r} calls itself", "anchor",
-                      text=o.text)
+                             text=o.text)
             return None
         crs = self.config.rulesets.get(child)
         if crs is None or not crs.filled:
             self.report.diag(o.path, o.line, 1, "warning", "anchor-rules-unavailable",
-                      f"anchor {name!r} has no rules in this configuration (no body, no readable 'load anchor'): "
-                      f"they are loaded at run time and fwlint analyses as if it were empty", "anchor", text=o.text)
+                             f"anchor {name!r} has no rules in this configuration (no body, no readable 'load anchor'): "
+                             f"they are loaded at run time and fwlint analyses as if it were empty", "anchor", text=o.text)
             return None
         return crs
 
@@ -115,9 +115,9 @@ class Converter:
         calls, are not analysed and their lines count as not understood."""
         o = aspec.origin
         self.report.diag(o.path, o.line, 1, "error", "nesting-limit",
-                  f"anchor {short(aspec.anchor_name or child)!r} is called {depth} anchors deep: pf evaluates at "
-                  f"most {limits.MAX_ANCHOR_DEPTH - 1} nested anchors (linter/limits.py MAX_ANCHOR_DEPTH, pf's "
-                  f"PF_ANCHOR_STACK_MAX): its rules are not analysed", "anchor", text=o.text)
+                         f"anchor {short(aspec.anchor_name or child)!r} is called {depth} anchors deep: pf evaluates at "
+                         f"most {limits.MAX_ANCHOR_DEPTH - 1} nested anchors (linter/limits.py MAX_ANCHOR_DEPTH, pf's "
+                         f"PF_ANCHOR_STACK_MAX): its rules are not analysed", "anchor", text=o.text)
         seen = {child}
         todo = [child]
         while todo:
@@ -146,8 +146,8 @@ class Converter:
             except Exception as e:  # pragma: no cover - defensive
                 o = spec.origin
                 self.report.diag(o.path, o.line, 1, "error", "internal",
-                          f"could not convert this rule: {type(e).__name__}: {e}",
-                          text=o.text)
+                                 f"could not convert this rule: {type(e).__name__}: {e}",
+                                 text=o.text)
                 continue
             if built is None:
                 continue
@@ -379,9 +379,9 @@ class Converter:
             if name not in self.undefined_tables:
                 self.undefined_tables.add(name)
                 self.report.diag(o.path, o.line, 1, "warning", "undefined-table",
-                          f"table <{name}> is used but never defined: pfctl creates it empty, and fwlint analyses "
-                          f"it as empty (only 'pfctl -t {name} -T add' can fill it, at run time)", "table",
-                          text=o.text)
+                                 f"table <{name}> is used but never defined: pfctl creates it empty, and fwlint analyses "
+                                 f"it as empty (only 'pfctl -t {name} -T add' can fill it, at run time)", "table",
+                                 text=o.text)
             return m.AddrCond(fieldname, (), h.neg)
         self.tables_used.add(key)
         exact = not t["opaque"] and all(x.kind == "addr" and not x.neg for x in t["hosts"])
@@ -398,7 +398,7 @@ class Converter:
         if key not in self.approximate_tables:
             self.approximate_tables.add(key)
             self.report.diag(o.path, o.line, 1, "note", "approximate",
-                      f"table <{name}>: {'; '.join(why)}: an unknown set of addresses", "table", text=o.text)
+                             f"table <{name}>: {'; '.join(why)}: an unknown set of addresses", "table", text=o.text)
         return m.Opaque(f"table <{name}> {which}", f"table <{name}> ({'; '.join(why)})", h.neg)
 
 

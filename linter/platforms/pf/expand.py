@@ -114,14 +114,14 @@ def within_rule_bounds(lists: dict[str, list], head: Tok, kind: str, report: Rep
     factors = " x ".join(f"{len(v)} {what}" for what, v in lists.items() if len(v) > 1)
     if product > limits.MAX_RULES_PER_STATEMENT:
         report.at(head, "error", "expansion-limit",
-                   f"this rule expands to {product} rules ({factors}), more than "
-                   f"{limits.MAX_RULES_PER_STATEMENT} (linter/limits.py MAX_RULES_PER_STATEMENT): it is not "
-                   f"modelled", kind)
+                  f"this rule expands to {product} rules ({factors}), more than "
+                  f"{limits.MAX_RULES_PER_STATEMENT} (linter/limits.py MAX_RULES_PER_STATEMENT): it is not "
+                  f"modelled", kind)
         return False
     if budget.rules_total + product > limits.MAX_RULES_TOTAL:
         report.at(head, "error", "expansion-limit",
-                   f"the rules of this configuration expand to more than {limits.MAX_RULES_TOTAL} in all "
-                   f"(linter/limits.py MAX_RULES_TOTAL): this rule ({product} rules) is not modelled", kind)
+                  f"the rules of this configuration expand to more than {limits.MAX_RULES_TOTAL} in all "
+                  f"(linter/limits.py MAX_RULES_TOTAL): this rule ({product} rules) is not modelled", kind)
         return False
     budget.rules_total += product
     return True

@@ -409,10 +409,10 @@ class PfLexer:
             outer = self.macro_names[-1]
             self.nested_reported.add((outer, name))
             self.report.diag(path, line, col, "error", "nested-macro",
-                           f"${name} inside the value of ${outer}: pfctl does not expand a macro "
-                           f"inside another macro's value when it is used (it reads '$' as a syntax "
-                           f"error); define ${outer} with ${name} outside quotes",
-                           "macro", understood=True)
+                             f"${name} inside the value of ${outer}: pfctl does not expand a macro "
+                             f"inside another macro's value when it is used (it reads '$' as a syntax "
+                             f"error); define ${outer} with ${name} outside quotes",
+                             "macro", understood=True)
         self.push_macro(MacroSource(value, name, path, line, col))
         return None
 

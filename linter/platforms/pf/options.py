@@ -34,7 +34,7 @@ def tos(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) 
         return False
     spec.conds.append(m.Opaque(f"tos 0x{v:02x}", f"tos 0x{v:02x}"))
     rules.report.at(ptok, "note", "approximate", "tos: the IP TOS field is not modelled (an unknown condition)",
-               "tos")
+                    "tos")
     return True
 
 
@@ -58,12 +58,12 @@ def state_spec(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok
                                                                  "max-src-conn", "max-src-conn-rate", "overload")]
         if any(o.startswith("max-src-nodes") for o in spec.state_opts) and "source-track global" in spec.state_opts:
             rules.report.at(ptok, "error", "invalid", "'max-src-nodes' is incompatible with 'source-track global'",
-                       "state")
+                            "state")
             return False
         if limits:
             rules.report.at(ptok, "note", "approximate",
-                       f"state limits ({', '.join(limits)}): a packet over a limit is dropped; "
-                       f"fwlint assumes the limits are not reached", "state limits")
+                            f"state limits ({', '.join(limits)}): a packet over a limit is dropped; "
+                            f"fwlint assumes the limits are not reached", "state limits")
     return True
 
 
@@ -72,7 +72,7 @@ def fragment(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: 
     if spec.kind != "scrub":
         spec.conds.append(m.Opaque("fragment", "fragment (IP fragments)"))
         rules.report.at(ptok, "note", "approximate",
-                   "fragment: IP fragments are not modelled (an unknown condition)", "fragment")
+                        "fragment: IP fragments are not modelled (an unknown condition)", "fragment")
     return True
 
 
@@ -162,7 +162,7 @@ def route_spec(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok
 def dummynet(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
     spec.alters.append(("dummynet", None, (("to", join_tokens(p)),), join_tokens(p)))
     rules.report.at(ptok, "note", "approximate", f"{ptok.value}: dummynet shaping (FreeBSD) is not modelled "
-               f"(no effect on which packets pass)", ptok.value)
+                    f"(no effect on which packets pass)", ptok.value)
     return True
 
 
@@ -170,8 +170,8 @@ def max_pkt_size(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], pt
     ch = p.children
     spec.conds.append(m.Opaque(f"max-pkt-size {ch[1].value}", f"max-pkt-size {ch[1].value} (packet length)"))
     rules.report.at(ptok, "note", "approximate",
-               "max-pkt-size: packet lengths are not modelled (an unknown condition)",
-               "max-pkt-size")
+                    "max-pkt-size: packet lengths are not modelled (an unknown condition)",
+                    "max-pkt-size")
     return True
 
 
@@ -198,7 +198,7 @@ def tagged(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: To
         return False
     spec.conds.append(m.Opaque(f"tagged {vals[0]}", f"tagged {vals[0]} (set by an earlier matching rule)", neg))
     rules.report.at(ptok, "note", "approximate", f"tagged {vals[0]}: tags set by other rules are not followed "
-               f"(an unknown condition)", "tagged")
+                    f"(an unknown condition)", "tagged")
     return True
 
 
@@ -207,14 +207,14 @@ def received_on(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], pto
     neg = isinstance(p.children[0], Token) and p.children[0].type == "BANG"
     spec.conds.append(m.Opaque(f"received-on {vals[0]}", f"received-on {vals[0]}", neg))
     rules.report.at(ptok, "note", "approximate",
-               "received-on: the interface a packet first arrived on is not modelled", "received-on")
+                    "received-on: the interface a packet first arrived on is not modelled", "received-on")
     return True
 
 
 def once(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
     spec.conds.append(m.Opaque(f"once@{ptok.path}:{ptok.line}", "once (the rule is removed after its first match)"))
     rules.report.at(ptok, "note", "approximate",
-               "once: the rule applies to one packet only (an unknown condition)", "once")
+                    "once: the rule applies to one packet only (an unknown condition)", "once")
     return True
 
 
@@ -240,7 +240,7 @@ def prio(rules: RuleReader, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok)
         return False
     spec.conds.append(m.Opaque(f"prio {v}", f"prio {v}"))
     rules.report.at(ptok, "note", "approximate",
-               "prio: the packet's priority is not modelled (an unknown condition)", "prio")
+                    "prio: the packet's priority is not modelled (an unknown condition)", "prio")
     return True
 
 

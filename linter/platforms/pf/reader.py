@@ -137,9 +137,9 @@ class Reader:
         """
         if self.budget.files_read >= limits.MAX_INCLUDED_FILES or self.budget.bytes_read >= limits.MAX_FILE_BYTES:
             self.report.at(origin_tok, "error", "expansion-limit",
-                       f"{what} {name!r}: not read: this configuration already read {self.budget.files_read} files "
-                       f"({self.budget.bytes_read} bytes) besides itself (linter/limits.py MAX_INCLUDED_FILES = "
-                       f"{limits.MAX_INCLUDED_FILES}, MAX_FILE_BYTES = {limits.MAX_FILE_BYTES})", what)
+                           f"{what} {name!r}: not read: this configuration already read {self.budget.files_read} files "
+                           f"({self.budget.bytes_read} bytes) besides itself (linter/limits.py MAX_INCLUDED_FILES = "
+                           f"{limits.MAX_INCLUDED_FILES}, MAX_FILE_BYTES = {limits.MAX_FILE_BYTES})", what)
             return None
         self.budget.files_read += 1
         got = self.read_file(name, origin_tok, what)
@@ -171,11 +171,11 @@ class Reader:
             if spec is not None:
                 o = spec.origin
                 self.report.diag(o.path, o.line, 1, "error", "unbalanced-brace",
-                          f"anchor {spec.anchor_name!r}: its '{{' is never closed (its rules are read up to the end "
-                          f"of the file)", "anchor", text=o.text)
+                                 f"anchor {spec.anchor_name!r}: its '{{' is never closed (its rules are read up to the end "
+                                 f"of the file)", "anchor", text=o.text)
             else:
                 self.report.diag(self.path, max(1, self.report.lines_read.get(self.path, 1)), 1, "error", "unbalanced-brace",
-                          "an anchor's '{' is never closed", "anchor")
+                                 "an anchor's '{' is never closed", "anchor")
         self.anchor_stack = []
 
     def statement(self, st: Statement) -> None:
@@ -249,7 +249,7 @@ class Reader:
         else:
             t = toks[-1]
             self.report.diag(t.path, t.line, t.col + len(t.value), "error", "syntax",
-                      f"syntax error: the statement ends too early (after {t.value!r})", toks[0].value)
+                             f"syntax error: the statement ends too early (after {t.value!r})", toks[0].value)
 
     def macro_def_stmt(self, toks: list[Tok]) -> None:
         name = toks[0].value
@@ -257,7 +257,7 @@ class Reader:
         for t in vals:
             if t.type not in ("STRING", "NUMBER"):
                 self.report.at(t, "error", "syntax", f"syntax error: {t.value!r} in the value of macro {name}"
-                           + (" (a keyword must be quoted)" if t.type not in PUNCT_TYPES.values() else ""), "macro")
+                               + (" (a keyword must be quoted)" if t.type not in PUNCT_TYPES.values() else ""), "macro")
                 return
         if not re.fullmatch(r"[A-Za-z0-9_]+", name):
             self.report.at(toks[0], "error", "syntax", f"macro name {name!r}: only letters, digits and '_'", "macro")
@@ -265,9 +265,9 @@ class Reader:
         value = " ".join(t.value for t in vals)
         if len(value) > limits.MAX_MACRO_BYTES:
             self.report.at(toks[0], "error", "expansion-limit",
-                       f"macro ${name} is {len(value)} bytes long, more than {limits.MAX_MACRO_BYTES} "
-                       f"(linter/limits.py MAX_MACRO_BYTES): not expanded; the statements that use it are not "
-                       f"analysed", "macro")
+                           f"macro ${name} is {len(value)} bytes long, more than {limits.MAX_MACRO_BYTES} "
+                           f"(linter/limits.py MAX_MACRO_BYTES): not expanded; the statements that use it are not "
+                           f"analysed", "macro")
             self.macros.refuse(name, self.report.origin(toks))
             return
         self.macros.define(name, value, self.report.origin(toks))
@@ -288,13 +288,13 @@ class Reader:
             v = read_int(item.children[1])
             if v == 0:
                 self.report.at(token_at(toks, item.children[1]), "error", "invalid", "hostid must be non-zero",
-                           "set hostid")
+                               "set hostid")
             return
         if name == "set_reassemble":
             v = item.children[1].children[0]
             if v.type != "NO" and v.value not in ("yes", "no"):
                 self.report.at(token_at(toks, v), "error", "invalid", f"set reassemble {v.value}: yes or no",
-                           "set reassemble")
+                               "set reassemble")
             return
         if name == "set_require_order":
             return
@@ -305,13 +305,13 @@ class Reader:
                 known = TIMEOUTS if name == "set_timeout" else LIMITS
                 if key.value not in known:
                     self.report.at(token_at(toks, key), "warning", "invalid",
-                               f"unknown {'timeout' if name == 'set_timeout' else 'limit'} {key.value!r}", name.replace("_", " "))
+                                   f"unknown {'timeout' if name == 'set_timeout' else 'limit'} {key.value!r}", name.replace("_", " "))
             return
         if name == "set_optimization":
             v = item.children[1]
             if v.value not in ("default", "normal", "high-latency", "satellite", "aggressive", "conservative"):
                 self.report.at(token_at(toks, v), "warning", "invalid", f"unknown optimization {v.value!r}",
-                           "set optimization")
+                               "set optimization")
             return
         # (counted for the empty-file check below)
         # loginterface, debug, state-policy, state-defaults, fingerprints, syncookies,
@@ -350,9 +350,9 @@ class Reader:
         if depth < limits.MAX_ANCHOR_DEPTH:
             return False
         self.report.at(tok, "error", "nesting-limit",
-                   f"{what} {short(path)!r} is nested {depth} deep: pf evaluates at most "
-                   f"{limits.MAX_ANCHOR_DEPTH - 1} nested anchors (linter/limits.py MAX_ANCHOR_DEPTH, pf's "
-                   f"PF_ANCHOR_STACK_MAX): its rules are not analysed", "anchor")
+                       f"{what} {short(path)!r} is nested {depth} deep: pf evaluates at most "
+                       f"{limits.MAX_ANCHOR_DEPTH - 1} nested anchors (linter/limits.py MAX_ANCHOR_DEPTH, pf's "
+                       f"PF_ANCHOR_STACK_MAX): its rules are not analysed", "anchor")
         return True
 
     def ruleset(self) -> Ruleset:
@@ -404,12 +404,12 @@ class Reader:
         self.ruleset().entries.append(("anchor", spec, path))
         if spec.quick:
             self.report.at(toks[0], "note", "approximate",
-                       f"anchor {name!r} is quick: pf stops after the anchor when one of its rules matched; "
-                       f"fwlint evaluates the rules after it as if the anchor were not quick", "anchor quick")
+                           f"anchor {name!r} is quick: pf stops after the anchor when one of its rules matched; "
+                           f"fwlint evaluates the rules after it as if the anchor were not quick", "anchor quick")
         if st.opens_body:
             if "*" in name:
                 self.report.at(toks[0], "error", "invalid", f"anchor {name!r}: a wildcard anchor cannot have a body",
-                           "anchor")
+                               "anchor")
             rs.filled = True
             self.anchor_stack.append((path, spec))
 
@@ -454,8 +454,8 @@ class Reader:
         depth = len(self.lexer.files)
         if depth > limits.MAX_INCLUDE_DEPTH:
             self.report.at(ftok, "error", "nesting-limit",
-                       f"include {ftok.value!r}: files included more than {limits.MAX_INCLUDE_DEPTH} deep "
-                       f"(linter/limits.py MAX_INCLUDE_DEPTH): not read", "include")
+                           f"include {ftok.value!r}: files included more than {limits.MAX_INCLUDE_DEPTH} deep "
+                           f"(linter/limits.py MAX_INCLUDE_DEPTH): not read", "include")
             return
         got = self.read_bounded(ftok.value, ftok, "include")
         if got is None:
@@ -463,7 +463,7 @@ class Reader:
         text, shown, real = got
         if real in self.file_stack or real == self.real:
             self.report.at(ftok, "error", "include-loop", f"include {ftok.value!r}: the file includes itself "
-                       f"(through {' -> '.join(os.path.basename(p) for p in self.file_stack + [real])})", "include")
+                           f"(through {' -> '.join(os.path.basename(p) for p in self.file_stack + [real])})", "include")
             return
         if shown not in self.report.sources:
             self.report.sources.append(shown)
@@ -487,9 +487,9 @@ class Reader:
         spec.ifaces = ifs
         self.ruleset().entries.append(spec)
         self.report.at(toks[0], "note", "approximate",
-                   "antispoof: modelled as blocking packets that arrive on another interface from the "
-                   "interface's network, and packets from its own addresses (unknown: opaque conditions)",
-                   "antispoof")
+                       "antispoof: modelled as blocking packets that arrive on another interface from the "
+                       "interface's network, and packets from its own addresses (unknown: opaque conditions)",
+                       "antispoof")
 
     def do_queue_rule(self, node: Tree, toks: list[Tok], st: Statement) -> None:
         name = node.children[1].value
@@ -560,12 +560,12 @@ class Reader:
         self.ruleset().entries.append(spec)
         if not no and kind in ("nat", "rdr", "binat"):
             self.report.at(toks[0], "note", "approximate",
-                       f"{kind}: the filter rules see the translated packet; fwlint matches them against the packet "
-                       f"as it arrives (the translation is an alteration)", "translation")
+                           f"{kind}: the filter rules see the translated packet; fwlint matches them against the packet "
+                           f"as it arrives (the translation is an alteration)", "translation")
         if natpass:
             self.report.at(toks[0], "note", "approximate",
-                       f"'{kind} pass': the translated packets skip the filter rules; modelled as a quick pass "
-                       f"rule ahead of them (keeping state)", f"{kind} pass")
+                           f"'{kind} pass': the translated packets skip the filter rules; modelled as a quick pass "
+                           f"rule ahead of them (keeping state)", f"{kind} pass")
 
     def do_scrub_rule(self, node: Tree, toks: list[Tok], st: Statement) -> None:
         self.syntax.note_old(self.report.origin(toks))
@@ -581,8 +581,8 @@ class Reader:
         kind = node.children[0].value
         name = node.children[1].value
         self.report.at(toks[0], "warning", "anchor-rules-unavailable",
-                   f"{kind} {name!r}: its translation rules are loaded at run time and are not known; "
-                   f"fwlint analyses as if it were empty", kind)
+                       f"{kind} {name!r}: its translation rules are loaded at run time and are not known; "
+                       f"fwlint analyses as if it were empty", kind)
 
     def do_filter_rule(self, node: Tree, toks: list[Tok], st: Statement) -> None:
         kind = node.children[0].value
@@ -595,6 +595,6 @@ class Reader:
         if kind == "match" and (spec.redirect or spec.afto):
             what = ", ".join(list(spec.redirect) + (["af-to"] if spec.afto else []))
             self.report.at(toks[0], "note", "approximate",
-                       f"match ... {what}: the rules after this one see the translated packet; fwlint matches them "
-                       f"against the packet as it arrives (the translation is an alteration)", "translation")
+                           f"match ... {what}: the rules after this one see the translated packet; fwlint matches them "
+                           f"against the packet as it arrives (the translation is an alteration)", "translation")
 

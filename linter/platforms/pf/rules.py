@@ -163,7 +163,7 @@ class RuleReader:
         ch = p.children
         spec.conds.append(m.Opaque(f"rdomain {ch[2].value}", f"on rdomain {ch[2].value}"))
         self.report.at(ptok, "note", "approximate", f"on rdomain {ch[2].value}: routing domains are not modelled",
-                   "rdomain")
+                       "rdomain")
         return True
 
     def _af(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
@@ -206,10 +206,10 @@ class RuleReader:
                 osn = [t.value for t in c.children if isinstance(t, Token) and t.type in ("STRING", "NUMBER")]
                 spec.conds.append(m.Opaque("os " + " ".join(osn), "os " + ", ".join(osn)))
                 self.report.at(first_token(c, toks), "note", "approximate",
-                           "os: the passive OS fingerprint is not modelled", "os")
+                               "os: the passive OS fingerprint is not modelled", "os")
         if len(ch) == 1:
             self.report.at(ptok, "error", "syntax", f"syntax error: {ptok.value!r} without an address or port",
-                       spec.kind)
+                           spec.kind)
             return False
         if which == "src":
             spec.src, spec.sports = hosts, ports
@@ -226,7 +226,7 @@ class RuleReader:
         else:
             spec.groups = items
         self.report.at(ptok, "note", "approximate",
-                   f"{d}: the owner of the local socket is not modelled (an unknown condition)", d)
+                       f"{d}: the owner of the local socket is not modelled (an unknown condition)", d)
         return True
 
     def _flags(self, spec: RuleSpec, p: Tree, toks: list[Tok], ptok: Tok) -> bool:
@@ -259,14 +259,14 @@ class RuleReader:
             t = icmp_type(vals[0].value, v6)
             if t is None:
                 self.report.at(token_at(toks, vals[0]), "error", "invalid",
-                           f"unknown {'icmp6' if v6 else 'icmp'}-type {vals[0].value}", d)
+                               f"unknown {'icmp6' if v6 else 'icmp'}-type {vals[0].value}", d)
                 return False
             code = None
             if len(vals) > 1:
                 code = icmp_code(vals[1].value, t, v6)
                 if code is None:
                     self.report.at(token_at(toks, vals[1]), "error", "invalid",
-                               f"unknown {'icmp6' if v6 else 'icmp'}-code {vals[1].value}", d)
+                                   f"unknown {'icmp6' if v6 else 'icmp'}-code {vals[1].value}", d)
                     return False
             items.append((t, code))
         spec.icmp = items
@@ -306,12 +306,12 @@ class RuleReader:
                 continue
             if name in DRIVER_GROUPS:
                 self.report.at(tok, "note", "approximate",
-                           f"interface group {name!r}: modelled as every interface whose name starts with "
-                           f"{name!r} (the group of the {name} driver's interfaces)", "interface group")
+                               f"interface group {name!r}: modelled as every interface whose name starts with "
+                               f"{name!r} (the group of the {name} driver's interfaces)", "interface group")
             else:
                 self.report.at(tok, "note", "approximate",
-                           f"interface group {name!r}: its members are known at run time (an unknown condition)",
-                           "interface group")
+                               f"interface group {name!r}: its members are known at run time (an unknown condition)",
+                               "interface group")
 
 
 def _order_refusal(kind: str, d: str, ranks: tuple[float, float], seen: set[str], prev: str | None,

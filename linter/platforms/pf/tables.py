@@ -32,7 +32,7 @@ class TableReader:
         name = name_tok.value
         if len(name) >= 32:
             self.report.at(token_at(toks, name_tok), "error", "invalid", f"table name {name!r} too long (max 31 chars)",
-                       "table")
+                           "table")
             return
         key = (self.reader.anchor_path(), name)
         if key in self.config.tables:
@@ -68,9 +68,9 @@ class TableReader:
             self.budget.table_entries += n
             return True
         self.report.at(tok, "error", "expansion-limit",
-                   f"table <{name}>: {n} more entries make more than {limits.MAX_TABLE_ENTRIES} table entries in "
-                   f"this configuration (linter/limits.py MAX_TABLE_ENTRIES, pf's default 'set limit "
-                   f"table-entries'): its addresses are not modelled (an unknown set)", "table")
+                       f"table <{name}>: {n} more entries make more than {limits.MAX_TABLE_ENTRIES} table entries in "
+                       f"this configuration (linter/limits.py MAX_TABLE_ENTRIES, pf's default 'set limit "
+                       f"table-entries'): its addresses are not modelled (an unknown set)", "table")
         entry["opaque"].append(f"more than {limits.MAX_TABLE_ENTRIES} table entries: not read")
         return False
 
