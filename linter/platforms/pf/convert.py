@@ -42,19 +42,19 @@ class Converter:
         called = {e[2] for rs in self.config.rulesets.values() for e in rs.entries if isinstance(e, tuple)}
         for path, fname, origin, _tok in self.config.load_anchors:
             if path not in called and self.config.rulesets.get(path) is not None and self.config.rulesets[path].filled:
-                self.report.diag(origin.path, origin.line, 1, "note", "unused-anchor",
-                                 f"anchor {path!r} is loaded from {fname!r} but no anchor rule calls it: its rules never "
-                                 f"apply", "anchor", text=origin.text)
+                self.report.at_origin(origin, "note", "unused-anchor",
+                                      f"anchor {path!r} is loaded from {fname!r} but no anchor rule calls it: its rules never "
+                                      f"apply", "anchor")
         for name, origin in self.macros.defined_at.items():
             if name not in self.macros.used:
-                self.report.diag(origin.path, origin.line, 1, "note", "unused-macro",
-                                 f"macro {name} is defined and never used",
-                                 "macro", text=origin.text)
+                self.report.at_origin(origin, "note", "unused-macro",
+                                      f"macro {name} is defined and never used",
+                                      "macro")
         for key, t in self.config.tables.items():
             if key not in self.tables_used and key[1] not in self.config.overload_tables:
                 o = t["origin"]
-                self.report.diag(o.path, o.line, 1, "note", "unused-table", f"table <{key[1]}> is defined and never used",
-                                 "table", text=o.text)
+                self.report.at_origin(o, "note", "unused-table", f"table <{key[1]}> is defined and never used",
+                                      "table")
         return filters, alterations
 
     def flatten(self, path: str, anchor_specs: list[RuleSpec], active: set[str]) -> list[tuple[RuleSpec, list[RuleSpec]]]:
@@ -93,9 +93,9 @@ class Converter:
         name = aspec.anchor_name or child
         o = aspec.origin
         if "*" in child:
-            self.report.diag(o.path, o.line, 1, "warning", "anchor-rules-unavailable",
-                             f"anchor {name!r}: its sub-anchors are filled at run time; their rules are not known and "
-                             f"fwlint analyses as if they were empty", "anchor", text=o.text)
+            self.report.at_origin(o, "warning", "anchor-rules-unavailable",
+                                  f"anchor {name!r}: its sub-anchors are filled at run time; their rules are not known and "
+                                  f"fwlint analyses as if they were empty", "anchor")
             return None
         if child in calling:
             self.report.diag(o.path, o.line, 1, "error", "anchor-loop", f"anchor {name!r} calls itself", "anchor",
@@ -103,9 +103,9 @@ class Converter:
             return None
         crs = self.config.rulesets.get(child)
         if crs is None or not crs.filled:
-            self.report.diag(o.path, o.line, 1, "warning", "anchor-rules-unavailable",
-                             f"anchor {name!r} has no rules in this configuration (no body, no readable 'load anchor'): "
-                             f"they are loaded at run time and fwlint analyses as if it were empty", "anchor", text=o.text)
+            self.report.at_origin(o, "warning", "anchor-rules-unavailable",
+                                  f"anchor {name!r} has no rules in this configuration (no body, no readable 'load anchor'): "
+                                  f"they are loaded at run time and fwlint analyses as if it were empty", "anchor")
             return None
         return crs
 
@@ -114,10 +114,10 @@ class Converter:
         loaded files): reported at the anchor rule; its rules, and those of the anchors it
         calls, are not analysed and their lines count as not understood."""
         o = aspec.origin
-        self.report.diag(o.path, o.line, 1, "error", "nesting-limit",
-                         f"anchor {short(aspec.anchor_name or child)!r} is called {depth} anchors deep: pf evaluates at "
-                         f"most {limits.MAX_ANCHOR_DEPTH - 1} nested anchors (linter/limits.py MAX_ANCHOR_DEPTH, pf's "
-                         f"PF_ANCHOR_STACK_MAX): its rules are not analysed", "anchor", text=o.text)
+        self.report.at_origin(o, "error", "nesting-limit",
+                              f"anchor {short(aspec.anchor_name or child)!r} is called {depth} anchors deep: pf evaluates at "
+                              f"most {limits.MAX_ANCHOR_DEPTH - 1} nested anchors (linter/limits.py MAX_ANCHOR_DEPTH, pf's "
+                              f"PF_ANCHOR_STACK_MAX): its rules are not analysed", "anchor")
         seen = {child}
         todo = [child]
         while todo:
@@ -397,8 +397,8 @@ class Converter:
         why = _unknown_because(t, name in self.config.overload_tables)
         if key not in self.approximate_tables:
             self.approximate_tables.add(key)
-            self.report.diag(o.path, o.line, 1, "note", "approximate",
-                             f"table <{name}>: {'; '.join(why)}: an unknown set of addresses", "table", text=o.text)
+            self.report.at_origin(o, "note", "approximate",
+                                  f"table <{name}>: {'; '.join(why)}: an unknown set of addresses", "table")
         return m.Opaque(f"table <{name}> {which}", f"table <{name}> ({'; '.join(why)})", h.neg)
 
 

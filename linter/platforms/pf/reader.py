@@ -170,9 +170,9 @@ class Reader:
         for _path, spec in reversed(self.anchor_stack):
             if spec is not None:
                 o = spec.origin
-                self.report.diag(o.path, o.line, 1, "error", "unbalanced-brace",
-                                 f"anchor {spec.anchor_name!r}: its '{{' is never closed (its rules are read up to the end "
-                                 f"of the file)", "anchor", text=o.text)
+                self.report.at_origin(o, "error", "unbalanced-brace",
+                                      f"anchor {spec.anchor_name!r}: its '{{' is never closed (its rules are read up to the end "
+                                      f"of the file)", "anchor")
             else:
                 self.report.diag(self.path, max(1, self.report.lines_read.get(self.path, 1)), 1, "error", "unbalanced-brace",
                                  "an anchor's '{' is never closed", "anchor")
