@@ -15,7 +15,7 @@ import re
 from lark import Token, Transformer, Tree
 from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 
-from ... import files, limits
+from ... import limits
 from ...names import read_int
 from . import addresses
 from .checks import SyntaxVersions
@@ -24,6 +24,7 @@ from .expand import Budget, expand_rule
 from .grammar import first_too_deep, is_macro_definition, parser, token_at
 from .lexer import PUNCT_TYPES, Macros, PfLexer, Statement, Tok
 from .rules import RuleReader, interface_list
+from .sources import SourceFiles
 from .tables import TableReader
 from .vendor import PfConfig, Queue, RuleSpec, Ruleset
 from .vocab import LIMITS, TIMEOUTS, UNSUPPORTED_STATEMENTS
@@ -73,7 +74,6 @@ class Reader:
 
     def __init__(self, path: str, real: str | None) -> None:
         self.path = path
-        self.real = real
         self.report = Report()
         self.report.sources.append(path)
         self.macros = Macros()
@@ -84,18 +84,12 @@ class Reader:
         self.tables = TableReader(self)
         # (anchor path, its anchor rule) of each body being read, outermost first
         self.anchor_stack: list[tuple[str, RuleSpec | None]] = []
-        self.file_stack: list[str] = []  # real paths of the files being read (includes)
-        # where the files it names may lie: the repository of this configuration
-        self.confinement = files.current().for_file(real) if real else files.current()
+        self.files = SourceFiles(self.report, self.budget, real)
         self.anon = 0  # anchors without a name, numbered
         self.lexer = self.new_lexer()
 
     def new_lexer(self) -> PfLexer:
-        return PfLexer(self.macros, self.report, self.file_popped)
-
-    def file_popped(self) -> None:
-        if len(self.file_stack) > 1:
-            self.file_stack.pop()
+        return PfLexer(self.macros, self.report, self.files.file_popped)
 
     def do_table_def(self, node: Tree, toks: list[Tok], st: Statement) -> None:
         self.tables.define(node, toks)
@@ -103,53 +97,9 @@ class Reader:
     def expand(self, spec: RuleSpec, toks: list[Tok]) -> bool:
         return expand_rule(spec, toks[0], self.report, self.budget)
 
-    def read_file(self, name: str, origin_tok: Tok, what: str) -> tuple[str, str, str] | None:
-        """(text, display path, real path) of a file named in the configuration, or None
-        after a located warning. Confined (linter/files.py) to the repository of the
-        configuration (its own folder when it is in none): an `include` of a file outside,
-        directly or through a link, is refused and nothing of it is read."""
-        base_real = self.file_stack[-1] if self.file_stack else self.real
-        base_dir = os.path.dirname(base_real) if base_real else os.getcwd()
-        target = os.path.join(base_dir, name)
-        try:
-            real = str(self.confinement.resolve(target, what=what))
-        except files.InputError as e:
-            code = "outside-repository" if isinstance(e, files.OutsideRoot) else "missing-file"
-            self.report.at(origin_tok, "warning", code, f"{what} {name!r}: {str(e).split(': ', 1)[-1]}: not read", what)
-            return None
-        try:
-            data = files.read_file(real, limit=limits.MAX_SIDE_FILE_BYTES, named=True, what=what)
-        except files.InputError as e:
-            code = "file-too-large" if isinstance(e, files.TooLarge) else "missing-file"
-            self.report.at(origin_tok, "warning", code, f"{what} {name!r}: {str(e).split(': ', 1)[-1]}: not read", what)
-            return None
-        if b"\x00" in data:
-            self.report.at(origin_tok, "warning", "binary-file", f"{what} {name!r} is not a text file: not read", what)
-            return None
-        text = data.decode("utf-8", "replace")
-        return text, files.display(real), real
-
-    def read_bounded(self, name: str, origin_tok: Tok, what: str) -> tuple[str, str, str] | None:
-        """read_file, within the configuration's budget of files read besides itself.
-
-        Without it, includes that each include a file twice (no loop) read 2**depth files, and
-        a line `table <t> file "big"` repeated reads the big file once per line.
-        """
-        if self.budget.files_read >= limits.MAX_INCLUDED_FILES or self.budget.bytes_read >= limits.MAX_FILE_BYTES:
-            self.report.at(origin_tok, "error", "expansion-limit",
-                           f"{what} {name!r}: not read: this configuration already read {self.budget.files_read} files "
-                           f"({self.budget.bytes_read} bytes) besides itself (linter/limits.py MAX_INCLUDED_FILES = "
-                           f"{limits.MAX_INCLUDED_FILES}, MAX_FILE_BYTES = {limits.MAX_FILE_BYTES})", what)
-            return None
-        self.budget.files_read += 1
-        got = self.read_file(name, origin_tok, what)
-        if got is not None:
-            self.budget.bytes_read += len(got[0])
-        return got
-
     def run(self, text: str) -> None:
-        self.lexer.push_file(text, self.path, self.real)
-        self.file_stack = [self.real] if self.real else []
+        self.lexer.push_file(text, self.path, self.files.real)
+        self.files.stack = [self.files.real] if self.files.real else []
         self.report.lines_read[self.path] = count_lines(text)
         self.read_statements()
         self.unclosed_anchors()
@@ -430,7 +380,7 @@ class Reader:
             if key in done:
                 continue
             done.add(key)
-            got = self.read_bounded(fname, tok, "anchor file")
+            got = self.files.read_bounded(fname, tok, "anchor file")
             if got is None:
                 continue
             text, shown, real = got
@@ -438,15 +388,15 @@ class Reader:
             rs.filled = True
             self.report.sources.append(shown) if shown not in self.report.sources else None
             self.report.lines_read[shown] = count_lines(text)
-            saved = (self.anchor_stack, self.file_stack)
+            saved = (self.anchor_stack, self.files.stack)
             self.anchor_stack = [(path, None)]
-            self.file_stack = [real]
+            self.files.stack = [real]
             self.lexer = self.new_lexer()
             self.lexer.push_file(text, shown, real)
             self.read_statements()
             self.anchor_stack = self.anchor_stack[1:]
             self.unclosed_anchors()
-            self.anchor_stack, self.file_stack = saved
+            self.anchor_stack, self.files.stack = saved
 
     def do_include(self, node: Tree, toks: list[Tok], st: Statement) -> None:
         ftok = token_at(toks, node.children[1])
@@ -457,18 +407,18 @@ class Reader:
                            f"include {ftok.value!r}: files included more than {limits.MAX_INCLUDE_DEPTH} deep "
                            f"(linter/limits.py MAX_INCLUDE_DEPTH): not read", "include")
             return
-        got = self.read_bounded(ftok.value, ftok, "include")
+        got = self.files.read_bounded(ftok.value, ftok, "include")
         if got is None:
             return
         text, shown, real = got
-        if real in self.file_stack or real == self.real:
+        if real in self.files.stack or real == self.files.real:
             self.report.at(ftok, "error", "include-loop", f"include {ftok.value!r}: the file includes itself "
-                           f"(through {' -> '.join(os.path.basename(p) for p in self.file_stack + [real])})", "include")
+                           f"(through {' -> '.join(os.path.basename(p) for p in self.files.stack + [real])})", "include")
             return
         if shown not in self.report.sources:
             self.report.sources.append(shown)
         self.report.lines_read[shown] = count_lines(text)
-        self.file_stack.append(real)
+        self.files.stack.append(real)
         self.lexer.push_file(text, shown, real)
 
     def do_antispoof(self, node: Tree, toks: list[Tok], st: Statement) -> None:

@@ -46,7 +46,7 @@ class TableReader:
             elif opt.data == "table_file":
                 fname_tok = opt.children[1]
                 entry["files"].append(fname_tok.value)
-                got = self.reader.read_bounded(fname_tok.value, token_at(toks, fname_tok), "table file")
+                got = self.reader.files.read_bounded(fname_tok.value, token_at(toks, fname_tok), "table file")
                 if got is None:
                     entry["opaque"].append(f"file {fname_tok.value!r} not read")
                     continue
