@@ -3,11 +3,13 @@
 Layer: platform. Text -> vendor objects -> `linter.model.Device`, as pfctl reads it
 (sbin/pfctl/parse.y); nothing to the right of the model imports this package.
 
-- lexer.py: pfctl's lexer (macros expanded in place, included files read in place), the
-  statements it cuts, and the lark glue for grammars/pf.lark (LALR).
+- lexer.py: pfctl's lexer (macros expanded in place, included files read in place) and the
+  statements it cuts; grammar.py: the lark glue (one LALR parse per statement,
+  grammars/pf.lark).
 - reader.py: each statement to vendor objects (vendor.py): macros, options, tables
-  (tables.py), anchors, queues, rules (rules.py: a rule's parts; addresses.py: its hosts
-  and ports); checks.py: what pfctl refuses; expand.py: pfctl's expansion of a rule's lists.
+  (tables.py), anchors, queues, files named (sources.py), rules (rules.py: what a rule
+  matches; options.py: its options; addresses.py: its hosts and ports); checks.py: what
+  pfctl refuses; expand.py: pfctl's expansion of a rule's lists.
 - convert.py: the vendor objects to the model (one `Filter("pf")`, last match).
 - Everything not understood or only approximated is a located `Diagnostic` (diagnostics.py).
 """
