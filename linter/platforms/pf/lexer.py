@@ -301,15 +301,7 @@ class PfLexer:
 
     def token(self) -> Tok:
         while True:
-            src = self.stack[-1] if self.stack else None
-            if src is not None and not src.is_macro:
-                mo = _BLANKS_RE.match(src.text, src.pos)
-                if mo.end() > src.pos:
-                    src.col += mo.end() - src.pos
-                    src.pos = mo.end()
-            while self.peek() in _SPACE and self.peek() != "":
-                self.getc()
-            self._skip_continuations()
+            self._skip_blanks()
             path, line, col, macro = self.position()
             c = self.getc()
             if c == "":
@@ -321,11 +313,7 @@ class PfLexer:
             if c == "\n":
                 return Tok("NL", "\n", path, line, col)
             if c == "$":
-                name = ""
-                while self.peek() in _ALNUM or self.peek() == "_":
-                    if self.peek() == "":
-                        break
-                    name += self.getc()
+                name = self._macro_name()
                 if not name:
                     return Tok("CHAR", "$", path, line, col, macro=macro)
                 refused = self.expand_macro(name, path, line, col)
@@ -342,31 +330,54 @@ class PfLexer:
                 if c in _SINGLE_OPS:
                     return Tok(_SINGLE_OPS[c], c, path, line, col, macro=macro)
             if c == "-" or c.isdigit() and c in _ALNUM:
-                buf = c + self._word_run(_DIGIT_RUN_RE)
-                while self.peek() in string.digits and self.peek() != "":
-                    buf += self.getc()
-                nxt = self.peek()
-                if buf != "-" and (nxt == "" or nxt in _NUM_END):
-                    return Tok("NUMBER", buf, path, line, col, macro=macro)
-                if buf[0] == "-":
-                    if len(buf) > 1:
-                        # pfctl pushes the digits back and returns '-': read them as a word next
-                        self._unget(buf[1:])
-                    return Tok("MINUS", "-", path, line, col, macro=macro)
-                buf += self._word_run()
-                while self.peek() in _IN_STRING and self.peek() != "":
-                    buf += self.getc()
-                return self._word(buf, path, line, col, macro)
+                return self._number(c, path, line, col, macro)
             if c in _WORD_START:
-                buf = c + self._word_run()
-                while self.peek() in _IN_STRING and self.peek() != "":
-                    buf += self.getc()
-                return self._word(buf, path, line, col, macro)
+                return self._word(self._rest_of_word(c), path, line, col, macro)
             if c == "\\":
                 # pfctl drops a backslash that does not end a line
                 continue
             t = PUNCT_TYPES.get(c, "CHAR")
             return Tok(t, c, path, line, col, macro=macro)
+
+    def _skip_blanks(self) -> None:
+        src = self.stack[-1] if self.stack else None
+        if src is not None and not src.is_macro:
+            mo = _BLANKS_RE.match(src.text, src.pos)
+            if mo.end() > src.pos:
+                src.col += mo.end() - src.pos
+                src.pos = mo.end()
+        while self.peek() in _SPACE and self.peek() != "":
+            self.getc()
+        self._skip_continuations()
+
+    def _macro_name(self) -> str:
+        name = ""
+        while self.peek() in _ALNUM or self.peek() == "_":
+            if self.peek() == "":
+                break
+            name += self.getc()
+        return name
+
+    def _number(self, c: str, path: str, line: int, col: int, macro: str | None) -> Tok:
+        """A number, a '-' alone, or a word that starts with a digit."""
+        buf = c + self._word_run(_DIGIT_RUN_RE)
+        while self.peek() in string.digits and self.peek() != "":
+            buf += self.getc()
+        nxt = self.peek()
+        if buf != "-" and (nxt == "" or nxt in _NUM_END):
+            return Tok("NUMBER", buf, path, line, col, macro=macro)
+        if buf[0] == "-":
+            if len(buf) > 1:
+                # pfctl pushes the digits back and returns '-': read them as a word next
+                self._unget(buf[1:])
+            return Tok("MINUS", "-", path, line, col, macro=macro)
+        return self._word(self._rest_of_word(buf), path, line, col, macro)
+
+    def _rest_of_word(self, buf: str) -> str:
+        buf += self._word_run()
+        while self.peek() in _IN_STRING and self.peek() != "":
+            buf += self.getc()
+        return buf
 
     def expand_macro(self, name: str, path: str, line: int, col: int) -> Tok | None:
         """Push the value of $name, to be read in place; an ERROR token when it cannot be.
