@@ -323,12 +323,9 @@ class PfLexer:
             if c in "\"'":
                 return self._quoted(c, path, line, col, macro)
             if c in "!<>-":
-                pair = c + (self.peek() or "")
-                if pair in _PAIR_OPS:
-                    self.getc()
-                    return Tok(_PAIR_OPS[pair], pair, path, line, col, macro=macro)
-                if c in _SINGLE_OPS:
-                    return Tok(_SINGLE_OPS[c], c, path, line, col, macro=macro)
+                op = self._operator(c, path, line, col, macro)
+                if op is not None:
+                    return op
             if c == "-" or c.isdigit() and c in _ALNUM:
                 return self._number(c, path, line, col, macro)
             if c in _WORD_START:
@@ -338,6 +335,16 @@ class PfLexer:
                 continue
             t = PUNCT_TYPES.get(c, "CHAR")
             return Tok(t, c, path, line, col, macro=macro)
+
+    def _operator(self, c: str, path: str, line: int, col: int, macro: str | None) -> Tok | None:
+        """`!=`, `<>`, `<=`, `><`, `>=`, `->`, `!`, `<`, `>` (None: a '-' that starts a number or word)."""
+        pair = c + (self.peek() or "")
+        if pair in _PAIR_OPS:
+            self.getc()
+            return Tok(_PAIR_OPS[pair], pair, path, line, col, macro=macro)
+        if c in _SINGLE_OPS:
+            return Tok(_SINGLE_OPS[c], c, path, line, col, macro=macro)
+        return None
 
     def _skip_blanks(self) -> None:
         src = self.stack[-1] if self.stack else None
