@@ -82,7 +82,7 @@ class Macros:
 # --------------------------------------------------------------------------- tokens and lexer
 
 
-@dataclass(slots=True)
+@dataclass(slots=True)  # (not frozen: a frozen __init__ costs 5% of a parse, one per token)
 class Tok:
     type: str
     value: str
@@ -121,7 +121,7 @@ class MacroSource:
         self.names = 1  # the names of PfLexer.macro_names this source ends when it is popped
 
 
-@dataclass
+@dataclass(frozen=True)
 class Statement:
     tokens: list[Tok]
     path: str
