@@ -118,13 +118,13 @@ def test_macros_that_double_at_each_use_sixty_levels(tmp_path: Path) -> None:
 def test_the_expansion_is_bounded_as_it_grows(monkeypatch: pytest.MonkeyPatch) -> None:
     # the lexer never pushes more macro text than the bound, whatever the nesting promises
     pushed: list[int] = []
-    original = pf._PfLexer.push_macro
+    original = pf.lexer.PfLexer.push_macro
 
     def counting(self, src):
         pushed.append(len(src.text) + 1)
         original(self, src)
 
-    monkeypatch.setattr(pf._PfLexer, "push_macro", counting)
+    monkeypatch.setattr(pf.lexer.PfLexer, "push_macro", counting)
     text = 'm0 = "x"\n' + "".join(f'm{i} = "$m{i - 1} $m{i - 1}"\n' for i in range(1, 61)) + "pass from $m60\n"
     d = pf.parse("pf.conf", text.encode())
     assert sum(pushed) <= limits.MAX_MACRO_BYTES
@@ -238,13 +238,13 @@ def test_a_statement_longer_than_any_list_is_not_kept(tmp_path: Path, monkeypatc
     # scaled down: past MAX_STATEMENT_TOKENS the statement is read to its end, keeping nothing
     monkeypatch.setattr(limits, "MAX_STATEMENT_TOKENS", 1000)
     kept: list[int] = []
-    original = pf._Conv.statement
+    original = pf.reader.Reader.statement
 
     def watching(self, st):
         kept.append(len(st.tokens))
         original(self, st)
 
-    monkeypatch.setattr(pf._Conv, "statement", watching)
+    monkeypatch.setattr(pf.reader.Reader, "statement", watching)
     addrs = " ".join(f"10.0.{i // 250}.{i % 250 + 1}" for i in range(5000))
     text = HEAD + f"table <big> {{ {addrs} }}\npass in proto tcp from <big> to any port 22\n" + TAIL
     conf = write(tmp_path, "pf.conf", text)
@@ -316,7 +316,7 @@ def test_lark_never_receives_a_statement_nested_past_the_bound(monkeypatch: pyte
             deepest.append(top)
             return real.parse(toks)
 
-    monkeypatch.setattr(pf, "_parser", lambda: Watching())
+    monkeypatch.setattr(pf.reader, "parser", lambda: Watching())
     n = 5_000
     text = "\n".join([
         "pass from " + "{ " * n + "10.0.0.1" + " }" * n,

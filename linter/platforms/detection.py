@@ -365,7 +365,7 @@ def cisco_asa(text: str) -> bool:
     return decide(text).platform == "cisco-asa"
 
 
-# pf's keywords (also the lexer's vocabulary: pf.py)
+# pf's keywords (also the lexer's vocabulary: pf/lexer.py)
 PF_KEYWORDS = frozenset("""
 af-to all allow-opts altq anchor antispoof any bandwidth binat binat-anchor binat-to bitmask
 block block-policy burst cbq code const counters crop debug default delay divert-packet
