@@ -166,5 +166,7 @@ class SyntaxVersions:
             earlier = self.new_syntax if later is self.old_syntax else self.old_syntax
             self.report.diag(later.path, later.line, 1, "warning", "mixed-syntax",
                              f"old translation/scrub syntax (nat, rdr, binat, scrub rules; FreeBSD and OpenBSD before "
-                             f"4.7) and the new one (nat-to, rdr-to, binat-to, match scrub) are mixed: no pfctl accepts "
-                             f"both (the other kind is at {earlier.path}:{earlier.line})", "syntax version", understood=True)
+                             "4.7) and the new one (nat-to, rdr-to, binat-to, match scrub) are mixed: no "
+                             "pfctl accepts "
+                             f"both (the other kind is at {earlier.path}:{earlier.line})", "syntax version",
+                             understood=True)

@@ -43,7 +43,8 @@ class Converter:
         for path, fname, origin, _tok in self.config.load_anchors:
             if path not in called and self.config.rulesets.get(path) is not None and self.config.rulesets[path].filled:
                 self.report.at_origin(origin, "note", "unused-anchor",
-                                      f"anchor {path!r} is loaded from {fname!r} but no anchor rule calls it: its rules never "
+                                      f"anchor {path!r} is loaded from {fname!r} but no anchor rule calls "
+                                      "it: its rules never "
                                       f"apply", "anchor")
         for name, origin in self.macros.defined_at.items():
             if name not in self.macros.used:
@@ -57,7 +58,8 @@ class Converter:
                                       "table")
         return filters, alterations
 
-    def flatten(self, path: str, anchor_specs: list[RuleSpec], active: set[str]) -> list[tuple[RuleSpec, list[RuleSpec]]]:
+    def flatten(self, path: str, anchor_specs: list[RuleSpec],
+                active: set[str]) -> list[tuple[RuleSpec, list[RuleSpec]]]:
         """The rules of a ruleset in evaluation order, each with the anchor rules around it.
 
         A walk with its own stack (anchors may be called from anchors up to pf's limit, and
@@ -94,7 +96,8 @@ class Converter:
         o = aspec.origin
         if "*" in child:
             self.report.at_origin(o, "warning", "anchor-rules-unavailable",
-                                  f"anchor {name!r}: its sub-anchors are filled at run time; their rules are not known and "
+                                  f"anchor {name!r}: its sub-anchors are filled at run time; their rules are "
+                                  "not known and "
                                   f"fwlint analyses as if they were empty", "anchor")
             return None
         if child in calling:
@@ -104,7 +107,8 @@ class Converter:
         crs = self.config.rulesets.get(child)
         if crs is None or not crs.filled:
             self.report.at_origin(o, "warning", "anchor-rules-unavailable",
-                                  f"anchor {name!r} has no rules in this configuration (no body, no readable 'load anchor'): "
+                                  f"anchor {name!r} has no rules in this configuration (no body, no readable "
+                                  "'load anchor'): "
                                   f"they are loaded at run time and fwlint analyses as if it were empty", "anchor")
             return None
         return crs
@@ -115,8 +119,10 @@ class Converter:
         calls, are not analysed and their lines count as not understood."""
         o = aspec.origin
         self.report.at_origin(o, "error", "nesting-limit",
-                              f"anchor {short(aspec.anchor_name or child)!r} is called {depth} anchors deep: pf evaluates at "
-                              f"most {limits.MAX_ANCHOR_DEPTH - 1} nested anchors (linter/limits.py MAX_ANCHOR_DEPTH, pf's "
+                              f"anchor {short(aspec.anchor_name or child)!r} is called {depth} anchors deep: "
+                              "pf evaluates at "
+                              f"most {limits.MAX_ANCHOR_DEPTH - 1} nested anchors (linter/limits.py "
+                              "MAX_ANCHOR_DEPTH, pf's "
                               f"PF_ANCHOR_STACK_MAX): its rules are not analysed", "anchor")
         seen = {child}
         todo = [child]
@@ -208,7 +214,8 @@ class Converter:
             other_if = self.iface_cond(m.IN_IFACE, [(True, base)])
             net = m.Opaque(f"src {base}:network", f"from {base}:network (the networks of interface {base})")
             own = m.Opaque(f"src {base}", f"from {base} (the addresses of interface {base})")
-            out.append(m.Rule(m.Match(anchor_conds + (inbound,) + tuple(other_if) + tuple(fam) + (net,)), m.Action("drop"), o,
+            match = m.Match(anchor_conds + (inbound,) + tuple(other_if) + tuple(fam) + (net,))
+            out.append(m.Rule(match, m.Action("drop"), o,
                               quick=spec.quick, comment=f"antispoof for {name}: from its network on another interface",
                               anchor=spec.anchor))
             if not _is_loopback(base):
@@ -379,7 +386,8 @@ class Converter:
             if name not in self.undefined_tables:
                 self.undefined_tables.add(name)
                 self.report.diag(o.path, o.line, 1, "warning", "undefined-table",
-                                 f"table <{name}> is used but never defined: pfctl creates it empty, and fwlint analyses "
+                                 f"table <{name}> is used but never defined: pfctl creates it empty, and "
+                                 "fwlint analyses "
                                  f"it as empty (only 'pfctl -t {name} -T add' can fill it, at run time)", "table",
                                  text=o.text)
             return m.AddrCond(fieldname, (), h.neg)
@@ -559,7 +567,8 @@ def _iface_atom(fieldname: str, name: str, neg: bool):
     if base in DRIVER_GROUPS:
         return m.IfaceCond(fieldname, (base + "+",), neg)
     return m.Opaque(f"{fieldname} group {base}",
-                    f"{'in' if fieldname == m.IN_IFACE else 'out'} on interface group {base} (members known at run time)",
+                    f"{'in' if fieldname == m.IN_IFACE else 'out'} on interface group {base} (members known "
+                    "at run time)",
                     neg)
 
 

@@ -19,7 +19,7 @@ from .lexer import Tok
 class StatementTokens(Lexer):
     """Feeds the parser the statement's tokens; a token's start_pos is its index."""
 
-    def __init__(self, lexer_conf) -> None:  # noqa: D401 - lark interface
+    def __init__(self, _lexer_conf) -> None:  # lark's interface: the configuration is not needed
         pass
 
     def lex(self, data) -> Iterator[Token]:  # type: ignore[override]

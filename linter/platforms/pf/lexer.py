@@ -515,7 +515,7 @@ class PfLexer:
 
     # -- statements
 
-    def statements(self) -> Iterator[Statement]:
+    def statements(self) -> Iterator[Statement]:  # noqa: C901 - one state machine over tokens (issue 14: to split)
         while self.stack:
             self.new_statement()
             toks: list[Tok] = []

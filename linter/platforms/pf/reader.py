@@ -121,10 +121,11 @@ class Reader:
             if spec is not None:
                 o = spec.origin
                 self.report.at_origin(o, "error", "unbalanced-brace",
-                                      f"anchor {spec.anchor_name!r}: its '{{' is never closed (its rules are read up to the end "
-                                      f"of the file)", "anchor")
+                                      f"anchor {spec.anchor_name!r}: its '{{' is never closed (its rules are "
+                                      "read up to the end of the file)", "anchor")
             else:
-                self.report.diag(self.path, max(1, self.report.lines_read.get(self.path, 1)), 1, "error", "unbalanced-brace",
+                last = max(1, self.report.lines_read.get(self.path, 1))
+                self.report.diag(self.path, last, 1, "error", "unbalanced-brace",
                                  "an anchor's '{' is never closed", "anchor")
         self.anchor_stack = []
 
@@ -255,7 +256,8 @@ class Reader:
                 known = TIMEOUTS if name == "set_timeout" else LIMITS
                 if key.value not in known:
                     self.report.at(token_at(toks, key), "warning", "invalid",
-                                   f"unknown {'timeout' if name == 'set_timeout' else 'limit'} {key.value!r}", name.replace("_", " "))
+                                   f"unknown {'timeout' if name == 'set_timeout' else 'limit'} {key.value!r}",
+                                   name.replace("_", " "))
             return
         if name == "set_optimization":
             v = item.children[1]
@@ -412,8 +414,9 @@ class Reader:
             return
         text, shown, real = got
         if real in self.files.stack or real == self.files.real:
+            through = " -> ".join(os.path.basename(p) for p in self.files.stack + [real])
             self.report.at(ftok, "error", "include-loop", f"include {ftok.value!r}: the file includes itself "
-                           f"(through {' -> '.join(os.path.basename(p) for p in self.files.stack + [real])})", "include")
+                           f"(through {through})", "include")
             return
         if shown not in self.report.sources:
             self.report.sources.append(shown)
@@ -510,7 +513,8 @@ class Reader:
         self.ruleset().entries.append(spec)
         if not no and kind in ("nat", "rdr", "binat"):
             self.report.at(toks[0], "note", "approximate",
-                           f"{kind}: the filter rules see the translated packet; fwlint matches them against the packet "
+                           f"{kind}: the filter rules see the translated packet; fwlint matches them against "
+                           "the packet "
                            f"as it arrives (the translation is an alteration)", "translation")
         if natpass:
             self.report.at(toks[0], "note", "approximate",

@@ -129,7 +129,8 @@ class RuleReader:
         elif p.data == "block_return_icmp":
             spec.block_detail = "".join(c.value + (" " if c.type == "COMMA" else "") for c in ch)
             for c in ch[1:]:
-                if isinstance(c, Token) and c.type in ("STRING", "NUMBER") and not is_icmp_code(c.value, ch.index(c) > 2):
+                named = isinstance(c, Token) and c.type in ("STRING", "NUMBER")
+                if named and not is_icmp_code(c.value, ch.index(c) > 2):
                     self.report.at(token_at(toks, c), "error", "invalid", f"unknown icmp code {c.value}", "return-icmp")
                     return False
         return True

@@ -107,6 +107,7 @@ class TableReader:
                     addresses.note_zone(self.report, h, tok, f"{shown}:{i}: ")
                     entry["hosts"].append(h)
         if unreadable > 1:
-            self.report.at(tok, "warning", "invalid", f"{shown}: {unreadable - 1} more unreadable entries", "table file")
+            self.report.at(tok, "warning", "invalid", f"{shown}: {unreadable - 1} more unreadable entries",
+                           "table file")
             entry["opaque"].append(f"{unreadable - 1} more unreadable entries")
 
