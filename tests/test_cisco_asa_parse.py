@@ -24,7 +24,7 @@ from linter.platforms import cisco_asa
 from linter.serialize import device_json
 
 from .golden_util import GOLDEN, check_golden
-from .shared import shared_dir
+from .shared import PERMISSIVE, corpus_licences, corpus_root, shared_dir
 
 STATE_RULE = m.Match((m.IntCond(m.STATE, ((1, 2),)),))
 TCP = m.IntCond(m.PROTO, ((6, 6),))
@@ -872,8 +872,7 @@ CORPUS_ERRORS = {
 }
 
 
-def _corpus() -> list[tuple[str, Path]]:
-    root = shared_dir("corpus", "cisco-asa")
+def _corpus(root: Path) -> list[tuple[str, Path]]:
     return [(p.relative_to(root).as_posix(), p) for p in sorted(root.rglob("*")) if p.is_file()]
 
 
@@ -885,7 +884,7 @@ def test_corpus_parses_and_is_mostly_understood(capsys) -> None:
     errors: dict[str, list] = {}
     rules_ = filters = alterations = 0
     start = time.perf_counter()
-    files = _corpus()
+    files = _corpus(shared_dir("corpus", "cisco-asa"))
     for rel, p in files:
         assert f"cisco-asa/{rel}" in manifest, rel
         data = p.read_bytes()
@@ -943,18 +942,6 @@ def test_corpus_models_make_sense() -> None:
     assert [b.filter for b in d.bindings] == ["in:outside", "in:inside", "in:dmz"]
 
 
-def _licences() -> dict[str, str]:
-    out = {}
-    for line in (shared_dir("corpus") / "MANIFEST.md").read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.split("|")]
-        if len(cells) > 6 and cells[1].startswith("cisco-asa/"):
-            out[cells[1][len("cisco-asa/"):]] = cells[5]
-    return out
-
-
-PERMISSIVE = re.compile(r"^(Apache-2\.0|MIT|ISC|BSD-[23]-Clause)\b")
-
-
 def _summary(d: m.Device) -> dict:
     return {
         "filters": len(d.filters),
@@ -971,10 +958,10 @@ def test_corpus_golden(request) -> None:
     """Golden normalized models of every ASA file of the corpus (regenerate with
     FWLINT_UPDATE_GOLDEN=1): full JSON for Apache, BSD, ISC or MIT files, a digest (sha256 of
     the same JSON and a summary) for the others, so that no text of theirs is copied."""
-    root = shared_dir("corpus", "cisco-asa")
-    licences = _licences()
+    root, whole = corpus_root("cisco-asa")
+    licences = corpus_licences("cisco-asa")
     seen = set()
-    for rel, p in _corpus():
+    for rel, p in _corpus(root):
         d = cisco_asa.parse(str(p), p.read_bytes())
         text = device_json(d).replace(str(root.resolve()) + "/", "cisco-asa/").replace(str(root) + "/",
                                                                                        "cisco-asa/") + "\n"
@@ -987,13 +974,15 @@ def test_corpus_golden(request) -> None:
             digest = {"path": "cisco-asa/" + rel, "licence": licence or "unknown",
                       "sha256": hashlib.sha256(text.encode()).hexdigest(), "summary": _summary(d)}
             check_golden(GOLDEN / "cisco-asa" / name, json.dumps(digest, indent=1, sort_keys=True) + "\n", request)
+    if not whole:
+        return  # a fresh clone: the permissively licensed files of tests/data only
     stale = {p.name for p in (GOLDEN / "cisco-asa").glob("*.json")} - seen
     assert not stale, f"golden files without a corpus file: {sorted(stale)}"
     assert len(seen) == 39
 
 
 def test_the_engine_reads_every_corpus_model() -> None:
-    for rel, p in _corpus():
+    for rel, p in _corpus(corpus_root("cisco-asa")[0]):
         d = cisco_asa.parse(str(p), p.read_bytes())
         an = Analysis(d)
         for f in d.filters:
