@@ -218,15 +218,16 @@ def test_any_before_asa_9_is_ipv4() -> None:
 
 
 def test_masks_are_netmasks() -> None:
-    # a wildcard, a non-contiguous mask, host bits outside the mask: the ASA refuses the entry
-    for body, word in (("permit ip 10.0.0.0 0.0.0.255 any", "wildcard"),
-                       ("permit ip 10.0.0.0 255.0.255.0 any", "contiguous"),
-                       ("permit ip 10.0.0.1 255.255.255.0 any", "pair")):
+    # a wildcard, a non-contiguous mask, host bits outside the mask: the ASA refuses the entry,
+    # located at the mask, or at the address whose bits the mask does not cover
+    for body, word, at in (("permit ip 10.0.0.0 0.0.0.255 any", "wildcard", "0.0.0.255"),
+                           ("permit ip 10.0.0.0 255.0.255.0 any", "contiguous", "255.0.255.0"),
+                           ("permit ip 10.0.0.1 255.255.255.0 any", "pair", "10.0.0.1")):
         d = parse_text(f"access-list A extended {body}\n")
         assert len(d.filters[0].rules) == 1  # only the state rule
         (x,) = bad(d)
         assert (x.severity, x.code, x.origin.line) == ("error", "invalid", 1) and word in x.message
-        assert x.origin.column == body.index("10.0.0") + len("access-list A extended ") + 1 or word != "pair"
+        assert x.origin.column == body.index(at) + len("access-list A extended ") + 1, (body, x.origin.column)
     assert errors("access-list A extended permit ip host nosuchname any\n")[0] == (1, "error", "undefined-reference")
 
 
