@@ -9,8 +9,12 @@ that needs what only `../shared` holds skips without it, except in CI (where it 
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -66,10 +70,20 @@ def corpus_folder(*parts: str) -> tuple[Path, bool] | None:
     p = locate("corpus", *parts)
     if p.is_relative_to(DATA) or (SHARED / "corpus").is_dir():
         return (p, True) if p.exists() else None
-    part = DATA.joinpath("corpus", *parts)
-    if _in_ci() or not part.exists():
+    if _in_ci() or not DATA.joinpath("corpus", *parts).exists():
         return None
-    return part, False
+    return _corpus_outside_the_checkout().joinpath(*parts), False
+
+
+@functools.cache
+def _corpus_outside_the_checkout() -> Path:
+    """tests/data/corpus copied once outside any repository, where ../shared lies: fwlint
+    confines what a file names to the file's repository, the checkout for tests/data, the
+    file's own folder for ../shared; the goldens record the latter."""
+    folder = Path(tempfile.mkdtemp(prefix="fwlint-corpus-"))
+    atexit.register(shutil.rmtree, folder, True)
+    shutil.copytree(DATA / "corpus", folder / "corpus")
+    return folder / "corpus"
 
 
 def corpus_root(*parts: str) -> tuple[Path, bool]:
