@@ -66,6 +66,7 @@ def tum() -> Path:
     return shared_dir("corpus", "iptables", "iptables-semantics") / "tum-net__iptables-save-2015-09-03"
 
 
+@pytest.mark.slow
 def test_tum_ruleset_and_its_ipv6_image(tmp_path, monkeypatch):
     six = tmp_path / "tum6.rules"
     six.write_text(bench_module("to_ipv6").convert(tum().read_text(encoding="utf-8")), encoding="utf-8")

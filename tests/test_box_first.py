@@ -66,6 +66,7 @@ def test_generated_rulesets(tmp_path, monkeypatch, n, profile, family):
     assert_same(exact, boxed)
 
 
+@pytest.mark.slow
 def test_tum_ruleset(monkeypatch):
     exact, boxed = lint_both(monkeypatch, [tum()])
     assert len(exact.findings) > 300

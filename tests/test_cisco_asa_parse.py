@@ -799,6 +799,7 @@ def test_parsing_writes_nothing_to_stderr(capfd) -> None:
 # --------------------------------------------------------------------------- scale
 
 
+@pytest.mark.slow
 def test_large_acl_with_groups_is_not_expanded() -> None:
     """20,000 entries whose groups would expand to billions of entries stay 20,000 rules."""
     nets, hosts, svcs, ports = 50, 100, 20, 25

@@ -177,6 +177,7 @@ def deep_chain(n: int) -> tuple[str, int]:
     return ruleset(chains, rules)
 
 
+@pytest.mark.slow
 def test_five_thousand_nested_jumps_check_trace_and_parse(tmp_path: Path) -> None:
     n = 5000
     text, canary = deep_chain(n)
