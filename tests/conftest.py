@@ -19,3 +19,20 @@ def _session_cache_folder(tmp_path_factory):
         os.environ.pop("FWLINT_CACHE_DIR", None)
     else:
         os.environ["FWLINT_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def kept_report(tmp_path_factory):
+    """The Exchange pack's report on a platform's unchanged ("kept") configuration under a
+    profile, linted once per session: each case of tests/test_exchange_pack*.py compares its
+    broken configuration with it (linting it again in every case took half of the suite's
+    time). `run(tmp_path, profile)` is the test file's own runner; reports are only read."""
+    reports = {}
+
+    def report(run, profile: dict):
+        key = (run.__module__, run.__qualname__, tuple(sorted(profile.items())))
+        if key not in reports:
+            reports[key] = run(tmp_path_factory.mktemp("exchange-kept"), profile)
+        return reports[key]
+
+    return report

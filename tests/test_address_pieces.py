@@ -66,6 +66,7 @@ def tum() -> Path:
     return shared_dir("corpus", "iptables", "iptables-semantics") / "tum-net__iptables-save-2015-09-03"
 
 
+@pytest.mark.slow
 def test_tum_ruleset_and_its_ipv6_image(tmp_path, monkeypatch):
     six = tmp_path / "tum6.rules"
     six.write_text(bench_module("to_ipv6").convert(tum().read_text(encoding="utf-8")), encoding="utf-8")
@@ -81,6 +82,7 @@ def test_tum_ruleset_and_its_ipv6_image(tmp_path, monkeypatch):
     assert {f.witness.family for f in v6.findings if f.witness} == {6}
 
 
+@pytest.mark.slow  # the TUM rulesets, 4,000-5,000 rules each
 def test_iptables_corpus(monkeypatch):
     # (the TUM ruleset above is left out here: it is the slowest file)
     files = sorted(p for p in shared_dir("corpus", "iptables").rglob("*")

@@ -55,7 +55,8 @@ def generated(tmp_path, n: int, profile: str, family: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("n,profile,family", [(10000, "realistic", 4), (3000, "realistic", 4),
+@pytest.mark.parametrize("n,profile,family", [pytest.param(10000, "realistic", 4, marks=pytest.mark.slow),
+                                              (3000, "realistic", 4),
                                               (1500, "realistic", 6), (1000, "adversarial", 4),
                                               (1000, "adversarial", 6)])
 def test_generated_rulesets(tmp_path, monkeypatch, n, profile, family):
@@ -65,12 +66,14 @@ def test_generated_rulesets(tmp_path, monkeypatch, n, profile, family):
     assert_same(exact, boxed)
 
 
+@pytest.mark.slow
 def test_tum_ruleset(monkeypatch):
     exact, boxed = lint_both(monkeypatch, [tum()])
     assert len(exact.findings) > 300
     assert_same(exact, boxed)
 
 
+@pytest.mark.slow  # the TUM rulesets, 4,000-5,000 rules each
 def test_iptables_corpus(monkeypatch):
     files = sorted(p for p in shared_dir("corpus", "iptables").rglob("*")
                    if p.is_file() and p.suffix != ".md" and p != tum())

@@ -9,7 +9,7 @@ from linter.boxes import OverlapIndex, box_of, boxes_meet
 from linter.graph import Analysis
 from linter.platforms.iptables import parse
 
-from .shared import SHARED, shared_dir
+from .shared import shared_dir
 from .test_graph import corpus_files
 
 

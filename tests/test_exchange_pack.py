@@ -133,18 +133,18 @@ def test_every_requirement_has_a_case():
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=profile_id)
-def test_good_configurations_keep_every_requirement(tmp_path, profile):
-    rep = run(tmp_path, profile)
+def test_good_configurations_keep_every_requirement(kept_report, profile):
+    rep = kept_report(run, profile)
     ex = [f for f in rep.findings if f.id.startswith("EX")]
     assert ex == [], [f"{f.id} {f.message}" for f in ex]
     assert rep.policies == ["exchange-2013"]
 
 
 @pytest.mark.parametrize("rid", sorted(CASES))
-def test_requirement_broken_and_kept(tmp_path, rid):
+def test_requirement_broken_and_kept(tmp_path, kept_report, rid):
     profile, mods, severity = CASES[rid]
     added = [*mods.get("drop", ()), *mods.get("accept", ()), *mods.get("mangle", ())]
-    assert_broken_and_kept(rid, run(tmp_path, profile), run(tmp_path, profile, **mods), severity, added)
+    assert_broken_and_kept(rid, kept_report(run, profile), run(tmp_path, profile, **mods), severity, added)
 
 
 def test_ex501_restricting_clients_is_never_a_finding(tmp_path):

@@ -114,14 +114,14 @@ def test_every_requirement_has_an_asa_case():
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=profile_id)
-def test_good_asa_configurations_keep_every_requirement(tmp_path, profile):
-    assert_keeps_everything(run(tmp_path, profile))
+def test_good_asa_configurations_keep_every_requirement(kept_report, profile):
+    assert_keeps_everything(kept_report(run, profile))
 
 
 @pytest.mark.parametrize("rid", sorted(CASES))
-def test_requirement_broken_and_kept_on_asa(tmp_path, rid):
+def test_requirement_broken_and_kept_on_asa(tmp_path, kept_report, rid):
     profile, mods, severity = CASES[rid]
     added = [f"access-list {acl} extended {e}" for where in ("first", "last")
              for acl, es in mods.get(where, {}).items() for e in es]
     added += [ln.strip() for ln in mods.get("extra", "").splitlines()]
-    assert_broken_and_kept(rid, run(tmp_path, profile), run(tmp_path, profile, **mods), severity, added)
+    assert_broken_and_kept(rid, kept_report(run, profile), run(tmp_path, profile, **mods), severity, added)

@@ -13,7 +13,7 @@ from linter.api import packet_from_dict
 from linter.graph import Analysis, TraceError, trace
 from linter.platforms.iptables import parse
 
-from .shared import SHARED, shared_dir
+from .shared import corpus_folder, shared_dir
 
 
 def dev(text: str):
@@ -133,9 +133,10 @@ def _random_packet(rng: random.Random, d: m.Device, hook: str, names: list[str],
 
 
 def corpus_files() -> list[Path]:
-    root = SHARED / "corpus" / "iptables"
-    if not root.exists():
+    found = corpus_folder("iptables")
+    if found is None:
         return []
+    root = found[0]
     # files without a filter table have no hook to compare at
     return sorted(p for p in root.rglob("*") if p.is_file() and "netfilter" not in p.parts
                   and b"*filter" in p.read_bytes())

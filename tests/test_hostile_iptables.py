@@ -177,6 +177,7 @@ def deep_chain(n: int) -> tuple[str, int]:
     return ruleset(chains, rules)
 
 
+@pytest.mark.slow
 def test_five_thousand_nested_jumps_check_trace_and_parse(tmp_path: Path) -> None:
     n = 5000
     text, canary = deep_chain(n)
@@ -219,6 +220,7 @@ def test_deep_chains_through_the_graph_api() -> None:
     assert (t.verdict, t.approximate, t.steps[-1].rule.origin.line) == ("drop", False, line_of(text, rules[-1]))
 
 
+@pytest.mark.slow
 def test_five_thousand_nested_jumps_through_a_policy_pack(tmp_path: Path) -> None:
     """The pack evaluator asks the same outcomes (and traces witnesses) through the chain."""
     n = 5000

@@ -218,6 +218,7 @@ def test_rules_of_a_configuration_stop_at_the_total_bound(tmp_path: Path, monkey
     assert_rest_analysed(report, 6)
 
 
+@pytest.mark.slow
 def test_a_table_with_an_enormous_inline_list(tmp_path: Path) -> None:
     n = limits.MAX_TABLE_ENTRIES + 50_000
     addrs = " ".join(f"10.{(2 * i) >> 16 & 255}.{(2 * i) >> 8 & 255}.{(2 * i) & 255}" for i in range(n))

@@ -15,10 +15,9 @@ from linter import model as m
 from linter import names
 from linter.platforms import pf
 
-from .shared import SHARED, shared_dir
+from .shared import locate, shared_dir
 
-PF_CORPUS = SHARED / "corpus" / "pf"
-REGRESS = PF_CORPUS / "openbsd-regress"
+REGRESS = locate("corpus", "pf", "openbsd-regress")
 
 IMPLICIT_FLAGS = m.AnyCond((m.Match((m.IntCond(m.PROTO, ((6, 6),), negated=True),)),
                             m.Match((m.FlagsCond(0x12, 0x02),))))
@@ -893,8 +892,7 @@ def test_corpus_parses_and_is_mostly_understood(capsys) -> None:
 
 
 def test_corpus_rules_make_sense() -> None:
-    base = shared_dir("corpus", "pf")
-    p = base / "openbsd-examples" / "etc-examples-pf.conf"
+    p = shared_dir("corpus", "pf", "openbsd-examples") / "etc-examples-pf.conf"
     d = pf.parse(str(p), p.read_bytes())
     rs = d.filters[0].rules
     # state table, set skip on lo, block return, pass, block return in on ! lo0 proto tcp to port 6000:6010

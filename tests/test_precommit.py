@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .shared import shared_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 
 GOOD = """*filter
@@ -129,6 +131,7 @@ def test_try_repo_sarif_hook_writes_a_valid_log(tmp_path, env):
     """`pre-commit try-repo` against this checkout: fwlint-sarif on the manual stage."""
     import jsonschema
 
+    schema_file = shared_dir("schemas") / "sarif-schema-2.1.0.json"  # skips without ../shared
     repo = tmp_path / "project"
     repo.mkdir()
     git(repo, "init", "-q", env=env)
@@ -138,7 +141,7 @@ def test_try_repo_sarif_hook_writes_a_valid_log(tmp_path, env):
     res = pre_commit(repo, env, "try-repo", str(ROOT), "fwlint-sarif", "--hook-stage", "manual", "--all-files")
     assert res.returncode == 1, res.stdout + res.stderr  # the findings gate, and the log is written
     log = json.loads((repo / "fwlint.sarif").read_text())
-    schema = json.loads((ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads(schema_file.read_text())
     jsonschema.validate(log, schema)
     results = log["runs"][0]["results"]
     assert any(r["ruleId"] == "FW003" for r in results)
