@@ -84,7 +84,7 @@ def test_iptables_corpus(monkeypatch):
 
 
 def test_annotated_check_files(monkeypatch):
-    files = sorted((REPO / "tests" / "checks").rglob("*"))
+    files = sorted((REPO / "tests" / "checks" / "cases").rglob("*"))
     files = [p for p in files if p.is_file() and p.suffix not in (".md", ".yaml", ".yml", ".py")]
     assert len(files) >= 7
     exact, boxed = lint_both(monkeypatch, files)

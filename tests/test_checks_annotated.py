@@ -1,6 +1,6 @@
 """Annotated test configurations for every FW check (semgrep style).
 
-In tests/checks/<platform>/*: `# expect: FW001` on the line before a line that must be
+In tests/checks/cases/<platform>/*: `# expect: FW001` on the line before a line that must be
 reported with FW001; `# ok: FW001` before one that must not. For every id a file mentions,
 the check is also strict: a finding of that id on an unannotated line fails the test.
 """
@@ -14,7 +14,7 @@ import pytest
 
 from linter import api
 
-HERE = Path(__file__).parent / "checks"
+HERE = Path(__file__).parent / "checks" / "cases"
 FILES = sorted(p for p in HERE.rglob("*") if p.is_file() and not p.name.endswith(".md"))
 _DIRECTIVE = re.compile(r"^\s*(?:#|!)\s*(expect|ok):\s*([A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)\s*$")
 

@@ -257,7 +257,7 @@ def test_stale_files_of_other_keys_are_removed(cache):
 # the configurations of the examples and the annotated checks: every platform's grammar
 CONFIGS = sorted(
     [p for p in (ROOT / "examples").rglob("*") if p.suffix in (".rules", ".conf", ".cfg")]
-    + [p for p in (ROOT / "tests" / "checks").rglob("*") if p.is_file()])
+    + [p for p in (ROOT / "tests" / "checks" / "cases").rglob("*") if p.is_file()])
 
 _DUMP = """
 import json, sys
