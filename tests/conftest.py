@@ -24,7 +24,7 @@ def _session_cache_folder(tmp_path_factory):
 @pytest.fixture(scope="session")
 def kept_report(tmp_path_factory):
     """The Exchange pack's report on a platform's unchanged ("kept") configuration under a
-    profile, linted once per session: each case of tests/test_exchange_pack*.py compares its
+    profile, linted once per session: each case of tests/policy/test_exchange_pack*.py compares its
     broken configuration with it (linting it again in every case took half of the suite's
     time). `run(tmp_path, profile)` is the test file's own runner; reports are only read."""
     reports = {}

@@ -1,4 +1,4 @@
-"""Deterministic mutators for the fuzz test (tests/test_fuzz.py).
+"""Deterministic mutators for the fuzz test (tests/cli/test_fuzz.py).
 
 Every input is a pure function of (platform, base seed, index) and of the corpus: the same
 three numbers give the same bytes and the same mutation chain on every machine, so a failure

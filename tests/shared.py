@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DATA = Path(__file__).resolve().parent / "data"
+REPO = Path(__file__).resolve().parents[1]  # the checkout; tests anywhere below tests/ compute their paths from it
+SHARED = REPO.parent / "shared"
+DATA = REPO / "tests" / "data"
 
 # the folders of ../shared that tests/data holds whole (every file's licence allows the copy);
-# tests/test_data_copies.py checks that they stay identical to ../shared
+# tests/project/test_data_copies.py checks that they stay identical to ../shared
 WHOLE_COPIES = frozenset({
     ("oracle", "aerleon"),
     ("corpus", "cisco-asa", "aerleon"), ("corpus", "cisco-asa", "batfish"),
