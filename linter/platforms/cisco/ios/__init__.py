@@ -47,7 +47,7 @@ from .... import model as m
 from ....limits import MAX_NESTED_GROUP_MEMBERS  # noqa: F401 - read at each parse (object_groups), lowered by tests
 from ...detection import cisco_ios as detect  # noqa: F401 - each platform's `detect`
 from ..common import MAX_WILDCARD_RANGES, split_lines, wildcard_ranges  # noqa: F401 - public names
-from .acl import _parser  # noqa: F401 - tests/test_parsers.py builds it
+from .acl import _parser  # noqa: F401 - tests/platforms/common/test_parsers.py builds it
 from .convert import Converter, static_routes
 from .reader import SEVERITY_RANK, Reader, Report, decode
 from .vendor import IosConfig
