@@ -11,8 +11,10 @@ comment, not relevant, relevant) for both the reader and the converter.
 
 from __future__ import annotations
 
+from codecs import BOM_UTF8
+
 from .... import model as m
-from ..._text import decode_utf8
+from ...common.decoding import decode_utf8, looks_binary, utf16_encoding
 from ..common import structure, words
 from . import acl, interfaces, nat, object_groups, zbf
 from .acl import scan_refs
@@ -299,25 +301,18 @@ _BY_FIRST_WORD = {
 
 
 def decode(path: str, data: bytes, report: Report) -> str | None:
-    import codecs
-
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        report.early.append((1, "note", "encoding", "the file is UTF-16 (with a byte-order mark): read as such"))
-        return data.decode("utf-16", "replace")
-    sample = data[:65536]
-    if b"\x00" in sample:
-        half = len(sample) // 2 or 1
-        odd, even = sample[1::2].count(0), sample[0::2].count(0)
-        if odd >= half * 0.4 and even <= half * 0.05:
-            enc = "utf-16-le"
-        elif even >= half * 0.4 and odd <= half * 0.05:
-            enc = "utf-16-be"
-        else:
-            return None
+    utf16 = utf16_encoding(data)
+    if utf16 is not None:
+        enc, bom = utf16
+        if bom:
+            report.early.append((1, "note", "encoding", "the file is UTF-16 (with a byte-order mark): read as such"))
+            return data.decode(enc, "replace")
         report.early.append((1, "note", "encoding",
                              f"the file is {enc.upper()} without a byte-order mark: read as such"))
         return data[: len(data) - (len(data) % 2)].decode(enc, "replace")
-    if data.startswith(codecs.BOM_UTF8):
+    if looks_binary(data):
+        return None
+    if data.startswith(BOM_UTF8):
         data = data[3:]
     text, bad = decode_utf8(data)
     for b in bad:
