@@ -14,6 +14,7 @@ from __future__ import annotations
 from codecs import BOM_UTF8
 
 from .... import model as m
+from ...common.diagnostics import NOTE, Diagnostics
 from ...common.decoding import decode_utf8, looks_binary, utf16_encoding
 from ..common import structure, words
 from . import acl, interfaces, nat, object_groups, zbf
@@ -25,28 +26,28 @@ SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
 
 class Report:
     """The diagnostics of one file and the class of each line (`cat`): blank, comment,
-    irrelevant, relevant; `bad` are the relevant lines not understood (a warning or error)."""
+    irrelevant, relevant; `bad` are the relevant lines not understood (a warning or error).
+    IOS's adapter over `common.Diagnostics`: a diagnostic quotes its line stripped, and a
+    line outside the file is never counted as not understood."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.lines: list[str] = []
-        self.diags: list[m.Diagnostic] = []
-        self.bad: set[int] = set()
+        self.diagnostics = Diagnostics(path)
+        self.diags: list[m.Diagnostic] = self.diagnostics.items  # (the same list)
+        self.bad: set[int] = self.diagnostics.bad_lines()  # (the same set)
         self.cat: list[str] = []
         self.early: list = []  # (line, severity, code, message) found while decoding, before the lines exist
 
     def diag(self, line: int, col: int, severity: str, code: str, message: str, construct: str = "",
              understood: bool | None = None) -> None:
-        text = self.lines[line - 1].strip() if 1 <= line <= len(self.lines) else ""
-        origin = m.Origin(self.path, line, col, text)
-        self.diags.append(m.Diagnostic(origin, severity, code, message, construct))  # type: ignore[arg-type]
+        inside = 1 <= line <= len(self.lines)
         if understood is None:
-            understood = severity == "note"
-        if 1 <= line <= len(self.lines):
-            if self.cat[line - 1] != "blank":
-                self.cat[line - 1] = "relevant"
-            if not understood:
-                self.bad.add(line)
+            understood = severity == NOTE
+        self.diagnostics.report(line, col, self.lines[line - 1].strip() if inside else "", severity, code, message,
+                                construct, understood or not inside)
+        if inside and self.cat[line - 1] != "blank":
+            self.cat[line - 1] = "relevant"
 
     def origin(self, line: int, col: int = 0) -> m.Origin:
         raw = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
