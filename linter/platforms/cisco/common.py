@@ -1,10 +1,10 @@
-"""What Cisco IOS and ASA share: reading addresses (netmasks, wildcards, prefixes), port
-operators, the walk that resolves things that include each other by name (object-groups,
-class-maps), and ciscoconfparse's block structure.
+"""What Cisco IOS and ASA share: reading addresses (netmasks, wildcards, prefixes), the
+walk that resolves things that include each other by name (object-groups, class-maps), and
+ciscoconfparse's block structure.
 
 Layer: platforms (left of the model). Used by linter/platforms/cisco/ios/ and asa/ (the ASA
-takes its zone-id check and ciscoconfparse setup from here); addresses and port complements
-are linter/platforms/common's, under IOS's names.
+takes its zone-id check and ciscoconfparse setup from here); addresses are
+linter/platforms/common's, under IOS's names, and IOS's port operators are `common.ports`'.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from functools import lru_cache
 from ...names import read_int
 from ...ranges import merge
 from ..common.addresses import ipv4_value, netmask_length, prefix_range
-from ..common.ports import complement
 
 MAX_WILDCARD_RANGES = 256  # non-contiguous wildcards expand to at most this many ranges
 
@@ -87,25 +86,6 @@ def wildcard_ranges(addr: int, wild: int, limit: int = MAX_WILDCARD_RANGES) -> l
         lo = base | s
         out.append((lo, lo | low))
     return list(merge(out))
-
-
-# --------------------------------------------------------------------------- ports
-
-
-def operator_ranges(op: str, values: list[int]) -> tuple[tuple[int, int], ...]:
-    """The ports a port operator matches, its values checked (one for lt and gt, two in order
-    for range): `eq` any of the values, `neq` every port but them (folded into ranges), `lt`
-    and `gt` below and above (nothing below 0 or above 65535), `range` from the first to the
-    second. (ASA's `_port_cond` writes `neq` as a negated condition: the same packets.)"""
-    if op == "eq":
-        return merge((v, v) for v in values)
-    if op == "neq":
-        return complement(merge((v, v) for v in values), 65535)
-    if op == "lt":
-        return ((0, values[0] - 1),) if values[0] > 0 else ()
-    if op == "gt":
-        return ((values[0] + 1, 65535),) if values[0] < 65535 else ()
-    return ((values[0], values[1]),)  # range
 
 
 # --------------------------------------------------------------------------- nesting by name
