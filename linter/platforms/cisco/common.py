@@ -1,9 +1,10 @@
-"""What Cisco IOS and ASA share: reading addresses (netmasks, wildcards, prefixes), port
-operators, the walk that resolves things that include each other by name (object-groups,
-class-maps), and ciscoconfparse's block structure.
+"""What Cisco IOS and ASA share: reading addresses (netmasks, wildcards, prefixes), the
+walk that resolves things that include each other by name (object-groups, class-maps), and
+ciscoconfparse's block structure.
 
-Layer: platforms (left of the model). Used by linter/platforms/cisco/ios/ (and meant for
-cisco/asa/: see each function for the ASA code it can replace).
+Layer: platforms (left of the model). Used by linter/platforms/cisco/ios/ and asa/ (the ASA
+takes its zone-id check and ciscoconfparse setup from here); addresses are
+linter/platforms/common's, under IOS's names, and IOS's port operators are `common.ports`'.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import lru_cache
 
 from ...names import read_int
 from ...ranges import merge
+from ..common.addresses import ipv4_value, netmask_length, prefix_range
 
 MAX_WILDCARD_RANGES = 256  # non-contiguous wildcards expand to at most this many ranges
 
@@ -40,13 +42,6 @@ def split_lines(text: str) -> list[str]:
 # --------------------------------------------------------------------------- addresses
 
 
-def ipv4(text: str) -> int | None:
-    parts = text.split(".")
-    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 and read_int(p) <= 255 for p in parts):
-        return None
-    return (read_int(parts[0]) << 24) | (read_int(parts[1]) << 16) | (read_int(parts[2]) << 8) | read_int(parts[3])
-
-
 def has_zone_id(text: str) -> bool:
     """An IPv6 address written with a zone (scope) id, `fe80::1%Gi0/0`: IOS access lists and
     object-groups take none; Python's ipaddress would read it and drop the zone silently."""
@@ -62,23 +57,12 @@ def ipv6(text: str) -> int | None:
         return None
 
 
-def prefix(text: str) -> tuple[int, int, int] | None:
-    """`2001:db8::/32` or `10.0.0.0/8` -> (family, lo, hi) (host bits ignored, as IOS does)."""
-    if "%" in text:
-        return None  # a zone id (see has_zone_id)
-    try:
-        net = ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return None
-    return net.version, read_int(net.network_address), read_int(net.broadcast_address)
-
-
-def mask_len(mask: int) -> int | None:
-    """A contiguous netmask -> its prefix length."""
-    inv = ~mask & 0xFFFFFFFF
-    if inv & (inv + 1):
-        return None
-    return 32 - inv.bit_length()
+# IOS's names for common.addresses': a dotted quad's value; `2001:db8::/32` or `10.0.0.0/8`
+# -> (family, lo, hi), host bits ignored as IOS does (None with a zone id, see has_zone_id);
+# a contiguous IPv4 netmask -> its prefix length
+ipv4 = ipv4_value
+prefix = prefix_range
+mask_len = netmask_length
 
 
 def wildcard_ranges(addr: int, wild: int, limit: int = MAX_WILDCARD_RANGES) -> list[tuple[int, int]] | None:
@@ -102,37 +86,6 @@ def wildcard_ranges(addr: int, wild: int, limit: int = MAX_WILDCARD_RANGES) -> l
         lo = base | s
         out.append((lo, lo | low))
     return list(merge(out))
-
-
-# --------------------------------------------------------------------------- ports
-
-
-def operator_ranges(op: str, values: list[int]) -> tuple[tuple[int, int], ...]:
-    """The ports a port operator matches, its values checked (one for lt and gt, two in order
-    for range): `eq` any of the values, `neq` every port but them (folded into ranges), `lt`
-    and `gt` below and above (nothing below 0 or above 65535), `range` from the first to the
-    second. (ASA's `_port_cond` writes `neq` as a negated condition: the same packets.)"""
-    if op == "eq":
-        return merge((v, v) for v in values)
-    if op == "neq":
-        return complement(merge((v, v) for v in values), 65535)
-    if op == "lt":
-        return ((0, values[0] - 1),) if values[0] > 0 else ()
-    if op == "gt":
-        return ((values[0] + 1, 65535),) if values[0] < 65535 else ()
-    return ((values[0], values[1]),)  # range
-
-
-def complement(ranges, top: int) -> tuple[tuple[int, int], ...]:
-    out = []
-    nxt = 0
-    for lo, hi in ranges:
-        if lo > nxt:
-            out.append((nxt, lo - 1))
-        nxt = max(nxt, hi + 1)
-    if nxt <= top:
-        out.append((nxt, top))
-    return tuple(out)
 
 
 # --------------------------------------------------------------------------- nesting by name

@@ -7,6 +7,7 @@ wording is the platform's: it says what the platform's tool does with such a byt
 
 from __future__ import annotations
 
+import codecs
 from typing import Iterator, NamedTuple
 
 
@@ -74,3 +75,22 @@ def looks_binary(data: bytes, head: int = 65536) -> bool:
     """A NUL byte in the first `head` bytes: not a text file (or UTF-16, which a reader may
     then try)."""
     return b"\x00" in data[:head]
+
+
+def utf16_encoding(data: bytes) -> tuple[str, bool] | None:
+    """When `data` looks like UTF-16: (the codec to read it with, whether it starts with a
+    byte-order mark); None otherwise (UTF-8, or binary: NUL bytes in no UTF-16 pattern).
+    Without a mark, the NUL bytes of the first 64 KiB say the byte order (ASCII text in
+    UTF-16-LE has them at odd offsets)."""
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16", True
+    sample = data[:65536]
+    if b"\x00" not in sample:
+        return None
+    half = len(sample) // 2 or 1
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if odd >= half * 0.4 and even <= half * 0.05:
+        return "utf-16-le", False
+    if even >= half * 0.4 and odd <= half * 0.05:
+        return "utf-16-be", False
+    return None

@@ -20,7 +20,7 @@ import os
 
 from ... import files
 from ... import model as m
-from .._text import decode_utf8
+from ..common.decoding import decode_utf8, looks_binary
 from ..detection import pf as detect  # noqa: F401 - each platform's `detect`
 from .convert import Converter
 from .diagnostics import count_lines
@@ -42,7 +42,7 @@ def _empty_filter() -> m.Filter:
 
 def _decode(path: str, data: bytes, reader: Reader) -> str | None:
     report = reader.report
-    if b"\x00" in data[:65536]:
+    if looks_binary(data):
         report.diag(path, 1, 1, "error", "binary", "this is not a text file (it contains NUL bytes): nothing is read",
                     "file", text="")
         return None

@@ -512,7 +512,13 @@ def _reindex(r: m.Rule, i: int) -> m.Rule:
 
 def _merge_alternatives(alts: list[list]) -> list[list]:
     """Union of conjunctions: two that differ in one condition on the same field, both
-    positive ranges (protocol, addresses), become one with the union of the ranges."""
+    positive ranges (protocol, addresses), become one with the union of the ranges.
+
+    (ASA's `services.merge_alternatives` merges the same way but field by field, in a fixed
+    order of fields, and puts the merged alternatives first: one algorithm for both would
+    reorder the alternatives of some rules, `pass from { (em0) 10.0.0.0/8 } to { ::1 (em1) }`
+    here or a service group there, and so change the model. Left as two until the goldens
+    may change.)"""
     alts = [list(a) for a in alts]
     changed = True
     while changed and len(alts) > 1:

@@ -9,16 +9,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ... import model as m
+from ..common.diagnostics import NOTE, Diagnostics
 
 if TYPE_CHECKING:
     from .lexer import Statement, Tok
 
 
 class Report:
+    """pf's adapter over `common.Diagnostics`: several files (the configuration and those it
+    includes), a diagnostic quotes its line, and one that is not a note leaves every line of
+    the statement being read not understood."""
+
     def __init__(self) -> None:
-        self.diags: list[m.Diagnostic] = []
-        # path -> lines not understood (every line of a statement a diagnostic refuses)
-        self.bad: dict[str, set[int]] = {}
+        self.diagnostics = Diagnostics("")  # (every diagnostic names its path)
+        self.diags: list[m.Diagnostic] = self.diagnostics.items  # (the same list)
+        # path -> lines not understood (every line of a statement a diagnostic refuses; the same dict)
+        self.bad: dict[str, set[int]] = self.diagnostics.bad
         self.file_lines: dict[str, list[str]] = {}
         self.stmt: Statement | None = None  # the statement being read (its lines)
         self.sources: list[str] = []  # the files read, the configuration first
@@ -28,15 +34,12 @@ class Report:
              construct: str = "", understood: bool | None = None, text: str | None = None) -> None:
         if text is None:
             text = self.line_text(path, line)
-        self.diags.append(m.Diagnostic(m.Origin(path, line, col, text), severity, code, message, construct))
         if understood is None:
-            understood = severity == "note"
-        if not understood:
-            st = self.stmt
-            if st is not None and st.path == path and st.first_line <= line <= st.last_line:
-                self.not_understood(path, st.first_line, st.last_line)
-            else:
-                self.bad.setdefault(path, set()).add(line)
+            understood = severity == NOTE
+        self.diagnostics.report(line, col, text, severity, code, message, construct, understood, path)
+        st = self.stmt
+        if not understood and st is not None and st.path == path and st.first_line <= line <= st.last_line:
+            self.not_understood(path, st.first_line, st.last_line)
 
     def at(self, tok: Tok, severity: str, code: str, message: str, construct: str = "",
            understood: bool | None = None) -> None:

@@ -1,5 +1,6 @@
 """The lark glue of pf: a statement's tokens (from the lexer) fed to the LALR grammar
-(grammars/pf.lark), and the way back from the parse tree to the tokens (their positions).
+(grammars/pf.lark) through `common.lark_glue.IndexLexer`, and the way back from the parse
+tree to the tokens (their indices).
 
 Layer: platforms/pf.
 """
@@ -7,34 +8,22 @@ Layer: platforms/pf.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterator
 
 from lark import Lark, Token, Tree
-from lark.lexer import Lexer
 
 from ... import limits, parsers
+from ..common.lark_glue import IndexLexer, token_index
 from .lexer import Tok
-
-
-class StatementTokens(Lexer):
-    """Feeds the parser the statement's tokens; a token's start_pos is its index."""
-
-    def __init__(self, _lexer_conf) -> None:  # lark's interface: the configuration is not needed
-        pass
-
-    def lex(self, data) -> Iterator[Token]:  # type: ignore[override]
-        for i, t in enumerate(data):
-            yield Token(t.type, t.value, start_pos=i, line=t.line, column=t.col)
 
 
 @lru_cache(maxsize=1)
 def parser() -> Lark:
-    return parsers.lalr("pf.lark", lexer=StatementTokens)
+    return parsers.lalr("pf.lark", lexer=IndexLexer)
 
 
 def token_at(toks: list[Tok], t: Token) -> Tok:
     """The statement's token that a parse tree's token stands for."""
-    return toks[t.start_pos]
+    return toks[token_index(t)]
 
 
 def first_token(node: Tree | Token, toks: list[Tok]) -> Tok:

@@ -13,10 +13,11 @@ import os
 import re
 
 from lark import Token, Transformer, Tree
-from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
 
 from ... import limits
 from ...names import read_int
+from ..common.diagnostics import SyntaxFailure
+from ..common.lark_glue import parse_tokens
 from . import addresses
 from .checks import SyntaxVersions
 from .diagnostics import Report, count_lines, short
@@ -178,17 +179,16 @@ class Reader:
                            f"(linter/limits.py MAX_LIST_DEPTH): this statement is not analysed", toks[0].value)
             return None
         try:
-            return parser().parse(toks)
-        except UnexpectedInput as e:
+            return parse_tokens(parser(), toks)
+        except SyntaxFailure as e:
             self.syntax_error(toks, e)
-        except LarkError as e:  # pragma: no cover - defensive
-            self.report.at(toks[0], "error", "syntax", f"syntax error: {e}")
         return None
 
-    def syntax_error(self, toks: list[Tok], e: UnexpectedInput) -> None:
-        if isinstance(e, UnexpectedToken) and e.token.type != "$END":
-            i = e.token.start_pos
-            t = toks[i]
+    def syntax_error(self, toks: list[Tok], e: SyntaxFailure) -> None:
+        if not e.at_end and not e.token_type:  # pragma: no cover - defensive: not a token lark refused
+            self.report.at(toks[0], "error", "syntax", f"syntax error: {e}")
+        elif not e.at_end:
+            t = toks[e.index]
             shown = t.value if len(t.value) <= 40 else t.value[:37] + "..."
             if t.type == "CHAR":
                 msg = f"syntax error: unexpected character {shown!r}"

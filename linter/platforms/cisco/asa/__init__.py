@@ -58,7 +58,7 @@ from typing import NamedTuple
 
 from .... import model as m
 from ....limits import MAX_NESTED_GROUP_MEMBERS
-from ..._text import decode_utf8
+from ...common.decoding import decode_utf8, looks_binary
 from ...detection import cisco_asa as detect  # noqa: F401 - each platform's `detect`
 from .addresses import Addresses
 from .convert import Converter
@@ -82,7 +82,7 @@ class _Read(NamedTuple):
 
 
 def _decode(data: bytes, report: Report) -> str | None:
-    if b"\x00" in data[:65536]:
+    if looks_binary(data):
         report.lines = [""]
         report.diag(1, 1, "error", "binary", "this is not a text file (it contains NUL bytes): nothing is read", "file")
         return None

@@ -10,11 +10,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from lark.exceptions import LarkError
-
 from .... import model as m
 from ....limits import MAX_GUESSED_ENTRY_WORDS
 from ....names import read_int
+from ...common.diagnostics import SyntaxFailure
+from ...common.lark_glue import parse_tokens
 from .addresses import MAX4, MAX6, Addresses, addr_conds
 from .lexer import GROUP_TOKEN, classify, entry_parser, read_entry, syntax_drop
 from .objects import ObjectResolver
@@ -229,13 +229,13 @@ class AclConverter:
         choices = [{}]
         for name in undefined[:3]:
             choices = [dict(c, **{name: t}) for c in choices for t in ("G_NET", "G_PORT", "G_ICMP", "G_SVC")]
-        first_error: Exception | None = None
+        first_error: SyntaxFailure | None = None
         start_sym = "standard" if typ == "standard" else "extended"
         for guess in choices:
             toks = classify(words, cols, self._group_token, guess)
             try:
-                tree = entry_parser().parse(toks, start=start_sym)
-            except LarkError as e:
+                tree = parse_tokens(entry_parser(), toks, start_sym)
+            except SyntaxFailure as e:
                 if first_error is None:
                     first_error = e
                 continue

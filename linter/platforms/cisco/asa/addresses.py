@@ -12,6 +12,8 @@ import re
 from .... import model as m
 from ....names import read_int
 from ....ranges import merge3
+from ...common.addresses import netmask_length
+from ..common import has_zone_id
 from .report import Drop, Report
 from .vendor import Line, ObjectTable
 
@@ -23,7 +25,7 @@ IPV4_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\Z")
 def zone_id_drop(word: str, col: int) -> Drop | None:
     """An IPv6 address written with a zone (scope) id, `fe80::1%outside`: Python's ipaddress
     would read it and drop the zone silently; the ASA's syntax has no zone id."""
-    if ":" not in word or "%" not in word:
+    if not has_zone_id(word):
         return None
     zone = word.split("%", 1)[1].split("/", 1)[0]
     return Drop(col, "error", "invalid", f"{word} is an IPv6 address with a zone id (`%{zone}`): the ASA takes no "
@@ -31,15 +33,14 @@ def zone_id_drop(word: str, col: int) -> Drop | None:
 
 
 def mask_bits(mask: str) -> int | None:
-    """A contiguous IPv4 netmask -> its prefix length; None if it is not one."""
+    """A contiguous IPv4 netmask -> its prefix length; None if it is not one. (Read by
+    ipaddress, not `common.addresses.ipv4_value`: the ASA refuses the leading zeros that one
+    takes.)"""
     try:
         v = read_int(ipaddress.IPv4Address(mask))
     except ValueError:
         return None
-    inv = ~v & MAX4
-    if inv & (inv + 1):
-        return None
-    return 32 - inv.bit_length()
+    return netmask_length(v)
 
 
 def wildcard_like(mask: str) -> bool:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterator
+from typing import Callable
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedEOF, UnexpectedToken
-from lark.lexer import Lexer
 
 from .... import parsers
+from ...common.diagnostics import SyntaxFailure
+from ...common.lark_glue import IndexLexer
 from .addresses import IPV4_RE
 from .report import Drop
 from .vendor import Ace, AceAddress, AceIcmp, AceIdentity, AceOption, AcePort, AceProtocol
@@ -104,42 +104,29 @@ def classify(words: list[str], cols: list[int], group_token: Callable[[str], str
     return out
 
 
-class _TokLexer(Lexer):
-    """Feeds the parser the entry's classified words."""
-
-    def __init__(self, _lexer_conf) -> None:  # noqa: D401 - lark interface
-        pass
-
-    def lex(self, data) -> Iterator[Token]:  # type: ignore[override]
-        for i, t in enumerate(data):
-            yield Token(t.type, t.value, start_pos=i, line=1, column=t.col)
-
-
 @lru_cache(maxsize=1)
 def entry_parser() -> Lark:
-    return parsers.lalr("cisco_asa.lark", lexer=_TokLexer, start=["extended", "standard"])
+    """The entry parser; fed the classified words (`classify`) through `IndexLexer`."""
+    return parsers.lalr("cisco_asa.lark", lexer=IndexLexer, start=["extended", "standard"])
 
 
 # --------------------------------------------------------------------------- intermediate form
 
 
-def syntax_drop(e: Exception | None, words: list[str], cols: list[int]) -> Drop:
+def syntax_drop(e: SyntaxFailure | None, words: list[str], cols: list[int]) -> Drop:
     """A parse error of an entry as a diagnostic: where, and what the grammar expected."""
     def expected(names_) -> str:
         shown = sorted({_TERMINAL_TEXT.get(n, "") for n in names_} - {""})
         return ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
 
-    if isinstance(e, UnexpectedToken):
-        tok = e.token
-        if tok.type == "$END":
-            return Drop(cols[-1], "error", "syntax",
-                        f"the entry ends too early after {words[-1]!r}; expected {expected(e.expected)}",
-                        "access-list")
-        return Drop(tok.column or cols[0], "error", "syntax",
-                    f"unexpected {tok.value!r}; expected {expected(e.expected)}", "access-list")
-    if isinstance(e, UnexpectedEOF):
-        return Drop(cols[-1], "error", "syntax", f"the entry ends too early after {words[-1]!r}", "access-list")
-    return Drop(cols[0], "error", "syntax", f"cannot read this entry: {e}", "access-list")
+    if e is None or not (e.at_end or e.token_type):  # pragma: no cover - not a token lark refused
+        return Drop(cols[0], "error", "syntax", f"cannot read this entry: {e}", "access-list")
+    if e.at_end:
+        return Drop(cols[-1], "error", "syntax",
+                    f"the entry ends too early after {words[-1]!r}; expected {expected(e.expected)}",
+                    "access-list")
+    return Drop(cols[e.index] or cols[0], "error", "syntax",
+                f"unexpected {e.token_value!r}; expected {expected(e.expected)}", "access-list")
 
 
 # the grammar's aliases, by prefix: `addr_host` is AceAddress("host", ...)

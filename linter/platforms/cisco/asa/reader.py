@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 
 from .... import model as m
 from ....names import read_int
+from ..common import ccp_class
 from .acl import AccessListCommands
 from .addresses import IPV4_RE, Addresses, mask_bits, zone_id_drop
 from .edits import EditCommands
@@ -53,13 +54,7 @@ def _blocks(lines: list[str]) -> list[Line]:
             t = t.expandtabs(1)
         sanitized.append(t)
     try:
-        from loguru import logger
-
-        logger.disable("ciscoconfparse")
-        from ciscoconfparse import CiscoConfParse
-
-        logger.disable("ciscoconfparse")
-        parsed = CiscoConfParse(sanitized, syntax="asa", ignore_blank_lines=False, factory=False)
+        parsed = ccp_class()(sanitized, syntax="asa", ignore_blank_lines=False, factory=False)
         objs = list(parsed.objs)
         if len(objs) != len(lines):
             raise ValueError("ciscoconfparse changed the number of lines")

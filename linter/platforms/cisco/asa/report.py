@@ -7,6 +7,7 @@ Layer: platform (Cisco ASA). One `Report` per file, shared by the reader and the
 from __future__ import annotations
 
 from .... import model as m
+from ...common.diagnostics import Diagnostics
 from .vendor import Line, descendants
 
 
@@ -24,11 +25,15 @@ class Drop(Exception):
 
 
 class Report:
+    """The ASA's adapter over `common.Diagnostics`: a diagnostic is placed at a `Line` (or a
+    line number) and quotes that line as written; plus each line's category."""
+
     def __init__(self, path: str) -> None:
         self.path = path
         self.lines: list[str] = []
-        self.diags: list[m.Diagnostic] = []
-        self.bad: set[int] = set()  # lines not understood
+        self.diagnostics = Diagnostics(path)
+        self.diags: list[m.Diagnostic] = self.diagnostics.items  # (the same list)
+        self.bad: set[int] = self.diagnostics.bad_lines()  # lines not understood (the same set)
         self.category: dict[int, str] = {}  # line -> relevant | other | unknown (blank lines absent)
         # the words of commands that do not concern filtering: an access-list or object named
         # there (a route-map, a VPN filter, ...) is not reported as unused
@@ -41,12 +46,7 @@ class Report:
              construct: str = "", understood: bool | None = None) -> None:
         no = line.no if isinstance(line, Line) else line
         text = self.lines[no - 1] if 1 <= no <= len(self.lines) else ""
-        self.diags.append(m.Diagnostic(m.Origin(self.path, no, max(col, 1), text), severity, code, message,
-                                       construct))  # type: ignore[arg-type]
-        if understood is None:
-            understood = severity == "note"
-        if not understood:
-            self.bad.add(no)
+        self.diagnostics.report(no, max(col, 1), text, severity, code, message, construct, understood)
 
     def drop(self, line: Line, d: Drop) -> None:
         self.diag(line, d.col, d.severity, d.code, d.message, d.construct)

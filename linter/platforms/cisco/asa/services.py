@@ -20,6 +20,9 @@ def proto_cond(protos) -> m.IntCond:
 
 
 def port_cond(fieldname: str, op: str, vals: list[int], col: int) -> m.IntCond:
+    """One port operator as a condition. `neq P` is a negated condition here; IOS and
+    `common.ports` write it as the complement (the same packets, another model: the goldens
+    would change, so it stays)."""
     p = vals[0]
     if op == "eq":
         return m.IntCond(fieldname, ((p, p),))

@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
-from lark.lexer import Lexer
 
 from .... import parsers
 from ....names import read_int
+from ...common.diagnostics import SyntaxFailure
+from ...common.lark_glue import IndexLexer, parse_tokens
 from ..common import has_zone_id, words
 from .vendor import Ace, AceSpec, Acl, renumbered
 
@@ -77,20 +76,10 @@ def _tokens(words: list[tuple[str, int]]) -> list[_Tok]:
     return [_Tok(_classify(w), w, c) for w, c in words]
 
 
-class _TokLexer(Lexer):
-    """Feeds the parser an entry's token types; a token's start_pos is its index."""
-
-    def __init__(self, _lexer_conf) -> None:  # noqa: D401 - lark interface
-        pass
-
-    def lex(self, data) -> Iterator[Token]:  # type: ignore[override]
-        for i, typ in enumerate(data):
-            yield Token(typ, typ, start_pos=i)
-
-
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return parsers.lalr("cisco_ios.lark", lexer=_TokLexer, start=["ext_ace", "std_ace"])
+    """The entry parser; fed an entry's token types (names alone) through `IndexLexer`."""
+    return parsers.lalr("cisco_ios.lark", lexer=IndexLexer, start=["ext_ace", "std_ace"])
 
 
 @lru_cache(maxsize=16384)
@@ -98,15 +87,12 @@ def _template(start: str, types: tuple[str, ...]) -> tuple:
     """Parse one entry's token types (the LALR parse depends on nothing else) into a template
     of token indices: ("ok", template) or ("error", index of the offending token, expected)."""
     try:
-        tree = _parser().parse(types, start=start)
-    except UnexpectedToken as e:
-        idx = e.token.start_pos if isinstance(e.token.start_pos, int) else len(types)
-        if e.token.type == "$END":
-            idx = len(types)
-        expected = sorted(_TOKEN_NAMES.get(t, t.lower().replace("_", "-")) for t in (e.expected or ()))
-        return ("error", idx, ", ".join(expected[:8]))
-    except (UnexpectedInput, LarkError) as e:  # pragma: no cover - the lexer never fails
-        return ("error", len(types), str(e))
+        tree = parse_tokens(_parser(), types, start)
+    except SyntaxFailure as e:
+        if not (e.at_end or e.token_type):  # pragma: no cover - not a token lark refused
+            return ("error", len(types), str(e))
+        expected = sorted(_TOKEN_NAMES.get(t, t.lower().replace("_", "-")) for t in e.expected)
+        return ("error", e.index, ", ".join(expected[:8]))
     return ("ok", _TemplateOf().transform(tree))
 
 

@@ -11,8 +11,11 @@ comment, not relevant, relevant) for both the reader and the converter.
 
 from __future__ import annotations
 
+from codecs import BOM_UTF8
+
 from .... import model as m
-from ..._text import decode_utf8
+from ...common.diagnostics import NOTE, Diagnostics
+from ...common.decoding import decode_utf8, looks_binary, utf16_encoding
 from ..common import structure, words
 from . import acl, interfaces, nat, object_groups, zbf
 from .acl import scan_refs
@@ -23,28 +26,28 @@ SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
 
 class Report:
     """The diagnostics of one file and the class of each line (`cat`): blank, comment,
-    irrelevant, relevant; `bad` are the relevant lines not understood (a warning or error)."""
+    irrelevant, relevant; `bad` are the relevant lines not understood (a warning or error).
+    IOS's adapter over `common.Diagnostics`: a diagnostic quotes its line stripped, and a
+    line outside the file is never counted as not understood."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.lines: list[str] = []
-        self.diags: list[m.Diagnostic] = []
-        self.bad: set[int] = set()
+        self.diagnostics = Diagnostics(path)
+        self.diags: list[m.Diagnostic] = self.diagnostics.items  # (the same list)
+        self.bad: set[int] = self.diagnostics.bad_lines()  # (the same set)
         self.cat: list[str] = []
         self.early: list = []  # (line, severity, code, message) found while decoding, before the lines exist
 
     def diag(self, line: int, col: int, severity: str, code: str, message: str, construct: str = "",
              understood: bool | None = None) -> None:
-        text = self.lines[line - 1].strip() if 1 <= line <= len(self.lines) else ""
-        origin = m.Origin(self.path, line, col, text)
-        self.diags.append(m.Diagnostic(origin, severity, code, message, construct))  # type: ignore[arg-type]
+        inside = 1 <= line <= len(self.lines)
         if understood is None:
-            understood = severity == "note"
-        if 1 <= line <= len(self.lines):
-            if self.cat[line - 1] != "blank":
-                self.cat[line - 1] = "relevant"
-            if not understood:
-                self.bad.add(line)
+            understood = severity == NOTE
+        self.diagnostics.report(line, col, self.lines[line - 1].strip() if inside else "", severity, code, message,
+                                construct, understood or not inside)
+        if inside and self.cat[line - 1] != "blank":
+            self.cat[line - 1] = "relevant"
 
     def origin(self, line: int, col: int = 0) -> m.Origin:
         raw = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
@@ -299,25 +302,18 @@ _BY_FIRST_WORD = {
 
 
 def decode(path: str, data: bytes, report: Report) -> str | None:
-    import codecs
-
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        report.early.append((1, "note", "encoding", "the file is UTF-16 (with a byte-order mark): read as such"))
-        return data.decode("utf-16", "replace")
-    sample = data[:65536]
-    if b"\x00" in sample:
-        half = len(sample) // 2 or 1
-        odd, even = sample[1::2].count(0), sample[0::2].count(0)
-        if odd >= half * 0.4 and even <= half * 0.05:
-            enc = "utf-16-le"
-        elif even >= half * 0.4 and odd <= half * 0.05:
-            enc = "utf-16-be"
-        else:
-            return None
+    utf16 = utf16_encoding(data)
+    if utf16 is not None:
+        enc, bom = utf16
+        if bom:
+            report.early.append((1, "note", "encoding", "the file is UTF-16 (with a byte-order mark): read as such"))
+            return data.decode(enc, "replace")
         report.early.append((1, "note", "encoding",
                              f"the file is {enc.upper()} without a byte-order mark: read as such"))
         return data[: len(data) - (len(data) % 2)].decode(enc, "replace")
-    if data.startswith(codecs.BOM_UTF8):
+    if looks_binary(data):
+        return None
+    if data.startswith(BOM_UTF8):
         data = data[3:]
     text, bad = decode_utf8(data)
     for b in bad:

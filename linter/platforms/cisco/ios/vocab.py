@@ -10,7 +10,7 @@ from __future__ import annotations
 from .... import names
 from ....names import read_int
 from .... import model as m
-from ..common import operator_ranges
+from ...common.ports import operator_ranges
 
 # IOS protocol keywords (None = every protocol)
 PROTO4 = {"ip": None, "ahp": 51, "eigrp": 88, "esp": 50, "gre": 47, "icmp": 1, "igmp": 2, "ipinip": 4,
