@@ -107,7 +107,7 @@ class Prober:
     def box_of(self, table: str, name: str, rule: m.Rule):
         """The (refined) box of a rule named by a run's step, or None."""
         a = self.a
-        f = a._by_key.get((table, name)) if table else a._by_name.get(name)
+        f = a.calls.filter(table, name)
         if f is None or f.discipline != "first-match":
             return None
         i = rule.index if 0 <= rule.index < len(f.rules) and f.rules[rule.index] is rule else None
@@ -187,7 +187,7 @@ class Prober:
         on up to the hooks). True when they cannot tell (jump loops, a caller that is not
         first-match, pieces that fragment past the budget, a walk past `_WALK` steps)."""
         a = self.a
-        if a.loops:
+        if a.calls.loops:
             return True
         self.steps = 0
         self.work = 0

@@ -21,11 +21,12 @@ The names other modules use are imported from here (`from .graph import trace`).
 
 from __future__ import annotations
 
-from .analysis import WITNESS_BY_RUNS, Analysis
+from .analysis import Analysis
 from .concrete import FATES, VERDICTS, Step, cond_matches, exact_run, match_packet
 from .facts import LocalFacts, RuleFacts, last_match_sets
 from .outcome import Outcome
 from .tracing import Trace, TraceError, deciding, hook_filters, trace
+from .witness import WITNESS_BY_RUNS
 
 # a first-match filter with at least this many jumps/gotos is computed locally
 # (`Analysis.is_local`; read here, where the tests set it)

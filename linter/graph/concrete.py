@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .. import model as m
-from .calls import _Jumps, _jumps_of
+from .calls import CallGraph, calls_of
 
 
 VERDICTS = ("accept", "drop", "reject")
@@ -138,7 +138,7 @@ def _explore(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
 
     Iterative: each branch carries its own call stack, so a chain of thousands of jumps
     needs no recursion; a jump that closes a loop is not followed."""
-    jumps = _jumps_of(device)
+    jumps = calls_of(device)
     budget = [_MAX_BRANCHES]
     out: list[tuple[str, _Branch]] = []
     todo = [_Branch(assume if assume is not None else {}, frames=[[flt, start]])]
@@ -192,7 +192,7 @@ def exact_run(device: m.Device, flt: m.Filter, p: m.Packet, start: int = 0,
     return outcome, tuple(br.steps)
 
 
-def _advance(jumps: _Jumps, p: m.Packet, br: _Branch, budget: list[int], narrow=None) -> str | list[_Branch]:
+def _advance(jumps: CallGraph, p: m.Packet, br: _Branch, budget: list[int], narrow=None) -> str | list[_Branch]:
     """Run one branch until it has an outcome (returned), or forks on an unknown (the
     branches are returned; each evaluates the undecided rule again, with the unknown fixed)."""
     while True:
@@ -246,7 +246,7 @@ def _next_candidate(narrow, flt: m.Filter, frame: list, i: int) -> int:
     return i
 
 
-def _matched(jumps: _Jumps, flt: m.Filter, rule: m.Rule, frame: list, br: _Branch) -> str | None:
+def _matched(jumps: CallGraph, flt: m.Filter, rule: m.Rule, frame: list, br: _Branch) -> str | None:
     """What a rule of a first-match filter does to the branch's packet it matches: a verdict
     (returned), or None when evaluation goes on (the next rule, the caller after a return,
     the callee of a jump or goto, pushed on the branch's stack)."""
@@ -266,13 +266,13 @@ def _matched(jumps: _Jumps, flt: m.Filter, rule: m.Rule, frame: list, br: _Branc
         return None
     if kind in ("jump", "goto"):
         br.steps.append(Step(flt.name, flt.table, f"{kind} {rule.action.target}", rule, rule.origin, flt))
-        loop = jumps.loop(flt, rule)
+        loop = jumps.loop_at(flt, rule)
         if loop is not None:
             br.unmodelled(f"{rule.origin}: {kind} {rule.action.target} closes the jump loop "
                           f"{loop.describe()}, which the device refuses to load: not followed "
                           "(taken as coming back)")
             return None
-        target = jumps.target(flt, rule)
+        target = jumps.callee(flt, rule)
         if target is None:
             br.unmodelled(f"{rule.origin}: {kind} to undefined {rule.action.target}; taken as not matching")
             return None
