@@ -753,7 +753,7 @@ class PacketSpace:
     def _literal(self, s: Node) -> Node:
         """The packets of s that are in it with every opaque condition failing, where there
         are any (else s): `trace` reports first the branch where every opaque condition
-        fails (`graph._trace_filter`), so such a witness replays with the verdict the set
+        fails (`graph.tracing._trace_filter`), so such a witness replays with the verdict the set
         stands for without naming any (`holds`)."""
         if not self._opaque:
             return s
