@@ -59,3 +59,58 @@ def new_manager():
         pass
     return bdd
 
+
+
+def export_sets(roots: list) -> tuple[list[tuple[str, int, int]], list[int]]:
+    """BDDs as plain data: a table of nodes, each (variable, high edge, low edge), children
+    before parents, and an edge per root. An edge is 0 (true), 1 (false), or 2 * (k + 1) for
+    node k, plus 1 when complemented. A node stands for its regular (uncomplemented) function,
+    as both dd backends give children: a complemented edge complements the node's function.
+    Iterative (a BDD is as deep as it has variables: hundreds)."""
+    nodes: list[tuple[str, int, int]] = []
+    ids: dict[int, int] = {}  # regular node -> its index in `nodes`
+
+    def edge_of(u) -> int | None:
+        """The edge for u when its node is already in the table (or u is a constant)."""
+        if u == u.bdd.true:
+            return 0
+        if u == u.bdd.false:
+            return 1
+        k = ids.get(int(~u if u.negated else u))
+        return None if k is None else 2 * (k + 1) + (1 if u.negated else 0)
+
+    out = []
+    for root in roots:
+        stack = [root]
+        while stack:
+            u = stack[-1]
+            if edge_of(u) is not None:
+                stack.pop()
+                continue
+            high, low = edge_of(u.high), edge_of(u.low)
+            if high is None or low is None:
+                stack.extend(x for x, e in ((u.high, high), (u.low, low)) if e is None)
+                continue
+            ids[int(~u if u.negated else u)] = len(nodes)
+            nodes.append((u.var, high, low))
+            stack.pop()
+        out.append(edge_of(root))
+    return nodes, out
+
+
+def import_sets(bdd, table: tuple[list[tuple[str, int, int]], list[int]]) -> list:
+    """The sets of export_sets, rebuilt in this manager (`bdd`; the variables have the same names;
+    the sets sent are of header fields only, never of an opaque condition's variable, which
+    this manager may not have: that would be a bug, and bdd.var says so)."""
+    nodes, roots = table
+    built: list = []
+
+    def edge(e: int):
+        if e < 2:
+            return bdd.true if e == 0 else bdd.false
+        u = built[e // 2 - 1]
+        return ~u if e % 2 else u
+
+    for var, high, low in nodes:
+        built.append(bdd.ite(bdd.var(var), edge(high), edge(low)))
+    return [edge(e) for e in roots]
