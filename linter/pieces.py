@@ -95,6 +95,7 @@ class AddressPieces:
         last, plen = self.piece(j_hi)
         return last + (1 << (self.width - plen)) - start
 
+
 class PiecesCount:
     """`PacketSpace.count` where addresses are encoded by pieces: a model count over the
     engine's variables in which an address of piece j weighs 2^-len(j), since a set never
@@ -120,7 +121,7 @@ class PiecesCount:
         return self.levels if u == self.s.true or u == self.s.false else u.level
 
     def children(self, u: Node) -> tuple[Node, Node]:
-        # as in PacketSpace._pick: a complemented edge complements the regular node's children
+        # as in WitnessPicker._pick: a complemented edge complements the regular node's children
         return (~u.low, ~u.high) if u.negated else (u.low, u.high)
 
     def in_index(self, lv: int) -> bool:

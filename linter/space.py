@@ -65,7 +65,7 @@ _ORDER = (m.FAMILY, m.DIRECTION, m.IN_IFACE, m.OUT_IFACE, m.STATE, m.PROTO, "dst
 
 _PREFERRED_SPORT = (40000, 40000)
 _ADDRESS_BLOCKS = {"src4": 4, "dst4": 4, "src6": 6, "dst6": 6}
-# where witnesses prefer their addresses (see `PacketSpace._preferences`): bounds added to every
+# where witnesses prefer their addresses (see `witness.WitnessPicker._preferences`): bounds added to every
 # address partition, so that the preferences are ranges of whole pieces too
 _PREFERENCE_BOUNDS = {
     4: (0x01000000, 0xE0000000, 0xCB00710A, 0xCB0071FF, 0xC6336415, 0xC63364FF),

@@ -168,28 +168,33 @@ class WitnessPicker:
         return self._prefs_all
 
     def _packet(self, a: dict[str, bool]) -> m.Packet:
-        fam = 4 if self.space.value(a, m.FAMILY) == 0 else 6
-        proto = self.space.value(a, m.PROTO)
-        icmp = self.space.value(a, m.ICMP)
+        space = self.space
+
+        def value(block: str) -> int:
+            return space.value(a, block)
+
+        fam = 4 if value(m.FAMILY) == 0 else 6
+        proto = value(m.PROTO)
+        icmp = value(m.ICMP)
         is_icmp = proto in (m.PROTO_ICMP, m.PROTO_ICMPV6)
         ports = proto in m.PORT_PROTOCOLS
-        state_i = self.space.value(a, m.STATE)
+        state_i = value(m.STATE)
         return m.Packet(
             family=fam,
-            src=self.space.value(a, f"src{fam}"),
-            dst=self.space.value(a, f"dst{fam}"),
+            src=value(f"src{fam}"),
+            dst=value(f"dst{fam}"),
             proto=proto,
-            sport=self.space.value(a, m.SPORT) if ports else None,
-            dport=self.space.value(a, m.DPORT) if ports else None,
+            sport=value(m.SPORT) if ports else None,
+            dport=value(m.DPORT) if ports else None,
             icmp_type=(icmp >> 8) if is_icmp else None,
             icmp_code=(icmp & 0xFF) if is_icmp else None,
-            tcp_flags=self.space.value(a, m.TCP_FLAGS) if proto == m.PROTO_TCP else None,
+            tcp_flags=value(m.TCP_FLAGS) if proto == m.PROTO_TCP else None,
             state=m.STATES[state_i] if state_i < len(m.STATES) else "NEW",
-            in_iface=self.space.ifaces.witness_name(self.space.value(a, m.IN_IFACE)),
-            out_iface=self.space.ifaces.witness_name(self.space.value(a, m.OUT_IFACE)),
-            direction=m.DIRECTIONS[self.space.value(a, m.DIRECTION)],
+            in_iface=space.ifaces.witness_name(value(m.IN_IFACE)),
+            out_iface=space.ifaces.witness_name(value(m.OUT_IFACE)),
+            direction=m.DIRECTIONS[value(m.DIRECTION)],
             # the opaque conditions the packet needs to hold to be in the set (a variable
             # the path leaves out reads 0: the condition fails)
-            holds=self.space.opaque_held(a),
+            holds=space.opaque_held(a),
         )
 
