@@ -7,6 +7,7 @@ Layer: engine."""
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 from . import model as m
@@ -21,7 +22,10 @@ class WitnessPicker:
     cube of every opaque condition failing (made again when one is added)."""
 
     def __init__(self, space: PacketSpace) -> None:
-        self.space = space
+        # a weak reference: the space holds its picker, and a cycle between them would leave
+        # the space to the cycle collector, which may free the BDD manager before the sets
+        # still held (CUDD then complains on stderr that nodes are still referenced)
+        self.space = weakref.proxy(space)
         self._prefs: list[Node] | None = None
         self._prefs_all: Node | None = None
         self._none_hold: tuple[int, Node] | None = None  # see _literal
