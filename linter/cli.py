@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__, files, limits
+from .cli_text import echo_trace, explain_requirement  # noqa: F401 - explain_requirement: docs_gen reads it here
 from .output import FORMATS
 from .platforms import PLATFORMS
 
@@ -503,29 +504,8 @@ def trace(config, packet, packets_file, filter_name, hook, proto, src, dst, spor
         elif ans.trace is None:
             click.echo(f"fwlint: error: {ans.error}", err=True)
         else:
-            _echo_trace(ans)
+            echo_trace(ans)
     sys.exit(2 if failed else 0)
-
-
-def _echo_trace(ans) -> None:
-    """One answer of `trace` as text: the packet and verdict, the steps, the reasons."""
-    t = ans.trace
-    pkt, _ = api.packet_from_dict(ans.record)
-    where = t.hook or t.filter
-    approx = " (approximate)" if t.approximate else ""
-    click.echo(f"{pkt} at {where}: {t.verdict.upper()}{approx}")
-    for s in t.steps:
-        where = s.describe()
-        if s.rule is not None and id(s.rule) in ans.acl:
-            acl, n = ans.acl[id(s.rule)]
-            side = s.filter.rsplit(" ", 1)[-1] if s.filter.endswith((" in", " out")) else ""
-            # (as `check` names it: `model.rule_label`)
-            where = f"{s.origin} line {s.origin.line} ({acl} entry {n}){' ' + side if side else ''}: {s.action}"
-        click.echo(f"  {where}" + (f"  | {s.origin.text.strip()}" if s.origin and s.rule else ""))
-    for r in t.reasons:
-        click.echo(f"  {'approximate' if t.approximate else 'why'}: {r}")
-    if t.alternatives:
-        click.echo(f"  could also be: {', '.join(t.alternatives)}")
 
 
 @main.command()
@@ -564,49 +544,6 @@ def _packs(extra=()):
     except api.PolicyError as e:
         click.echo(f"fwlint: error: {e}", err=True)
         sys.exit(2)
-
-
-def explain_requirement(pack, reqs, markdown: bool = False) -> str:
-    """A requirement as `fwlint explain` prints it: what it demands, why, and examples
-    (with `markdown`, the examples are fenced code blocks)."""
-    from .policy.evaluate import flow_text
-
-    r0 = reqs[0]
-    lines = [f"{r0.id} {r0.title} (pack {pack.id}: {pack.title})", ""]
-    for r in reqs:
-        cond = ", ".join(f"{k} = {v}" for k, v in r.when) if r.when else "always"
-        lines.append(f"## What it demands ({r.severity}; applies: {cond})")
-        lines.append(r.message)
-        verb = {"allow": "must pass (first packets and replies)", "unrestricted": "must pass, every protocol and port",
-                "unaltered": "must not be translated or rewritten", "restrict": "is restricted to the exceptions below",
-                "note-if-open": "is reported where open", "never": "is never a finding"}[r.expect]
-        shown = set()
-        for f in r.flows:
-            ports = f.port_ranges({k: (d if d is not None else 0) for k, _, d, _ in pack.profile})
-            for src, dst in f.directions():
-                line = f"  - {flow_text(src, dst, f, ports if ports != [] else None)} {verb}"
-                if line not in shown:  # (both ways between the same roles: once)
-                    shown.add(line)
-                    lines.append(line)
-        for f in r.excepts:
-            ports = f.port_ranges({k: (d if d is not None else 0) for k, _, d, _ in pack.profile})
-            for src, dst in f.directions():
-                lines.append(f"  - except {flow_text(src, dst, f, ports if ports != [] else None)}")
-        lines.append("")
-    explain = dict(r0.explain)
-    for r in reqs[1:]:
-        for k, v in r.explain:
-            explain.setdefault(k, v)
-    if explain.get("why"):
-        lines += ["## Why", explain["why"].strip(), ""]
-    fence = (["```"], ["```"]) if markdown else ([], [])
-    if explain.get("breaks"):
-        lines += ["## Example that breaks it", *fence[0], explain["breaks"].rstrip(), *fence[1], ""]
-    if explain.get("keeps"):
-        lines += ["## Example that keeps it", *fence[0], explain["keeps"].rstrip(), *fence[1], ""]
-    if r0.source:
-        lines += ["## Source", r0.source + (f"\n{r0.url}" if r0.url else ""), ""]
-    return "\n".join(lines)
 
 
 @main.command(name="rules")

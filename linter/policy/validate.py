@@ -37,7 +37,7 @@ from typing import Callable
 from .. import files
 from .. import model as m
 from ..limits import MAX_INTERFACE_HINT_CANDIDATES
-from .evaluate import infer_interfaces, mapped_covers
+from .crossing import infer_interfaces, mapped_covers
 from .inventory import DeviceEntry, Inventory, Range, normalise, subtract
 from .pack import PSEUDO_ROLES, Pack, PolicyError, flow_applies
 

@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linter import model as m
-from linter.space import AddressPieces, IfaceDomain, PacketSpace, _aligned_blocks, _count_aligned_blocks
+from linter.pieces import aligned_blocks as _aligned_blocks, count_aligned_blocks as _count_aligned_blocks
+from linter.space import AddressPieces, IfaceDomain, PacketSpace
 
 # --------------------------------------------------------------------------- the small domain
 
