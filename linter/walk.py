@@ -13,7 +13,10 @@ from . import files
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 # in a directory walk, files that are documentation or data, never a firewall configuration
 # (a file named on the command line is always read)
-_SKIP_SUFFIXES = {".md", ".rst", ".yaml", ".yml", ".json", ".jsonl", ".py", ".sarif", ".html", ".csv"}
+# documentation, data and code files: never a device's configuration (a grammar for pf reads
+# like pf to the detector)
+_SKIP_SUFFIXES = {".md", ".rst", ".yaml", ".yml", ".json", ".jsonl", ".py", ".sarif", ".html", ".csv", ".lark",
+                  ".toml"}
 
 
 def iter_files(paths: Iterable[str | Path], excluded: Callable[[Path], bool] | None = None

@@ -15,7 +15,7 @@ from linter import api
 from linter.cli import main
 from linter.platforms.detection import HEAD_BYTES, MAX_COUNTED, decide, decide_bytes, statement_lines
 
-from tests.shared import shared_dir
+from tests.shared import REPO, shared_dir
 
 PLATFORMS = ("iptables", "pf", "cisco-ios", "cisco-asa")
 
@@ -436,8 +436,11 @@ def test_a_walk_reads_what_the_markers_or_names_tell_and_skips_the_rest(tmp_path
     (tmp_path / "fw" / "notes.txt").write_text("hello world\n")
     (tmp_path / "fw" / "anchor.pf").write_text("# empty for now\n")
     (tmp_path / "fw" / "branch.cfg").write_text(ios_with_class_maps(10))
+    # a grammar for pf reads like pf to the detector: code, never a configuration
+    (tmp_path / "fw" / "pf.lark").write_text((REPO / "grammars" / "pf.lark").read_text())
     r = run("check", "fw", "-v", "--format", "json")
     assert "skipped fw/notes.txt" in r.stderr
+    assert "pf.lark" not in r.stderr and r.exit_code != 2, r.stderr
     assert json.loads(r.stdout)["summary"]["files"] == ["fw/anchor.pf", "fw/branch.cfg"]
     assert [d.platform for d in api.lint(["fw"]).devices] == ["pf", "cisco-ios"]
 
