@@ -520,7 +520,7 @@ class Generator:
         share = (0.03, 0.04, 0.01) if self.profile != "realistic" else (0.005, 0.01, 0.003)
         weights = [n_chains * w / (1 - sum(share)) for w in share] + [1.0] * n_chains
         tot = sum(weights)
-        for name, w in zip(names, weights):
+        for name, w in zip(names, weights, strict=False):
             k = int(remaining * w / tot)
             builtin = name in ("INPUT", "FORWARD", "OUTPUT")
             body[name].extend(self.filter_rule(name, builtin, scopes.get(name)) for _ in range(k))

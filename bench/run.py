@@ -335,9 +335,9 @@ def print_table(results: list[dict]) -> None:
                 f"{check.seconds / restore.seconds:.0f}x" if check.ok and restore.ok and restore.seconds else "n/a"]
         rows.append(row)
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
-    print("  ".join(c.rjust(w) for c, w in zip(cols, widths)))
+    print("  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=False)))
     for r in rows:
-        print("  ".join(v.rjust(w) for v, w in zip(r, widths)))
+        print("  ".join(v.rjust(w) for v, w in zip(r, widths, strict=False)))
     for res in results:
         for run in res["runs"].values():
             if run.error:
@@ -841,9 +841,9 @@ def print_targets(report: dict) -> None:
             f"{row['ratio']:.0f}x" if row["ratio"] is not None else "-",
             row["target"]["text"], result])
     widths = [max(len(c), *(len(ln[i]) for ln in lines)) if lines else len(c) for i, c in enumerate(cols)]
-    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)))
     for ln in lines:
-        print("  ".join(v.ljust(w) for v, w in zip(ln, widths)))
+        print("  ".join(v.ljust(w) for v, w in zip(ln, widths, strict=False)))
     for row in report["rows"]:
         for what, m in (("fwlint", row["fwlint"]), ("reference", row["reference"])):
             if m and m["status"] != "ok":

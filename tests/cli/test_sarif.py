@@ -120,7 +120,7 @@ def test_sarif_include_suppressed(tmp_path):
     results = log["runs"][0]["results"]
     lines = [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results]
     assert lines == [("FW004", 4), ("FW001", 7), ("FW001", 9), ("FW001", 11)]
-    sup = {ln: r["suppressions"] for (_, ln), r in zip(lines, results)}
+    sup = {ln: r["suppressions"] for (_, ln), r in zip(lines, results, strict=False)}
     assert sup[4] == [] and sup[11] == []
     assert [(s["kind"], s["justification"]) for s in sup[7]] == [("inSource", "kept for the audit trail (CHG-1)")]
     assert [(s["kind"], s["justification"]) for s in sup[9]] == [("inSource", "legacy monitoring")]

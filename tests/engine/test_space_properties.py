@@ -20,7 +20,6 @@ import itertools
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -151,7 +150,7 @@ def truth(e: Expr, r: Raw, o: dict[str, bool]) -> bool:
 
 
 def opaque_assignments() -> list[dict[str, bool]]:
-    return [dict(zip(OPAQUE_KEYS, bits)) for bits in itertools.product((False, True), repeat=len(OPAQUE_KEYS))]
+    return [dict(zip(OPAQUE_KEYS, bits, strict=False)) for bits in itertools.product((False, True), repeat=len(OPAQUE_KEYS))]
 
 
 ASSIGNMENTS = opaque_assignments()
@@ -352,7 +351,7 @@ def enumerate_group(g: Group, base: Raw, names: list[str]) -> Iterator[tuple[Raw
             domains.append(range(INT_MAX[f] + 1))
     for i, values in enumerate(itertools.product(*domains)):
         r = dict(base)
-        r.update(zip(g.fields, values))
+        r.update(zip(g.fields, values, strict=False))
         if m.FAMILY in g.fields and r[m.FAMILY] != base[m.FAMILY]:
             # keep the background's addresses inside the new family's range
             r[m.SRC] &= (1 << ADDR_WIDTH[r[m.FAMILY]]) - 1
@@ -431,7 +430,7 @@ def check_group(g: Group, e1: Expr, e2: Expr, base: Raw, addresses: dict | None 
         va = [truth(e1, r, o) for o in ASSIGNMENTS]
         vb = [truth(e2, r, o) for o in ASSIGNMENTS]
         for label, (node, fn) in nodes.items():
-            expected = three_valued([fn(x, y) for x, y in zip(va, vb)])
+            expected = three_valued([fn(x, y) for x, y in zip(va, vb, strict=False)])
             got = space.contains(node, p)
             assert got == expected, f"contains({label}) for {p!r}: expected {expected}, got {got}"
         assert space.contains(may_a, p) == any(va), f"may(a) for {p!r}"
@@ -441,7 +440,7 @@ def check_group(g: Group, e1: Expr, e2: Expr, base: Raw, addresses: dict | None 
         any_a |= any(va)
         any_b |= any(vb)
         a_eq_b &= va == vb
-        a_le_b &= all(y or not x for x, y in zip(va, vb))
+        a_le_b &= all(y or not x for x, y in zip(va, vb, strict=False))
         for k, key in enumerate(OPAQUE_KEYS):
             bit = 1 << (len(OPAQUE_KEYS) - 1 - k)  # ASSIGNMENTS: the first key is the high bit
             if any(va[i] != va[i ^ bit] for i in range(len(va))):
@@ -622,7 +621,7 @@ def test_address_pieces(width: int, data) -> None:
     ap = AddressPieces(width, bounds)
     pieces = []
     cuts = sorted({0, top} | {b for b in bounds if 0 < b < top})
-    for lo, hi in zip(cuts, cuts[1:]):
+    for lo, hi in zip(cuts, cuts[1:], strict=False):
         assert _count_aligned_blocks(lo, hi) == len(list(_aligned_blocks(lo, hi, width)))
         pieces.extend(_aligned_blocks(lo, hi, width))
     assert ap.count == len(pieces)

@@ -281,7 +281,7 @@ def test_witnesses_replay_through_the_command_line(tmp_path):
     assert out.exit_code == 0, out.output
     answers = [json.loads(line) for line in out.output.splitlines()]
     assert len(answers) == len(findings) >= 4
-    for f, ans in zip(findings, answers):
+    for f, ans in zip(findings, answers, strict=False):
         lines = [r["line"] for r in ans["rules"]]
         if f["id"] == "FW001":
             assert f["location"]["line"] not in lines

@@ -8,7 +8,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 
 from linter import model as m
 from linter.platforms import iptables as ipt

@@ -145,7 +145,7 @@ def run_differential(rulesets: list[Ruleset], parse, trace, report) -> tuple[Fig
             figs.sent += len(probes)
             counts: Counter[str] = Counter()
             nr0, ap0 = figs.not_reached, figs.approximate
-            for probe, fate in zip(probes, fates):
+            for probe, fate in zip(probes, fates, strict=False):
                 if fate == NOT_REACHED:
                     figs.not_reached += 1
                     continue
@@ -276,5 +276,5 @@ def test_harness_sees_known_fates(family):
         loaded = lab.load_filter(rewrite_reject(block))
         assert loaded.ok, loaded.message
         fates = lab.run([p for p, _ in cases])
-    assert [(p.hook, str(p.packet), f) for (p, _), f in zip(cases, fates)] == [
+    assert [(p.hook, str(p.packet), f) for (p, _), f in zip(cases, fates, strict=False)] == [
         (p.hook, str(p.packet), want) for p, want in cases]

@@ -983,7 +983,7 @@ def test_corpus_golden(request) -> None:
 
 
 def test_the_engine_reads_every_corpus_model() -> None:
-    for rel, p in _corpus(corpus_root("cisco-asa")[0]):
+    for _rel, p in _corpus(corpus_root("cisco-asa")[0]):
         d = cisco_asa.parse(str(p), p.read_bytes())
         an = Analysis(d)
         for f in d.filters:

@@ -854,7 +854,6 @@ def test_crlf_and_cr_line_endings() -> None:
 def test_ios_asa_mix() -> None:
     d = ios.parse("mix.cfg", (IOS_SAMPLE + ASA_SAMPLE).encode())
     assert d.filter("101") is not None and len(d.filter("101").rules) == 1
-    codes = collections.Counter(x.code for x in bad(d))
     # ASA Version, nameif, security-level, access-list NAME extended, access-group ... interface
     assert {x.origin.line for x in bad(d) if x.code == "asa-syntax"} == {11, 14, 15, 19, 20}
     assert all(x.severity == "warning" for x in bad(d) if x.code == "asa-syntax")
