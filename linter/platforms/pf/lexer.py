@@ -134,6 +134,25 @@ class Statement:
     last_line: int = 0
 
 
+@dataclass
+class _Cut:
+    """One statement being cut from the token stream (`PfLexer.statements`)."""
+
+    path: str
+    toks: list[Tok] = field(default_factory=list)
+    failed: bool = False
+    opens: bool = False  # ends with an anchor's opening brace
+    unclosed: Tok | None = None  # the brace left open when the statement ended
+    first_open: Tok | None = None
+    first_line: int = 0
+    last_line: int = 0
+    too_long: Tok | None = None  # the first token past MAX_STATEMENT_TOKENS
+
+
+# what a token does to the statement being cut (`PfLexer._step`)
+_END, _SKIP, _KEEP = object(), object(), object()
+
+
 class LexError(Exception):
     pass
 
@@ -515,83 +534,102 @@ class PfLexer:
 
     # -- statements
 
-    def statements(self) -> Iterator[Statement]:  # noqa: C901 - one state machine over tokens (issue 14: to split)
+    def statements(self) -> Iterator[Statement]:
         while self.stack:
             self.new_statement()
-            toks: list[Tok] = []
+            cut = _Cut(self.file_src().path)
             self.depth = 0
-            failed = False
-            opens = False
-            unclosed: Tok | None = None
-            first_open: Tok | None = None
-            path = self.file_src().path
-            first_line = last_line = 0
-            too_long: Tok | None = None
-            while True:
-                t = self.token()
-                if t.type not in ("EOF", "NL", "ERROR") and t.path == path:
-                    first_line = first_line or t.line
-                    last_line = max(last_line, t.line)
-                if t.type == "EOF":
-                    if self.depth > 0:
-                        unclosed = first_open
-                    if toks or failed:
-                        break
-                    if self.pop_file():
-                        path = self.file_src().path
-                        continue
+            close = self._read_statement(cut)
+            if close is not None:
+                statement, at_end = close
+                yield statement
+                if at_end and not self.pop_file():
                     self.stack.clear()
-                    break
-                if t.type == "ERROR":
-                    code = t.macro or "syntax"  # (an ERROR token carries its code there)
-                    self.report.at(t, "error", code, t.value, "macro" if "macro" in code else "")
-                    failed = True
-                    continue
-                if t.type == "NL":
-                    if self.depth == 0:
-                        if toks or failed:
-                            break
-                        continue
-                    if self.next_line_starts_statement():
-                        unclosed = first_open
-                        break
-                    continue
-                if t.type == "LBRACE":
-                    if (self.depth == 0 and toks and toks[0].type == "ANCHOR"
-                            and toks[-1].type not in _LIST_OPENERS and self.at_line_end()):
-                        opens = True
-                        break
-                    if self.depth == 0:
-                        first_open = t
-                    self.depth += 1
-                elif t.type == "RBRACE":
-                    if self.depth == 0:
-                        if not toks and not failed:
-                            at_end = self._rest_of_closing_line()
-                            yield Statement([t], path, "close", first_line=t.line, last_line=t.line)
-                            if at_end and not self.pop_file():
-                                self.stack.clear()
-                            toks = []
-                            break
-                    else:
-                        self.depth -= 1
-                if len(toks) < limits.MAX_STATEMENT_TOKENS:
-                    toks.append(t)
-                elif too_long is None:
-                    # read on to the statement's end, keeping nothing more (bounded memory)
-                    too_long = t
-            if not toks and not failed:
                 continue
-            if too_long is not None:
+            if not cut.toks and not cut.failed:
+                continue
+            toks = cut.toks
+            if cut.too_long is not None:
                 self.report.at(toks[0], "error", "expansion-limit",
                                f"this statement has more than {limits.MAX_STATEMENT_TOKENS} words (linter/limits.py "
                                f"MAX_STATEMENT_TOKENS; its lists are longer than any pf rule or table fwlint "
                                f"analyses): it is not analysed", toks[0].value)
-                failed = True
+                cut.failed = True
+            first_line, last_line = cut.first_line, cut.last_line
             if not first_line:
                 first_line = last_line = toks[0].line if toks else 0
-            yield Statement(toks, toks[0].path if toks else path, "stmt", opens, failed, self.limit_hit, unclosed,
-                        first_line, last_line)
+            yield Statement(toks, toks[0].path if toks else cut.path, "stmt", cut.opens, cut.failed, self.limit_hit,
+                            cut.unclosed, first_line, last_line)
+
+    def _read_statement(self, cut: _Cut) -> tuple[Statement, bool] | None:
+        """Read one statement's tokens into `cut`, up to its end (a newline outside braces, an
+        anchor's opening brace, the end of the input). A lone closing brace is a statement of
+        its own: returned with whether its line ends the file (None otherwise)."""
+        while True:
+            t = self.token()
+            if t.type not in ("EOF", "NL", "ERROR") and t.path == cut.path:
+                cut.first_line = cut.first_line or t.line
+                cut.last_line = max(cut.last_line, t.line)
+            step = self._step(t, cut)
+            if step is _END:
+                return None
+            if step is _SKIP:
+                continue
+            if step is not _KEEP:
+                return step  # type: ignore[return-value]
+            if len(cut.toks) < limits.MAX_STATEMENT_TOKENS:
+                cut.toks.append(t)
+            elif cut.too_long is None:
+                # read on to the statement's end, keeping nothing more (bounded memory)
+                cut.too_long = t
+
+    def _step(self, t: Tok, cut: _Cut):
+        """What a token does to the statement being cut: _END, _SKIP, _KEEP, or a closing
+        brace's own statement (with whether the file ends on its line)."""
+        if t.type == "EOF":
+            return self._at_eof(cut)
+        if t.type == "ERROR":
+            code = t.macro or "syntax"  # (an ERROR token carries its code there)
+            self.report.at(t, "error", code, t.value, "macro" if "macro" in code else "")
+            cut.failed = True
+            return _SKIP
+        if t.type == "NL":
+            if self.depth == 0:
+                return _END if cut.toks or cut.failed else _SKIP
+            if self.next_line_starts_statement():
+                cut.unclosed = cut.first_open
+                return _END
+            return _SKIP
+        if t.type == "LBRACE":
+            return self._at_open(t, cut)
+        if t.type == "RBRACE":
+            if self.depth > 0:
+                self.depth -= 1
+            elif not cut.toks and not cut.failed:
+                at_end = self._rest_of_closing_line()
+                return Statement([t], cut.path, "close", first_line=t.line, last_line=t.line), at_end
+        return _KEEP
+
+    def _at_eof(self, cut: _Cut):
+        if self.depth > 0:
+            cut.unclosed = cut.first_open
+        if cut.toks or cut.failed:
+            return _END
+        if self.pop_file():
+            cut.path = self.file_src().path
+            return _SKIP
+        self.stack.clear()
+        return _END
+
+    def _at_open(self, t: Tok, cut: _Cut):
+        if (self.depth == 0 and cut.toks and cut.toks[0].type == "ANCHOR"
+                and cut.toks[-1].type not in _LIST_OPENERS and self.at_line_end()):
+            cut.opens = True
+            return _END
+        if self.depth == 0:
+            cut.first_open = t
+        self.depth += 1
+        return _KEEP
 
     def _rest_of_closing_line(self) -> bool:
         """After an anchor's closing brace: the rest of its line must be empty (the first word
