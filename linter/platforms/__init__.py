@@ -18,8 +18,10 @@ PLATFORMS: dict[str, str] = {
 def declare_traits() -> None:
     """Tell the model what each platform's devices are like (platforms/traits.py): a device
     gets its platform's traits when it is made, so the code right of the model reads them
-    instead of comparing platform names."""
-    from ..model import declare_traits as declare
+    instead of comparing platform names. Through `linter.traits` alone, not the model: the
+    command line imports this package for the platforms' names, and `--version` or `--help`
+    should not pay for the model."""
+    from ..traits import declare_traits as declare
     from .traits import TRAITS
 
     for name, traits in TRAITS.items():

@@ -7,7 +7,7 @@ now, while the platforms move into packages; each package can later declare its 
 
 from __future__ import annotations
 
-from ..model import Traits, Wording
+from ..traits import Traits, Wording
 
 _CISCO_COMMENTS = dict(comment="!", numbered_entries=True, defines_interfaces=True, self_contained=True)
 
